@@ -1,0 +1,272 @@
+//! Partial evaluation of [`Expr`] against an [`EvalContext`] (parameters, variables, copy indexes,
+//! deployment scope, references). Never panics; anything that cannot be known becomes an unknown.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{Expr, Lambda};
+use crate::arm::functions::{self, FnCall};
+use crate::arm::scope::DeploymentScope;
+use crate::arm::value::{SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
+
+/// Limits nested lambda / user-function evaluation, which recursion in a template could exhaust.
+const MAX_EVAL_DEPTH: usize = 64;
+
+/// What an expression can read from the template being evaluated.
+pub trait EvalContext {
+    fn parameter(&mut self, name: &str) -> Value;
+    fn variable(&mut self, name: &str) -> Value;
+    /// `copyIndex()` (innermost loop) or `copyIndex('name')`, without offset.
+    fn copy_index(&mut self, loop_name: Option<&str>) -> Value;
+    /// A user-defined function `namespace.name(args)`; `None` when it is not declared.
+    fn user_function(&mut self, namespace: &str, name: &str, args: &[Value]) -> Option<Value>;
+    /// `reference(...)` / `references(...)` / `resourceInfo(...)`: what the template knows of it.
+    fn reference(&mut self, function: &str, args: &[Value]) -> Value;
+    fn scope(&self) -> &DeploymentScope;
+    fn stats(&mut self) -> &mut EvalStats;
+}
+
+/// Counters for `--statistics` and the JSON summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EvalStats {
+    /// Template strings evaluated as expressions.
+    pub evaluated: u64,
+    /// ... of which the result contained an unknown.
+    pub unknown: u64,
+    /// Calls to functions armlint does not implement, by name as written.
+    pub unsupported: BTreeMap<String, u64>,
+}
+
+impl EvalStats {
+    pub fn merge(&mut self, other: &EvalStats) {
+        self.evaluated += other.evaluated;
+        self.unknown += other.unknown;
+        for (k, v) in &other.unsupported {
+            *self.unsupported.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+/// Evaluates expressions; holds the lambda variables in scope.
+pub struct Evaluator<'c> {
+    pub ctx: &'c mut dyn EvalContext,
+    lambda_vars: Vec<(Arc<str>, Value)>,
+    depth: usize,
+}
+
+impl<'c> Evaluator<'c> {
+    pub fn new(ctx: &'c mut dyn EvalContext) -> Self {
+        Evaluator { ctx, lambda_vars: Vec::new(), depth: 0 }
+    }
+
+    /// Evaluate a top-level template expression and count it in the statistics.
+    pub fn eval_root(&mut self, e: &Expr) -> Value {
+        let v = self.eval(e);
+        let stats = self.ctx.stats();
+        stats.evaluated += 1;
+        if !v.is_fully_known() {
+            stats.unknown += 1;
+        }
+        v
+    }
+
+    pub fn eval(&mut self, e: &Expr) -> Value {
+        match e {
+            Expr::String(s) => Value::String(s.clone()),
+            Expr::Int(i) => Value::Int(*i),
+            Expr::Bool(b) => Value::Bool(*b),
+            Expr::Null => Value::Null,
+            Expr::Member(target, name) => {
+                let t = self.eval(target);
+                member(&t, name)
+            }
+            Expr::Index(target, index) => {
+                let t = self.eval(target);
+                let i = self.eval(index);
+                index_value(&t, &i)
+            }
+            Expr::Call(call) => {
+                if let Some(ns) = &call.namespace {
+                    let args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect();
+                    if self.depth >= MAX_EVAL_DEPTH {
+                        return Value::unknown(UnknownReason::Limit("user function recursion".into()), None);
+                    }
+                    self.depth += 1;
+                    let r = self.ctx.user_function(ns, &call.name, &args);
+                    self.depth -= 1;
+                    return r.unwrap_or_else(|| {
+                        Value::error(format!("user-defined function '{ns}.{}' is not declared", call.name))
+                    });
+                }
+                self.call(call)
+            }
+        }
+    }
+
+    fn call(&mut self, call: &super::Call) -> Value {
+        let name: &str = &call.name;
+        // Special forms: their arguments are not all evaluated up front.
+        if name.eq_ignore_ascii_case("if") {
+            return self.eval_if(call);
+        }
+        if name.eq_ignore_ascii_case("lambda") {
+            return self.eval_lambda(call);
+        }
+        if name.eq_ignore_ascii_case("lambdaVariables") {
+            let arg = call.args.first().map(|a| self.eval(a));
+            return match arg.as_ref().and_then(Value::as_str) {
+                Some(v) => self.lambda_variable(v),
+                None => Value::error("lambdaVariables() expects a variable name"),
+            };
+        }
+        let Some(def) = functions::lookup(name) else {
+            *self.ctx.stats().unsupported.entry(name.to_string()).or_default() += 1;
+            return Value::unknown(UnknownReason::Unsupported(name.to_string()), None);
+        };
+        let args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect();
+        if args.len() < def.min_args || def.max_args.is_some_and(|m| args.len() > m) {
+            return Value::error(format!(
+                "{} takes {} arguments, {} given",
+                def.name,
+                arity_text(def.min_args, def.max_args),
+                args.len()
+            ));
+        }
+        if !def.handles_unknown {
+            if let Some(u) = args.iter().find_map(Value::as_unknown) {
+                return Value::unknown((*u.reason).clone(), call_symbol(def.name, &args));
+            }
+        }
+        if self.depth >= MAX_EVAL_DEPTH {
+            return Value::unknown(UnknownReason::Limit("lambda recursion".into()), None);
+        }
+        self.depth += 1;
+        let mut fc = FnCall { name: def.name, args, ev: self };
+        let r = (def.func)(&mut fc);
+        self.depth -= 1;
+        r
+    }
+
+    fn eval_if(&mut self, call: &super::Call) -> Value {
+        let [c, a, b] = call.args.as_slice() else {
+            return Value::error("if() takes 3 arguments");
+        };
+        let cond = self.eval(c);
+        match cond.as_bool_lenient() {
+            Some(true) => self.eval(a),
+            Some(false) => self.eval(b),
+            None if cond.is_unknown() => {
+                let x = self.eval(a);
+                let y = self.eval(b);
+                if crate::arm::value::equals(&x, &y) == Tri::True {
+                    return x;
+                }
+                let reason = cond.as_unknown().map(|u| (*u.reason).clone()).unwrap_or(UnknownReason::CopyIndex);
+                Value::unknown(reason, call_symbol("if", &[cond, x, y]))
+            }
+            None => Value::error(format!("if() condition must be a bool, not {}", cond.type_name())),
+        }
+    }
+
+    fn eval_lambda(&mut self, call: &super::Call) -> Value {
+        let Some((body, names)) = call.args.split_last() else {
+            return Value::error("lambda() needs a body");
+        };
+        let mut params = Vec::with_capacity(names.len());
+        for n in names {
+            match n {
+                Expr::String(s) => params.push(s.clone()),
+                _ => return Value::error("lambda() parameter names must be string literals"),
+            }
+        }
+        Value::Lambda(Arc::new(Lambda { params, body: body.clone(), captured: self.lambda_vars.clone() }))
+    }
+
+    fn lambda_variable(&self, name: &str) -> Value {
+        self.lambda_vars
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| Value::error(format!("lambda variable '{name}' is not defined")))
+    }
+
+    /// Call a lambda value with arguments (used by `map`, `filter`, `reduce`, `sort`, ...).
+    pub fn call_lambda(&mut self, lambda: &Lambda, args: &[Value]) -> Value {
+        if self.depth >= MAX_EVAL_DEPTH {
+            return Value::unknown(UnknownReason::Limit("lambda recursion".into()), None);
+        }
+        let saved = std::mem::replace(&mut self.lambda_vars, lambda.captured.clone());
+        for (p, a) in lambda.params.iter().zip(args) {
+            self.lambda_vars.push((p.clone(), a.clone()));
+        }
+        self.depth += 1;
+        let r = self.eval(&lambda.body);
+        self.depth -= 1;
+        self.lambda_vars = saved;
+        r
+    }
+}
+
+fn arity_text(min: usize, max: Option<usize>) -> String {
+    match max {
+        Some(m) if m == min => format!("{min}"),
+        Some(m) => format!("{min} to {m}"),
+        None => format!("at least {min}"),
+    }
+}
+
+/// The symbol of `name(args)` when an argument is unknown: `⟪name(frag, ...)⟫`, or `None` when an
+/// argument has no reproducible symbol.
+pub fn call_symbol(name: &str, args: &[Value]) -> Option<String> {
+    if args.iter().any(Value::has_anonymous_unknown) {
+        return None;
+    }
+    let mut s = String::new();
+    s.push(SYM_OPEN);
+    s.push_str(&name.to_ascii_lowercase());
+    s.push('(');
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(&a.symbol_fragment());
+    }
+    s.push(')');
+    s.push(SYM_CLOSE);
+    Some(s)
+}
+
+/// `target.name`
+pub fn member(target: &Value, name: &str) -> Value {
+    match target {
+        Value::Object(_) | Value::Unknown(_) => target
+            .get(name)
+            .unwrap_or_else(|| Value::error(format!("the object has no property '{name}'"))),
+        Value::Null => Value::error(format!("cannot read property '{name}' of null")),
+        other => Value::error(format!("cannot read property '{name}' of a {}", other.type_name())),
+    }
+}
+
+/// `target[index]`: array by integer, object by string key.
+pub fn index_value(target: &Value, index: &Value) -> Value {
+    match (target, index) {
+        (Value::Unknown(u), i) => {
+            let sym = match (&u.symbol, i) {
+                (Some(s), i) if !i.has_anonymous_unknown() => Some(format!("{s}[{}]", i.symbol_fragment())),
+                _ => None,
+            };
+            Value::unknown((*u.reason).clone(), sym)
+        }
+        (_, Value::Unknown(u)) => Value::unknown((*u.reason).clone(), None),
+        (Value::Array(a), i) => match i.as_int_lenient() {
+            Some(n) if n >= 0 => a
+                .get(n as usize)
+                .cloned()
+                .unwrap_or_else(|| Value::error(format!("index {n} is out of range (length {})", a.len()))),
+            _ => Value::error(format!("an array index must be a non-negative integer, not {}", i.to_json_string())),
+        },
+        (Value::Object(_), Value::String(k)) => member(target, k),
+        (t, i) => Value::error(format!("cannot index a {} with {}", t.type_name(), i.type_name())),
+    }
+}

@@ -1,0 +1,168 @@
+//! The ARM template expression language: `"[concat(parameters('a'), '-x')]"`.
+//!
+//! [`parse_template_string`] decides whether a JSON string is an expression (`[...]`), an escaped
+//! literal (`[[...`) or plain text, and parses expressions into [`Expr`]. [`eval`] evaluates them
+//! partially: the result is a [`Value`](crate::arm::value::Value) that may contain unknowns.
+
+mod eval;
+mod parser;
+mod standalone;
+
+pub use eval::{EvalContext, EvalStats, Evaluator, call_symbol, index_value, member};
+pub use parser::{ParseError, parse_expression};
+pub use standalone::StandaloneContext;
+
+use std::sync::Arc;
+
+use crate::arm::value::Value;
+
+/// A parsed expression. Spans are byte offsets into the expression text (the JSON string's content).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    String(Arc<str>),
+    Int(i64),
+    Bool(bool),
+    Null,
+    Call(Box<Call>),
+    /// `target.name`
+    Member(Box<Expr>, Box<str>),
+    /// `target[index]`
+    Index(Box<Expr>, Box<Expr>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// For user-defined functions: `namespace.name(...)`.
+    pub namespace: Option<Box<str>>,
+    pub name: Box<str>,
+    pub args: Vec<Expr>,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// The value of `lambda('x', 'y', body)`: parameter names, body, and the lambda variables visible
+/// where it was created (nested lambdas see their enclosing lambda's variables).
+#[derive(Debug)]
+pub struct Lambda {
+    pub params: Vec<Arc<str>>,
+    pub body: Expr,
+    pub captured: Vec<(Arc<str>, Value)>,
+}
+
+/// What a JSON string in a template means.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TemplateString<'s> {
+    /// Plain text (also the result of an `[[` escape, with the first `[` removed).
+    Literal(std::borrow::Cow<'s, str>),
+    Expression(Expr),
+}
+
+/// Classify and parse a template string the way ARM does: a string that starts with `[` and ends with
+/// `]` is an expression, unless it starts with `[[`, which escapes a literal `[`.
+pub fn parse_template_string(s: &str) -> Result<TemplateString<'_>, ParseError> {
+    if !is_expression(s) {
+        if let Some(rest) = s.strip_prefix("[[") {
+            // `[[...` is the literal `[...`; only strings that also end with `]` are escapes.
+            if s.ends_with(']') {
+                return Ok(TemplateString::Literal(std::borrow::Cow::Owned(format!("[{rest}"))));
+            }
+        }
+        return Ok(TemplateString::Literal(std::borrow::Cow::Borrowed(s)));
+    }
+    let inner = &s[1..s.len() - 1];
+    parse_expression(inner, 1).map(TemplateString::Expression)
+}
+
+/// True for `[...]` strings that are not `[[` escapes.
+pub fn is_expression(s: &str) -> bool {
+    s.len() >= 2 && s.starts_with('[') && s.ends_with(']') && !s.starts_with("[[")
+}
+
+impl Expr {
+    /// Canonical text used for symbols: function names lower-cased, strings single-quoted.
+    pub fn canonical(&self) -> String {
+        let mut out = String::new();
+        self.write_canonical(&mut out);
+        out
+    }
+
+    fn write_canonical(&self, out: &mut String) {
+        match self {
+            Expr::String(s) => {
+                out.push('\'');
+                out.push_str(&s.replace('\'', "''"));
+                out.push('\'');
+            }
+            Expr::Int(i) => out.push_str(&i.to_string()),
+            Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Expr::Null => out.push_str("null"),
+            Expr::Call(c) => {
+                if let Some(ns) = &c.namespace {
+                    out.push_str(&ns.to_ascii_lowercase());
+                    out.push('.');
+                }
+                out.push_str(&c.name.to_ascii_lowercase());
+                out.push('(');
+                for (i, a) in c.args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    a.write_canonical(out);
+                }
+                out.push(')');
+            }
+            Expr::Member(t, name) => {
+                t.write_canonical(out);
+                out.push('.');
+                out.push_str(&name.to_ascii_lowercase());
+            }
+            Expr::Index(t, i) => {
+                t.write_canonical(out);
+                out.push('[');
+                i.write_canonical(out);
+                out.push(']');
+            }
+        }
+    }
+
+    /// Visit every function call in the expression (for counting unsupported functions).
+    pub fn for_each_call(&self, f: &mut dyn FnMut(&Call)) {
+        match self {
+            Expr::Call(c) => {
+                f(c);
+                for a in &c.args {
+                    a.for_each_call(f);
+                }
+            }
+            Expr::Member(t, _) => t.for_each_call(f),
+            Expr::Index(t, i) => {
+                t.for_each_call(f);
+                i.for_each_call(f);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_template_strings() {
+        assert_eq!(
+            parse_template_string("plain").unwrap(),
+            TemplateString::Literal("plain".into())
+        );
+        assert_eq!(
+            parse_template_string("[[not an expression]").unwrap(),
+            TemplateString::Literal("[not an expression]".into())
+        );
+        assert!(matches!(
+            parse_template_string("[parameters('a')]").unwrap(),
+            TemplateString::Expression(Expr::Call(_))
+        ));
+        // Only a string that both starts and ends with brackets is an expression.
+        assert_eq!(parse_template_string("[a").unwrap(), TemplateString::Literal("[a".into()));
+    }
+}

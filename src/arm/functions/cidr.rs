@@ -1,0 +1,3 @@
+use super::FunctionDef;
+
+pub const FUNCTIONS: &[FunctionDef] = &[];

@@ -1,0 +1,70 @@
+//! Deployment functions: parameters, variables, copyIndex, deployment, environment.
+
+use super::{FnCall, FunctionDef};
+use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+
+pub const FUNCTIONS: &[FunctionDef] = &[
+    FunctionDef { name: "parameters", min_args: 1, max_args: Some(1), handles_unknown: false, func: parameters },
+    FunctionDef { name: "variables", min_args: 1, max_args: Some(1), handles_unknown: false, func: variables },
+    FunctionDef { name: "copyIndex", min_args: 0, max_args: Some(2), handles_unknown: false, func: copy_index },
+    FunctionDef { name: "deployment", min_args: 0, max_args: Some(0), handles_unknown: false, func: deployment },
+    FunctionDef { name: "environment", min_args: 0, max_args: Some(0), handles_unknown: false, func: environment },
+];
+
+fn parameters(c: &mut FnCall) -> Value {
+    match c.arg(0).as_str() {
+        Some(name) => {
+            let name = name.to_string();
+            c.ev.ctx.parameter(&name)
+        }
+        None => c.error("the parameter name must be a string"),
+    }
+}
+
+fn variables(c: &mut FnCall) -> Value {
+    match c.arg(0).as_str() {
+        Some(name) => {
+            let name = name.to_string();
+            c.ev.ctx.variable(&name)
+        }
+        None => c.error("the variable name must be a string"),
+    }
+}
+
+/// `copyIndex()`, `copyIndex(offset)`, `copyIndex('loop')`, `copyIndex('loop', offset)`.
+fn copy_index(c: &mut FnCall) -> Value {
+    let (name, offset) = match (c.args.first(), c.args.get(1)) {
+        (None, _) => (None, Value::Int(0)),
+        (Some(Value::String(n)), off) => (Some(n.to_string()), off.cloned().unwrap_or(Value::Int(0))),
+        (Some(off), None) => (None, off.clone()),
+        (Some(_), Some(_)) => return c.error("the first argument must be the loop name"),
+    };
+    let Some(offset) = offset.as_int_lenient() else {
+        return c.error("the offset must be an integer");
+    };
+    let index = c.ev.ctx.copy_index(name.as_deref());
+    match index {
+        Value::Int(i) => Value::Int(i.saturating_add(offset)),
+        other => other,
+    }
+}
+
+fn deployment(c: &mut FnCall) -> Value {
+    let scope = c.ev.ctx.scope();
+    let mut o = Object::new();
+    o.insert("name", scope.deployment_name.clone());
+    o.insert(
+        "properties",
+        Value::unknown(
+            UnknownReason::Context("deployment().properties".into()),
+            Some(format!("{SYM_OPEN}deployment().properties{SYM_CLOSE}")),
+        ),
+    );
+    o.open = true;
+    Value::object(o)
+}
+
+fn environment(_c: &mut FnCall) -> Value {
+    // The cloud (AzureCloud, sovereign clouds) is not known before deployment.
+    Value::unknown(UnknownReason::Context("environment()".into()), Some(format!("{SYM_OPEN}environment(){SYM_CLOSE}")))
+}

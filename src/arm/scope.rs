@@ -1,0 +1,98 @@
+//! The deployment scope an expression runs in: `subscription()`, `resourceGroup()`, `deployment()`,
+//! `environment()`, `tenant()`, `managementGroup()`. Values come from configuration when given;
+//! otherwise they are symbolic unknowns (the same unknown everywhere in one scope, so resource IDs
+//! built from them still match).
+
+use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+
+#[derive(Clone, Debug)]
+pub struct DeploymentScope {
+    /// `subscription().subscriptionId`
+    pub subscription_id: Value,
+    /// `resourceGroup().name`; `None` when the template is not deployed at resource-group scope.
+    pub resource_group: Option<Value>,
+    /// `resourceGroup().location` (also `deployment().location` at subscription scope).
+    pub location: Value,
+    /// `deployment().name`
+    pub deployment_name: Value,
+    pub tenant_id: Value,
+    pub management_group: Option<Value>,
+}
+
+/// Where the top-level template is deployed, derived from its `$schema`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeKind {
+    ResourceGroup,
+    Subscription,
+    ManagementGroup,
+    Tenant,
+}
+
+/// Optional deployment context given by the user (configuration or command line).
+#[derive(Clone, Debug, Default)]
+pub struct ScopeConfig {
+    pub subscription_id: Option<String>,
+    pub resource_group: Option<String>,
+    pub location: Option<String>,
+    pub tenant_id: Option<String>,
+}
+
+fn symbolic(what: &str) -> Value {
+    Value::unknown(UnknownReason::Context(format!("{what}")), Some(format!("{SYM_OPEN}{what}{SYM_CLOSE}")))
+}
+
+impl DeploymentScope {
+    pub fn top_level(kind: ScopeKind, config: &ScopeConfig) -> Self {
+        let known = |v: &Option<String>, what: &str| v.as_deref().map(Value::string).unwrap_or_else(|| symbolic(what));
+        DeploymentScope {
+            subscription_id: known(&config.subscription_id, "subscription().subscriptionId"),
+            resource_group: (kind == ScopeKind::ResourceGroup)
+                .then(|| known(&config.resource_group, "resourceGroup().name")),
+            location: known(&config.location, "resourceGroup().location"),
+            deployment_name: symbolic("deployment().name"),
+            tenant_id: symbolic("tenant().tenantId"),
+            management_group: (kind == ScopeKind::ManagementGroup).then(|| symbolic("managementGroup().name")),
+        }
+    }
+
+    /// `resourceGroup()`: an object with known `name` when configured; `id`, `location` and the rest
+    /// as symbolic unknowns.
+    pub fn resource_group_object(&self) -> Value {
+        let Some(name) = &self.resource_group else {
+            return Value::error("resourceGroup() is not available outside a resource group deployment");
+        };
+        let mut o = Object::new();
+        o.insert("id", self.resource_group_id());
+        o.insert("name", name.clone());
+        o.insert("type", Value::string("Microsoft.Resources/resourceGroups"));
+        o.insert("location", self.location.clone());
+        o.open = true;
+        Value::object(o)
+    }
+
+    pub fn resource_group_id(&self) -> Value {
+        match &self.resource_group {
+            Some(rg) => crate::arm::functions::concat_strings(&[
+                Value::string("/subscriptions/"),
+                self.subscription_id.clone(),
+                Value::string("/resourceGroups/"),
+                rg.clone(),
+            ]),
+            None => Value::error("no resource group in this scope"),
+        }
+    }
+
+    /// `subscription()`
+    pub fn subscription_object(&self) -> Value {
+        let mut o = Object::new();
+        o.insert(
+            "id",
+            crate::arm::functions::concat_strings(&[Value::string("/subscriptions/"), self.subscription_id.clone()]),
+        );
+        o.insert("subscriptionId", self.subscription_id.clone());
+        o.insert("tenantId", self.tenant_id.clone());
+        o.insert("displayName", symbolic("subscription().displayName"));
+        o.open = true;
+        Value::object(o)
+    }
+}

@@ -1,0 +1,501 @@
+//! Evaluated ARM values with three-valued semantics.
+//!
+//! A value is either fully known, or contains [`Unknown`] leaves (a known object whose `id` property is
+//! unknown is still a known object). An unknown may carry a *symbol*: a canonical text of the expression
+//! that produced it, so that two occurrences of the same unresolved expression compare equal
+//! (`[parameters('location')]` on both sides of a location check, or a `resourceId()` built from the same
+//! unresolved name). Symbols of string-building functions keep their literal parts, so a resource ID with an
+//! unknown name still shows its type and provider segments (see [`Unknown::symbol`]).
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// Opening and closing marks around an unknown fragment inside a symbol.
+pub const SYM_OPEN: char = '⟪';
+pub const SYM_CLOSE: char = '⟫';
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// JSON literals may carry fractions; ARM expressions themselves only produce integers.
+    Float(f64),
+    String(Arc<str>),
+    Array(Arc<Vec<Value>>),
+    Object(Arc<Object>),
+    /// The value of `lambda(...)`: only meaningful as an argument of a lambda function.
+    Lambda(Arc<crate::arm::expr::Lambda>),
+    Unknown(Unknown),
+}
+
+/// Why a value is unknown. Kept small: the reason is shown to users in "why silent" output.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnknownReason {
+    /// A parameter with neither a default nor a value from a parameter file.
+    Parameter(String),
+    /// A secure parameter, or a Key Vault reference in a parameter file.
+    Secret(String),
+    /// Runtime state: `reference()`, `list*()`, `newGuid()`, `utcNow()`, ...
+    Runtime(String),
+    /// Deployment context not configured: `subscription()`, `resourceGroup()`, `deployment()`, ...
+    Context(String),
+    /// A linked template (`templateLink`) whose content is not analysed.
+    LinkedTemplate,
+    /// A function armlint does not implement.
+    Unsupported(String),
+    /// The expression would fail at deployment (wrong argument type, index out of range, ...).
+    Error(String),
+    /// A copy loop whose count or index is not known.
+    CopyIndex,
+    /// Evaluation stopped: a cycle between variables or outputs, or a depth/size limit.
+    Limit(String),
+}
+
+impl std::fmt::Display for UnknownReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnknownReason::Parameter(p) => write!(f, "parameter '{p}' has no value"),
+            UnknownReason::Secret(p) => write!(f, "'{p}' is a secret"),
+            UnknownReason::Runtime(what) => write!(f, "{what} is only known at deployment time"),
+            UnknownReason::Context(what) => write!(f, "{what} is not configured"),
+            UnknownReason::LinkedTemplate => write!(f, "it comes from a linked template"),
+            UnknownReason::Unsupported(func) => write!(f, "function '{func}' is not supported"),
+            UnknownReason::Error(msg) => write!(f, "the expression fails: {msg}"),
+            UnknownReason::CopyIndex => write!(f, "the copy loop index is not known"),
+            UnknownReason::Limit(msg) => write!(f, "evaluation stopped: {msg}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Unknown {
+    pub reason: Arc<UnknownReason>,
+    /// Canonical text of the expression, with unknown fragments between [`SYM_OPEN`] and [`SYM_CLOSE`]
+    /// and known literal text kept as is (`/providers/Microsoft.Compute/x/⟪parameters('name')⟫`).
+    /// `None` when the value is not reproducible (`newGuid()`), so it equals nothing.
+    pub symbol: Option<Arc<str>>,
+}
+
+impl Unknown {
+    pub fn new(reason: UnknownReason, symbol: Option<String>) -> Self {
+        Unknown { reason: Arc::new(reason), symbol: symbol.map(Arc::from) }
+    }
+}
+
+/// An ARM object: insertion-ordered, keys compared case-insensitively (as ARM does).
+#[derive(Clone, Debug, Default)]
+pub struct Object {
+    pub entries: Vec<(Arc<str>, Value)>,
+    /// The object may have properties beyond `entries` that are not known (the result of
+    /// `reference()` for a deployment: its outputs are known, the rest is not). A missing key is then
+    /// unknown instead of an error.
+    pub open: bool,
+}
+
+impl Object {
+    pub fn new() -> Self {
+        Object::default()
+    }
+    pub fn with_capacity(n: usize) -> Self {
+        Object { entries: Vec::with_capacity(n), open: false }
+    }
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    }
+    /// Insert or replace (case-insensitively), keeping the first spelling's position.
+    pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Value) {
+        let key = key.into();
+        if let Some(slot) = self.entries.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&key)) {
+            slot.1 = value;
+        } else {
+            self.entries.push((key, value));
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(k, v)| (&**k, v))
+    }
+}
+
+impl Value {
+    pub fn string(s: impl Into<Arc<str>>) -> Value {
+        Value::String(s.into())
+    }
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(Arc::new(items))
+    }
+    pub fn object(obj: Object) -> Value {
+        Value::Object(Arc::new(obj))
+    }
+    pub fn unknown(reason: UnknownReason, symbol: Option<String>) -> Value {
+        Value::Unknown(Unknown::new(reason, symbol))
+    }
+    /// An unknown caused by an invalid operation (deployment would fail); not symbolic.
+    pub fn error(msg: impl Into<String>) -> Value {
+        Value::unknown(UnknownReason::Error(msg.into()), None)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+    pub fn as_unknown(&self) -> Option<&Unknown> {
+        match self {
+            Value::Unknown(u) => Some(u),
+            _ => None,
+        }
+    }
+    /// An integer, also from a string or an integral float (templates write `"capacity": "2"`).
+    pub fn as_int_lenient(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(*f as i64),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+    /// A boolean, also from the strings "true"/"false" (QS writes `"singlePlacementGroup": "false"`).
+    pub fn as_bool_lenient(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Property lookup (case-insensitive). `None` when the key is absent from a known object;
+    /// an unknown (or open object) yields an unknown member.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        match self {
+            Value::Object(o) => match o.get(key) {
+                Some(v) => Some(v.clone()),
+                None if o.open => Some(Value::unknown(
+                    UnknownReason::Runtime(format!("property '{key}'")),
+                    None,
+                )),
+                None => None,
+            },
+            Value::Unknown(u) => Some(Value::Unknown(Unknown {
+                reason: u.reason.clone(),
+                symbol: u.symbol.as_ref().map(|s| Arc::from(format!("{s}.{}", key.to_ascii_lowercase()))),
+            })),
+            _ => None,
+        }
+    }
+
+    /// Follow a dotted path of property names (case-insensitive): `properties.hardwareProfile.vmSize`.
+    pub fn path(&self, dotted: &str) -> Option<Value> {
+        let mut cur = self.clone();
+        for key in dotted.split('.') {
+            cur = cur.get(key)?;
+        }
+        Some(cur)
+    }
+
+    /// True when no [`Value::Unknown`] occurs anywhere inside.
+    pub fn is_fully_known(&self) -> bool {
+        match self {
+            Value::Unknown(_) | Value::Lambda(_) => false,
+            Value::Array(a) => a.iter().all(Value::is_fully_known),
+            Value::Object(o) => !o.open && o.entries.iter().all(|(_, v)| v.is_fully_known()),
+            _ => true,
+        }
+    }
+
+    /// The first unknown found inside (depth first), for reporting why something is unknown.
+    pub fn first_unknown(&self) -> Option<&Unknown> {
+        match self {
+            Value::Unknown(u) => Some(u),
+            Value::Array(a) => a.iter().find_map(Value::first_unknown),
+            Value::Object(o) => o.entries.iter().find_map(|(_, v)| v.first_unknown()),
+            _ => None,
+        }
+    }
+
+    /// ARM type name as `string()` error messages and the `type` of outputs use it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::Float(_) => "int",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Lambda(_) => "lambda",
+            Value::Unknown(_) => "unknown",
+        }
+    }
+
+    /// Symbol text of this value used inside a composite symbol: the literal text of a known scalar,
+    /// compact JSON of a known container, the symbol of an unknown (or an anonymous marker).
+    pub fn symbol_fragment(&self) -> String {
+        match self {
+            Value::String(s) => format!("'{}'", s.replace('\'', "''")),
+            Value::Unknown(u) => match &u.symbol {
+                Some(s) => s.to_string(),
+                None => format!("{SYM_OPEN}?{SYM_CLOSE}"),
+            },
+            other => other.to_json_string(),
+        }
+    }
+
+    /// True when this unknown (or any unknown inside) has no reproducible symbol.
+    pub fn has_anonymous_unknown(&self) -> bool {
+        match self {
+            Value::Unknown(u) => u.symbol.is_none(),
+            Value::Array(a) => a.iter().any(Value::has_anonymous_unknown),
+            Value::Object(o) => o.entries.iter().any(|(_, v)| v.has_anonymous_unknown()),
+            _ => false,
+        }
+    }
+
+    /// Compact JSON as ARM's `string()` writes objects and arrays. Unknown leaves are written as their
+    /// symbol in a string (only used for symbols and display, never for a known result).
+    pub fn to_json_string(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => {
+                let _ = write!(out, "{}", serde_json::Number::from_f64(*f).map_or("null".into(), |n| n.to_string()));
+            }
+            Value::String(s) => write_json_string(out, s),
+            Value::Array(a) => {
+                out.push('[');
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write_json(out);
+                }
+                out.push(']');
+            }
+            Value::Object(o) => {
+                out.push('{');
+                for (i, (k, v)) in o.entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(out, k);
+                    out.push(':');
+                    v.write_json(out);
+                }
+                out.push('}');
+            }
+            Value::Lambda(_) => out.push_str("\"<lambda>\""),
+            Value::Unknown(_) => write_json_string(out, &self.symbol_fragment()),
+        }
+    }
+
+    /// Conversion for JSON output (graph and rule results); unknowns become `{"$unknown": reason, "symbol": ...}`.
+    pub fn to_serde(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::String(s) => J::String(s.to_string()),
+            Value::Array(a) => J::Array(a.iter().map(Value::to_serde).collect()),
+            Value::Object(o) => {
+                let mut m = serde_json::Map::new();
+                for (k, v) in &o.entries {
+                    m.insert(k.to_string(), v.to_serde());
+                }
+                J::Object(m)
+            }
+            Value::Lambda(_) => J::String("<lambda>".into()),
+            Value::Unknown(u) => {
+                let mut m = serde_json::Map::new();
+                m.insert("$unknown".into(), J::String(u.reason.to_string()));
+                if let Some(s) = &u.symbol {
+                    m.insert("symbol".into(), J::String(s.to_string()));
+                }
+                J::Object(m)
+            }
+        }
+    }
+
+    /// Conversion from plain JSON (parameter values given on the command line, instance views).
+    pub fn from_serde(v: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match v {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            J::String(s) => Value::string(s.as_str()),
+            J::Array(a) => Value::array(a.iter().map(Value::from_serde).collect()),
+            J::Object(m) => {
+                let mut o = Object::with_capacity(m.len());
+                for (k, v) in m {
+                    o.insert(k.as_str(), Value::from_serde(v));
+                }
+                Value::object(o)
+            }
+        }
+    }
+}
+
+pub fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Three-valued comparison result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tri {
+    True,
+    False,
+    Unknown,
+}
+
+impl Tri {
+    pub fn from_bool(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+    pub fn and(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::False, _) | (_, Tri::False) => Tri::False,
+            (Tri::True, Tri::True) => Tri::True,
+            _ => Tri::Unknown,
+        }
+    }
+    pub fn or(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::True, _) | (_, Tri::True) => Tri::True,
+            (Tri::False, Tri::False) => Tri::False,
+            _ => Tri::Unknown,
+        }
+    }
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+}
+
+/// Deep equality as ARM's `equals()` defines it: strings compare case-sensitively, objects by keys
+/// (case-insensitive) and values, arrays element-wise. Unknowns compare equal only by identical symbol.
+pub fn equals(a: &Value, b: &Value) -> Tri {
+    match (a, b) {
+        (Value::Unknown(x), Value::Unknown(y)) => match (&x.symbol, &y.symbol) {
+            (Some(s), Some(t)) if s == t => Tri::True,
+            _ => Tri::Unknown,
+        },
+        (Value::Unknown(_), _) | (_, Value::Unknown(_)) => Tri::Unknown,
+        (Value::Null, Value::Null) => Tri::True,
+        (Value::Bool(x), Value::Bool(y)) => Tri::from_bool(x == y),
+        (Value::Int(x), Value::Int(y)) => Tri::from_bool(x == y),
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => Tri::from_bool((*x as f64) == *y),
+        (Value::Float(x), Value::Float(y)) => Tri::from_bool(x == y),
+        (Value::String(x), Value::String(y)) => Tri::from_bool(x == y),
+        (Value::Array(x), Value::Array(y)) => {
+            if x.len() != y.len() {
+                return Tri::False;
+            }
+            x.iter().zip(y.iter()).fold(Tri::True, |acc, (p, q)| acc.and(equals(p, q)))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            if x.open || y.open {
+                return Tri::Unknown;
+            }
+            if x.len() != y.len() {
+                return Tri::False;
+            }
+            let mut acc = Tri::True;
+            for (k, v) in x.iter() {
+                match y.get(k) {
+                    Some(w) => acc = acc.and(equals(v, w)),
+                    None => return Tri::False,
+                }
+            }
+            acc
+        }
+        _ => Tri::False,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_lookup_is_case_insensitive_and_insert_replaces() {
+        let mut o = Object::new();
+        o.insert("VmSize", Value::string("a"));
+        o.insert("vmsize", Value::string("b"));
+        assert_eq!(o.len(), 1);
+        assert_eq!(o.get("VMSIZE").and_then(|v| v.as_str().map(String::from)), Some("b".into()));
+        assert_eq!(&*o.entries[0].0, "VmSize");
+    }
+
+    #[test]
+    fn unknown_symbols_compare_equal_only_when_identical() {
+        let a = Value::unknown(UnknownReason::Parameter("x".into()), Some("⟪parameters('x')⟫".into()));
+        let b = a.clone();
+        let c = Value::unknown(UnknownReason::Parameter("y".into()), Some("⟪parameters('y')⟫".into()));
+        assert_eq!(equals(&a, &b), Tri::True);
+        assert_eq!(equals(&a, &c), Tri::Unknown);
+        assert_eq!(equals(&a, &Value::Int(1)), Tri::Unknown);
+    }
+
+    #[test]
+    fn lenient_scalars() {
+        assert_eq!(Value::string("2").as_int_lenient(), Some(2));
+        assert_eq!(Value::string("False").as_bool_lenient(), Some(false));
+        assert_eq!(Value::Float(3.0).as_int_lenient(), Some(3));
+    }
+}

@@ -1,0 +1,5 @@
+//! armlint: a policy linter for Azure Resource Manager templates.
+//!
+//! The library is the engine and never prints; `src/main.rs` is the command line.
+
+pub mod arm;
