@@ -3,3 +3,6 @@
 //! The library is the engine and never prints; `src/main.rs` is the command line.
 
 pub mod arm;
+pub mod diagnostic;
+pub mod engine;
+pub mod source;

@@ -1,0 +1,300 @@
+//! JSON with comments, parsed with byte spans on every node (jsonc-parser), accepting what Azure
+//! accepts: `//` and `/* */` comments, trailing commas, raw line breaks in strings. Helpers for
+//! case-insensitive property lookup, JSON pointers and duplicate keys.
+
+use jsonc_parser::ast::{Object, Value as Json};
+use jsonc_parser::common::Ranged;
+use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
+
+use super::Span;
+
+pub use jsonc_parser::ast::{Array as JsonArray, Object as JsonObject, Value as JsonValue};
+
+/// A syntax error at a position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonError {
+    pub span: Span,
+    pub message: String,
+}
+
+fn options() -> ParseOptions {
+    // Loose JSON5 syntax is not valid ARM: keep only comments and trailing commas.
+    ParseOptions {
+        allow_comments: true,
+        allow_trailing_commas: true,
+        allow_loose_object_property_names: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
+/// Parse a document. An empty document is an error.
+pub fn parse(text: &str) -> Result<Json<'_>, JsonError> {
+    match parse_to_ast(text, &CollectOptions::default(), &options()) {
+        Ok(r) => r.value.ok_or(JsonError { span: Span::new(0, 0), message: "the file is empty".into() }),
+        Err(e) => {
+            let r = e.range();
+            Err(JsonError { span: Span::new(r.start, r.end.max(r.start)), message: e.kind().to_string() })
+        }
+    }
+}
+
+pub fn span_of(v: &Json) -> Span {
+    v.range().into()
+}
+
+/// Property lookup, case-insensitive as ARM is. With duplicate keys the last one wins (as in Azure).
+pub fn get<'b, 'a>(obj: &'b Object<'a>, key: &str) -> Option<&'b Json<'a>> {
+    obj.properties.iter().rev().find(|p| p.name.as_str().eq_ignore_ascii_case(key)).map(|p| &p.value)
+}
+
+/// The string value of a property, if it is a string.
+pub fn get_str<'b>(obj: &'b Object<'_>, key: &str) -> Option<&'b str> {
+    match get(obj, key) {
+        Some(Json::StringLit(s)) => Some(&s.value),
+        _ => None,
+    }
+}
+
+pub fn as_object<'b, 'a>(v: &'b Json<'a>) -> Option<&'b Object<'a>> {
+    match v {
+        Json::Object(o) => Some(o),
+        _ => None,
+    }
+}
+
+/// Escape one JSON pointer token (RFC 6901).
+pub fn pointer_token(s: &str) -> String {
+    if s.contains(['~', '/']) { s.replace('~', "~0").replace('/', "~1") } else { s.to_string() }
+}
+
+/// Follow an RFC 6901 pointer (object keys matched exactly first, then case-insensitively).
+pub fn lookup_pointer<'b, 'a>(root: &'b Json<'a>, pointer: &str) -> Option<&'b Json<'a>> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let mut cur = root;
+    for raw in pointer.strip_prefix('/')?.split('/') {
+        let token = raw.replace("~1", "/").replace("~0", "~");
+        cur = match cur {
+            Json::Object(o) => o
+                .properties
+                .iter()
+                .rev()
+                .find(|p| p.name.as_str() == token)
+                .or_else(|| o.properties.iter().rev().find(|p| p.name.as_str().eq_ignore_ascii_case(&token)))
+                .map(|p| &p.value)?,
+            Json::Array(a) => a.elements.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// The deepest node on the way to `pointer` and its pointer: for paths that lead into values built
+/// by evaluation (a property copy loop's output) the declaration's nearest ancestor is reported.
+pub fn lookup_pointer_nearest<'b, 'a>(root: &'b Json<'a>, pointer: &str) -> (&'b Json<'a>, String) {
+    let mut cur = root;
+    let mut reached = String::new();
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return (root, reached);
+    };
+    for raw in rest.split('/') {
+        let token = raw.replace("~1", "/").replace("~0", "~");
+        let next = match cur {
+            Json::Object(o) => {
+                o.properties.iter().rev().find(|p| p.name.as_str().eq_ignore_ascii_case(&token)).map(|p| &p.value)
+            }
+            Json::Array(a) => token.parse::<usize>().ok().and_then(|i| a.elements.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => {
+                cur = n;
+                reached.push('/');
+                reached.push_str(raw);
+            }
+            None => break,
+        }
+    }
+    (cur, reached)
+}
+
+/// A key that occurs twice in one object (compared case-insensitively, as ARM reads them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    /// Pointer of the object holding both.
+    pub object_pointer: String,
+    pub first: Span,
+    pub second: Span,
+}
+
+pub fn duplicate_keys(root: &Json) -> Vec<DuplicateKey> {
+    let mut out = Vec::new();
+    let mut pointer = String::new();
+    walk_duplicates(root, &mut pointer, &mut out);
+    out
+}
+
+fn walk_duplicates(v: &Json, pointer: &mut String, out: &mut Vec<DuplicateKey>) {
+    match v {
+        Json::Object(o) => {
+            let props = &o.properties;
+            if props.len() > 1 {
+                // Small objects dominate: quadratic scan is cheaper than hashing below ~16 keys.
+                if props.len() <= 16 {
+                    for (i, p) in props.iter().enumerate() {
+                        if let Some(q) = props[i + 1..].iter().find(|q| q.name.as_str().eq_ignore_ascii_case(p.name.as_str())) {
+                            if !props[..i].iter().any(|r| r.name.as_str().eq_ignore_ascii_case(p.name.as_str())) {
+                                out.push(DuplicateKey {
+                                    key: p.name.as_str().to_string(),
+                                    object_pointer: pointer.clone(),
+                                    first: p.name.range().into(),
+                                    second: q.name.range().into(),
+                                });
+                            }
+                        }
+                    }
+                } else {
+                    let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
+                    let mut reported = std::collections::HashSet::new();
+                    for p in props {
+                        let k = p.name.as_str().to_ascii_lowercase();
+                        match seen.get(&k) {
+                            Some(first) => {
+                                if reported.insert(k.clone()) {
+                                    out.push(DuplicateKey {
+                                        key: p.name.as_str().to_string(),
+                                        object_pointer: pointer.clone(),
+                                        first: *first,
+                                        second: p.name.range().into(),
+                                    });
+                                }
+                            }
+                            None => {
+                                seen.insert(k, p.name.range().into());
+                            }
+                        }
+                    }
+                }
+            }
+            for p in props {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&pointer_token(p.name.as_str()));
+                walk_duplicates(&p.value, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        Json::Array(a) => {
+            for (i, e) in a.elements.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                walk_duplicates(e, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What kind of ARM document a file is, from its top-level `$schema`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentKind {
+    Template(crate::arm::scope::ScopeKind),
+    Parameters,
+    Other,
+}
+
+/// Classify from a schema URL.
+pub fn kind_of_schema(schema: &str) -> DocumentKind {
+    use crate::arm::scope::ScopeKind;
+    let s = schema.to_ascii_lowercase();
+    if s.contains("subscriptiondeploymenttemplate.json") {
+        DocumentKind::Template(ScopeKind::Subscription)
+    } else if s.contains("managementgroupdeploymenttemplate.json") {
+        DocumentKind::Template(ScopeKind::ManagementGroup)
+    } else if s.contains("tenantdeploymenttemplate.json") {
+        DocumentKind::Template(ScopeKind::Tenant)
+    } else if s.contains("deploymenttemplate.json") {
+        DocumentKind::Template(ScopeKind::ResourceGroup)
+    } else if s.contains("deploymentparameters.json") {
+        DocumentKind::Parameters
+    } else {
+        DocumentKind::Other
+    }
+}
+
+/// Sniff a document's kind from raw text without parsing: the first `"$schema"` key's string value.
+/// Used to skip non-templates cheaply and to classify files that do not parse.
+pub fn sniff_kind(text: &str) -> DocumentKind {
+    let mut rest = text;
+    while let Some(i) = rest.find("\"$schema\"") {
+        let after = &rest[i + "\"$schema\"".len()..];
+        let after = after.trim_start();
+        if let Some(after) = after.strip_prefix(':') {
+            let after = after.trim_start();
+            if let Some(val) = after.strip_prefix('"') {
+                let end = val.find('"').unwrap_or(val.len());
+                return kind_of_schema(&val[..end]);
+            }
+        }
+        rest = after;
+    }
+    DocumentKind::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_comments_trailing_commas_and_raw_newlines() {
+        let v = parse("{ // c\n \"a\": \"x\ny\", /* b */ \"b\": [1,2,],}").unwrap();
+        let o = as_object(&v).unwrap();
+        assert_eq!(get_str(o, "A"), Some("x\ny"));
+    }
+
+    #[test]
+    fn rejects_json5_syntax_with_position() {
+        let e = parse("{\n  'a': 1\n}").unwrap_err();
+        assert_eq!(e.span.start, 4);
+        assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn finds_duplicate_keys_case_insensitively() {
+        let v = parse(r#"{"a": {"x": 1, "X": 2}, "b": [ {"k": 1, "k": 2} ]}"#).unwrap();
+        let d = duplicate_keys(&v);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].object_pointer, "/a");
+        assert_eq!(d[1].object_pointer, "/b/0");
+    }
+
+    #[test]
+    fn pointers_resolve_and_nearest_stops_at_missing() {
+        let v = parse(r#"{"resources": [{"properties": {"a/b": 1}}]}"#).unwrap();
+        assert!(lookup_pointer(&v, "/resources/0/properties/a~1b").is_some());
+        let (_, reached) = lookup_pointer_nearest(&v, "/resources/0/properties/dataDisks/3");
+        assert_eq!(reached, "/resources/0/properties");
+    }
+
+    #[test]
+    fn sniffs_schema_without_parsing() {
+        use crate::arm::scope::ScopeKind;
+        let t = r#"{ "$schema" : "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "x": [ }"#;
+        assert_eq!(sniff_kind(t), DocumentKind::Template(ScopeKind::ResourceGroup));
+        assert_eq!(sniff_kind(r#"{"name": "pkg"}"#), DocumentKind::Other);
+        assert_eq!(
+            sniff_kind(r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"}"#),
+            DocumentKind::Parameters
+        );
+    }
+}

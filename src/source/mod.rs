@@ -1,0 +1,140 @@
+//! Source files: text without BOM, byte spans, and the line index that turns spans into
+//! line/column only when reporting.
+
+pub mod json;
+pub mod miette_source;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A byte range in a source file's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start: start.min(u32::MAX as usize) as u32, end: end.min(u32::MAX as usize) as u32 }
+    }
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start) as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<jsonc_parser::common::Range> for Span {
+    fn from(r: jsonc_parser::common::Range) -> Span {
+        Span::new(r.start, r.end)
+    }
+}
+
+/// A loaded file. `text` has the UTF-8 byte order mark removed; editors do not count it as a column.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as given or found (relative paths stay relative), used in every report.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub line_index: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> SourceFile {
+        let mut text: String = text.into();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        let line_index = LineIndex::new(&text);
+        SourceFile { path: path.into(), text: Arc::from(text), line_index }
+    }
+
+    /// Read a file; invalid UTF-8 is an error (ARM requires UTF-8).
+    pub fn read(path: &Path) -> std::io::Result<SourceFile> {
+        let bytes = std::fs::read(path)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not valid UTF-8: {e}")))?;
+        Ok(SourceFile::new(path, text))
+    }
+
+    /// The path with forward slashes, as reports print it.
+    pub fn display_path(&self) -> String {
+        display_path(&self.path)
+    }
+
+    /// 1-based line and column (columns count Unicode scalar values).
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        self.line_index.line_col(&self.text, offset)
+    }
+}
+
+pub fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    let s = s.strip_prefix("./").unwrap_or(&s);
+    s.replace('\\', "/")
+}
+
+/// Start offsets of every line, for binary search.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push((i + 1) as u32);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    /// 0-based line number containing `offset`.
+    pub fn line_of(&self, offset: u32) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    pub fn line_start(&self, line: usize) -> Option<u32> {
+        self.starts.get(line).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 1-based (line, column); column counts Unicode scalar values from the line start.
+    pub fn line_col(&self, text: &str, offset: u32) -> (usize, usize) {
+        let offset = offset.min(text.len() as u32);
+        let line = self.line_of(offset);
+        let start = self.starts.get(line).copied().unwrap_or(0) as usize;
+        let mut end = offset as usize;
+        while end > start && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = text.get(start..end).map_or(0, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_is_removed_and_columns_count_scalars() {
+        let f = SourceFile::new("a.json", "\u{feff}{\n  \"é\": 1\n}");
+        assert!(f.text.starts_with('{'));
+        let off = f.text.find('1').unwrap() as u32;
+        assert_eq!(f.line_col(off), (2, 9));
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(10_000), (3, 2));
+    }
+}
