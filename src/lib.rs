@@ -3,6 +3,10 @@
 //! The library is the engine and never prints; `src/main.rs` is the command line.
 
 pub mod arm;
+pub mod cli;
 pub mod diagnostic;
+pub mod discover;
+pub mod emit;
 pub mod engine;
+pub mod rules;
 pub mod source;

@@ -1,1 +1,26 @@
-fn main(){}
+//! The `armlint` binary: parse arguments, run, print, exit. All logic is in the library.
+
+use std::io::{IsTerminal, Write};
+
+use clap::Parser;
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    let cli = armlint::cli::Cli::parse();
+    let stdin = std::io::stdin();
+    let mut lock = stdin.lock();
+    let mut env = armlint::cli::Environment {
+        stdout_is_terminal: std::io::stdout().is_terminal(),
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        stdin: &mut lock,
+        terminal_width: std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()),
+    };
+    let outcome = armlint::cli::run(cli, &mut env);
+    // A closed pipe (`armlint ... | head`) is not an error worth a panic.
+    let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
+    std::process::exit(outcome.code);
+}

@@ -15,20 +15,31 @@ fn run_case(file: &str, case: &serde_json::Value) -> Result<(), String> {
     let expr = case["expr"].as_str().ok_or("case without 'expr'")?;
     let scope = case.get("scope").cloned().unwrap_or_default();
     let config = ScopeConfig {
-        subscription_id: scope.get("subscriptionId").and_then(|v| v.as_str()).map(String::from),
-        resource_group: scope.get("resourceGroup").and_then(|v| v.as_str()).map(String::from),
-        location: scope.get("location").and_then(|v| v.as_str()).map(String::from),
+        subscription_id: scope
+            .get("subscriptionId")
+            .and_then(|v| v.as_str())
+            .map(String::from),
+        resource_group: scope
+            .get("resourceGroup")
+            .and_then(|v| v.as_str())
+            .map(String::from),
+        location: scope
+            .get("location")
+            .and_then(|v| v.as_str())
+            .map(String::from),
         tenant_id: None,
     };
     let mut ctx = StandaloneContext::with_scope(&config);
     if let Some(p) = case.get("parameters").and_then(|v| v.as_object()) {
         for (k, v) in p {
-            ctx.parameters.insert(k.to_ascii_lowercase(), Value::from_serde(v));
+            ctx.parameters
+                .insert(k.to_ascii_lowercase(), Value::from_serde(v));
         }
     }
     if let Some(p) = case.get("variables").and_then(|v| v.as_object()) {
         for (k, v) in p {
-            ctx.variables.insert(k.to_ascii_lowercase(), Value::from_serde(v));
+            ctx.variables
+                .insert(k.to_ascii_lowercase(), Value::from_serde(v));
         }
     }
     ctx.copy_index = case.get("copyIndex").and_then(|v| v.as_i64());
@@ -51,12 +62,21 @@ fn run_case(file: &str, case: &serde_json::Value) -> Result<(), String> {
             return Err(format!("{} but an unknown was expected", describe()));
         }
         if let Some(UnknownReason::Error(msg)) = got.first_unknown().map(|u| &*u.reason) {
-            return Err(format!("{}: an unknown was expected, not an error ({msg})", describe()));
+            return Err(format!(
+                "{}: an unknown was expected, not an error ({msg})",
+                describe()
+            ));
         }
         if let Some(sym) = case.get("symbol").and_then(|v| v.as_str()) {
-            let actual = got.as_unknown().and_then(|u| u.symbol.as_deref()).unwrap_or("<none>");
+            let actual = got
+                .as_unknown()
+                .and_then(|u| u.symbol.as_deref())
+                .unwrap_or("<none>");
             if actual != sym {
-                return Err(format!("{}: symbol {actual} but {sym} was expected", describe()));
+                return Err(format!(
+                    "{}: symbol {actual} but {sym} was expected",
+                    describe()
+                ));
             }
         }
     } else {
@@ -78,8 +98,12 @@ fn expression_table() {
     let mut count = 0;
     for f in &files {
         let text = std::fs::read_to_string(f).expect("readable");
-        let cases: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let cases: Vec<serde_json::Value> =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for c in &cases {
             count += 1;
             if let Err(e) = run_case(&name, c) {
@@ -88,7 +112,12 @@ fn expression_table() {
         }
     }
     assert!(count > 0, "no expression cases found");
-    assert!(failures.is_empty(), "{} of {count} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 proptest! {

@@ -2,5 +2,7 @@
 
 pub mod expr;
 pub mod functions;
+pub mod graph;
 pub mod scope;
+pub mod template;
 pub mod value;

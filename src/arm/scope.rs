@@ -38,12 +38,19 @@ pub struct ScopeConfig {
 }
 
 fn symbolic(what: &str) -> Value {
-    Value::unknown(UnknownReason::Context(format!("{what}")), Some(format!("{SYM_OPEN}{what}{SYM_CLOSE}")))
+    Value::unknown(
+        UnknownReason::Context(format!("{what}")),
+        Some(format!("{SYM_OPEN}{what}{SYM_CLOSE}")),
+    )
 }
 
 impl DeploymentScope {
     pub fn top_level(kind: ScopeKind, config: &ScopeConfig) -> Self {
-        let known = |v: &Option<String>, what: &str| v.as_deref().map(Value::string).unwrap_or_else(|| symbolic(what));
+        let known = |v: &Option<String>, what: &str| {
+            v.as_deref()
+                .map(Value::string)
+                .unwrap_or_else(|| symbolic(what))
+        };
         DeploymentScope {
             subscription_id: known(&config.subscription_id, "subscription().subscriptionId"),
             resource_group: (kind == ScopeKind::ResourceGroup)
@@ -51,7 +58,8 @@ impl DeploymentScope {
             location: known(&config.location, "resourceGroup().location"),
             deployment_name: symbolic("deployment().name"),
             tenant_id: symbolic("tenant().tenantId"),
-            management_group: (kind == ScopeKind::ManagementGroup).then(|| symbolic("managementGroup().name")),
+            management_group: (kind == ScopeKind::ManagementGroup)
+                .then(|| symbolic("managementGroup().name")),
         }
     }
 
@@ -59,7 +67,9 @@ impl DeploymentScope {
     /// as symbolic unknowns.
     pub fn resource_group_object(&self) -> Value {
         let Some(name) = &self.resource_group else {
-            return Value::error("resourceGroup() is not available outside a resource group deployment");
+            return Value::error(
+                "resourceGroup() is not available outside a resource group deployment",
+            );
         };
         let mut o = Object::new();
         o.insert("id", self.resource_group_id());
@@ -87,7 +97,10 @@ impl DeploymentScope {
         let mut o = Object::new();
         o.insert(
             "id",
-            crate::arm::functions::concat_strings(&[Value::string("/subscriptions/"), self.subscription_id.clone()]),
+            crate::arm::functions::concat_strings(&[
+                Value::string("/subscriptions/"),
+                self.subscription_id.clone(),
+            ]),
         );
         o.insert("subscriptionId", self.subscription_id.clone());
         o.insert("tenantId", self.tenant_id.clone());

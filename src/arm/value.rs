@@ -14,8 +14,9 @@ use std::sync::Arc;
 pub const SYM_OPEN: char = '⟪';
 pub const SYM_CLOSE: char = '⟫';
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub enum Value {
+    #[default]
     Null,
     Bool(bool),
     Int(i64),
@@ -79,7 +80,10 @@ pub struct Unknown {
 
 impl Unknown {
     pub fn new(reason: UnknownReason, symbol: Option<String>) -> Self {
-        Unknown { reason: Arc::new(reason), symbol: symbol.map(Arc::from) }
+        Unknown {
+            reason: Arc::new(reason),
+            symbol: symbol.map(Arc::from),
+        }
     }
 }
 
@@ -98,15 +102,25 @@ impl Object {
         Object::default()
     }
     pub fn with_capacity(n: usize) -> Self {
-        Object { entries: Vec::with_capacity(n), open: false }
+        Object {
+            entries: Vec::with_capacity(n),
+            open: false,
+        }
     }
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     }
     /// Insert or replace (case-insensitively), keeping the first spelling's position.
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Value) {
         let key = key.into();
-        if let Some(slot) = self.entries.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&key)) {
+        if let Some(slot) = self
+            .entries
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+        {
             slot.1 = value;
         } else {
             self.entries.push((key, value));
@@ -204,7 +218,10 @@ impl Value {
             },
             Value::Unknown(u) => Some(Value::Unknown(Unknown {
                 reason: u.reason.clone(),
-                symbol: u.symbol.as_ref().map(|s| Arc::from(format!("{s}.{}", key.to_ascii_lowercase()))),
+                symbol: u
+                    .symbol
+                    .as_ref()
+                    .map(|s| Arc::from(format!("{s}.{}", key.to_ascii_lowercase()))),
             })),
             _ => None,
         }
@@ -292,7 +309,11 @@ impl Value {
                 let _ = write!(out, "{i}");
             }
             Value::Float(f) => {
-                let _ = write!(out, "{}", serde_json::Number::from_f64(*f).map_or("null".into(), |n| n.to_string()));
+                let _ = write!(
+                    out,
+                    "{}",
+                    serde_json::Number::from_f64(*f).map_or("null".into(), |n| n.to_string())
+                );
             }
             Value::String(s) => write_json_string(out, s),
             Value::Array(a) => {
@@ -439,14 +460,18 @@ pub fn equals(a: &Value, b: &Value) -> Tri {
         (Value::Null, Value::Null) => Tri::True,
         (Value::Bool(x), Value::Bool(y)) => Tri::from_bool(x == y),
         (Value::Int(x), Value::Int(y)) => Tri::from_bool(x == y),
-        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => Tri::from_bool((*x as f64) == *y),
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
+            Tri::from_bool((*x as f64) == *y)
+        }
         (Value::Float(x), Value::Float(y)) => Tri::from_bool(x == y),
         (Value::String(x), Value::String(y)) => Tri::from_bool(x == y),
         (Value::Array(x), Value::Array(y)) => {
             if x.len() != y.len() {
                 return Tri::False;
             }
-            x.iter().zip(y.iter()).fold(Tri::True, |acc, (p, q)| acc.and(equals(p, q)))
+            x.iter()
+                .zip(y.iter())
+                .fold(Tri::True, |acc, (p, q)| acc.and(equals(p, q)))
         }
         (Value::Object(x), Value::Object(y)) => {
             if x.open || y.open {
@@ -478,15 +503,24 @@ mod tests {
         o.insert("VmSize", Value::string("a"));
         o.insert("vmsize", Value::string("b"));
         assert_eq!(o.len(), 1);
-        assert_eq!(o.get("VMSIZE").and_then(|v| v.as_str().map(String::from)), Some("b".into()));
+        assert_eq!(
+            o.get("VMSIZE").and_then(|v| v.as_str().map(String::from)),
+            Some("b".into())
+        );
         assert_eq!(&*o.entries[0].0, "VmSize");
     }
 
     #[test]
     fn unknown_symbols_compare_equal_only_when_identical() {
-        let a = Value::unknown(UnknownReason::Parameter("x".into()), Some("⟪parameters('x')⟫".into()));
+        let a = Value::unknown(
+            UnknownReason::Parameter("x".into()),
+            Some("⟪parameters('x')⟫".into()),
+        );
         let b = a.clone();
-        let c = Value::unknown(UnknownReason::Parameter("y".into()), Some("⟪parameters('y')⟫".into()));
+        let c = Value::unknown(
+            UnknownReason::Parameter("y".into()),
+            Some("⟪parameters('y')⟫".into()),
+        );
         assert_eq!(equals(&a, &b), Tri::True);
         assert_eq!(equals(&a, &c), Tri::Unknown);
         assert_eq!(equals(&a, &Value::Int(1)), Tri::Unknown);

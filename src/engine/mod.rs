@@ -4,3 +4,6 @@
 pub mod report;
 
 pub use report::{LintReport, Summary};
+pub mod lint;
+
+pub use lint::{LintOptions, lint_inputs, lint_template};

@@ -36,10 +36,16 @@ fn options() -> ParseOptions {
 /// Parse a document. An empty document is an error.
 pub fn parse(text: &str) -> Result<Json<'_>, JsonError> {
     match parse_to_ast(text, &CollectOptions::default(), &options()) {
-        Ok(r) => r.value.ok_or(JsonError { span: Span::new(0, 0), message: "the file is empty".into() }),
+        Ok(r) => r.value.ok_or(JsonError {
+            span: Span::new(0, 0),
+            message: "the file is empty".into(),
+        }),
         Err(e) => {
             let r = e.range();
-            Err(JsonError { span: Span::new(r.start, r.end.max(r.start)), message: e.kind().to_string() })
+            Err(JsonError {
+                span: Span::new(r.start, r.end.max(r.start)),
+                message: e.kind().to_string(),
+            })
         }
     }
 }
@@ -50,7 +56,11 @@ pub fn span_of(v: &Json) -> Span {
 
 /// Property lookup, case-insensitive as ARM is. With duplicate keys the last one wins (as in Azure).
 pub fn get<'b, 'a>(obj: &'b Object<'a>, key: &str) -> Option<&'b Json<'a>> {
-    obj.properties.iter().rev().find(|p| p.name.as_str().eq_ignore_ascii_case(key)).map(|p| &p.value)
+    obj.properties
+        .iter()
+        .rev()
+        .find(|p| p.name.as_str().eq_ignore_ascii_case(key))
+        .map(|p| &p.value)
 }
 
 /// The string value of a property, if it is a string.
@@ -70,7 +80,11 @@ pub fn as_object<'b, 'a>(v: &'b Json<'a>) -> Option<&'b Object<'a>> {
 
 /// Escape one JSON pointer token (RFC 6901).
 pub fn pointer_token(s: &str) -> String {
-    if s.contains(['~', '/']) { s.replace('~', "~0").replace('/', "~1") } else { s.to_string() }
+    if s.contains(['~', '/']) {
+        s.replace('~', "~0").replace('/', "~1")
+    } else {
+        s.to_string()
+    }
 }
 
 /// Follow an RFC 6901 pointer (object keys matched exactly first, then case-insensitively).
@@ -87,7 +101,12 @@ pub fn lookup_pointer<'b, 'a>(root: &'b Json<'a>, pointer: &str) -> Option<&'b J
                 .iter()
                 .rev()
                 .find(|p| p.name.as_str() == token)
-                .or_else(|| o.properties.iter().rev().find(|p| p.name.as_str().eq_ignore_ascii_case(&token)))
+                .or_else(|| {
+                    o.properties
+                        .iter()
+                        .rev()
+                        .find(|p| p.name.as_str().eq_ignore_ascii_case(&token))
+                })
                 .map(|p| &p.value)?,
             Json::Array(a) => a.elements.get(token.parse::<usize>().ok()?)?,
             _ => return None,
@@ -107,9 +126,12 @@ pub fn lookup_pointer_nearest<'b, 'a>(root: &'b Json<'a>, pointer: &str) -> (&'b
     for raw in rest.split('/') {
         let token = raw.replace("~1", "/").replace("~0", "~");
         let next = match cur {
-            Json::Object(o) => {
-                o.properties.iter().rev().find(|p| p.name.as_str().eq_ignore_ascii_case(&token)).map(|p| &p.value)
-            }
+            Json::Object(o) => o
+                .properties
+                .iter()
+                .rev()
+                .find(|p| p.name.as_str().eq_ignore_ascii_case(&token))
+                .map(|p| &p.value),
             Json::Array(a) => token.parse::<usize>().ok().and_then(|i| a.elements.get(i)),
             _ => None,
         };
@@ -150,8 +172,14 @@ fn walk_duplicates(v: &Json, pointer: &mut String, out: &mut Vec<DuplicateKey>) 
                 // Small objects dominate: quadratic scan is cheaper than hashing below ~16 keys.
                 if props.len() <= 16 {
                     for (i, p) in props.iter().enumerate() {
-                        if let Some(q) = props[i + 1..].iter().find(|q| q.name.as_str().eq_ignore_ascii_case(p.name.as_str())) {
-                            if !props[..i].iter().any(|r| r.name.as_str().eq_ignore_ascii_case(p.name.as_str())) {
+                        if let Some(q) = props[i + 1..]
+                            .iter()
+                            .find(|q| q.name.as_str().eq_ignore_ascii_case(p.name.as_str()))
+                        {
+                            if !props[..i]
+                                .iter()
+                                .any(|r| r.name.as_str().eq_ignore_ascii_case(p.name.as_str()))
+                            {
                                 out.push(DuplicateKey {
                                     key: p.name.as_str().to_string(),
                                     object_pointer: pointer.clone(),
@@ -162,7 +190,8 @@ fn walk_duplicates(v: &Json, pointer: &mut String, out: &mut Vec<DuplicateKey>) 
                         }
                     }
                 } else {
-                    let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
+                    let mut seen: std::collections::HashMap<String, Span> =
+                        std::collections::HashMap::new();
                     let mut reported = std::collections::HashSet::new();
                     for p in props {
                         let k = p.name.as_str().to_ascii_lowercase();
@@ -290,10 +319,15 @@ mod tests {
     fn sniffs_schema_without_parsing() {
         use crate::arm::scope::ScopeKind;
         let t = r#"{ "$schema" : "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "x": [ }"#;
-        assert_eq!(sniff_kind(t), DocumentKind::Template(ScopeKind::ResourceGroup));
+        assert_eq!(
+            sniff_kind(t),
+            DocumentKind::Template(ScopeKind::ResourceGroup)
+        );
         assert_eq!(sniff_kind(r#"{"name": "pkg"}"#), DocumentKind::Other);
         assert_eq!(
-            sniff_kind(r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"}"#),
+            sniff_kind(
+                r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"}"#
+            ),
             DocumentKind::Parameters
         );
     }

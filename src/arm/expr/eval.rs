@@ -56,7 +56,11 @@ pub struct Evaluator<'c> {
 
 impl<'c> Evaluator<'c> {
     pub fn new(ctx: &'c mut dyn EvalContext) -> Self {
-        Evaluator { ctx, lambda_vars: Vec::new(), depth: 0 }
+        Evaluator {
+            ctx,
+            lambda_vars: Vec::new(),
+            depth: 0,
+        }
     }
 
     /// Evaluate a top-level template expression and count it in the statistics.
@@ -89,13 +93,19 @@ impl<'c> Evaluator<'c> {
                 if let Some(ns) = &call.namespace {
                     let args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect();
                     if self.depth >= MAX_EVAL_DEPTH {
-                        return Value::unknown(UnknownReason::Limit("user function recursion".into()), None);
+                        return Value::unknown(
+                            UnknownReason::Limit("user function recursion".into()),
+                            None,
+                        );
                     }
                     self.depth += 1;
                     let r = self.ctx.user_function(ns, &call.name, &args);
                     self.depth -= 1;
                     return r.unwrap_or_else(|| {
-                        Value::error(format!("user-defined function '{ns}.{}' is not declared", call.name))
+                        Value::error(format!(
+                            "user-defined function '{ns}.{}' is not declared",
+                            call.name
+                        ))
                     });
                 }
                 self.call(call)
@@ -120,7 +130,12 @@ impl<'c> Evaluator<'c> {
             };
         }
         let Some(def) = functions::lookup(name) else {
-            *self.ctx.stats().unsupported.entry(name.to_string()).or_default() += 1;
+            *self
+                .ctx
+                .stats()
+                .unsupported
+                .entry(name.to_string())
+                .or_default() += 1;
             return Value::unknown(UnknownReason::Unsupported(name.to_string()), None);
         };
         let args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect();
@@ -141,7 +156,11 @@ impl<'c> Evaluator<'c> {
             return Value::unknown(UnknownReason::Limit("lambda recursion".into()), None);
         }
         self.depth += 1;
-        let mut fc = FnCall { name: def.name, args, ev: self };
+        let mut fc = FnCall {
+            name: def.name,
+            args,
+            ev: self,
+        };
         let r = (def.func)(&mut fc);
         self.depth -= 1;
         r
@@ -161,10 +180,16 @@ impl<'c> Evaluator<'c> {
                 if crate::arm::value::equals(&x, &y) == Tri::True {
                     return x;
                 }
-                let reason = cond.as_unknown().map(|u| (*u.reason).clone()).unwrap_or(UnknownReason::CopyIndex);
+                let reason = cond
+                    .as_unknown()
+                    .map(|u| (*u.reason).clone())
+                    .unwrap_or(UnknownReason::CopyIndex);
                 Value::unknown(reason, call_symbol("if", &[cond, x, y]))
             }
-            None => Value::error(format!("if() condition must be a bool, not {}", cond.type_name())),
+            None => Value::error(format!(
+                "if() condition must be a bool, not {}",
+                cond.type_name()
+            )),
         }
     }
 
@@ -179,7 +204,11 @@ impl<'c> Evaluator<'c> {
                 _ => return Value::error("lambda() parameter names must be string literals"),
             }
         }
-        Value::Lambda(Arc::new(Lambda { params, body: body.clone(), captured: self.lambda_vars.clone() }))
+        Value::Lambda(Arc::new(Lambda {
+            params,
+            body: body.clone(),
+            captured: self.lambda_vars.clone(),
+        }))
     }
 
     fn lambda_variable(&self, name: &str) -> Value {
@@ -244,7 +273,10 @@ pub fn member(target: &Value, name: &str) -> Value {
             .get(name)
             .unwrap_or_else(|| Value::error(format!("the object has no property '{name}'"))),
         Value::Null => Value::error(format!("cannot read property '{name}' of null")),
-        other => Value::error(format!("cannot read property '{name}' of a {}", other.type_name())),
+        other => Value::error(format!(
+            "cannot read property '{name}' of a {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -253,20 +285,28 @@ pub fn index_value(target: &Value, index: &Value) -> Value {
     match (target, index) {
         (Value::Unknown(u), i) => {
             let sym = match (&u.symbol, i) {
-                (Some(s), i) if !i.has_anonymous_unknown() => Some(format!("{s}[{}]", i.symbol_fragment())),
+                (Some(s), i) if !i.has_anonymous_unknown() => {
+                    Some(format!("{s}[{}]", i.symbol_fragment()))
+                }
                 _ => None,
             };
             Value::unknown((*u.reason).clone(), sym)
         }
         (_, Value::Unknown(u)) => Value::unknown((*u.reason).clone(), None),
         (Value::Array(a), i) => match i.as_int_lenient() {
-            Some(n) if n >= 0 => a
-                .get(n as usize)
-                .cloned()
-                .unwrap_or_else(|| Value::error(format!("index {n} is out of range (length {})", a.len()))),
-            _ => Value::error(format!("an array index must be a non-negative integer, not {}", i.to_json_string())),
+            Some(n) if n >= 0 => a.get(n as usize).cloned().unwrap_or_else(|| {
+                Value::error(format!("index {n} is out of range (length {})", a.len()))
+            }),
+            _ => Value::error(format!(
+                "an array index must be a non-negative integer, not {}",
+                i.to_json_string()
+            )),
         },
         (Value::Object(_), Value::String(k)) => member(target, k),
-        (t, i) => Value::error(format!("cannot index a {} with {}", t.type_name(), i.type_name())),
+        (t, i) => Value::error(format!(
+            "cannot index a {} with {}",
+            t.type_name(),
+            i.type_name()
+        )),
     }
 }

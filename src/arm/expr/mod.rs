@@ -64,7 +64,9 @@ pub fn parse_template_string(s: &str) -> Result<TemplateString<'_>, ParseError> 
         if let Some(rest) = s.strip_prefix("[[") {
             // `[[...` is the literal `[...`; only strings that also end with `]` are escapes.
             if s.ends_with(']') {
-                return Ok(TemplateString::Literal(std::borrow::Cow::Owned(format!("[{rest}"))));
+                return Ok(TemplateString::Literal(std::borrow::Cow::Owned(format!(
+                    "[{rest}"
+                ))));
             }
         }
         return Ok(TemplateString::Literal(std::borrow::Cow::Borrowed(s)));
@@ -163,6 +165,9 @@ mod tests {
             TemplateString::Expression(Expr::Call(_))
         ));
         // Only a string that both starts and ends with brackets is an expression.
-        assert_eq!(parse_template_string("[a").unwrap(), TemplateString::Literal("[a".into()));
+        assert_eq!(
+            parse_template_string("[a").unwrap(),
+            TemplateString::Literal("[a".into())
+        );
     }
 }

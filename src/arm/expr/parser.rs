@@ -29,7 +29,13 @@ impl std::fmt::Display for ParseError {
 
 /// Parse an expression. `base` is added to every offset (the position of the text in its JSON string).
 pub fn parse_expression(text: &str, base: usize) -> Result<Expr, ParseError> {
-    let mut p = Parser { s: text.as_bytes(), text, pos: 0, base, depth: 0 };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        pos: 0,
+        base,
+        depth: 0,
+    };
     p.skip_ws();
     if p.pos >= p.s.len() {
         return Err(p.error("empty expression"));
@@ -37,7 +43,10 @@ pub fn parse_expression(text: &str, base: usize) -> Result<Expr, ParseError> {
     let e = p.expr()?;
     p.skip_ws();
     if p.pos < p.s.len() {
-        return Err(p.error(&format!("unexpected '{}' after the expression", p.peek_char())));
+        return Err(p.error(&format!(
+            "unexpected '{}' after the expression",
+            p.peek_char()
+        )));
     }
     Ok(e)
 }
@@ -52,7 +61,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, msg: &str) -> ParseError {
-        ParseError { offset: self.base + self.pos, message: msg.to_string() }
+        ParseError {
+            offset: self.base + self.pos,
+            message: msg.to_string(),
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -60,7 +72,10 @@ impl Parser<'_> {
     }
 
     fn peek_char(&self) -> char {
-        self.text.get(self.pos..).and_then(|r| r.chars().next()).unwrap_or(' ')
+        self.text
+            .get(self.pos..)
+            .and_then(|r| r.chars().next())
+            .unwrap_or(' ')
     }
 
     fn skip_ws(&mut self) {
@@ -79,9 +94,16 @@ impl Parser<'_> {
             self.pos += 1;
             Ok(())
         } else if self.pos >= self.s.len() {
-            Err(self.error(&format!("expected '{}' but the expression ended", c as char)))
+            Err(self.error(&format!(
+                "expected '{}' but the expression ended",
+                c as char
+            )))
         } else {
-            Err(self.error(&format!("expected '{}' but found '{}'", c as char, self.peek_char())))
+            Err(self.error(&format!(
+                "expected '{}' but found '{}'",
+                c as char,
+                self.peek_char()
+            )))
         }
     }
 
@@ -193,9 +215,16 @@ impl Parser<'_> {
                                 self.pos += 1;
                                 break;
                             }
-                            None => return Err(self.error("expected ',' or ')' but the expression ended")),
+                            None => {
+                                return Err(
+                                    self.error("expected ',' or ')' but the expression ended")
+                                );
+                            }
                             Some(_) => {
-                                return Err(self.error(&format!("expected ',' or ')' but found '{}'", self.peek_char())));
+                                return Err(self.error(&format!(
+                                    "expected ',' or ')' but found '{}'",
+                                    self.peek_char()
+                                )));
                             }
                         }
                     }
@@ -219,7 +248,10 @@ impl Parser<'_> {
         loop {
             match self.peek() {
                 None => {
-                    return Err(ParseError { offset: self.base + open, message: "unterminated string literal".into() });
+                    return Err(ParseError {
+                        offset: self.base + open,
+                        message: "unterminated string literal".into(),
+                    });
                 }
                 Some(b'\'') => {
                     out.push_str(self.text.get(seg_start..self.pos).unwrap_or(""));
@@ -253,9 +285,10 @@ impl Parser<'_> {
             return Err(self.error("ARM expressions only support integer literals"));
         }
         let t = self.text.get(start..self.pos).unwrap_or("");
-        t.parse::<i64>()
-            .map(Expr::Int)
-            .map_err(|_| ParseError { offset: self.base + start, message: format!("integer literal '{t}' is out of range") })
+        t.parse::<i64>().map(Expr::Int).map_err(|_| ParseError {
+            offset: self.base + start,
+            message: format!("integer literal '{t}' is out of range"),
+        })
     }
 }
 
@@ -269,12 +302,21 @@ mod tests {
 
     #[test]
     fn parses_calls_members_and_indexes() {
-        assert_eq!(canon("concat(parameters('a'), 'b''c')"), "concat(parameters('a'), 'b''c')");
-        assert_eq!(canon("resourceGroup().location"), "resourcegroup().location");
+        assert_eq!(
+            canon("concat(parameters('a'), 'b''c')"),
+            "concat(parameters('a'), 'b''c')"
+        );
+        assert_eq!(
+            canon("resourceGroup().location"),
+            "resourcegroup().location"
+        );
         assert_eq!(canon("variables('x')[0].id"), "variables('x')[0].id");
         assert_eq!(canon(" add( -1 , 2 ) "), "add(-1, 2)");
         assert_eq!(canon("contoso.unique('a')"), "contoso.unique('a')");
-        assert_eq!(canon("createArray(true, false, null)"), "createarray(true, false, null)");
+        assert_eq!(
+            canon("createArray(true, false, null)"),
+            "createarray(true, false, null)"
+        );
     }
 
     #[test]

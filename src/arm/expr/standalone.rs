@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{EvalContext, EvalStats, Expr, Evaluator, TemplateString, parse_template_string};
+use super::{EvalContext, EvalStats, Evaluator, Expr, TemplateString, parse_template_string};
 use crate::arm::scope::{DeploymentScope, ScopeConfig, ScopeKind};
 use crate::arm::value::{SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
 
@@ -30,7 +30,10 @@ impl Default for StandaloneContext {
 
 impl StandaloneContext {
     pub fn with_scope(config: &ScopeConfig) -> Self {
-        StandaloneContext { scope: DeploymentScope::top_level(ScopeKind::ResourceGroup, config), ..Default::default() }
+        StandaloneContext {
+            scope: DeploymentScope::top_level(ScopeKind::ResourceGroup, config),
+            ..Default::default()
+        }
     }
 
     /// Evaluate a template string (`"[...]"` or a literal). Parse errors become error unknowns.
@@ -49,12 +52,18 @@ impl StandaloneContext {
 
 impl EvalContext for StandaloneContext {
     fn parameter(&mut self, name: &str) -> Value {
-        self.parameters.get(&name.to_ascii_lowercase()).cloned().unwrap_or_else(|| {
-            Value::unknown(
-                UnknownReason::Parameter(name.to_string()),
-                Some(format!("{SYM_OPEN}parameters('{}'){SYM_CLOSE}", name.to_ascii_lowercase())),
-            )
-        })
+        self.parameters
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| {
+                Value::unknown(
+                    UnknownReason::Parameter(name.to_string()),
+                    Some(format!(
+                        "{SYM_OPEN}parameters('{}'){SYM_CLOSE}",
+                        name.to_ascii_lowercase()
+                    )),
+                )
+            })
     }
     fn variable(&mut self, name: &str) -> Value {
         self.variables

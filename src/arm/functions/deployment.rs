@@ -4,11 +4,41 @@ use super::{FnCall, FunctionDef};
 use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
-    FunctionDef { name: "parameters", min_args: 1, max_args: Some(1), handles_unknown: false, func: parameters },
-    FunctionDef { name: "variables", min_args: 1, max_args: Some(1), handles_unknown: false, func: variables },
-    FunctionDef { name: "copyIndex", min_args: 0, max_args: Some(2), handles_unknown: false, func: copy_index },
-    FunctionDef { name: "deployment", min_args: 0, max_args: Some(0), handles_unknown: false, func: deployment },
-    FunctionDef { name: "environment", min_args: 0, max_args: Some(0), handles_unknown: false, func: environment },
+    FunctionDef {
+        name: "parameters",
+        min_args: 1,
+        max_args: Some(1),
+        handles_unknown: false,
+        func: parameters,
+    },
+    FunctionDef {
+        name: "variables",
+        min_args: 1,
+        max_args: Some(1),
+        handles_unknown: false,
+        func: variables,
+    },
+    FunctionDef {
+        name: "copyIndex",
+        min_args: 0,
+        max_args: Some(2),
+        handles_unknown: false,
+        func: copy_index,
+    },
+    FunctionDef {
+        name: "deployment",
+        min_args: 0,
+        max_args: Some(0),
+        handles_unknown: false,
+        func: deployment,
+    },
+    FunctionDef {
+        name: "environment",
+        min_args: 0,
+        max_args: Some(0),
+        handles_unknown: false,
+        func: environment,
+    },
 ];
 
 fn parameters(c: &mut FnCall) -> Value {
@@ -35,7 +65,9 @@ fn variables(c: &mut FnCall) -> Value {
 fn copy_index(c: &mut FnCall) -> Value {
     let (name, offset) = match (c.args.first(), c.args.get(1)) {
         (None, _) => (None, Value::Int(0)),
-        (Some(Value::String(n)), off) => (Some(n.to_string()), off.cloned().unwrap_or(Value::Int(0))),
+        (Some(Value::String(n)), off) => {
+            (Some(n.to_string()), off.cloned().unwrap_or(Value::Int(0)))
+        }
         (Some(off), None) => (None, off.clone()),
         (Some(_), Some(_)) => return c.error("the first argument must be the loop name"),
     };
@@ -66,5 +98,8 @@ fn deployment(c: &mut FnCall) -> Value {
 
 fn environment(_c: &mut FnCall) -> Value {
     // The cloud (AzureCloud, sovereign clouds) is not known before deployment.
-    Value::unknown(UnknownReason::Context("environment()".into()), Some(format!("{SYM_OPEN}environment(){SYM_CLOSE}")))
+    Value::unknown(
+        UnknownReason::Context("environment()".into()),
+        Some(format!("{SYM_OPEN}environment(){SYM_CLOSE}")),
+    )
 }

@@ -109,7 +109,11 @@ fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {
 
 fn table() -> &'static HashMap<String, &'static FunctionDef> {
     static TABLE: OnceLock<HashMap<String, &'static FunctionDef>> = OnceLock::new();
-    TABLE.get_or_init(|| all_functions().map(|f| (f.name.to_ascii_lowercase(), f)).collect())
+    TABLE.get_or_init(|| {
+        all_functions()
+            .map(|f| (f.name.to_ascii_lowercase(), f))
+            .collect()
+    })
 }
 
 /// Every built-in function, for documentation and tests.
@@ -207,13 +211,20 @@ mod tests {
     fn no_function_is_registered_twice() {
         let mut seen = std::collections::HashSet::new();
         for f in all_functions() {
-            assert!(seen.insert(f.name.to_ascii_lowercase()), "{} registered twice", f.name);
+            assert!(
+                seen.insert(f.name.to_ascii_lowercase()),
+                "{} registered twice",
+                f.name
+            );
         }
     }
 
     #[test]
     fn concat_keeps_literal_parts_of_unknowns() {
-        let p = Value::unknown(UnknownReason::Parameter("n".into()), Some("⟪parameters('n')⟫".into()));
+        let p = Value::unknown(
+            UnknownReason::Parameter("n".into()),
+            Some("⟪parameters('n')⟫".into()),
+        );
         let v = concat_strings(&[Value::string("/x/"), p, Value::Int(1)]);
         let u = v.as_unknown().expect("unknown");
         assert_eq!(u.symbol.as_deref(), Some("/x/⟪parameters('n')⟫1"));

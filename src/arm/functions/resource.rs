@@ -5,7 +5,13 @@ use super::{FnCall, FunctionDef, concat_strings};
 use crate::arm::value::{SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
-    FunctionDef { name: "resourceId", min_args: 2, max_args: None, handles_unknown: true, func: resource_id },
+    FunctionDef {
+        name: "resourceId",
+        min_args: 2,
+        max_args: None,
+        handles_unknown: true,
+        func: resource_id,
+    },
     FunctionDef {
         name: "subscriptionResourceId",
         min_args: 2,
@@ -13,7 +19,13 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         handles_unknown: true,
         func: subscription_resource_id,
     },
-    FunctionDef { name: "tenantResourceId", min_args: 2, max_args: None, handles_unknown: true, func: tenant_resource_id },
+    FunctionDef {
+        name: "tenantResourceId",
+        min_args: 2,
+        max_args: None,
+        handles_unknown: true,
+        func: tenant_resource_id,
+    },
     FunctionDef {
         name: "extensionResourceId",
         min_args: 3,
@@ -28,15 +40,44 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         handles_unknown: true,
         func: management_group_resource_id,
     },
-    FunctionDef { name: "reference", min_args: 1, max_args: Some(3), handles_unknown: true, func: reference },
-    FunctionDef { name: "references", min_args: 1, max_args: Some(2), handles_unknown: true, func: reference },
-    FunctionDef { name: "pickZones", min_args: 3, max_args: Some(5), handles_unknown: true, func: runtime },
-    FunctionDef { name: "providers", min_args: 1, max_args: Some(2), handles_unknown: true, func: runtime },
+    FunctionDef {
+        name: "reference",
+        min_args: 1,
+        max_args: Some(3),
+        handles_unknown: true,
+        func: reference,
+    },
+    FunctionDef {
+        name: "references",
+        min_args: 1,
+        max_args: Some(2),
+        handles_unknown: true,
+        func: reference,
+    },
+    FunctionDef {
+        name: "pickZones",
+        min_args: 3,
+        max_args: Some(5),
+        handles_unknown: true,
+        func: runtime,
+    },
+    FunctionDef {
+        name: "providers",
+        min_args: 1,
+        max_args: Some(2),
+        handles_unknown: true,
+        func: runtime,
+    },
 ];
 
 /// Every `list*` function (listKeys, listSecrets, listAccountSas, ...): runtime values, never known.
-pub const LIST_FUNCTION: FunctionDef =
-    FunctionDef { name: "list", min_args: 1, max_args: None, handles_unknown: true, func: runtime };
+pub const LIST_FUNCTION: FunctionDef = FunctionDef {
+    name: "list",
+    min_args: 1,
+    max_args: None,
+    handles_unknown: true,
+    func: runtime,
+};
 
 fn runtime(c: &mut FnCall) -> Value {
     Value::unknown(UnknownReason::Runtime(format!("{}()", c.name)), None)
@@ -51,7 +92,8 @@ fn reference(c: &mut FnCall) -> Value {
 
 /// Index of the first argument that looks like a resource type (`Namespace/type`).
 fn type_position(args: &[Value]) -> Option<usize> {
-    args.iter().position(|a| a.as_str().is_some_and(|s| s.contains('/')))
+    args.iter()
+        .position(|a| a.as_str().is_some_and(|s| s.contains('/')))
 }
 
 /// `/providers/{ns}/{t1}/{n1}/{t2}/{n2}` from a type and names (names may themselves contain `/`).
@@ -63,8 +105,13 @@ fn provider_path(c: &FnCall, ty: &str, names: &[Value]) -> Result<Vec<Value>, Va
     if types.is_empty() {
         return Err(c.error(format!("'{ty}' is not a resource type")));
     }
-    let known_name_segments: usize =
-        names.iter().map(|n| n.as_str().map_or(1, |s| s.trim_matches('/').split('/').count())).sum();
+    let known_name_segments: usize = names
+        .iter()
+        .map(|n| {
+            n.as_str()
+                .map_or(1, |s| s.trim_matches('/').split('/').count())
+        })
+        .sum();
     if known_name_segments != types.len() && names.iter().all(|n| n.as_str().is_some()) {
         return Err(c.error(format!(
             "resource type '{ty}' needs {} name segment(s), {} given",
@@ -182,16 +229,25 @@ fn management_group_resource_id(c: &mut FnCall) -> Value {
         Err(e) => return e,
     };
     let mg = match tp {
-        0 => c.ev.ctx.scope().management_group.clone().unwrap_or_else(|| {
-            Value::unknown(
-                UnknownReason::Context("managementGroup()".into()),
-                Some(format!("{SYM_OPEN}managementGroup().name{SYM_CLOSE}")),
-            )
-        }),
+        0 => {
+            c.ev.ctx
+                .scope()
+                .management_group
+                .clone()
+                .unwrap_or_else(|| {
+                    Value::unknown(
+                        UnknownReason::Context("managementGroup()".into()),
+                        Some(format!("{SYM_OPEN}managementGroup().name{SYM_CLOSE}")),
+                    )
+                })
+        }
         1 => c.arg(0).clone(),
         _ => return c.error("too many arguments before the resource type"),
     };
-    let mut parts = vec![Value::string("/providers/Microsoft.Management/managementGroups/"), mg];
+    let mut parts = vec![
+        Value::string("/providers/Microsoft.Management/managementGroups/"),
+        mg,
+    ];
     parts.extend(provider);
     concat_strings(&parts)
 }
@@ -291,7 +347,13 @@ pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
         resource_type.push_str(pair[0]);
         names.push(pair[1].to_string());
     }
-    Some(ParsedResourceId { subscription, resource_group, parent_scope, resource_type, names })
+    Some(ParsedResourceId {
+        subscription,
+        resource_group,
+        parent_scope,
+        resource_type,
+        names,
+    })
 }
 
 #[cfg(test)]
@@ -306,11 +368,16 @@ mod tests {
         .unwrap();
         assert_eq!(p.subscription.as_deref(), Some("s"));
         assert_eq!(p.resource_group.as_deref(), Some("rg"));
-        assert_eq!(p.resource_type, "microsoft.compute/capacityreservationgroups/capacityreservations");
+        assert_eq!(
+            p.resource_type,
+            "microsoft.compute/capacityreservationgroups/capacityreservations"
+        );
         assert_eq!(p.names, vec!["crg", "d2"]);
 
-        let p = parse_resource_id("subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm")
-            .unwrap();
+        let p = parse_resource_id(
+            "subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm",
+        )
+        .unwrap();
         assert_eq!(p.names, vec!["vm"]);
 
         let ext = parse_resource_id(

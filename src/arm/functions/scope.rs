@@ -4,9 +4,27 @@ use super::{FnCall, FunctionDef};
 use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
-    FunctionDef { name: "resourceGroup", min_args: 0, max_args: Some(0), handles_unknown: false, func: resource_group },
-    FunctionDef { name: "subscription", min_args: 0, max_args: Some(0), handles_unknown: false, func: subscription },
-    FunctionDef { name: "tenant", min_args: 0, max_args: Some(0), handles_unknown: false, func: tenant },
+    FunctionDef {
+        name: "resourceGroup",
+        min_args: 0,
+        max_args: Some(0),
+        handles_unknown: false,
+        func: resource_group,
+    },
+    FunctionDef {
+        name: "subscription",
+        min_args: 0,
+        max_args: Some(0),
+        handles_unknown: false,
+        func: subscription,
+    },
+    FunctionDef {
+        name: "tenant",
+        min_args: 0,
+        max_args: Some(0),
+        handles_unknown: false,
+        func: tenant,
+    },
     FunctionDef {
         name: "managementGroup",
         min_args: 0,

@@ -1,0 +1,379 @@
+//! The resource graph: one node per expanded resource instance, edges from ID-valued properties,
+//! `dependsOn`, parent/child and autoscale targets. A reference that matches no declared resource is
+//! *external*; one that cannot be evaluated is *unknown*.
+
+use std::collections::HashMap;
+
+use crate::arm::functions::{ParsedResourceId, parse_resource_id};
+use crate::arm::template::{Expansion, ResourceInstance};
+use crate::arm::value::{SYM_OPEN, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EdgeKind {
+    /// A property holds the target's resource ID.
+    Reference,
+    DependsOn,
+    /// The target is the parent of the source (nested child or `parent/child` name).
+    Parent,
+    /// An autoscale setting's `targetResourceUri`.
+    AutoscaleTarget,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Reference => "reference",
+            EdgeKind::DependsOn => "dependsOn",
+            EdgeKind::Parent => "parent",
+            EdgeKind::AutoscaleTarget => "autoscaleTarget",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// An instance in this graph. `certain` is false when the match relied on an unknown scope.
+    Node { index: usize, certain: bool },
+    /// A resource not declared in the analysed files (its ID as evaluated or symbolic).
+    External(String),
+    /// The reference could not be evaluated.
+    Unknown(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Edge {
+    pub from: usize,
+    pub kind: EdgeKind,
+    /// Dotted property path in the source's body (`properties.virtualMachineScaleSet.id`).
+    pub path: String,
+    pub target: Target,
+}
+
+/// The expansion plus its edges and an ID index.
+pub struct ResourceGraph {
+    pub expansion: Expansion,
+    pub edges: Vec<Edge>,
+    /// Parsed ID of each instance (same order as `expansion.instances`).
+    pub ids: Vec<Option<ParsedResourceId>>,
+    /// (type, names) key → instances.
+    index: HashMap<(String, String), Vec<usize>>,
+}
+
+fn key_of(p: &ParsedResourceId) -> (String, String) {
+    (p.resource_type.clone(), p.names.join("/"))
+}
+
+/// Text of an ID-like value: the string, or an unknown's symbol.
+fn id_text(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Unknown(u) => u.symbol.as_deref(),
+        _ => None,
+    }
+}
+
+fn looks_like_id(s: &str) -> bool {
+    s.len() > 12
+        && s.as_bytes()
+            .windows(10)
+            .any(|w| w.eq_ignore_ascii_case(b"providers/"))
+}
+
+/// Compare two optional scope segments: Some(true) equal, Some(false) different, None unknown.
+fn same_segment(a: &Option<String>, b: &Option<String>) -> Option<bool> {
+    match (a, b) {
+        (Some(x), Some(y)) if x == y => Some(true),
+        (Some(x), Some(y)) if !x.contains(SYM_OPEN) && !y.contains(SYM_OPEN) => Some(false),
+        (None, None) => Some(true),
+        _ => None,
+    }
+}
+
+impl ResourceGraph {
+    pub fn build(expansion: Expansion) -> ResourceGraph {
+        let ids: Vec<Option<ParsedResourceId>> = expansion
+            .instances
+            .iter()
+            .map(|i| id_text(&i.id).and_then(parse_resource_id))
+            .collect();
+        let mut index: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(p) = id {
+                index.entry(key_of(p)).or_default().push(i);
+            }
+        }
+        let mut g = ResourceGraph {
+            expansion,
+            edges: Vec::new(),
+            ids,
+            index,
+        };
+        g.build_edges();
+        g
+    }
+
+    pub fn instances(&self) -> &[ResourceInstance] {
+        &self.expansion.instances
+    }
+
+    /// Resolve a resource ID value to a target.
+    pub fn resolve(&self, v: &Value) -> Target {
+        let Some(text) = id_text(v) else {
+            let why = v
+                .first_unknown()
+                .map_or_else(|| "not a resource ID".to_string(), |u| u.reason.to_string());
+            return Target::Unknown(why);
+        };
+        let Some(parsed) = parse_resource_id(text) else {
+            return match v {
+                Value::Unknown(u) => Target::Unknown(u.reason.to_string()),
+                _ => Target::External(text.to_string()),
+            };
+        };
+        self.resolve_parsed(&parsed, text)
+    }
+
+    fn resolve_parsed(&self, parsed: &ParsedResourceId, text: &str) -> Target {
+        let Some(candidates) = self.index.get(&key_of(parsed)) else {
+            return Target::External(text.to_string());
+        };
+        let mut equal = Vec::new();
+        let mut maybe = Vec::new();
+        for &c in candidates {
+            let Some(Some(cid)) = self.ids.get(c) else {
+                continue;
+            };
+            let scope = [
+                same_segment(&parsed.subscription, &cid.subscription),
+                same_segment(&parsed.resource_group, &cid.resource_group),
+                same_segment(&parsed.parent_scope, &cid.parent_scope),
+            ];
+            if scope.iter().all(|s| *s == Some(true)) {
+                equal.push(c);
+            } else if !scope.contains(&Some(false)) {
+                maybe.push(c);
+            }
+        }
+        // Instances of one declaration under different copy indexes share an ID only when the name
+        // does not depend on the index; any of them is the target.
+        match (equal.first(), maybe.as_slice()) {
+            (Some(&i), _) => Target::Node {
+                index: i,
+                certain: true,
+            },
+            (None, [only]) => Target::Node {
+                index: *only,
+                certain: false,
+            },
+            _ => Target::External(text.to_string()),
+        }
+    }
+
+    fn build_edges(&mut self) {
+        let mut edges = Vec::new();
+        for (i, inst) in self.expansion.instances.iter().enumerate() {
+            // Properties holding resource IDs.
+            let autoscale = inst.is_type("Microsoft.Insights/autoscaleSettings");
+            let mut path = String::new();
+            collect_id_edges(self, i, &inst.body, &mut path, autoscale, &mut edges, 0);
+            // dependsOn
+            for d in &inst.depends_on {
+                let target = self.resolve_depends_on(inst, d);
+                edges.push(Edge {
+                    from: i,
+                    kind: EdgeKind::DependsOn,
+                    path: "dependsOn".into(),
+                    target,
+                });
+            }
+            // Parent: nested child, or `parent/child` naming of a top-level declaration.
+            if let Some(p) = inst.parent {
+                edges.push(Edge {
+                    from: i,
+                    kind: EdgeKind::Parent,
+                    path: String::new(),
+                    target: Target::Node {
+                        index: p,
+                        certain: true,
+                    },
+                });
+            } else if let Some(Some(id)) = self.ids.get(i) {
+                if id.names.len() > 1 {
+                    let mut parent = id.clone();
+                    parent.names.pop();
+                    if let Some(pos) = parent.resource_type.rfind('/') {
+                        parent.resource_type.truncate(pos);
+                        if let Target::Node { index, certain } = self.resolve_parsed(&parent, "") {
+                            edges.push(Edge {
+                                from: i,
+                                kind: EdgeKind::Parent,
+                                path: "name".into(),
+                                target: Target::Node { index, certain },
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        self.edges = edges;
+    }
+
+    fn resolve_depends_on(&self, inst: &ResourceInstance, d: &Value) -> Target {
+        let Some(text) = id_text(d) else {
+            return self.resolve(d);
+        };
+        if looks_like_id(text) {
+            return self.resolve(d);
+        }
+        let decls = &self.expansion.declarations;
+        let same_deployment = |j: &usize| {
+            self.expansion
+                .instances
+                .get(*j)
+                .is_some_and(|o| o.deployment == inst.deployment)
+        };
+        // languageVersion 2.0 symbolic name, or a copy loop name: the first instance stands for all.
+        let by_decl = self
+            .expansion
+            .instances
+            .iter()
+            .enumerate()
+            .position(|(j, o)| {
+                same_deployment(&j)
+                    && decls.get(o.decl).is_some_and(|dd| {
+                        dd.symbolic_name
+                            .as_deref()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(text))
+                            || dd
+                                .copy_name
+                                .as_deref()
+                                .is_some_and(|s| s.eq_ignore_ascii_case(text))
+                    })
+            });
+        if let Some(j) = by_decl {
+            return Target::Node {
+                index: j,
+                certain: true,
+            };
+        }
+        // `Namespace/type/name` or a bare resource name.
+        let lower = text.to_lowercase();
+        let found = self
+            .expansion
+            .instances
+            .iter()
+            .enumerate()
+            .position(|(j, o)| {
+                same_deployment(&j)
+                    && o.name.as_str().is_some_and(|n| {
+                        let n = n.to_lowercase();
+                        lower == n || lower == format!("{}/{}", o.resource_type.to_lowercase(), n)
+                    })
+            });
+        match found {
+            Some(j) => Target::Node {
+                index: j,
+                certain: true,
+            },
+            None => Target::External(text.to_string()),
+        }
+    }
+
+    /// Outgoing edges of a node.
+    pub fn edges_from(&self, i: usize) -> impl Iterator<Item = &Edge> {
+        self.edges.iter().filter(move |e| e.from == i)
+    }
+}
+
+/// Keys whose values name resources even when they cannot be evaluated.
+fn is_id_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k == "id" || k.ends_with("resourceid") || k.ends_with("resourceuri") || k == "scope"
+}
+
+const MAX_WALK_DEPTH: usize = 64;
+
+#[allow(clippy::too_many_arguments)]
+fn collect_id_edges(
+    g: &ResourceGraph,
+    from: usize,
+    v: &Value,
+    path: &mut String,
+    autoscale: bool,
+    edges: &mut Vec<Edge>,
+    depth: usize,
+) {
+    if depth > MAX_WALK_DEPTH {
+        return;
+    }
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o.iter() {
+                // A nested deployment's parameters and the instance's own identity are not references.
+                if depth == 0 && (k.eq_ignore_ascii_case("name") || k.eq_ignore_ascii_case("type"))
+                {
+                    continue;
+                }
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                match child {
+                    Value::Unknown(u)
+                        if is_id_key(k)
+                            && u.symbol.as_deref().is_none_or(|s| !looks_like_id(s)) =>
+                    {
+                        edges.push(Edge {
+                            from,
+                            kind: EdgeKind::Reference,
+                            path: path.clone(),
+                            target: Target::Unknown(u.reason.to_string()),
+                        });
+                    }
+                    _ => collect_id_edges(g, from, child, path, autoscale, edges, depth + 1),
+                }
+                path.truncate(len);
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                collect_id_edges(g, from, child, path, autoscale, edges, depth + 1);
+                path.truncate(len);
+            }
+        }
+        Value::String(_) | Value::Unknown(_) => {
+            if let Some(text) = id_text(v) {
+                if looks_like_id(text) {
+                    if let Some(parsed) = parse_resource_id(text) {
+                        let kind = if autoscale
+                            && path.eq_ignore_ascii_case("properties.targetResourceUri")
+                        {
+                            EdgeKind::AutoscaleTarget
+                        } else {
+                            EdgeKind::Reference
+                        };
+                        // A resource's reference to itself (its own ID in a property) is not an edge.
+                        let target = g.resolve_parsed(&parsed, text);
+                        if target
+                            != (Target::Node {
+                                index: from,
+                                certain: true,
+                            })
+                        {
+                            edges.push(Edge {
+                                from,
+                                kind,
+                                path: path.clone(),
+                                target,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}

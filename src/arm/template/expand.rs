@@ -1,0 +1,1335 @@
+//! Template expansion: evaluates a template the way Azure would before deploying it. Parameters
+//! (defaults, parameter files), variables (with copy loops), user-defined functions, resources in both
+//! shapes (array and languageVersion 2.0 symbolic object), `existing` resources, nested children,
+//! resource and property copy loops, conditions per iteration, nested inline deployments with inner
+//! or outer expression scope and their outputs read back through `reference()`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use jsonc_parser::ast::{Object as JObject, Value as Json};
+
+use super::model::*;
+use super::parameters::{ParameterSet, literal_value, number_value};
+use crate::arm::expr::{
+    EvalContext, EvalStats, Evaluator, TemplateString, call_symbol, parse_template_string,
+};
+use crate::arm::scope::{DeploymentScope, ScopeConfig, ScopeKind};
+use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
+use crate::source::json::{self as sj, pointer_token};
+use crate::source::{SourceFile, Span};
+
+/// Azure's limit on copy loop counts.
+const MAX_COPY: i64 = 800;
+/// Resource instances per file before expansion stops (hostile or enormous inputs).
+const MAX_INSTANCES: usize = 50_000;
+/// Nested deployment depth.
+const MAX_NESTING: usize = 16;
+/// User-defined function call depth.
+const MAX_UDF_DEPTH: usize = 32;
+
+const DEPLOYMENTS: &str = "Microsoft.Resources/deployments";
+
+/// Expand a parsed template under one parameter set.
+pub fn expand(
+    file: &Arc<SourceFile>,
+    root: &Json,
+    kind: ScopeKind,
+    params: &ParameterSet,
+    config: &ScopeConfig,
+) -> Expansion {
+    let out = Rc::new(RefCell::new(Expansion {
+        parameters: params.file.clone(),
+        ..Default::default()
+    }));
+    let Some(template) = sj::as_object(root) else {
+        return Rc::try_unwrap(out)
+            .map(RefCell::into_inner)
+            .unwrap_or_default();
+    };
+    let scope = DeploymentScope::top_level(kind, config);
+    out.borrow_mut().deployments.push(DeploymentInfo {
+        template_pointer: String::new(),
+        instance: None,
+        parent: None,
+        scope: scope.clone(),
+        inner_scope: true,
+    });
+    let given: HashMap<String, Value> = params.values.clone();
+    let store = Store::new(template, String::new(), &given);
+    let mut exp = Expander {
+        file,
+        template,
+        template_pointer: String::new(),
+        store: Rc::new(RefCell::new(store)),
+        scope,
+        copy_stack: Vec::new(),
+        copy_path_prefix: Vec::new(),
+        fn_args: None,
+        udf_depth: 0,
+        nesting: 0,
+        deployment: 0,
+        out: out.clone(),
+        stats: EvalStats::default(),
+        nested_cache: HashMap::new(),
+        decl_index: None,
+        early: Default::default(),
+    };
+    exp.expand_resources();
+    let outputs = exp.eval_outputs();
+    let stats = std::mem::take(&mut exp.stats);
+    drop(exp);
+    let mut result = Rc::try_unwrap(out)
+        .map(RefCell::into_inner)
+        .unwrap_or_default();
+    result.stats.merge(&stats);
+    result.outputs = outputs;
+    // Deterministic order: by declaration position, then copy path.
+    let order = {
+        let decls = &result.declarations;
+        let mut idx: Vec<usize> = (0..result.instances.len()).collect();
+        idx.sort_by(|&a, &b| {
+            let (ia, ib) = (&result.instances[a], &result.instances[b]);
+            let (da, db) = (&decls[ia.decl], &decls[ib.decl]);
+            (da.span.start, copy_key(&ia.copy_path)).cmp(&(db.span.start, copy_key(&ib.copy_path)))
+        });
+        idx
+    };
+    reorder_instances(&mut result, &order);
+    result
+}
+
+fn copy_key(path: &[Value]) -> Vec<i64> {
+    path.iter()
+        .map(|v| v.as_int_lenient().unwrap_or(i64::MAX))
+        .collect()
+}
+
+/// Apply a permutation to the instances and fix the indexes that point at them.
+fn reorder_instances(result: &mut Expansion, order: &[usize]) {
+    let mut new_pos = vec![0usize; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_pos[old] = new;
+    }
+    let mut old: Vec<Option<ResourceInstance>> = std::mem::take(&mut result.instances)
+        .into_iter()
+        .map(Some)
+        .collect();
+    for &o in order {
+        if let Some(mut inst) = old.get_mut(o).and_then(Option::take) {
+            inst.parent = inst.parent.and_then(|p| new_pos.get(p).copied());
+            result.instances.push(inst);
+        }
+    }
+    for d in &mut result.deployments {
+        d.instance = d.instance.and_then(|i| new_pos.get(i).copied());
+    }
+}
+
+/// Parameters, variables and functions of one template, evaluated lazily and memoized. Shared by
+/// nested deployments with outer scope.
+struct Store<'t, 'a> {
+    params: HashMap<String, Slot<'t, 'a>>,
+    vars: HashMap<String, Slot<'t, 'a>>,
+    functions: HashMap<String, &'t JObject<'a>>,
+}
+
+enum Slot<'t, 'a> {
+    /// Not evaluated yet: the JSON to evaluate (a variable, or a parameter's default).
+    Pending(&'t Json<'a>),
+    /// A variable copy loop (`variables.copy[]` entry).
+    PendingCopy(&'t JObject<'a>),
+    Evaluating,
+    Done(Value),
+}
+
+impl<'t, 'a> Store<'t, 'a> {
+    fn new(
+        template: &'t JObject<'a>,
+        symbol_prefix: String,
+        given: &HashMap<String, Value>,
+    ) -> Self {
+        let mut params = HashMap::new();
+        if let Some(Json::Object(decl)) = sj::get(template, "parameters") {
+            for p in &decl.properties {
+                let key = p.name.as_str().to_ascii_lowercase();
+                let def = sj::as_object(&p.value);
+                let slot = if let Some(v) = given.get(&key) {
+                    Slot::Done(v.clone())
+                } else if let Some(d) = def.and_then(|d| sj::get(d, "defaultValue")) {
+                    Slot::Pending(d)
+                } else {
+                    let ty = def
+                        .and_then(|d| sj::get_str(d, "type"))
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    let reason = if ty.starts_with("secure") {
+                        UnknownReason::Secret(p.name.as_str().to_string())
+                    } else {
+                        UnknownReason::Parameter(p.name.as_str().to_string())
+                    };
+                    let nullable = def
+                        .and_then(|d| sj::get(d, "nullable"))
+                        .is_some_and(|n| matches!(n, Json::BooleanLit(b) if b.value));
+                    Slot::Done(if nullable && ty.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::unknown(
+                            reason,
+                            Some(format!(
+                                "{SYM_OPEN}{symbol_prefix}parameters('{key}'){SYM_CLOSE}"
+                            )),
+                        )
+                    })
+                };
+                params.insert(key, slot);
+            }
+        }
+        let mut vars = HashMap::new();
+        if let Some(Json::Object(decl)) = sj::get(template, "variables") {
+            for p in &decl.properties {
+                if p.name.as_str() == "copy" {
+                    if let Json::Array(loops) = &p.value {
+                        for l in &loops.elements {
+                            if let Some(lo) = sj::as_object(l) {
+                                if let Some(name) = sj::get_str(lo, "name") {
+                                    vars.insert(name.to_ascii_lowercase(), Slot::PendingCopy(lo));
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                }
+                vars.insert(
+                    p.name.as_str().to_ascii_lowercase(),
+                    Slot::Pending(&p.value),
+                );
+            }
+        }
+        let mut functions = HashMap::new();
+        if let Some(Json::Array(namespaces)) = sj::get(template, "functions") {
+            for ns in &namespaces.elements {
+                let Some(ns) = sj::as_object(ns) else {
+                    continue;
+                };
+                let Some(ns_name) = sj::get_str(ns, "namespace") else {
+                    continue;
+                };
+                if let Some(Json::Object(members)) = sj::get(ns, "members") {
+                    for m in &members.properties {
+                        if let Some(mo) = sj::as_object(&m.value) {
+                            functions.insert(
+                                format!("{}.{}", ns_name, m.name.as_str()).to_ascii_lowercase(),
+                                mo,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Store {
+            params,
+            vars,
+            functions,
+        }
+    }
+}
+
+/// A nested deployment instance, expanded once and cached (it may be expanded early when a
+/// `reference()` needs its outputs).
+#[derive(Clone)]
+struct NestedResult {
+    outputs: Value,
+}
+
+/// The declarations of the current template, indexed for `reference()` and `dependsOn` lookups.
+struct DeclEntry<'t, 'a> {
+    json: &'t JObject<'a>,
+    pointer: String,
+    symbolic: Option<String>,
+}
+
+struct Expander<'t, 'a, 'f> {
+    file: &'f Arc<SourceFile>,
+    template: &'t JObject<'a>,
+    template_pointer: String,
+    store: Rc<RefCell<Store<'t, 'a>>>,
+    scope: DeploymentScope,
+    /// Active copy loops, innermost last: (loop name, index).
+    copy_stack: Vec<(Option<String>, Value)>,
+    /// Copy indexes of enclosing module loops (for instance identity).
+    copy_path_prefix: Vec<Value>,
+    /// Arguments of the user-defined function being evaluated.
+    fn_args: Option<Vec<(String, Value)>>,
+    udf_depth: usize,
+    nesting: usize,
+    deployment: usize,
+    out: Rc<RefCell<Expansion>>,
+    stats: EvalStats,
+    /// (declaration pointer, copy index text) → expanded nested deployment.
+    nested_cache: HashMap<(String, String), NestedResult>,
+    decl_index: Option<Vec<DeclEntry<'t, 'a>>>,
+    /// Deployment instances created early by `reference()`; the main loop must not add them again.
+    early: std::collections::HashSet<(String, String)>,
+}
+
+impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
+    fn issue(&mut self, kind: IssueKind, span: Span, pointer: &str, message: String) {
+        self.out.borrow_mut().issues.push(ExpansionIssue {
+            kind,
+            span,
+            pointer: pointer.to_string(),
+            message,
+        });
+    }
+
+    /// Evaluate a JSON value of the template: strings as expressions, objects with property copy
+    /// loops expanded. `pointer` locates it for diagnostics.
+    fn eval_json(&mut self, v: &Json, pointer: &mut String) -> Value {
+        match v {
+            Json::StringLit(s) => match parse_template_string(&s.value) {
+                Ok(TemplateString::Literal(l)) => Value::string(l.as_ref()),
+                Ok(TemplateString::Expression(e)) => Evaluator::new(self).eval_root(&e),
+                Err(e) => {
+                    let span: Span = s.range.into();
+                    let msg = format!("invalid expression: {}", e.message);
+                    self.issue(
+                        IssueKind::InvalidExpression,
+                        span,
+                        &pointer.clone(),
+                        msg.clone(),
+                    );
+                    Value::error(msg)
+                }
+            },
+            Json::NumberLit(n) => number_value(n.value),
+            Json::BooleanLit(b) => Value::Bool(b.value),
+            Json::NullKeyword(_) => Value::Null,
+            Json::Array(a) => {
+                let mut items = Vec::with_capacity(a.elements.len());
+                for (i, e) in a.elements.iter().enumerate() {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    items.push(self.eval_json(e, pointer));
+                    pointer.truncate(len);
+                }
+                Value::array(items)
+            }
+            Json::Object(o) => self.eval_object(o, pointer, &[]),
+        }
+    }
+
+    /// Evaluate an object, skipping `skip` keys (case-insensitive). A `copy` array of
+    /// `{name, count, input}` entries defines array properties (property iteration).
+    fn eval_object(&mut self, o: &JObject, pointer: &mut String, skip: &[&str]) -> Value {
+        let mut obj = Object::with_capacity(o.properties.len());
+        for p in &o.properties {
+            let key = p.name.as_str();
+            if skip.iter().any(|s| s.eq_ignore_ascii_case(key)) {
+                continue;
+            }
+            let len = pointer.len();
+            pointer.push('/');
+            pointer.push_str(&pointer_token(key));
+            if key.eq_ignore_ascii_case("copy") {
+                if let Some(loops) = property_copy_loops(&p.value) {
+                    for (i, l) in loops.into_iter().enumerate() {
+                        let plen = pointer.len();
+                        pointer.push('/');
+                        pointer.push_str(&i.to_string());
+                        let (name, value) = self.eval_property_copy(l, pointer);
+                        pointer.truncate(plen);
+                        obj.insert(name, value);
+                    }
+                    pointer.truncate(len);
+                    continue;
+                }
+            }
+            let v = self.eval_json(&p.value, pointer);
+            pointer.truncate(len);
+            obj.insert(key, v);
+        }
+        Value::object(obj)
+    }
+
+    /// One property copy loop: `{ "name": "dataDisks", "count": n, "input": {...} }`.
+    fn eval_property_copy(&mut self, l: &JObject, pointer: &mut String) -> (String, Value) {
+        let name = sj::get_str(l, "name").unwrap_or("").to_string();
+        let count = match sj::get(l, "count") {
+            Some(c) => {
+                let len = pointer.len();
+                pointer.push_str("/count");
+                let v = self.eval_json(c, pointer);
+                pointer.truncate(len);
+                v
+            }
+            None => Value::error("copy loop without count"),
+        };
+        let Some(input) = sj::get(l, "input") else {
+            return (name, Value::error("copy loop without input"));
+        };
+        let n = match self.loop_count(&count, l, pointer) {
+            Some(n) => n,
+            None => {
+                let reason = count
+                    .first_unknown()
+                    .map(|u| (*u.reason).clone())
+                    .unwrap_or(UnknownReason::CopyIndex);
+                return (name, Value::unknown(reason, None));
+            }
+        };
+        let mut items = Vec::with_capacity(n as usize);
+        pointer.push_str("/input");
+        for i in 0..n {
+            self.copy_stack.push((Some(name.clone()), Value::Int(i)));
+            let len = pointer.len();
+            items.push(self.eval_json(input, pointer));
+            pointer.truncate(len);
+            self.copy_stack.pop();
+        }
+        (name, Value::array(items))
+    }
+
+    /// A known, valid loop count; reports counts Azure rejects.
+    fn loop_count(&mut self, count: &Value, at: &JObject, pointer: &str) -> Option<i64> {
+        let n = count.as_int_lenient()?;
+        if !(0..=MAX_COPY).contains(&n) {
+            let span: Span = at.range.into();
+            self.issue(
+                IssueKind::InvalidTemplate,
+                span,
+                pointer,
+                format!("copy count {n} is outside the range Azure accepts (0 to {MAX_COPY})"),
+            );
+            return None;
+        }
+        Some(n)
+    }
+
+    /// Evaluate template JSON with no copy loop active (variables, parameter defaults, outputs).
+    fn eval_detached(&mut self, v: &Json, pointer: &str) -> Value {
+        let saved = std::mem::take(&mut self.copy_stack);
+        let saved_args = self.fn_args.take();
+        let mut p = pointer.to_string();
+        let r = self.eval_json(v, &mut p);
+        self.copy_stack = saved;
+        self.fn_args = saved_args;
+        r
+    }
+
+    fn section_pointer(&self, section: &str, key: &str) -> String {
+        format!("{}/{section}/{}", self.template_pointer, pointer_token(key))
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Resources
+
+    fn declarations(&mut self) -> &Vec<DeclEntry<'t, 'a>> {
+        if self.decl_index.is_none() {
+            let mut entries = Vec::new();
+            match sj::get(self.template, "resources") {
+                Some(Json::Array(a)) => {
+                    for (i, r) in a.elements.iter().enumerate() {
+                        if let Some(o) = sj::as_object(r) {
+                            entries.push(DeclEntry {
+                                json: o,
+                                pointer: format!("{}/resources/{i}", self.template_pointer),
+                                symbolic: None,
+                            });
+                        }
+                    }
+                }
+                Some(Json::Object(o)) => {
+                    for p in &o.properties {
+                        if let Some(ro) = sj::as_object(&p.value) {
+                            entries.push(DeclEntry {
+                                json: ro,
+                                pointer: format!(
+                                    "{}/resources/{}",
+                                    self.template_pointer,
+                                    pointer_token(p.name.as_str())
+                                ),
+                                symbolic: Some(p.name.as_str().to_string()),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+            self.decl_index = Some(entries);
+        }
+        self.decl_index.get_or_insert_with(Vec::new)
+    }
+
+    fn expand_resources(&mut self) {
+        let count = self.declarations().len();
+        for i in 0..count {
+            let Some((json, pointer, symbolic)) = self
+                .declarations()
+                .get(i)
+                .map(|d| (d.json, d.pointer.clone(), d.symbolic.clone()))
+            else {
+                continue;
+            };
+            self.expand_declaration(json, &pointer, symbolic, None);
+        }
+    }
+
+    fn register_declaration(
+        &mut self,
+        json: &JObject,
+        pointer: &str,
+        symbolic: Option<String>,
+        resource_type: &str,
+        existing: bool,
+    ) -> usize {
+        let mut out = self.out.borrow_mut();
+        if let Some(i) = out.declarations.iter().position(|d| d.pointer == pointer) {
+            return i;
+        }
+        let name_text = match sj::get(json, "name") {
+            Some(Json::StringLit(s)) => s.value.to_string(),
+            _ => String::new(),
+        };
+        let copy_name = sj::get(json, "copy")
+            .and_then(sj::as_object)
+            .and_then(|c| sj::get_str(c, "name"))
+            .map(String::from);
+        out.declarations.push(Declaration {
+            pointer: pointer.to_string(),
+            span: json.range.into(),
+            symbolic_name: symbolic,
+            resource_type: resource_type.to_string(),
+            name_text,
+            copy_name,
+            existing,
+            deployment: self.deployment,
+        });
+        out.declarations.len() - 1
+    }
+
+    /// Expand one declaration (with its copy loop) and its nested children.
+    /// `parent`: (instance index, parent type, parent name) for nested children.
+    fn expand_declaration(
+        &mut self,
+        json: &'t JObject<'a>,
+        pointer: &str,
+        symbolic: Option<String>,
+        parent: Option<(usize, String, Value)>,
+    ) {
+        let raw_type = sj::get_str(json, "type")
+            .unwrap_or("")
+            .trim_matches('/')
+            .to_string();
+        let resource_type = match &parent {
+            Some((_, pt, _)) if !raw_type.contains('.') => {
+                format!("{pt}/{raw_type}")
+            }
+            _ => raw_type,
+        };
+        let existing = matches!(sj::get(json, "existing"), Some(Json::BooleanLit(b)) if b.value);
+        let decl = self.register_declaration(json, pointer, symbolic, &resource_type, existing);
+        match sj::get(json, "copy").and_then(sj::as_object) {
+            Some(copy) => {
+                let loop_name = sj::get_str(copy, "name").map(String::from);
+                let count = match sj::get(copy, "count") {
+                    Some(c) => self.eval_json(c, &mut format!("{pointer}/copy/count")),
+                    None => Value::error("copy loop without count"),
+                };
+                match self.loop_count(&count, copy, &format!("{pointer}/copy")) {
+                    Some(n) => {
+                        for i in 0..n {
+                            if self.out.borrow().instances.len() >= MAX_INSTANCES {
+                                return;
+                            }
+                            self.copy_stack.push((loop_name.clone(), Value::Int(i)));
+                            self.expand_instance(
+                                json,
+                                pointer,
+                                decl,
+                                &resource_type,
+                                existing,
+                                &parent,
+                                Tri::True,
+                            );
+                            self.copy_stack.pop();
+                        }
+                    }
+                    None => {
+                        // One representative instance: properties that do not depend on the index
+                        // are still checked; counting treats it as "maybe deployed".
+                        let reason = count
+                            .first_unknown()
+                            .map(|u| (*u.reason).clone())
+                            .unwrap_or(UnknownReason::CopyIndex);
+                        let sym = format!(
+                            "{SYM_OPEN}copyIndex('{}'){SYM_CLOSE}",
+                            loop_name.as_deref().unwrap_or("")
+                        );
+                        self.copy_stack
+                            .push((loop_name.clone(), Value::unknown(reason, Some(sym))));
+                        self.expand_instance(
+                            json,
+                            pointer,
+                            decl,
+                            &resource_type,
+                            existing,
+                            &parent,
+                            Tri::Unknown,
+                        );
+                        self.copy_stack.pop();
+                    }
+                }
+            }
+            None => self.expand_instance(
+                json,
+                pointer,
+                decl,
+                &resource_type,
+                existing,
+                &parent,
+                Tri::True,
+            ),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn expand_instance(
+        &mut self,
+        json: &'t JObject<'a>,
+        pointer: &str,
+        decl: usize,
+        resource_type: &str,
+        existing: bool,
+        parent: &Option<(usize, String, Value)>,
+        loop_known: Tri,
+    ) {
+        let mut deployed = loop_known;
+        if let Some(c) = sj::get(json, "condition") {
+            let cond = self.eval_json(c, &mut format!("{pointer}/condition"));
+            match cond.as_bool_lenient() {
+                Some(false) => {
+                    self.out.borrow_mut().skipped_by_condition += 1;
+                    return;
+                }
+                Some(true) => {}
+                None => deployed = Tri::Unknown,
+            }
+        }
+        let is_deployment = resource_type.eq_ignore_ascii_case(DEPLOYMENTS);
+        if is_deployment && self.early.contains(&self.cache_key(pointer)) {
+            return;
+        }
+        let mut body_ptr = pointer.to_string();
+        let body = if is_deployment {
+            self.eval_deployment_body(json, &mut body_ptr)
+        } else {
+            self.eval_object(
+                json,
+                &mut body_ptr,
+                &["copy", "condition", "dependsOn", "resources"],
+            )
+        };
+        let mut name = body.get("name").unwrap_or(Value::Null);
+        if let Some((_, _, parent_name)) = parent {
+            // A nested child's short name is qualified by its parent's.
+            if let Some(short) = name.as_str() {
+                if !short.contains('/') {
+                    name = crate::arm::functions::concat_strings(&[
+                        parent_name.clone(),
+                        Value::string("/"),
+                        name.clone(),
+                    ]);
+                }
+            } else if !name.is_null() {
+                name = crate::arm::functions::concat_strings(&[
+                    parent_name.clone(),
+                    Value::string("/"),
+                    name.clone(),
+                ]);
+            }
+        }
+        let id = self.resource_id_of(&body, resource_type, &name);
+        let api_version = body
+            .get("apiVersion")
+            .and_then(|v| v.as_str().map(String::from));
+        let mut depends_on = Vec::new();
+        if let Some(Json::Array(deps)) = sj::get(json, "dependsOn") {
+            for (i, d) in deps.elements.iter().enumerate() {
+                depends_on.push(self.eval_json(d, &mut format!("{pointer}/dependsOn/{i}")));
+            }
+        }
+        let mut copy_path = self.copy_path_prefix.clone();
+        copy_path.extend(self.copy_stack.iter().map(|(_, v)| v.clone()));
+        let instance = ResourceInstance {
+            decl,
+            copy_path,
+            resource_type: resource_type.to_string(),
+            name: name.clone(),
+            id,
+            api_version,
+            body,
+            deployed,
+            existing,
+            depends_on,
+            parent: parent.as_ref().map(|p| p.0),
+            deployment: self.deployment,
+        };
+        let index = {
+            let mut out = self.out.borrow_mut();
+            out.instances.push(instance);
+            out.instances.len() - 1
+        };
+        if is_deployment && !existing {
+            self.expand_nested(json, pointer, index);
+        }
+        // Nested children (1.0 `resources` inside a resource).
+        if let Some(Json::Array(children)) = sj::get(json, "resources") {
+            for (i, c) in children.elements.iter().enumerate() {
+                if let Some(co) = sj::as_object(c) {
+                    let cp = format!("{pointer}/resources/{i}");
+                    self.expand_declaration(
+                        co,
+                        &cp,
+                        None,
+                        Some((index, resource_type.to_string(), name.clone())),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The body of a `Microsoft.Resources/deployments` resource, without its inline template (whose
+    /// expressions belong to the nested evaluation).
+    fn eval_deployment_body(&mut self, json: &JObject, pointer: &mut String) -> Value {
+        let mut obj = Object::with_capacity(json.properties.len());
+        for p in &json.properties {
+            let key = p.name.as_str();
+            if ["copy", "condition", "dependsOn", "resources"]
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(key))
+            {
+                continue;
+            }
+            let len = pointer.len();
+            pointer.push('/');
+            pointer.push_str(&pointer_token(key));
+            let v = if key.eq_ignore_ascii_case("properties") {
+                match &p.value {
+                    Json::Object(po) => {
+                        // With outer scope the inline template's parameters are not passed; with
+                        // inner scope `parameters` is evaluated here, in the outer scope.
+                        self.eval_object(po, pointer, &["template"])
+                    }
+                    other => self.eval_json(other, pointer),
+                }
+            } else {
+                self.eval_json(&p.value, pointer)
+            };
+            pointer.truncate(len);
+            obj.insert(key, v);
+        }
+        Value::object(obj)
+    }
+
+    /// The ID of a declared resource in the current scope (or its `scope`/`resourceGroup`/
+    /// `subscriptionId` properties for cross-scope and extension resources).
+    fn resource_id_of(&self, body: &Value, resource_type: &str, name: &Value) -> Value {
+        let mut prefix: Vec<Value> = Vec::new();
+        if let Some(scope) = body.get("scope").filter(|v| !v.is_null()) {
+            // Extension resource: `{scope}/providers/{type}/{name}`; a relative scope
+            // (`Microsoft.Compute/virtualMachines/vm`) is relative to the resource group.
+            match scope.as_str() {
+                Some(s) if !s.starts_with('/') => {
+                    prefix.push(self.scope.resource_group_id());
+                    prefix.push(Value::string(format!("/providers/{s}")));
+                }
+                _ => prefix.push(scope),
+            }
+        } else {
+            let sub = body
+                .get("subscriptionId")
+                .filter(|v| !v.is_null())
+                .unwrap_or(self.scope.subscription_id.clone());
+            let rg = body
+                .get("resourceGroup")
+                .filter(|v| !v.is_null())
+                .or_else(|| self.scope.resource_group.clone());
+            if resource_type.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") {
+                prefix.push(Value::string("/subscriptions/"));
+                prefix.push(sub);
+            } else if self.scope.management_group.is_some() && body.get("subscriptionId").is_none()
+            {
+                prefix.push(Value::string(
+                    "/providers/Microsoft.Management/managementGroups/",
+                ));
+                prefix.push(self.scope.management_group.clone().unwrap_or(Value::Null));
+            } else {
+                prefix.push(Value::string("/subscriptions/"));
+                prefix.push(sub);
+                if let Some(rg) = rg {
+                    prefix.push(Value::string("/resourceGroups/"));
+                    prefix.push(rg);
+                }
+            }
+        }
+        let mut parts = prefix;
+        let mut segs = resource_type.split('/');
+        let namespace = segs.next().unwrap_or("");
+        let types: Vec<&str> = segs.collect();
+        parts.push(Value::string(format!("/providers/{namespace}")));
+        let names = split_name(name);
+        if names.len() == types.len() {
+            for (t, n) in types.iter().zip(names) {
+                parts.push(Value::string(format!("/{t}/")));
+                parts.push(n);
+            }
+        } else {
+            // The name does not split into one segment per type level (unknown or malformed).
+            parts.push(Value::string(format!("/{}/", types.join("/"))));
+            parts.push(name.clone());
+        }
+        crate::arm::functions::concat_strings(&parts)
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Nested deployments
+
+    fn cache_key(&self, pointer: &str) -> (String, String) {
+        let idx: Vec<String> = self
+            .copy_stack
+            .iter()
+            .map(|(_, v)| v.symbol_fragment())
+            .collect();
+        (pointer.to_string(), idx.join(","))
+    }
+
+    /// Expand a nested deployment instance (inline template), once.
+    fn expand_nested(
+        &mut self,
+        json: &'t JObject<'a>,
+        pointer: &str,
+        instance: usize,
+    ) -> NestedResult {
+        let key = self.cache_key(pointer);
+        if let Some(r) = self.nested_cache.get(&key) {
+            return r.clone();
+        }
+        // Mark in progress so a reference cycle ends as unknown.
+        let in_progress = NestedResult {
+            outputs: Value::unknown(
+                UnknownReason::Limit("circular reference between deployments".into()),
+                None,
+            ),
+        };
+        self.nested_cache.insert(key.clone(), in_progress);
+        let result = self.expand_nested_uncached(json, pointer, instance);
+        self.nested_cache.insert(key, result.clone());
+        result
+    }
+
+    fn expand_nested_uncached(
+        &mut self,
+        json: &'t JObject<'a>,
+        pointer: &str,
+        instance: usize,
+    ) -> NestedResult {
+        let linked = NestedResult {
+            outputs: Value::unknown(UnknownReason::LinkedTemplate, None),
+        };
+        let Some(props) = sj::get(json, "properties").and_then(sj::as_object) else {
+            return linked;
+        };
+        let Some(template) = sj::get(props, "template").and_then(sj::as_object) else {
+            return linked;
+        };
+        if self.nesting >= MAX_NESTING {
+            return NestedResult {
+                outputs: Value::unknown(
+                    UnknownReason::Limit("nested deployments too deep".into()),
+                    None,
+                ),
+            };
+        }
+        let inner = sj::get(props, "expressionEvaluationOptions")
+            .and_then(sj::as_object)
+            .and_then(|o| sj::get_str(o, "scope"))
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let body = self
+            .out
+            .borrow()
+            .instances
+            .get(instance)
+            .map(|i| i.body.clone())
+            .unwrap_or(Value::Null);
+        // Scope of the nested deployment.
+        let mut scope = self.scope.clone();
+        if let Some(sub) = body.get("subscriptionId").filter(|v| !v.is_null()) {
+            scope.subscription_id = sub;
+        }
+        if let Some(rg) = body.get("resourceGroup").filter(|v| !v.is_null()) {
+            scope.resource_group = Some(rg);
+        }
+        if let Some(n) = body.get("name") {
+            scope.deployment_name = n;
+        }
+        let template_pointer = format!("{pointer}/properties/template");
+        let deployment = {
+            let mut out = self.out.borrow_mut();
+            out.deployments.push(DeploymentInfo {
+                template_pointer: template_pointer.clone(),
+                instance: Some(instance),
+                parent: Some(self.deployment),
+                scope: scope.clone(),
+                inner_scope: inner,
+            });
+            out.deployments.len() - 1
+        };
+        let store = if inner {
+            // Parameters passed in `properties.parameters`, already evaluated in the outer scope.
+            let mut given = HashMap::new();
+            if let Some(Value::Object(ps)) = body.path("properties.parameters") {
+                for (k, v) in ps.iter() {
+                    if let Some(val) = v.get("value") {
+                        given.insert(k.to_ascii_lowercase(), val);
+                    } else if v.get("reference").is_some() {
+                        given.insert(
+                            k.to_ascii_lowercase(),
+                            Value::unknown(UnknownReason::Secret(k.to_string()), None),
+                        );
+                    }
+                }
+            }
+            let prefix = format!("{}:", template_pointer);
+            Rc::new(RefCell::new(Store::new(template, prefix, &given)))
+        } else {
+            self.store.clone()
+        };
+        let mut copy_path_prefix = self.copy_path_prefix.clone();
+        copy_path_prefix.extend(self.copy_stack.iter().map(|(_, v)| v.clone()));
+        let mut child = Expander {
+            file: self.file,
+            template,
+            template_pointer,
+            store,
+            scope,
+            // Outer scope: the inline template still sees the enclosing loop's copyIndex().
+            copy_stack: if inner {
+                Vec::new()
+            } else {
+                self.copy_stack.clone()
+            },
+            copy_path_prefix,
+            fn_args: None,
+            udf_depth: 0,
+            nesting: self.nesting + 1,
+            deployment,
+            out: self.out.clone(),
+            stats: EvalStats::default(),
+            nested_cache: HashMap::new(),
+            decl_index: None,
+            early: Default::default(),
+        };
+        child.expand_resources();
+        let outputs = child.eval_outputs();
+        let stats = std::mem::take(&mut child.stats);
+        self.stats.merge(&stats);
+        NestedResult { outputs }
+    }
+
+    /// The template's `outputs`, as `reference()` returns them: `{ name: { type, value } }`.
+    fn eval_outputs(&mut self) -> Value {
+        let mut outs = Object::new();
+        if let Some(Json::Object(o)) = sj::get(self.template, "outputs") {
+            for p in &o.properties {
+                let ptr = self.section_pointer("outputs", p.name.as_str());
+                let Some(def) = sj::as_object(&p.value) else {
+                    continue;
+                };
+                let mut entry = Object::new();
+                if let Some(t) = sj::get_str(def, "type") {
+                    entry.insert("type", Value::string(t));
+                }
+                let value = if let Some(copy) = sj::get(def, "copy").and_then(sj::as_object) {
+                    let mut vp = format!("{ptr}/copy");
+                    let saved = std::mem::take(&mut self.copy_stack);
+                    let count = sj::get(copy, "count")
+                        .map(|c| self.eval_json(c, &mut vp.clone()))
+                        .unwrap_or(Value::Null);
+                    let v = match (self.loop_count(&count, copy, &vp), sj::get(copy, "input")) {
+                        (Some(n), Some(input)) => {
+                            let mut items = Vec::new();
+                            for i in 0..n {
+                                self.copy_stack.push((None, Value::Int(i)));
+                                items.push(self.eval_json(input, &mut vp));
+                                self.copy_stack.pop();
+                            }
+                            Value::array(items)
+                        }
+                        _ => Value::unknown(UnknownReason::CopyIndex, None),
+                    };
+                    self.copy_stack = saved;
+                    v
+                } else {
+                    match sj::get(def, "value") {
+                        Some(v) => self.eval_detached(v, &format!("{ptr}/value")),
+                        None => Value::Null,
+                    }
+                };
+                entry.insert("value", value);
+                outs.insert(p.name.as_str(), Value::object(entry));
+            }
+        }
+        Value::object(outs)
+    }
+
+    /// Find the nested deployment a `reference()` argument names (symbolic name, `name[i]` in 2.0,
+    /// deployment name, or a deployments resource ID) and return its outputs object.
+    fn reference_deployment(&mut self, target: &Value) -> Option<Value> {
+        let text = match target {
+            Value::String(s) => s.to_string(),
+            Value::Unknown(u) => u.symbol.as_deref()?.to_string(),
+            _ => return None,
+        };
+        // 2.0: `reference('mod')` or `reference('mods[3]')`.
+        let (sym, sym_index) = match text.find('[') {
+            Some(i) if text.ends_with(']') => (
+                text[..i].to_string(),
+                text[i + 1..text.len() - 1].parse::<i64>().ok(),
+            ),
+            _ => (text.clone(), None),
+        };
+        let decls: Vec<(&'t JObject<'a>, String, Option<String>)> = self
+            .declarations()
+            .iter()
+            .map(|d| (d.json, d.pointer.clone(), d.symbolic.clone()))
+            .collect();
+        let wanted_name = match crate::arm::functions::parse_resource_id(&text) {
+            Some(p) if p.resource_type == "microsoft.resources/deployments" => {
+                p.names.last().cloned()
+            }
+            Some(_) => return None,
+            None => None,
+        };
+        for (json, pointer, symbolic) in decls {
+            let ty = sj::get_str(json, "type").unwrap_or("");
+            if !ty.eq_ignore_ascii_case(DEPLOYMENTS) {
+                continue;
+            }
+            if symbolic
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(&sym))
+                && wanted_name.is_none()
+            {
+                return Some(self.outputs_of(json, &pointer, sym_index));
+            }
+            // Match by evaluated name, per copy index.
+            let target_name = wanted_name.clone().unwrap_or_else(|| text.to_lowercase());
+            let copy = sj::get(json, "copy").and_then(sj::as_object);
+            let indexes: Vec<Option<i64>> = match copy {
+                None => vec![None],
+                Some(c) => {
+                    let count = sj::get(c, "count")
+                        .map(|v| self.eval_detached(v, &pointer))
+                        .unwrap_or(Value::Null);
+                    match count.as_int_lenient() {
+                        Some(n) if (0..=MAX_COPY).contains(&n) => (0..n).map(Some).collect(),
+                        _ => vec![],
+                    }
+                }
+            };
+            let loop_name = copy.and_then(|c| sj::get_str(c, "name")).map(String::from);
+            for idx in indexes {
+                if let Some(i) = idx {
+                    self.copy_stack.push((loop_name.clone(), Value::Int(i)));
+                }
+                let name = sj::get(json, "name")
+                    .map(|n| self.eval_json(n, &mut format!("{pointer}/name")));
+                if idx.is_some() {
+                    self.copy_stack.pop();
+                }
+                let name_text = match &name {
+                    Some(Value::String(s)) => s.to_lowercase(),
+                    Some(Value::Unknown(u)) => u
+                        .symbol
+                        .as_deref()
+                        .map(str::to_lowercase)
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                if !name_text.is_empty() && name_text == target_name {
+                    return Some(self.outputs_of(json, &pointer, idx));
+                }
+            }
+        }
+        None
+    }
+
+    fn outputs_of(&mut self, json: &'t JObject<'a>, pointer: &str, index: Option<i64>) -> Value {
+        let loop_name = sj::get(json, "copy")
+            .and_then(sj::as_object)
+            .and_then(|c| sj::get_str(c, "name"))
+            .map(String::from);
+        if let Some(i) = index {
+            self.copy_stack.push((loop_name, Value::Int(i)));
+        }
+        let key = self.cache_key(pointer);
+        let result = match self.nested_cache.get(&key) {
+            Some(r) => r.outputs.clone(),
+            None => {
+                // Expand it now (its instance is registered now too; the main loop reuses the cache).
+                let symbolic = self
+                    .declarations()
+                    .iter()
+                    .find(|d| d.pointer == pointer)
+                    .and_then(|d| d.symbolic.clone());
+                let decl = self.register_declaration(json, pointer, symbolic, DEPLOYMENTS, false);
+                let mut body_ptr = pointer.to_string();
+                let body = self.eval_deployment_body(json, &mut body_ptr);
+                let name = body.get("name").unwrap_or(Value::Null);
+                let id = self.resource_id_of(&body, DEPLOYMENTS, &name);
+                let mut copy_path = self.copy_path_prefix.clone();
+                copy_path.extend(self.copy_stack.iter().map(|(_, v)| v.clone()));
+                let index = {
+                    let mut out = self.out.borrow_mut();
+                    out.instances.push(ResourceInstance {
+                        decl,
+                        copy_path,
+                        resource_type: DEPLOYMENTS.to_string(),
+                        name,
+                        id,
+                        api_version: body
+                            .get("apiVersion")
+                            .and_then(|v| v.as_str().map(String::from)),
+                        body,
+                        deployed: Tri::True,
+                        existing: false,
+                        depends_on: Vec::new(),
+                        parent: None,
+                        deployment: self.deployment,
+                    });
+                    out.instances.len() - 1
+                };
+                self.early.insert(key.clone());
+                self.expand_nested(json, pointer, index).outputs
+            }
+        };
+        if index.is_some() {
+            self.copy_stack.pop();
+        }
+        let mut o = Object::new();
+        o.insert("outputs", result);
+        o.open = true;
+        Value::object(o)
+    }
+}
+
+/// The entries of a property copy array (`"copy": [{name, count, input}, ...]`), if it is one.
+fn property_copy_loops<'b, 'a>(v: &'b Json<'a>) -> Option<Vec<&'b JObject<'a>>> {
+    let Json::Array(a) = v else { return None };
+    let mut loops = Vec::with_capacity(a.elements.len());
+    for e in &a.elements {
+        let o = sj::as_object(e)?;
+        if sj::get(o, "name").is_none() || sj::get(o, "input").is_none() {
+            return None;
+        }
+        loops.push(o);
+    }
+    (!loops.is_empty()).then_some(loops)
+}
+
+/// Split a resource name into its `/`-separated segments, keeping symbols of unknown parts intact.
+fn split_name(name: &Value) -> Vec<Value> {
+    match name {
+        Value::String(s) => s.trim_matches('/').split('/').map(Value::string).collect(),
+        Value::Unknown(u) => match &u.symbol {
+            Some(sym) => {
+                let mut out = Vec::new();
+                let mut depth = 0usize;
+                let mut cur = String::new();
+                for ch in sym.chars() {
+                    match ch {
+                        SYM_OPEN => depth += 1,
+                        SYM_CLOSE => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                    if ch == '/' && depth == 0 {
+                        out.push(std::mem::take(&mut cur));
+                    } else {
+                        cur.push(ch);
+                    }
+                }
+                out.push(cur);
+                out.into_iter()
+                    .map(|seg| {
+                        if seg.contains(SYM_OPEN) {
+                            Value::unknown((*u.reason).clone(), Some(seg))
+                        } else {
+                            Value::string(seg)
+                        }
+                    })
+                    .collect()
+            }
+            None => vec![name.clone()],
+        },
+        other => vec![other.clone()],
+    }
+}
+
+impl EvalContext for Expander<'_, '_, '_> {
+    fn parameter(&mut self, name: &str) -> Value {
+        if let Some(args) = &self.fn_args {
+            return args
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| {
+                    Value::error(format!("function parameter '{name}' is not declared"))
+                });
+        }
+        let key = name.to_ascii_lowercase();
+        let pending = {
+            let mut store = self.store.borrow_mut();
+            match store.params.get_mut(&key) {
+                None => return Value::error(format!("parameter '{name}' is not declared")),
+                Some(Slot::Done(v)) => return v.clone(),
+                Some(Slot::Evaluating) => {
+                    return Value::unknown(
+                        UnknownReason::Limit(format!("parameter '{name}' refers to itself")),
+                        None,
+                    );
+                }
+                Some(slot) => std::mem::replace(slot, Slot::Evaluating),
+            }
+        };
+        let v = match pending {
+            Slot::Pending(json) => {
+                let ptr = self.section_pointer("parameters", name);
+                self.eval_detached(json, &format!("{ptr}/defaultValue"))
+            }
+            _ => Value::error("unexpected parameter state"),
+        };
+        self.store
+            .borrow_mut()
+            .params
+            .insert(key, Slot::Done(v.clone()));
+        v
+    }
+
+    fn variable(&mut self, name: &str) -> Value {
+        let key = name.to_ascii_lowercase();
+        let pending = {
+            let mut store = self.store.borrow_mut();
+            match store.vars.get_mut(&key) {
+                None => return Value::error(format!("variable '{name}' is not declared")),
+                Some(Slot::Done(v)) => return v.clone(),
+                Some(Slot::Evaluating) => {
+                    return Value::unknown(
+                        UnknownReason::Limit(format!("variable '{name}' refers to itself")),
+                        None,
+                    );
+                }
+                Some(slot) => std::mem::replace(slot, Slot::Evaluating),
+            }
+        };
+        let ptr = self.section_pointer("variables", name);
+        let v = match pending {
+            Slot::Pending(json) => self.eval_detached(json, &ptr),
+            Slot::PendingCopy(l) => {
+                let saved = std::mem::take(&mut self.copy_stack);
+                let mut p = format!("{}/variables/copy", self.template_pointer);
+                let (_, v) = self.eval_property_copy(l, &mut p);
+                self.copy_stack = saved;
+                v
+            }
+            _ => Value::error("unexpected variable state"),
+        };
+        self.store
+            .borrow_mut()
+            .vars
+            .insert(key, Slot::Done(v.clone()));
+        v
+    }
+
+    fn copy_index(&mut self, loop_name: Option<&str>) -> Value {
+        let found = match loop_name {
+            None => self.copy_stack.last(),
+            Some(n) => self
+                .copy_stack
+                .iter()
+                .rev()
+                .find(|(k, _)| k.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(n))),
+        };
+        match found {
+            Some((_, v)) => v.clone(),
+            None => Value::error(match loop_name {
+                Some(n) => format!("copyIndex('{n}') is used outside the loop '{n}'"),
+                None => "copyIndex() is used outside a copy loop".to_string(),
+            }),
+        }
+    }
+
+    fn user_function(&mut self, namespace: &str, name: &str, args: &[Value]) -> Option<Value> {
+        let key = format!("{namespace}.{name}").to_ascii_lowercase();
+        let def = *self.store.borrow().functions.get(&key)?;
+        if self.udf_depth >= MAX_UDF_DEPTH {
+            return Some(Value::unknown(
+                UnknownReason::Limit("user-defined function recursion".into()),
+                None,
+            ));
+        }
+        let mut bound = Vec::new();
+        if let Some(Json::Array(ps)) = sj::get(def, "parameters") {
+            for (i, p) in ps.elements.iter().enumerate() {
+                if let Some(pname) = sj::as_object(p).and_then(|o| sj::get_str(o, "name")) {
+                    bound.push((
+                        pname.to_string(),
+                        args.get(i).cloned().unwrap_or(Value::Null),
+                    ));
+                }
+            }
+        }
+        let body = sj::get(def, "output")
+            .and_then(sj::as_object)
+            .and_then(|o| sj::get(o, "value"))?;
+        let saved_args = self.fn_args.replace(bound);
+        let saved_copy = std::mem::take(&mut self.copy_stack);
+        self.udf_depth += 1;
+        let mut p = String::new();
+        let v = self.eval_json(body, &mut p);
+        self.udf_depth -= 1;
+        self.fn_args = saved_args;
+        self.copy_stack = saved_copy;
+        Some(v)
+    }
+
+    fn reference(&mut self, function: &str, args: &[Value]) -> Value {
+        if function.eq_ignore_ascii_case("reference") {
+            if let Some(target) = args.first() {
+                if let Some(v) = self.reference_deployment(target) {
+                    return v;
+                }
+            }
+        }
+        Value::unknown(
+            UnknownReason::Runtime(format!("{function}()")),
+            call_symbol(function, args),
+        )
+    }
+
+    fn scope(&self) -> &DeploymentScope {
+        &self.scope
+    }
+
+    fn stats(&mut self) -> &mut EvalStats {
+        &mut self.stats
+    }
+}
+
+/// Convenience for tests and tools: literal JSON of a parameter value.
+pub fn parameter_value_from_json(v: &Json) -> Value {
+    literal_value(v)
+}

@@ -1,0 +1,9 @@
+//! Template expansion and its result model.
+
+mod expand;
+mod model;
+mod parameters;
+
+pub use expand::{expand, parameter_value_from_json};
+pub use model::*;
+pub use parameters::{ParameterFileError, ParameterSet, literal_value};

@@ -1,0 +1,403 @@
+//! The command line (clap derive). [`run`] returns what to print and the exit code; `main.rs` prints.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::arm::graph::ResourceGraph;
+use crate::arm::scope::ScopeConfig;
+use crate::arm::template::{ParameterSet, expand};
+use crate::diagnostic::Severity;
+use crate::discover::{DiscoverOptions, Input, discover};
+use crate::emit::{self, OutputFormat, RenderOptions};
+use crate::engine::{LintOptions, lint_inputs};
+use crate::rules::{self, Selection};
+use crate::source::SourceFile;
+use crate::source::json::{self, DocumentKind};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "armlint",
+    version,
+    about = "A policy linter for Azure Resource Manager templates"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint files and directories (default: .); `-` reads stdin.
+    Lint(LintArgs),
+    /// Print the resolved resource graph of a template.
+    Graph(GraphArgs),
+    /// List every rule.
+    Rules(RulesArgs),
+    /// Print a rule's documentation (by ID or name).
+    Explain {
+        /// Rule ID (`VMSS001`) or name (`member-of-non-flexible`).
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LintArgs {
+    /// Files and directories to lint; `-` reads a template from stdin.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, default_value = "human")]
+    pub format: String,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Parameter file for the template(s) named (repeatable; each set is evaluated).
+    #[arg(long = "parameters", value_name = "FILE")]
+    pub parameters: Vec<PathBuf>,
+    /// Do not pair parameter files automatically.
+    #[arg(long)]
+    pub no_parameter_files: bool,
+    /// Run only these rules (IDs or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules (IDs or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// The path to report for `-` (editors); parameter files are paired relative to it.
+    #[arg(long)]
+    pub stdin_filename: Option<PathBuf>,
+    /// Print the run's summary counts.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Colour: only on a terminal by default; NO_COLOR is honoured.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Subscription ID for `subscription()` (otherwise symbolic).
+    #[arg(long, value_name = "ID")]
+    pub subscription_id: Option<String>,
+    /// Resource group name for `resourceGroup()` (otherwise symbolic).
+    #[arg(long, value_name = "NAME")]
+    pub resource_group: Option<String>,
+    /// Location of the resource group (otherwise symbolic).
+    #[arg(long, value_name = "LOCATION")]
+    pub location: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GraphArgs {
+    /// The template.
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Parameter file to evaluate with (default: the paired one, else defaults).
+    #[arg(long = "parameters", value_name = "FILE")]
+    pub parameters: Option<PathBuf>,
+    #[arg(long)]
+    pub subscription_id: Option<String>,
+    #[arg(long)]
+    pub resource_group: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// What the process should print and its exit code.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Outcome {
+    fn usage(msg: impl std::fmt::Display) -> Outcome {
+        Outcome {
+            stderr: format!("armlint: {msg}\n"),
+            code: 2,
+            ..Outcome::default()
+        }
+    }
+}
+
+/// Context the binary supplies: whether stdout is a terminal, NO_COLOR, and stdin.
+pub struct Environment<'a> {
+    pub stdout_is_terminal: bool,
+    pub no_color: bool,
+    pub stdin: &'a mut dyn Read,
+    pub terminal_width: Option<usize>,
+}
+
+pub fn run(cli: Cli, env: &mut Environment<'_>) -> Outcome {
+    match cli.command {
+        Command::Lint(args) => lint(args, env),
+        Command::Graph(args) => graph(args),
+        Command::Rules(args) => list_rules(args),
+        Command::Explain { rule } => explain(&rule),
+    }
+}
+
+fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
+    let format: OutputFormat = match args.format.parse() {
+        Ok(f) => f,
+        Err(e) => return Outcome::usage(e),
+    };
+    let selection = Selection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let unknown = selection.unknown_names();
+    if !unknown.is_empty() {
+        return Outcome::usage(format!(
+            "unknown rule(s): {} (see `armlint rules`)",
+            unknown.join(", ")
+        ));
+    }
+    let opts = LintOptions {
+        selection,
+        scope: ScopeConfig {
+            subscription_id: args.subscription_id.clone(),
+            resource_group: args.resource_group.clone(),
+            location: args.location.clone(),
+            tenant_id: None,
+        },
+    };
+    let discover_opts = DiscoverOptions {
+        no_parameter_files: args.no_parameter_files,
+        explicit_parameters: args.parameters.clone(),
+    };
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
+    let mut inputs: Vec<Input> = Vec::new();
+    let mut skipped = 0;
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        let mut text = String::new();
+        if let Err(e) = env.stdin.read_to_string(&mut text) {
+            return Outcome::usage(format!("cannot read stdin: {e}"));
+        }
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<stdin>"));
+        let source = Arc::new(SourceFile::new(name.clone(), text));
+        match json::sniff_kind(&source.text) {
+            DocumentKind::Template(kind) => {
+                let parameter_files = if !args.parameters.is_empty() {
+                    args.parameters.clone()
+                } else if args.no_parameter_files || args.stdin_filename.is_none() {
+                    Vec::new()
+                } else {
+                    crate::discover::paired_parameter_files(&name)
+                };
+                inputs.push(Input {
+                    path: name,
+                    source: Ok(source),
+                    kind: Some(kind),
+                    parameter_files,
+                });
+            }
+            _ => skipped += 1,
+        }
+        paths.retain(|p| p.as_os_str() != "-");
+    }
+    if !paths.is_empty() {
+        match discover(&paths, &discover_opts) {
+            Ok(d) => {
+                skipped += d.skipped;
+                inputs.extend(d.inputs);
+            }
+            Err(e) => return Outcome::usage(e),
+        }
+    }
+    let report = lint_inputs(&inputs, skipped, &opts);
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => env.stdout_is_terminal && !env.no_color,
+    };
+    let render = RenderOptions {
+        color,
+        width: env.terminal_width.unwrap_or(100),
+        statistics: args.statistics,
+    };
+    let stdout = emit::render(&report, format, &render);
+    let fail_on = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    Outcome {
+        stdout,
+        stderr: String::new(),
+        code: i32::from(report.fails(fail_on)),
+    }
+}
+
+fn graph(args: GraphArgs) -> Outcome {
+    let source = match SourceFile::read(&args.file) {
+        Ok(s) => Arc::new(s),
+        Err(e) => return Outcome::usage(format!("{}: {e}", args.file.display())),
+    };
+    let root = match json::parse(&source.text) {
+        Ok(r) => r,
+        Err(e) => {
+            let (line, col) = source.line_col(e.span.start);
+            return Outcome {
+                stderr: format!(
+                    "{}:{line}:{col}: invalid JSON: {}\n",
+                    source.display_path(),
+                    e.message
+                ),
+                code: 1,
+                ..Outcome::default()
+            };
+        }
+    };
+    let kind = match json::as_object(&root)
+        .and_then(|o| json::get_str(o, "$schema"))
+        .map(json::kind_of_schema)
+    {
+        Some(DocumentKind::Template(k)) => k,
+        _ => {
+            return Outcome::usage(format!(
+                "{}: not an ARM template (no deployment template $schema)",
+                source.display_path()
+            ));
+        }
+    };
+    let param_path = args.parameters.clone().or_else(|| {
+        crate::discover::paired_parameter_files(&args.file)
+            .into_iter()
+            .next()
+    });
+    let params = match param_path {
+        Some(p) => match SourceFile::read(&p)
+            .map_err(|e| e.to_string())
+            .and_then(|f| ParameterSet::from_file(Arc::new(f)).map_err(|e| e.message))
+        {
+            Ok(set) => set,
+            Err(e) => return Outcome::usage(format!("{}: {e}", p.display())),
+        },
+        None => ParameterSet::default(),
+    };
+    let config = ScopeConfig {
+        subscription_id: args.subscription_id,
+        resource_group: args.resource_group,
+        location: None,
+        tenant_id: None,
+    };
+    let graph = ResourceGraph::build(expand(&source, &root, kind, &params, &config));
+    let stdout = match args.format {
+        GraphFormat::Dot => emit::graph_dot::render(&graph),
+        GraphFormat::Mermaid => emit::graph_mermaid::render(&graph),
+        GraphFormat::Json => emit::graph_json::render(&graph, &source),
+    };
+    Outcome {
+        stdout,
+        ..Outcome::default()
+    }
+}
+
+fn list_rules(args: RulesArgs) -> Outcome {
+    let rules = rules::all();
+    let stdout = match args.format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({
+                        "id": m.id, "name": m.name, "severity": m.severity.as_str(),
+                        "category": m.category, "summary": m.summary, "source": "builtin",
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        ListFormat::Table => {
+            let mut s = format!(
+                "{:<24} {:<26} {:<8} {:<10} {}\n",
+                "ID", "NAME", "SEVERITY", "CATEGORY", "SUMMARY"
+            );
+            for r in rules {
+                let m = r.meta();
+                s.push_str(&format!(
+                    "{:<24} {:<26} {:<8} {:<10} {}\n",
+                    m.id,
+                    m.name,
+                    m.severity.as_str(),
+                    m.category,
+                    m.summary
+                ));
+            }
+            s
+        }
+    };
+    Outcome {
+        stdout,
+        ..Outcome::default()
+    }
+}
+
+fn explain(id: &str) -> Outcome {
+    let Some(rule) = rules::find(id) else {
+        return Outcome::usage(format!("no rule named '{id}' (see `armlint rules`)"));
+    };
+    let m = rule.meta();
+    let docs: String = m
+        .docs
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let stdout = format!(
+        "# {} {}\n\nseverity: {} · category: {} · declared in {}\n\n{}\n",
+        m.id,
+        m.name,
+        m.severity,
+        m.category,
+        m.source,
+        docs.trim_end()
+    );
+    Outcome {
+        stdout,
+        ..Outcome::default()
+    }
+}

@@ -1,0 +1,529 @@
+//! Finding the templates to lint: walk the paths given (honouring `.gitignore` / `.ignore`, skipping
+//! hidden directories), keep the files whose `$schema` names a deployment template, and pair each
+//! template with its parameter files.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::arm::scope::ScopeKind;
+use crate::source::SourceFile;
+use crate::source::json::{DocumentKind, sniff_kind};
+
+#[derive(Clone, Debug, Default)]
+pub struct DiscoverOptions {
+    /// `--no-parameter-files`: do not pair parameter files automatically.
+    pub no_parameter_files: bool,
+    /// `--parameters FILE` (repeatable): used for every template instead of automatic pairing.
+    pub explicit_parameters: Vec<PathBuf>,
+}
+
+/// One template to lint, or a file that should have been linted but could not be read.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The path as given or found, without leading `./`.
+    pub path: PathBuf,
+    /// The loaded file, or why it could not be read (the engine reports that as a finding).
+    pub source: Result<Arc<SourceFile>, String>,
+    /// The deployment scope from `$schema`; `None` when the file could not be read.
+    pub kind: Option<ScopeKind>,
+    /// Parameter files to evaluate the template with, in order; empty: evaluate on defaults.
+    pub parameter_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Sorted by path, each file once.
+    pub inputs: Vec<Input>,
+    /// Files looked at that are not templates (parameter files, package.json, ...).
+    pub skipped: u64,
+}
+
+/// Why discovery could not proceed (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscoverError {
+    /// A path named on the command line does not exist.
+    NotFound(PathBuf),
+    /// A path named on the command line exists but cannot be examined.
+    Unreadable { path: PathBuf, message: String },
+}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoverError::NotFound(p) => write!(f, "{}: no such file or directory", p.display()),
+            DiscoverError::Unreadable { path, message } => {
+                write!(f, "{}: {message}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for DiscoverError {}
+
+/// Find the templates under `paths`. Files named explicitly are always examined (even hidden or
+/// ignored ones, whatever their extension); directories are walked for `.json` / `.jsonc` files.
+/// `-` (stdin) is the caller's business and is not accepted here.
+pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    let mut walk_errors: Vec<Input> = Vec::new();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| stat_error(p, &e))?;
+        if meta.is_dir() {
+            dirs.push(p.clone());
+        } else {
+            candidates.push(normalize(p));
+        }
+    }
+    for p in &opts.explicit_parameters {
+        std::fs::metadata(p).map_err(|e| stat_error(p, &e))?;
+    }
+    if let Some((first, rest)) = dirs.split_first() {
+        let mut builder = ignore::WalkBuilder::new(first);
+        for d in rest {
+            builder.add(d);
+        }
+        // .gitignore applies outside a git checkout too: templates are often linted from exports.
+        builder.hidden(true).require_git(false).follow_links(false);
+        for entry in builder.build() {
+            match entry {
+                Ok(e) => {
+                    if e.file_type().is_some_and(|t| t.is_file() || t.is_symlink())
+                        && has_json_extension(e.path())
+                    {
+                        candidates.push(normalize(e.path()));
+                    }
+                }
+                Err(err) => walk_errors.extend(walk_error_input(&err)),
+            }
+        }
+    }
+
+    // With several paths the same file may be reached under two spellings (`dir/../dir/a.json`,
+    // a walk and a name): keep the shortest, as the user most likely wrote that one. One walk
+    // (links not followed) never yields a file twice, so it is spared a canonicalize per file.
+    if paths.len() > 1 {
+        let mut by_file: HashMap<PathBuf, PathBuf> = HashMap::new();
+        for p in candidates {
+            let key = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+            let best = by_file.entry(key).or_insert_with(|| p.clone());
+            if (p.as_os_str().len(), &p) < (best.as_os_str().len(), &*best) {
+                *best = p;
+            }
+        }
+        candidates = by_file.into_values().collect();
+    }
+    candidates.sort();
+
+    // Reading and sniffing is independent per file; rayon keeps the order of `candidates`.
+    let classified: Vec<Option<Input>> = candidates.par_iter().map(|p| classify(p)).collect();
+
+    let mut discovery = Discovery::default();
+    let mut dir_cache: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    for c in classified {
+        match c {
+            None => discovery.skipped += 1,
+            Some(mut input) => {
+                if input.kind.is_some() {
+                    input.parameter_files = if !opts.explicit_parameters.is_empty() {
+                        dedup_keep_order(&opts.explicit_parameters)
+                    } else if opts.no_parameter_files {
+                        Vec::new()
+                    } else {
+                        paired_parameter_files_cached(&input.path, &mut dir_cache)
+                    };
+                }
+                discovery.inputs.push(input);
+            }
+        }
+    }
+    discovery.inputs.extend(walk_errors);
+    discovery.inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(discovery)
+}
+
+fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => DiscoverError::NotFound(path.to_path_buf()),
+        _ => DiscoverError::Unreadable {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        },
+    }
+}
+
+/// Read a candidate and decide: `None` for a file that is not a template.
+fn classify(path: &Path) -> Option<Input> {
+    let unreadable = |message: String| Input {
+        path: path.to_path_buf(),
+        source: Err(message),
+        kind: None,
+        parameter_files: Vec::new(),
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Some(unreadable(e.to_string())),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => match sniff_kind(&text) {
+            DocumentKind::Template(scope) => Some(Input {
+                path: path.to_path_buf(),
+                source: Ok(Arc::new(SourceFile::new(path, text))),
+                kind: Some(scope),
+                parameter_files: Vec::new(),
+            }),
+            DocumentKind::Parameters | DocumentKind::Other => None,
+        },
+        Err(e) => {
+            // Only a file that looks like a template is worth a finding; any other binary or
+            // mis-encoded .json is skipped like every non-template.
+            let bytes = e.into_bytes();
+            let (text, encoding) = decode_lossy(&bytes);
+            match sniff_kind(&text) {
+                DocumentKind::Template(_) => Some(unreadable(format!(
+                    "the file is encoded as {encoding}; ARM templates must be UTF-8"
+                ))),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Best-effort text of a file that is not UTF-8, for sniffing only.
+fn decode_lossy(bytes: &[u8]) -> (String, &'static str) {
+    let utf16 = |be: bool| {
+        let units = bytes
+            .get(2..)
+            .unwrap_or_default()
+            .chunks_exact(2)
+            .filter_map(|c| <[u8; 2]>::try_from(c).ok())
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes(c)
+                } else {
+                    u16::from_le_bytes(c)
+                }
+            });
+        char::decode_utf16(units)
+            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect::<String>()
+    };
+    match bytes {
+        [0xff, 0xfe, ..] => (utf16(false), "UTF-16LE"),
+        [0xfe, 0xff, ..] => (utf16(true), "UTF-16BE"),
+        _ => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            "something other than UTF-8",
+        ),
+    }
+}
+
+/// A directory or file the walk could not read becomes a finding at its path; problems in ignore
+/// files themselves (a bad glob) are not the templates' fault and are dropped.
+fn walk_error_input(err: &ignore::Error) -> Option<Input> {
+    fn io_error(err: &ignore::Error, path: Option<&Path>) -> Option<(PathBuf, String)> {
+        match err {
+            ignore::Error::WithPath { path, err } => io_error(err, Some(path)),
+            ignore::Error::WithDepth { err, .. } => io_error(err, path),
+            ignore::Error::Io(e) => Some((
+                path.map_or_else(|| PathBuf::from("."), normalize),
+                e.to_string(),
+            )),
+            _ => None,
+        }
+    }
+    let (path, message) = io_error(err, None)?;
+    Some(Input {
+        path,
+        source: Err(message),
+        kind: None,
+        parameter_files: Vec::new(),
+    })
+}
+
+fn has_json_extension(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
+}
+
+/// Drop `.` components so `./a.json` and `a.json` are the same path in reports and sorting.
+fn normalize(p: &Path) -> PathBuf {
+    let out: PathBuf = p
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+fn dedup_keep_order(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    paths
+        .iter()
+        .filter(|p| seen.insert(normalize(p)))
+        .map(|p| normalize(p))
+        .collect()
+}
+
+/// `X.parameters.json` and `X.parameters.*.json` beside `X.json` / `X.jsonc`, matched
+/// case-insensitively on the file name, sorted by name (for one template: `graph`, stdin).
+pub fn paired_parameter_files(template: &Path) -> Vec<PathBuf> {
+    paired_parameter_files_cached(template, &mut HashMap::new())
+}
+
+/// [`paired_parameter_files`] with the directory listings shared between templates.
+fn paired_parameter_files_cached(
+    template: &Path,
+    cache: &mut HashMap<PathBuf, Vec<PathBuf>>,
+) -> Vec<PathBuf> {
+    let Some(name) = template.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    let lower = name.to_ascii_lowercase();
+    let Some(stem) = lower
+        .strip_suffix(".jsonc")
+        .or_else(|| lower.strip_suffix(".json"))
+    else {
+        return Vec::new();
+    };
+    let prefix = format!("{stem}.parameters.");
+    let parent = template.parent().unwrap_or(Path::new("")).to_path_buf();
+    let files = cache
+        .entry(parent.clone())
+        .or_insert_with(|| list_files(&parent));
+    let mut out: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| {
+            let Some(n) = f.file_name().and_then(|n| n.to_str()) else {
+                return false;
+            };
+            let n = n.to_ascii_lowercase();
+            // `X.parameters.json`, or `X.parameters.<something>.json` with a non-empty middle.
+            n.strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix("json"))
+                .is_some_and(|mid| mid.is_empty() || (mid.len() > 1 && mid.ends_with('.')))
+        })
+        .cloned()
+        .collect();
+    out.sort();
+    out
+}
+
+/// Regular files in a directory (an empty parent means the current directory).
+fn list_files(dir: &Path) -> Vec<PathBuf> {
+    let read_from = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(read_from) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| dir.join(e.file_name()))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const TEMPLATE: &str = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}"#;
+    const PARAMS: &str = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {}}"#;
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> TempDir {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "armlint-discover-{}-{}-{}",
+                std::process::id(),
+                name,
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+        fn write(&self, rel: &str, text: &str) -> PathBuf {
+            let p = self.0.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+            p
+        }
+        fn rel(&self, p: &Path) -> String {
+            p.strip_prefix(&self.0)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn input_names(t: &TempDir, d: &Discovery) -> Vec<String> {
+        d.inputs.iter().map(|i| t.rel(&i.path)).collect()
+    }
+
+    #[test]
+    fn walk_honours_gitignore_and_skips_hidden_and_non_templates() {
+        let t = TempDir::new("walk");
+        t.write(".gitignore", "build/\n");
+        t.write("main.json", TEMPLATE);
+        t.write("sub/Other.JSONC", TEMPLATE);
+        t.write("sub/readme.md", TEMPLATE);
+        t.write("build/out.json", TEMPLATE);
+        t.write(".hidden/secret.json", TEMPLATE);
+        t.write("package.json", r#"{"name": "x"}"#);
+        t.write("main.parameters.json", PARAMS);
+        let d = discover(std::slice::from_ref(&t.0), &DiscoverOptions::default()).unwrap();
+        assert_eq!(input_names(&t, &d), ["main.json", "sub/Other.JSONC"]);
+        // package.json and the parameter file were read and skipped.
+        assert_eq!(d.skipped, 2);
+        assert!(
+            d.inputs
+                .iter()
+                .all(|i| i.source.is_ok() && i.kind == Some(ScopeKind::ResourceGroup))
+        );
+    }
+
+    #[test]
+    fn explicit_files_are_considered_even_when_ignored_or_hidden() {
+        let t = TempDir::new("explicit");
+        t.write(".gitignore", "build/\n");
+        let ignored = t.write("build/out.json", TEMPLATE);
+        let hidden = t.write(".hidden/secret.json", TEMPLATE);
+        let other = t.write("package.json", r#"{"name": "x"}"#);
+        // The same file twice (a directory walk and a name) is one input.
+        let d = discover(
+            &[
+                ignored.clone(),
+                hidden,
+                other,
+                t.0.join("build/../build/out.json"),
+            ],
+            &DiscoverOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            input_names(&t, &d),
+            [".hidden/secret.json", "build/out.json"]
+        );
+        assert_eq!(d.skipped, 1);
+    }
+
+    #[test]
+    fn pairs_parameter_files_beside_the_template() {
+        let t = TempDir::new("pairing");
+        t.write(".gitignore", "*.parameters.*\n");
+        let main = t.write("main.json", TEMPLATE);
+        t.write("main.parameters.prod.json", PARAMS);
+        t.write("Main.Parameters.json", PARAMS);
+        t.write("main.parameters..json", PARAMS);
+        t.write("mainx.parameters.json", PARAMS);
+        t.write("main.parameters.jsonc", PARAMS);
+        let d = discover(std::slice::from_ref(&t.0), &DiscoverOptions::default()).unwrap();
+        assert_eq!(d.inputs.len(), 1);
+        let paired: Vec<String> = d.inputs[0]
+            .parameter_files
+            .iter()
+            .map(|p| t.rel(p))
+            .collect();
+        assert_eq!(
+            paired,
+            ["Main.Parameters.json", "main.parameters.prod.json"]
+        );
+
+        let off = DiscoverOptions {
+            no_parameter_files: true,
+            ..Default::default()
+        };
+        assert!(
+            discover(std::slice::from_ref(&main), &off).unwrap().inputs[0]
+                .parameter_files
+                .is_empty()
+        );
+
+        let explicit = t.write("other/custom.json", PARAMS);
+        let opts = DiscoverOptions {
+            explicit_parameters: vec![explicit.clone()],
+            ..Default::default()
+        };
+        assert_eq!(
+            discover(std::slice::from_ref(&main), &opts).unwrap().inputs[0].parameter_files,
+            [explicit]
+        );
+    }
+
+    #[test]
+    fn missing_explicit_path_is_an_error() {
+        let t = TempDir::new("missing");
+        let missing = t.0.join("nope.json");
+        let err =
+            discover(std::slice::from_ref(&missing), &DiscoverOptions::default()).unwrap_err();
+        assert_eq!(err, DiscoverError::NotFound(missing.clone()));
+        let main = t.write("main.json", TEMPLATE);
+        let opts = DiscoverOptions {
+            explicit_parameters: vec![missing.clone()],
+            ..Default::default()
+        };
+        assert_eq!(
+            discover(std::slice::from_ref(&main), &opts).unwrap_err(),
+            DiscoverError::NotFound(missing)
+        );
+    }
+
+    #[test]
+    fn non_utf8_template_is_an_input_with_an_error() {
+        let t = TempDir::new("encoding");
+        let mut bytes = TEMPLATE.as_bytes().to_vec();
+        bytes.extend_from_slice(b" \xff");
+        std::fs::write(t.0.join("latin1.json"), &bytes).unwrap();
+        std::fs::write(t.0.join("binary.json"), b"\xff\xfe\x00").unwrap();
+        let utf16: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(TEMPLATE.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        std::fs::write(t.0.join("utf16.json"), utf16).unwrap();
+        let d = discover(std::slice::from_ref(&t.0), &DiscoverOptions::default()).unwrap();
+        assert_eq!(input_names(&t, &d), ["latin1.json", "utf16.json"]);
+        assert!(
+            d.inputs
+                .iter()
+                .all(|i| i.source.is_err() && i.kind.is_none())
+        );
+        assert!(
+            d.inputs[1]
+                .source
+                .as_ref()
+                .unwrap_err()
+                .contains("UTF-16LE")
+        );
+        assert_eq!(d.skipped, 1);
+    }
+
+    #[test]
+    fn relative_paths_stay_relative_without_dot_prefix() {
+        assert_eq!(
+            normalize(Path::new("./a/./b.json")),
+            PathBuf::from("a/b.json")
+        );
+        assert_eq!(normalize(Path::new(".")), PathBuf::from("."));
+    }
+}

@@ -1,0 +1,340 @@
+//! Linting one template (under each of its parameter sets) and many templates in parallel.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::arm::graph::ResourceGraph;
+use crate::arm::scope::{ScopeConfig, ScopeKind};
+use crate::arm::template::{IssueKind, ParameterSet, expand};
+use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef};
+use crate::discover::Input;
+use crate::rules::{self, Finding, RuleContext, RuleMeta, Selection};
+use crate::source::json::{self, DocumentKind, JsonValue};
+use crate::source::{SourceFile, Span};
+
+use super::report::{LintReport, Summary};
+
+#[derive(Clone, Debug, Default)]
+pub struct LintOptions {
+    pub selection: Selection,
+    pub scope: ScopeConfig,
+}
+
+/// Lint the discovered inputs in parallel; the report is sorted and identical whatever the thread count.
+pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintReport {
+    let results: Vec<(Vec<Diagnostic>, Summary)> = inputs
+        .par_iter()
+        .map(|input| lint_input(input, opts))
+        .collect();
+    let mut report = LintReport::default();
+    report.summary.skipped = skipped;
+    report.summary.files = skipped;
+    for (d, s) in results {
+        report.summary.merge(&s);
+        report.diagnostics.extend(d);
+    }
+    diagnostic::sort(&mut report.diagnostics);
+    report.summary.count(&report.diagnostics);
+    report
+}
+
+fn lint_input(input: &Input, opts: &LintOptions) -> (Vec<Diagnostic>, Summary) {
+    match &input.source {
+        Ok(source) => lint_template(source, input.kind, &input.parameter_files, opts),
+        Err(message) => {
+            // Report the unreadable file where it is, so the other files are still linted.
+            let source = Arc::new(SourceFile::new(&input.path, String::new()));
+            let d = engine_diagnostic(
+                &rules::syntax::parse_error::ParseError::META,
+                &source,
+                Span::default(),
+                "",
+                format!("cannot read the file: {message}"),
+            );
+            let summary = Summary {
+                files: 1,
+                templates: 1,
+                ..Summary::default()
+            };
+            (
+                if opts
+                    .selection
+                    .enabled(&rules::syntax::parse_error::ParseError::META)
+                {
+                    vec![d]
+                } else {
+                    vec![]
+                },
+                summary,
+            )
+        }
+    }
+}
+
+fn engine_diagnostic(
+    meta: &'static RuleMeta,
+    file: &Arc<SourceFile>,
+    span: Span,
+    pointer: &str,
+    message: String,
+) -> Diagnostic {
+    Diagnostic {
+        rule: meta.id,
+        name: meta.name,
+        severity: meta.severity,
+        message,
+        help: None,
+        location: Location {
+            file: file.clone(),
+            span,
+            pointer: pointer.to_string(),
+        },
+        resource: None,
+        related: Vec::new(),
+        parameters: None,
+    }
+}
+
+/// A parsed template and the graphs of its evaluations (one per parameter set).
+pub struct Evaluated {
+    pub graphs: Vec<ResourceGraph>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lint one template source with its parameter files (none: evaluate on defaults).
+pub fn lint_template(
+    source: &Arc<SourceFile>,
+    kind: Option<ScopeKind>,
+    parameter_files: &[PathBuf],
+    opts: &LintOptions,
+) -> (Vec<Diagnostic>, Summary) {
+    let mut summary = Summary {
+        files: 1 + parameter_files.len() as u64,
+        templates: 1,
+        ..Summary::default()
+    };
+    let mut diags = Vec::new();
+    let root = match json::parse(&source.text) {
+        Ok(r) => r,
+        Err(e) => {
+            let meta = &rules::syntax::parse_error::ParseError::META;
+            if opts.selection.enabled(meta) {
+                diags.push(engine_diagnostic(
+                    meta,
+                    source,
+                    e.span,
+                    "",
+                    format!("invalid JSON: {}", e.message),
+                ));
+            }
+            return (diags, summary);
+        }
+    };
+    let kind = kind.or(
+        match json::as_object(&root)
+            .and_then(|o| json::get_str(o, "$schema"))
+            .map(json::kind_of_schema)
+        {
+            Some(DocumentKind::Template(k)) => Some(k),
+            _ => None,
+        },
+    );
+    let kind = kind.unwrap_or(ScopeKind::ResourceGroup);
+
+    let dup_meta = &rules::syntax::duplicate_key::DuplicateKey::META;
+    if opts.selection.enabled(dup_meta) {
+        for d in json::duplicate_keys(&root) {
+            let mut diag = engine_diagnostic(
+                dup_meta,
+                source,
+                d.second,
+                &format!("{}/{}", d.object_pointer, json::pointer_token(&d.key)),
+                format!(
+                    "property '{}' occurs more than once; Azure keeps only the last value",
+                    d.key
+                ),
+            );
+            diag.related.push(Related {
+                location: Location {
+                    file: source.clone(),
+                    span: d.first,
+                    pointer: d.object_pointer.clone(),
+                },
+                message: "first occurrence, ignored by Azure".into(),
+            });
+            diags.push(diag);
+        }
+    }
+
+    // Parameter sets: each paired file, or the defaults when none pairs.
+    let mut sets: Vec<ParameterSet> = Vec::new();
+    for p in parameter_files {
+        match load_parameter_file(p) {
+            Ok(set) => sets.push(set),
+            Err(d) => {
+                if opts
+                    .selection
+                    .enabled(&rules::syntax::invalid_parameter_file::InvalidParameterFile::META)
+                {
+                    diags.push(*d);
+                }
+            }
+        }
+    }
+    if sets.is_empty() {
+        sets.push(ParameterSet::default());
+    }
+
+    let enabled: Vec<&'static dyn rules::Rule> = rules::all()
+        .iter()
+        .copied()
+        .filter(|r| opts.selection.enabled(r.meta()))
+        .collect();
+    let mut seen: HashSet<(&'static str, String, u32)> = HashSet::new();
+    for (n, set) in sets.iter().enumerate() {
+        let expansion = expand(source, &root, kind, set, &opts.scope);
+        let param_name = set.file.as_ref().map(|f| f.display_path());
+        summary.expressions.merge(&expansion.stats);
+        if n == 0 {
+            summary.resources = expansion.instances.iter().filter(|i| !i.existing).count() as u64;
+        }
+        let mut found = Vec::new();
+        for issue in &expansion.issues {
+            let meta = match issue.kind {
+                IssueKind::InvalidExpression => {
+                    &rules::syntax::invalid_expression::InvalidExpression::META
+                }
+                IssueKind::InvalidTemplate => {
+                    &rules::syntax::invalid_template::InvalidTemplate::META
+                }
+            };
+            if opts.selection.enabled(meta) {
+                let mut d = engine_diagnostic(
+                    meta,
+                    source,
+                    issue.span,
+                    &issue.pointer,
+                    issue.message.clone(),
+                );
+                d.parameters = param_name.clone();
+                found.push(d);
+            }
+        }
+        let graph = ResourceGraph::build(expansion);
+        let ctx = RuleContext {
+            graph: &graph,
+            file: source,
+            root: &root,
+        };
+        for rule in &enabled {
+            let mut findings = Vec::new();
+            rule.check(&ctx, &mut findings);
+            for f in findings {
+                found.push(to_diagnostic(rule.meta(), &ctx, f, param_name.clone()));
+            }
+        }
+        // One diagnostic per declaration and rule across parameter sets: keep the first.
+        for d in found {
+            let key = (
+                d.rule,
+                d.resource
+                    .as_ref()
+                    .map_or_else(|| d.location.pointer.clone(), |r| r.pointer.clone()),
+                d.location.span.start,
+            );
+            if seen.insert(key) {
+                diags.push(d);
+            }
+        }
+    }
+    (diags, summary)
+}
+
+fn load_parameter_file(path: &Path) -> Result<ParameterSet, Box<Diagnostic>> {
+    let meta = &rules::syntax::invalid_parameter_file::InvalidParameterFile::META;
+    let file = match SourceFile::read(path) {
+        Ok(f) => Arc::new(f),
+        Err(e) => {
+            let empty = Arc::new(SourceFile::new(path, String::new()));
+            return Err(Box::new(engine_diagnostic(
+                meta,
+                &empty,
+                Span::default(),
+                "",
+                format!("cannot read the parameter file: {e}"),
+            )));
+        }
+    };
+    ParameterSet::from_file(file.clone()).map_err(|e| {
+        Box::new(engine_diagnostic(
+            meta,
+            &file,
+            e.span,
+            "",
+            format!("the parameter file cannot be used: {}", e.message),
+        ))
+    })
+}
+
+/// Resolve a finding's pointers to spans in the template.
+fn to_diagnostic(
+    meta: &'static RuleMeta,
+    ctx: &RuleContext<'_>,
+    f: Finding,
+    parameters: Option<String>,
+) -> Diagnostic {
+    let locate = |pointer: &str| -> Location {
+        let (node, reached) = json::lookup_pointer_nearest(ctx.root, pointer);
+        Location {
+            file: ctx.file.clone(),
+            span: span_for(node, &reached, ctx.root),
+            pointer: reached,
+        }
+    };
+    let resource = ctx.instance(f.instance).map(|inst| ResourceRef {
+        pointer: ctx.decl_pointer(f.instance),
+        resource_type: inst.resource_type.clone(),
+        name: ctx.display_name(f.instance),
+    });
+    Diagnostic {
+        rule: meta.id,
+        name: meta.name,
+        severity: meta.severity,
+        message: f.message,
+        help: f.help,
+        location: locate(&f.pointer),
+        resource,
+        related: f
+            .related
+            .into_iter()
+            .map(|r| Related {
+                location: locate(&r.pointer),
+                message: r.message,
+            })
+            .collect(),
+        parameters,
+    }
+}
+
+/// The span to underline for a node reached by a pointer: a property's value with its key
+/// (`"virtualMachineScaleSet": {...}`) reads better than the bare value.
+fn span_for(node: &JsonValue, pointer: &str, root: &JsonValue) -> Span {
+    let value_span = json::span_of(node);
+    if let Some((parent_ptr, key)) = pointer.rsplit_once('/') {
+        if let Some(JsonValue::Object(o)) = json::lookup_pointer(root, parent_ptr) {
+            let key = key.replace("~1", "/").replace("~0", "~");
+            if let Some(p) = o
+                .properties
+                .iter()
+                .rev()
+                .find(|p| p.name.as_str().eq_ignore_ascii_case(&key))
+            {
+                return p.range.into();
+            }
+        }
+    }
+    value_span
+}

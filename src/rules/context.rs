@@ -1,0 +1,78 @@
+//! What a rule sees (the expanded template's graph and the source) and what it reports.
+
+use std::sync::Arc;
+
+use crate::arm::graph::ResourceGraph;
+use crate::arm::template::ResourceInstance;
+use crate::source::SourceFile;
+use crate::source::json::JsonValue;
+
+pub struct RuleContext<'a> {
+    pub graph: &'a ResourceGraph,
+    pub file: &'a Arc<SourceFile>,
+    pub root: &'a JsonValue<'a>,
+}
+
+/// A rule's finding before it becomes a [`Diagnostic`](crate::diagnostic::Diagnostic): positions are
+/// JSON pointers, resolved to spans by the engine.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// The instance the finding is about (its declaration is the diagnostic's `resource`).
+    pub instance: usize,
+    /// Pointer of the primary location (a property inside the declaration, or the declaration).
+    pub pointer: String,
+    pub message: String,
+    pub help: Option<String>,
+    pub related: Vec<RelatedFinding>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RelatedFinding {
+    pub pointer: String,
+    pub message: String,
+}
+
+impl RuleContext<'_> {
+    pub fn instance(&self, i: usize) -> Option<&ResourceInstance> {
+        self.graph.instances().get(i)
+    }
+
+    /// Pointer of an instance's declaration.
+    pub fn decl_pointer(&self, i: usize) -> String {
+        self.instance(i)
+            .and_then(|inst| self.graph.expansion.declarations.get(inst.decl))
+            .map(|d| d.pointer.clone())
+            .unwrap_or_default()
+    }
+
+    /// Pointer of a property of an instance's declaration (`properties.virtualMachineScaleSet`);
+    /// the engine falls back to the nearest existing ancestor when the path was built by evaluation.
+    pub fn property_pointer(&self, i: usize, dotted: &str) -> String {
+        let mut p = self.decl_pointer(i);
+        for seg in dotted.split('.') {
+            p.push('/');
+            p.push_str(&crate::source::json::pointer_token(seg));
+        }
+        p
+    }
+
+    /// A readable name for an instance: its evaluated name, else the declaration's text.
+    pub fn display_name(&self, i: usize) -> String {
+        let Some(inst) = self.instance(i) else {
+            return String::new();
+        };
+        if let Some(n) = inst.name.as_str() {
+            return n.to_string();
+        }
+        self.graph
+            .expansion
+            .declarations
+            .get(inst.decl)
+            .map(|d| {
+                d.symbolic_name
+                    .clone()
+                    .unwrap_or_else(|| d.name_text.clone())
+            })
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,58 @@
+//! The rule trait, its metadata, and `declare_rule!`, which turns a rule's doc comments into its
+//! documentation string at compile time (clippy's approach, on stable Rust).
+
+use crate::diagnostic::Severity;
+
+use super::context::{Finding, RuleContext};
+
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub category: &'static str,
+    /// Markdown: What it does / Why is this bad? / Example / Use instead / References.
+    pub docs: &'static str,
+    /// Where the rule is declared (`src/rules/…rs`).
+    pub source: &'static str,
+    /// One-line summary (the first sentence of "What it does").
+    pub summary: &'static str,
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Report findings on one expanded template. Rules run by the engine itself (syntax errors)
+    /// report nothing here.
+    fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>);
+}
+
+/// Declare a rule struct with its metadata. Doc comments become `META.docs`.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub $name:ident {
+            id: $id:literal,
+            name: $kebab:literal,
+            severity: $sev:ident,
+            category: $cat:literal,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                name: $kebab,
+                severity: $crate::diagnostic::Severity::$sev,
+                category: $cat,
+                docs: concat!($($doc, "\n"),*),
+                source: file!(),
+                summary: $summary,
+            };
+        }
+    };
+}

@@ -1,0 +1,39 @@
+use super::engine_rule;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports template structure that Azure rejects while expanding it, such as a copy loop whose
+    /// count is negative or above 800.
+    ///
+    /// ## Why is this bad?
+    /// The deployment fails validation before any resource is created.
+    ///
+    /// ## Example
+    /// ```json,expect_diagnostic
+    /// [
+    ///   {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2024-05-01",
+    ///    "name": "[concat('ip', copyIndex())]", "location": "eastus",
+    ///    "copy": {"name": "ips", "count": 1000}}
+    /// ]
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```json
+    /// [
+    ///   {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2024-05-01",
+    ///    "name": "[concat('ip', copyIndex())]", "location": "eastus",
+    ///    "copy": {"name": "ips", "count": 800}}
+    /// ]
+    /// ```
+    ///
+    /// ## References
+    /// - [Resource iteration](https://learn.microsoft.com/azure/azure-resource-manager/templates/copy-resources)
+    pub InvalidTemplate {
+        id: "invalid-template",
+        name: "invalid-template",
+        severity: Error,
+        category: "syntax",
+        summary: "the template has a structure Azure rejects",
+    }
+}
+engine_rule!(InvalidTemplate);

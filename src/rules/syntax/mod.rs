@@ -1,0 +1,26 @@
+//! Problems in the file itself, reported by the engine while loading and expanding: the template
+//! does not parse, has duplicate keys, an expression that does not parse, or a structure Azure rejects.
+
+pub mod duplicate_key;
+pub mod invalid_expression;
+pub mod invalid_parameter_file;
+pub mod invalid_template;
+pub mod parse_error;
+
+/// Implements [`Rule`](crate::rules::Rule) for a rule that the engine reports itself.
+macro_rules! engine_rule {
+    ($name:ident) => {
+        impl $crate::rules::Rule for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &Self::META
+            }
+            fn check(
+                &self,
+                _ctx: &$crate::rules::RuleContext<'_>,
+                _out: &mut Vec<$crate::rules::Finding>,
+            ) {
+            }
+        }
+    };
+}
+pub(crate) use engine_rule;
