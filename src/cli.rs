@@ -225,7 +225,7 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
                 };
                 inputs.push(Input {
                     path: name,
-                    source: Ok(source),
+                    source: Ok(Some(source)),
                     kind: Some(kind),
                     parameter_files,
                 });

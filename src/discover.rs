@@ -25,8 +25,9 @@ pub struct DiscoverOptions {
 pub struct Input {
     /// The path as given or found, without leading `./`.
     pub path: PathBuf,
-    /// The loaded file, or why it could not be read (the engine reports that as a finding).
-    pub source: Result<Arc<SourceFile>, String>,
+    /// `Ok(None)`: the engine reads the file when it lints it. `Ok(Some)`: already loaded (stdin).
+    /// `Err`: why it could not be read (the engine reports that as a finding).
+    pub source: Result<Option<Arc<SourceFile>>, String>,
     /// The deployment scope from `$schema`; `None` when the file could not be read.
     pub kind: Option<ScopeKind>,
     /// Parameter files to evaluate the template with, in order; empty: evaluate on defaults.
@@ -155,7 +156,31 @@ fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
     }
 }
 
-/// Read a candidate and decide: `None` for a file that is not a template.
+/// How much of a file is read to find its `$schema` (it is near the top of every real template).
+const SNIFF_BYTES: usize = 16 * 1024;
+
+/// Read the start of a file: (bytes, whether that is the whole file).
+fn read_prefix(path: &Path) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; SNIFF_BYTES];
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let complete = n < SNIFF_BYTES;
+    buf.truncate(n);
+    Ok((buf, complete))
+}
+
+/// Read a candidate and decide: `None` for a file that is not a template. Only the start of the
+/// file is read when it settles the question, and no text is kept: the engine loads each template
+/// when it lints it, so memory stays proportional to the largest file, not to the corpus.
 fn classify(path: &Path) -> Option<Input> {
     let unreadable = |message: String| Input {
         path: path.to_path_buf(),
@@ -163,18 +188,37 @@ fn classify(path: &Path) -> Option<Input> {
         kind: None,
         parameter_files: Vec::new(),
     };
+    let template = |scope| Input {
+        path: path.to_path_buf(),
+        source: Ok(None),
+        kind: Some(scope),
+        parameter_files: Vec::new(),
+    };
+    let (prefix, complete) = match read_prefix(path) {
+        Ok(p) => p,
+        Err(e) => return Some(unreadable(e.to_string())),
+    };
+    let valid = match std::str::from_utf8(&prefix) {
+        Ok(t) => Some(t),
+        // Cut in the middle of a character at the end of the prefix: the part before is fine.
+        Err(e) if e.error_len().is_none() && !complete => std::str::from_utf8(&prefix[..e.valid_up_to()]).ok(),
+        Err(_) => None,
+    };
+    if let Some(text) = valid {
+        match sniff_kind(text) {
+            DocumentKind::Template(scope) => return Some(template(scope)),
+            DocumentKind::Parameters => return None,
+            DocumentKind::Other if complete => return None,
+            DocumentKind::Other => {}
+        }
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return Some(unreadable(e.to_string())),
     };
     match String::from_utf8(bytes) {
         Ok(text) => match sniff_kind(&text) {
-            DocumentKind::Template(scope) => Some(Input {
-                path: path.to_path_buf(),
-                source: Ok(Arc::new(SourceFile::new(path, text))),
-                kind: Some(scope),
-                parameter_files: Vec::new(),
-            }),
+            DocumentKind::Template(scope) => Some(template(scope)),
             DocumentKind::Parameters | DocumentKind::Other => None,
         },
         Err(e) => {

@@ -42,8 +42,13 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
 }
 
 fn lint_input(input: &Input, opts: &LintOptions) -> (Vec<Diagnostic>, Summary) {
-    match &input.source {
-        Ok(source) => lint_template(source, input.kind, &input.parameter_files, opts),
+    let loaded = match &input.source {
+        Ok(Some(source)) => Ok(source.clone()),
+        Ok(None) => SourceFile::read(&input.path).map(Arc::new).map_err(|e| e.to_string()),
+        Err(message) => Err(message.clone()),
+    };
+    match loaded {
+        Ok(source) => lint_template(&source, input.kind, &input.parameter_files, opts),
         Err(message) => {
             // Report the unreadable file where it is, so the other files are still linted.
             let source = Arc::new(SourceFile::new(&input.path, String::new()));

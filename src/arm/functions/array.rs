@@ -749,7 +749,7 @@ mod tests {
         merge_into(&mut acc, w.as_object().unwrap());
         assert_eq!(
             Value::object(acc).to_json_string(),
-            r#"{"p":{"one":"a","three":"c2","four":"d"},"n":[3,4]}"#
+            r#"{"n":[3,4],"p":{"one":"a","three":"c2","four":"d"}}"#
         );
     }
 }

@@ -57,7 +57,7 @@ fn open_object(c: &FnCall) -> Value {
 /// `createObject(key1, value1, ...)`: values may be unknown; an unknown key makes the whole object
 /// unknown.
 fn create_object(c: &mut FnCall) -> Value {
-    if c.args.len() % 2 != 0 {
+    if !c.args.len().is_multiple_of(2) {
         return c.error(format!(
             "expects key/value pairs, but {} arguments were given",
             c.args.len()

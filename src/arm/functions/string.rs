@@ -273,7 +273,7 @@ pub(super) fn base64_decode(s: &str) -> Option<Vec<u8>> {
         .bytes()
         .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
         .collect();
-    if chars.len() % 4 != 0 {
+    if !chars.len().is_multiple_of(4) {
         return None;
     }
     let pad = chars.iter().rev().take_while(|b| **b == b'=').count();
@@ -400,10 +400,10 @@ fn decode_data_uri(s: &str) -> Result<String, String> {
         t.get(..8)
             .filter(|p| p.eq_ignore_ascii_case("charset="))
             .and_then(|_| t.get(8..))
-    }) {
-        if !charset.eq_ignore_ascii_case("utf-8") && !charset.eq_ignore_ascii_case("utf8") {
-            return Err(format!("unsupported charset '{charset}'"));
-        }
+    }) && !charset.eq_ignore_ascii_case("utf-8")
+        && !charset.eq_ignore_ascii_case("utf8")
+    {
+        return Err(format!("unsupported charset '{charset}'"));
     }
     let bytes = if base64 {
         base64_decode(data).ok_or_else(invalid)?
@@ -1245,7 +1245,7 @@ fn group_thousands(int: &str) -> String {
     let n = int.len();
     let mut out = String::with_capacity(n + n / 3);
     for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
+        if i > 0 && (n - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -1560,9 +1560,9 @@ fn format_custom(d: &Decimal, spec: &str) -> Result<String, FmtError> {
     let digit_chars: Vec<char> = int_digits.chars().collect();
     let mut emitted = 0usize;
     let mut place = 0usize;
-    let mut emit_digit = |out: &mut String, upto: usize, emitted: &mut usize| {
+    let emit_digit = |out: &mut String, upto: usize, emitted: &mut usize| {
         while *emitted < upto {
-            if grouping && *emitted > 0 && (n - *emitted) % 3 == 0 {
+            if grouping && *emitted > 0 && (n - *emitted).is_multiple_of(3) {
                 out.push(',');
             }
             if let Some(ch) = digit_chars.get(*emitted) {
@@ -1605,7 +1605,7 @@ fn format_custom(d: &Decimal, spec: &str) -> Result<String, FmtError> {
 }
 
 /// .NET's default `double.ToString()`: the shortest round-tripping digits, in exponent notation
-/// below 1e-5 and from 1e15 up (`1E+15`, `1E-05`).
+/// below 1e-4 and from 1e15 up (`1E+15`, `1E-05`).
 fn format_double_shortest(f: f64) -> String {
     if f == 0.0 {
         return "0".into();
@@ -1615,7 +1615,7 @@ fn format_double_shortest(f: f64) -> String {
     let exp: i64 = exp.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let sign = if f < 0.0 { "-" } else { "" };
-    if !(-5..15).contains(&exp) {
+    if !(-4..15).contains(&exp) {
         let (head, tail) = digits.split_at(1.min(digits.len()));
         let body = if tail.is_empty() {
             head.to_string()
