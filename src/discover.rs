@@ -201,7 +201,9 @@ fn classify(path: &Path) -> Option<Input> {
     let valid = match std::str::from_utf8(&prefix) {
         Ok(t) => Some(t),
         // Cut in the middle of a character at the end of the prefix: the part before is fine.
-        Err(e) if e.error_len().is_none() && !complete => std::str::from_utf8(&prefix[..e.valid_up_to()]).ok(),
+        Err(e) if e.error_len().is_none() && !complete => {
+            std::str::from_utf8(&prefix[..e.valid_up_to()]).ok()
+        }
         Err(_) => None,
     };
     if let Some(text) = valid {

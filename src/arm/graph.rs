@@ -73,10 +73,12 @@ fn id_text(v: &Value) -> Option<&str> {
 }
 
 fn looks_like_id(s: &str) -> bool {
+    // IDs built by resourceId() and friends spell `/providers/` exactly; other spellings are rare.
     s.len() > 12
-        && s.as_bytes()
-            .windows(10)
-            .any(|w| w.eq_ignore_ascii_case(b"providers/"))
+        && (s.contains("/providers/")
+            || s.as_bytes()
+                .windows(11)
+                .any(|w| w.eq_ignore_ascii_case(b"/providers/")))
 }
 
 /// Compare two optional scope segments: Some(true) equal, Some(false) different, None unknown.

@@ -44,7 +44,9 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
 fn lint_input(input: &Input, opts: &LintOptions) -> (Vec<Diagnostic>, Summary) {
     let loaded = match &input.source {
         Ok(Some(source)) => Ok(source.clone()),
-        Ok(None) => SourceFile::read(&input.path).map(Arc::new).map_err(|e| e.to_string()),
+        Ok(None) => SourceFile::read(&input.path)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
         Err(message) => Err(message.clone()),
     };
     match loaded {

@@ -159,75 +159,94 @@ pub struct DuplicateKey {
 
 pub fn duplicate_keys(root: &Json) -> Vec<DuplicateKey> {
     let mut out = Vec::new();
-    let mut pointer = String::new();
-    walk_duplicates(root, &mut pointer, &mut out);
+    let mut path: Vec<PathSeg> = Vec::new();
+    walk_duplicates(root, &mut path, &mut out);
     out
 }
 
-fn walk_duplicates(v: &Json, pointer: &mut String, out: &mut Vec<DuplicateKey>) {
+/// One step of the path to the current node; the pointer text is only built for a duplicate.
+#[derive(Clone, Copy)]
+enum PathSeg<'s> {
+    Key(&'s str),
+    Index(usize),
+}
+
+fn pointer_of(path: &[PathSeg]) -> String {
+    let mut p = String::new();
+    for seg in path {
+        p.push('/');
+        match seg {
+            PathSeg::Key(k) => p.push_str(&pointer_token(k)),
+            PathSeg::Index(i) => p.push_str(&i.to_string()),
+        }
+    }
+    p
+}
+
+fn walk_duplicates<'s>(v: &'s Json, path: &mut Vec<PathSeg<'s>>, out: &mut Vec<DuplicateKey>) {
     match v {
         Json::Object(o) => {
             let props = &o.properties;
             if props.len() > 1 {
-                // Small objects dominate: quadratic scan is cheaper than hashing below ~16 keys.
+                let mut report =
+                    |first: &jsonc_parser::ast::ObjectProp,
+                     second: &jsonc_parser::ast::ObjectProp| {
+                        out.push(DuplicateKey {
+                            key: second.name.as_str().to_string(),
+                            object_pointer: pointer_of(path),
+                            first: first.name.range().into(),
+                            second: second.name.range().into(),
+                        });
+                    };
+                // Small objects dominate: a quadratic scan is cheaper than hashing below ~16 keys.
                 if props.len() <= 16 {
                     for (i, p) in props.iter().enumerate() {
+                        let name = p.name.as_str();
+                        if props[..i]
+                            .iter()
+                            .any(|r| r.name.as_str().eq_ignore_ascii_case(name))
+                        {
+                            continue;
+                        }
                         if let Some(q) = props[i + 1..]
                             .iter()
-                            .find(|q| q.name.as_str().eq_ignore_ascii_case(p.name.as_str()))
+                            .find(|q| q.name.as_str().eq_ignore_ascii_case(name))
                         {
-                            if !props[..i]
-                                .iter()
-                                .any(|r| r.name.as_str().eq_ignore_ascii_case(p.name.as_str()))
-                            {
-                                out.push(DuplicateKey {
-                                    key: p.name.as_str().to_string(),
-                                    object_pointer: pointer.clone(),
-                                    first: p.name.range().into(),
-                                    second: q.name.range().into(),
-                                });
-                            }
+                            report(p, q);
                         }
                     }
                 } else {
-                    let mut seen: std::collections::HashMap<String, Span> =
+                    let mut seen: std::collections::HashMap<String, usize> =
                         std::collections::HashMap::new();
                     let mut reported = std::collections::HashSet::new();
-                    for p in props {
+                    for (i, p) in props.iter().enumerate() {
                         let k = p.name.as_str().to_ascii_lowercase();
                         match seen.get(&k) {
-                            Some(first) => {
-                                if reported.insert(k.clone()) {
-                                    out.push(DuplicateKey {
-                                        key: p.name.as_str().to_string(),
-                                        object_pointer: pointer.clone(),
-                                        first: *first,
-                                        second: p.name.range().into(),
-                                    });
+                            Some(&first) => {
+                                if reported.insert(k) {
+                                    if let Some(f) = props.get(first) {
+                                        report(f, p);
+                                    }
                                 }
                             }
                             None => {
-                                seen.insert(k, p.name.range().into());
+                                seen.insert(k, i);
                             }
                         }
                     }
                 }
             }
             for p in props {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&pointer_token(p.name.as_str()));
-                walk_duplicates(&p.value, pointer, out);
-                pointer.truncate(len);
+                path.push(PathSeg::Key(p.name.as_str()));
+                walk_duplicates(&p.value, path, out);
+                path.pop();
             }
         }
         Json::Array(a) => {
             for (i, e) in a.elements.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&i.to_string());
-                walk_duplicates(e, pointer, out);
-                pointer.truncate(len);
+                path.push(PathSeg::Index(i));
+                walk_duplicates(e, path, out);
+                path.pop();
             }
         }
         _ => {}

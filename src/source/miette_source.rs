@@ -21,7 +21,7 @@ impl SourceCode for IndexedSource {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text: &str = &self.file.text;
-        let idx = &self.file.line_index;
+        let idx = self.file.line_index();
         let start = span.offset().min(text.len());
         let end = (span.offset() + span.len()).min(text.len());
         if span.offset() > text.len() {

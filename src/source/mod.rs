@@ -5,7 +5,6 @@ pub mod json;
 pub mod miette_source;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// A byte range in a source file's text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -40,8 +39,10 @@ impl From<jsonc_parser::common::Range> for Span {
 pub struct SourceFile {
     /// The path as given or found (relative paths stay relative), used in every report.
     pub path: PathBuf,
-    pub text: Arc<str>,
-    pub line_index: LineIndex,
+    /// Owned once; the file itself is shared through `Arc<SourceFile>`.
+    pub text: String,
+    /// Built on first use: most files produce no diagnostic, so most never need it.
+    line_index: std::sync::OnceLock<LineIndex>,
 }
 
 impl SourceFile {
@@ -50,11 +51,10 @@ impl SourceFile {
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
         }
-        let line_index = LineIndex::new(&text);
         SourceFile {
             path: path.into(),
-            text: Arc::from(text),
-            line_index,
+            text,
+            line_index: std::sync::OnceLock::new(),
         }
     }
 
@@ -70,6 +70,10 @@ impl SourceFile {
         Ok(SourceFile::new(path, text))
     }
 
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.text))
+    }
+
     /// The path with forward slashes, as reports print it.
     pub fn display_path(&self) -> String {
         display_path(&self.path)
@@ -77,7 +81,7 @@ impl SourceFile {
 
     /// 1-based line and column (columns count Unicode scalar values).
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        self.line_index.line_col(&self.text, offset)
+        self.line_index().line_col(&self.text, offset)
     }
 }
 

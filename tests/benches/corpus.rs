@@ -26,7 +26,8 @@ fn ms(d: Duration) -> String {
 }
 
 fn templates(root: &Path) -> Vec<PathBuf> {
-    let d = armlint::discover::discover(&[root.to_path_buf()], &Default::default()).expect("corpus readable");
+    let d = armlint::discover::discover(&[root.to_path_buf()], &Default::default())
+        .expect("corpus readable");
     d.inputs.into_iter().map(|i| i.path).collect()
 }
 
@@ -46,7 +47,11 @@ fn time_process(bin: &Path, args: &[&str], runs: usize) -> (Duration, Duration) 
         let start = Instant::now();
         let out = Command::new(bin).args(args).output().expect("armlint runs");
         times.push(start.elapsed());
-        assert!(out.status.code().is_some_and(|c| c == 0 || c == 1), "armlint failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.code().is_some_and(|c| c == 0 || c == 1),
+            "armlint failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let min = *times.iter().min().expect("runs");
     (median(times), min)
@@ -57,14 +62,29 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
     if !root.is_dir() {
-        println!("skipped: corpus not found at {} (set ARMLINT_CORPUS)", root.display());
+        println!(
+            "skipped: corpus not found at {} (set ARMLINT_CORPUS)",
+            root.display()
+        );
         return;
     }
     let bin = Path::new(env!("CARGO_BIN_EXE_armlint"));
-    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
     let files = templates(&root);
-    let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
-    println!("corpus: {} templates, {:.1} MB, {} threads, {runs} runs each", files.len(), bytes as f64 / 1e6, rayon::current_num_threads());
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "corpus: {} templates, {:.1} MB, {} threads, {runs} runs each",
+        files.len(),
+        bytes as f64 / 1e6,
+        rayon::current_num_threads()
+    );
 
     // 1. Baseline: read + serde_json::Value parse of each template, in parallel, dropped as a linter would.
     let mut base = Vec::new();
@@ -85,32 +105,66 @@ fn main() {
     let mut out_len = 0;
     for _ in 0..runs {
         let start = Instant::now();
-        let d = armlint::discover::discover(std::slice::from_ref(&root), &Default::default()).expect("discover");
+        let d = armlint::discover::discover(std::slice::from_ref(&root), &Default::default())
+            .expect("discover");
         let report = armlint::engine::lint_inputs(&d.inputs, d.skipped, &Default::default());
-        let json = armlint::emit::render(&report, armlint::emit::OutputFormat::Json, &Default::default());
+        let json = armlint::emit::render(
+            &report,
+            armlint::emit::OutputFormat::Json,
+            &Default::default(),
+        );
         lint.push(start.elapsed());
         out_len = json.len();
     }
     let (b, l) = (median(base), median(lint));
-    println!("whole corpus, in process: serde_json parse {}  armlint lint {}  ratio {:.2}x (budget 2x; report {} bytes)", ms(b), ms(l), l.as_secs_f64() / b.as_secs_f64(), out_len);
+    println!(
+        "whole corpus, in process: serde_json parse {}  armlint lint {}  ratio {:.2}x (budget 2x; report {} bytes)",
+        ms(b),
+        ms(l),
+        l.as_secs_f64() / b.as_secs_f64(),
+        out_len
+    );
 
     // 2. The same as a process, with peak memory.
     let root_s = root.to_string_lossy().into_owned();
     let rss_before = children_max_rss_kib();
     let (med, min) = time_process(bin, &["lint", &root_s, "--format", "json"], runs.min(3));
     let rss_corpus = children_max_rss_kib().max(rss_before);
-    println!("whole corpus, process: median {} (best {}), peak RSS {} MiB", ms(med), ms(min), rss_corpus / 1024);
+    println!(
+        "whole corpus, process: median {} (best {}), peak RSS {} MiB",
+        ms(med),
+        ms(min),
+        rss_corpus / 1024
+    );
 
     // 3. One ~1 MB template, and a typical quickstart template, from process start.
-    let mut sized: Vec<(u64, &PathBuf)> = files.iter().filter_map(|f| Some((std::fs::metadata(f).ok()?.len(), f))).collect();
+    let mut sized: Vec<(u64, &PathBuf)> = files
+        .iter()
+        .filter_map(|f| Some((std::fs::metadata(f).ok()?.len(), f)))
+        .collect();
     sized.sort();
-    let near = |target: u64| sized.iter().min_by_key(|(s, _)| s.abs_diff(target)).map(|(s, f)| (*s, (*f).clone()));
-    let quick: Vec<&(u64, &PathBuf)> = sized.iter().filter(|(_, f)| f.to_string_lossy().contains("quickstart")).collect();
+    let near = |target: u64| {
+        sized
+            .iter()
+            .min_by_key(|(s, _)| s.abs_diff(target))
+            .map(|(s, f)| (*s, (*f).clone()))
+    };
+    let quick: Vec<&(u64, &PathBuf)> = sized
+        .iter()
+        .filter(|(_, f)| f.to_string_lossy().contains("quickstart"))
+        .collect();
     let typical = quick.get(quick.len() / 2).map(|(s, f)| (*s, (*f).clone()));
-    for (label, pick, budget) in [("~1 MB template", near(1_000_000), 20.0), ("typical quickstart template", typical, 5.0)] {
+    for (label, pick, budget) in [
+        ("~1 MB template", near(1_000_000), 20.0),
+        ("typical quickstart template", typical, 5.0),
+    ] {
         let Some((size, file)) = pick else { continue };
         let f = file.to_string_lossy().into_owned();
-        let (med, min) = time_process(bin, &["lint", &f, "--format", "json", "--no-parameter-files"], runs.max(5) * 6);
+        let (med, min) = time_process(
+            bin,
+            &["lint", &f, "--format", "json", "--no-parameter-files"],
+            runs.max(5) * 6,
+        );
         println!(
             "{label}: {} ({:.0} KB): median {} (best {}), budget {budget} ms",
             file.strip_prefix(&root).unwrap_or(&file).display(),
@@ -119,7 +173,10 @@ fn main() {
             ms(min)
         );
     }
-    let (_, largest) = sized.last().map(|(s, f)| (*s, (*f).clone())).unwrap_or_default();
+    let (_, largest) = sized
+        .last()
+        .map(|(s, f)| (*s, (*f).clone()))
+        .unwrap_or_default();
     let before = children_max_rss_kib();
     let lf = largest.to_string_lossy().into_owned();
     let _ = time_process(bin, &["lint", &lf, "--format", "json"], 1);

@@ -570,7 +570,8 @@ fn range(c: &mut FnCall) -> Value {
             "the count must be between 0 and {MAX_RANGE}, not {count}"
         ));
     }
-    if start < i64::from(i32::MIN) || start + count - 1 > i64::from(i32::MAX) {
+    // ARM's range is .NET's Enumerable.Range: 32-bit, and the last value must fit too.
+    if start < i64::from(i32::MIN) || start > i64::from(i32::MAX) - count + 1 {
         return c.error(format!(
             "range({start}, {count}) goes beyond 32-bit integers"
         ));

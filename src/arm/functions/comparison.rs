@@ -53,11 +53,13 @@ pub const FUNCTIONS: &[FunctionDef] = &[
 /// The first argument that is not null. An unknown before it may itself be null or not, so the
 /// result is then unknown.
 fn coalesce(c: &mut FnCall) -> Value {
+    if c.args.iter().any(|a| matches!(a, Value::Lambda(_))) {
+        return c.error("a lambda is not a value");
+    }
     for a in &c.args {
         match a {
             Value::Null => continue,
             Value::Unknown(u) => return c.unknown((*u.reason).clone()),
-            Value::Lambda(_) => return c.error("a lambda is not a value"),
             other => return other.clone(),
         }
     }

@@ -1,9 +1,23 @@
-//! Deployment functions: parameters, variables, copyIndex, deployment, environment.
+//! Deployment functions: parameters, variables, copyIndex, deployment, deployer, environment, fail.
 
 use super::{FnCall, FunctionDef};
 use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
+    FunctionDef {
+        name: "deployer",
+        min_args: 0,
+        max_args: Some(0),
+        handles_unknown: false,
+        func: deployer,
+    },
+    FunctionDef {
+        name: "fail",
+        min_args: 1,
+        max_args: Some(1),
+        handles_unknown: true,
+        func: fail,
+    },
     FunctionDef {
         name: "parameters",
         min_args: 1,
@@ -102,4 +116,21 @@ fn environment(_c: &mut FnCall) -> Value {
         UnknownReason::Context("environment()".into()),
         Some(format!("{SYM_OPEN}environment(){SYM_CLOSE}")),
     )
+}
+
+/// `deployer()`: the identity running the deployment (objectId, tenantId, userPrincipalName).
+fn deployer(_c: &mut FnCall) -> Value {
+    Value::unknown(
+        UnknownReason::Context("deployer()".into()),
+        Some(format!("{SYM_OPEN}deployer(){SYM_CLOSE}")),
+    )
+}
+
+/// `fail(message)` (Bicep's `fail()`): evaluating it makes the deployment fail with the message.
+fn fail(c: &mut FnCall) -> Value {
+    match c.arg(0) {
+        Value::String(m) => c.error(m),
+        other if !other.is_fully_known() => c.unknown_from_args(),
+        other => c.error(other.to_json_string()),
+    }
 }

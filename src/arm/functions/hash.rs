@@ -67,7 +67,6 @@ fn string_args(c: &FnCall) -> Result<Vec<String>, Value> {
             Value::String(s) => Ok(s.to_string()),
             // Null is a "text-based" token for ARM and joins as an empty string.
             Value::Null => Ok(String::new()),
-            Value::Array(_) | Value::Object(_) if !a.is_fully_known() => Err(c.unknown_from_args()),
             other => Err(c.error(format!(
                 "expects string arguments, not {}",
                 other.type_name()

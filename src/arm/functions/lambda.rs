@@ -151,6 +151,16 @@ fn is_error(v: &Value) -> bool {
     )
 }
 
+/// A lambda's result as a value; `Err` holds the result to give up with (an error, including a
+/// lambda returned as a value, which ARM cannot represent).
+fn checked(c: &FnCall, r: Value) -> Result<Value, Value> {
+    match r {
+        Value::Lambda(_) => Err(c.error("a lambda cannot return a lambda")),
+        r if is_error(&r) => Err(r),
+        r => Ok(r),
+    }
+}
+
 fn map(c: &mut FnCall) -> Value {
     let l = match lambda_arg(c, 1, 1, 2) {
         Ok(l) => l,
@@ -163,10 +173,10 @@ fn map(c: &mut FnCall) -> Value {
     let mut out = Vec::with_capacity(input.len());
     for (i, e) in input.iter().enumerate() {
         let r = call_indexed(c, &l, e, i);
-        if is_error(&r) {
-            return r;
+        match checked(c, r) {
+            Ok(r) => out.push(r),
+            Err(e) => return e,
         }
-        out.push(r);
     }
     Value::array(out)
 }
@@ -229,10 +239,10 @@ fn map_values(c: &mut FnCall) -> Value {
     let mut out = Object::with_capacity(input.len());
     for (k, v) in &input.entries {
         let r = c.ev.call_lambda(&l, std::slice::from_ref(v));
-        if is_error(&r) {
-            return r;
+        match checked(c, r) {
+            Ok(r) => out.insert(k.clone(), r),
+            Err(e) => return e,
         }
-        out.insert(k.clone(), r);
     }
     Value::object(out)
 }
@@ -252,14 +262,15 @@ fn reduce(c: &mut FnCall) -> Value {
         return c.error("the initial value cannot be a lambda");
     }
     for (i, e) in input.iter().enumerate() {
-        acc = if l.params.len() >= 3 {
+        let r = if l.params.len() >= 3 {
             c.ev.call_lambda(&l, &[acc, e.clone(), Value::Int(i as i64)])
         } else {
             c.ev.call_lambda(&l, &[acc, e.clone()])
         };
-        if is_error(&acc) {
-            return acc;
-        }
+        acc = match checked(c, r) {
+            Ok(r) => r,
+            Err(e) => return e,
+        };
     }
     acc
 }
@@ -355,10 +366,10 @@ fn to_object(c: &mut FnCall) -> Value {
             Some(vl) => c.ev.call_lambda(vl, std::slice::from_ref(e)),
             None => e.clone(),
         };
-        if is_error(&value) {
-            return value;
+        match checked(c, value) {
+            Ok(v) => o.insert(key, v),
+            Err(e) => return e,
         }
-        o.insert(key, value);
     }
     Value::object(o)
 }

@@ -63,6 +63,9 @@ fn create_object(c: &mut FnCall) -> Value {
             c.args.len()
         ));
     }
+    if c.args.iter().any(|a| matches!(a, Value::Lambda(_))) {
+        return c.error("a lambda is not a value");
+    }
     let mut o = Object::with_capacity(c.args.len() / 2);
     for pair in c.args.chunks_exact(2) {
         let (k, v) = (&pair[0], &pair[1]);
@@ -76,9 +79,6 @@ fn create_object(c: &mut FnCall) -> Value {
                 ));
             }
         };
-        if matches!(v, Value::Lambda(_)) {
-            return c.error("a lambda is not a value");
-        }
         if o.entries.iter().any(|(existing, _)| **existing == *key) {
             return c.error(format!("duplicate property name '{key}'"));
         }

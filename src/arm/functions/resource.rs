@@ -6,6 +6,13 @@ use crate::arm::value::{SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
     FunctionDef {
+        name: "roleDefinitions",
+        min_args: 1,
+        max_args: Some(1),
+        handles_unknown: true,
+        func: role_definitions,
+    },
+    FunctionDef {
         name: "resourceId",
         min_args: 2,
         max_args: None,
@@ -81,6 +88,14 @@ pub const LIST_FUNCTION: FunctionDef = FunctionDef {
 
 fn runtime(c: &mut FnCall) -> Value {
     Value::unknown(UnknownReason::Runtime(format!("{}()", c.name)), None)
+}
+
+/// `roleDefinitions('Contributor')`: the built-in role's `{id, name}`; the role table lives in Azure.
+fn role_definitions(c: &mut FnCall) -> Value {
+    Value::unknown(
+        UnknownReason::Runtime("roleDefinitions()".into()),
+        crate::arm::expr::call_symbol(c.name, &c.args),
+    )
 }
 
 fn reference(c: &mut FnCall) -> Value {

@@ -76,16 +76,15 @@ pub fn expand(
         nested_cache: HashMap::new(),
         decl_index: None,
         early: Default::default(),
+        deployment_names: None,
     };
     exp.expand_resources();
-    let outputs = exp.eval_outputs();
-    let stats = std::mem::take(&mut exp.stats);
+    let stats = exp.take_stats();
     drop(exp);
     let mut result = Rc::try_unwrap(out)
         .map(RefCell::into_inner)
         .unwrap_or_default();
     result.stats.merge(&stats);
-    result.outputs = outputs;
     // Deterministic order: by declaration position, then copy path.
     let order = {
         let decls = &result.declarations;
@@ -237,11 +236,26 @@ impl<'t, 'a> Store<'t, 'a> {
     }
 }
 
-/// A nested deployment instance, expanded once and cached (it may be expanded early when a
-/// `reference()` needs its outputs).
-#[derive(Clone)]
-struct NestedResult {
-    outputs: Value,
+/// A nested deployment instance, expanded once. Its outputs are evaluated only when a
+/// `reference()` asks for them; the child expander is kept for that (and for its own nested cache).
+enum NestedState<'t, 'a, 'f> {
+    /// Being expanded: a reference back to it is a cycle.
+    InProgress,
+    /// Outputs fixed without an inline template (linked template, nesting limit).
+    Fixed(Value),
+    Expanded {
+        child: Box<Expander<'t, 'a, 'f>>,
+        outputs: Option<Value>,
+    },
+}
+
+/// A nested deployment declaration and its evaluated names, for `reference()`.
+struct DeploymentName<'t, 'a> {
+    json: &'t JObject<'a>,
+    pointer: String,
+    /// languageVersion 2.0 symbolic name, lower-cased.
+    symbolic: Option<String>,
+    names: Vec<(Option<i64>, String)>,
 }
 
 /// The declarations of the current template, indexed for `reference()` and `dependsOn` lookups.
@@ -269,8 +283,11 @@ struct Expander<'t, 'a, 'f> {
     out: Rc<RefCell<Expansion>>,
     stats: EvalStats,
     /// (declaration pointer, copy index text) → expanded nested deployment.
-    nested_cache: HashMap<(String, String), NestedResult>,
+    nested_cache: HashMap<(String, String), NestedState<'t, 'a, 'f>>,
     decl_index: Option<Vec<DeclEntry<'t, 'a>>>,
+    /// `None`: not computed; `Some(None)`: being computed.
+    #[allow(clippy::option_option)]
+    deployment_names: Option<Option<Rc<Vec<DeploymentName<'t, 'a>>>>>,
     /// Deployment instances created early by `reference()`; the main loop must not add them again.
     early: std::collections::HashSet<(String, String)>,
 }
@@ -808,27 +825,47 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     }
 
     /// Expand a nested deployment instance (inline template), once.
-    fn expand_nested(
-        &mut self,
-        json: &'t JObject<'a>,
-        pointer: &str,
-        instance: usize,
-    ) -> NestedResult {
+    fn expand_nested(&mut self, json: &'t JObject<'a>, pointer: &str, instance: usize) {
         let key = self.cache_key(pointer);
-        if let Some(r) = self.nested_cache.get(&key) {
-            return r.clone();
+        if self.nested_cache.contains_key(&key) {
+            return;
         }
-        // Mark in progress so a reference cycle ends as unknown.
-        let in_progress = NestedResult {
-            outputs: Value::unknown(
+        self.nested_cache
+            .insert(key.clone(), NestedState::InProgress);
+        let state = self.expand_nested_uncached(json, pointer, instance);
+        self.nested_cache.insert(key, state);
+    }
+
+    /// The outputs of an expanded nested deployment (evaluated on first use).
+    fn nested_outputs(&mut self, key: &(String, String)) -> Value {
+        match self.nested_cache.get_mut(key) {
+            None | Some(NestedState::InProgress) => Value::unknown(
                 UnknownReason::Limit("circular reference between deployments".into()),
                 None,
             ),
-        };
-        self.nested_cache.insert(key.clone(), in_progress);
-        let result = self.expand_nested_uncached(json, pointer, instance);
-        self.nested_cache.insert(key, result.clone());
-        result
+            Some(NestedState::Fixed(v)) => v.clone(),
+            Some(NestedState::Expanded { child, outputs }) => {
+                if let Some(v) = outputs {
+                    return v.clone();
+                }
+                let v = child.eval_outputs();
+                let stats = child.take_stats();
+                *outputs = Some(v.clone());
+                self.stats.merge(&stats);
+                v
+            }
+        }
+    }
+
+    /// Statistics of this expander and every nested one it keeps.
+    fn take_stats(&mut self) -> EvalStats {
+        let mut stats = std::mem::take(&mut self.stats);
+        for state in self.nested_cache.values_mut() {
+            if let NestedState::Expanded { child, .. } = state {
+                stats.merge(&child.take_stats());
+            }
+        }
+        stats
     }
 
     fn expand_nested_uncached(
@@ -836,10 +873,8 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         json: &'t JObject<'a>,
         pointer: &str,
         instance: usize,
-    ) -> NestedResult {
-        let linked = NestedResult {
-            outputs: Value::unknown(UnknownReason::LinkedTemplate, None),
-        };
+    ) -> NestedState<'t, 'a, 'f> {
+        let linked = NestedState::Fixed(Value::unknown(UnknownReason::LinkedTemplate, None));
         let Some(props) = sj::get(json, "properties").and_then(sj::as_object) else {
             return linked;
         };
@@ -847,12 +882,10 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             return linked;
         };
         if self.nesting >= MAX_NESTING {
-            return NestedResult {
-                outputs: Value::unknown(
-                    UnknownReason::Limit("nested deployments too deep".into()),
-                    None,
-                ),
-            };
+            return NestedState::Fixed(Value::unknown(
+                UnknownReason::Limit("nested deployments too deep".into()),
+                None,
+            ));
         }
         let inner = sj::get(props, "expressionEvaluationOptions")
             .and_then(sj::as_object)
@@ -932,12 +965,13 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             nested_cache: HashMap::new(),
             decl_index: None,
             early: Default::default(),
+            deployment_names: None,
         };
         child.expand_resources();
-        let outputs = child.eval_outputs();
-        let stats = std::mem::take(&mut child.stats);
-        self.stats.merge(&stats);
-        NestedResult { outputs }
+        NestedState::Expanded {
+            child: Box::new(child),
+            outputs: None,
+        }
     }
 
     /// The template's `outputs`, as `reference()` returns them: `{ name: { type, value } }`.
@@ -990,58 +1024,81 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// deployment name, or a deployments resource ID) and return its outputs object.
     fn reference_deployment(&mut self, target: &Value) -> Option<Value> {
         let text = match target {
-            Value::String(s) => s.to_string(),
-            Value::Unknown(u) => u.symbol.as_deref()?.to_string(),
+            Value::String(s) => s.as_ref(),
+            Value::Unknown(u) => u.symbol.as_deref()?,
             _ => return None,
         };
-        // 2.0: `reference('mod')` or `reference('mods[3]')`.
-        let (sym, sym_index) = match text.find('[') {
-            Some(i) if text.ends_with(']') => (
-                text[..i].to_string(),
-                text[i + 1..text.len() - 1].parse::<i64>().ok(),
-            ),
-            _ => (text.clone(), None),
+        // Most references name other resources by ID: reject them before any work.
+        let lower = text.to_ascii_lowercase();
+        let wanted_name = if lower.contains("/providers/") {
+            match crate::arm::functions::parse_resource_id(text) {
+                Some(p) if p.resource_type == "microsoft.resources/deployments" => {
+                    p.names.last().cloned()
+                }
+                _ => return None,
+            }
+        } else {
+            None
         };
+        // 2.0: `reference('mod')` or `reference('mods[3]')`.
+        let (sym, sym_index) = match lower.find('[') {
+            Some(i) if lower.ends_with(']') => (
+                lower[..i].to_string(),
+                lower
+                    .get(i + 1..lower.len() - 1)
+                    .and_then(|n| n.parse::<i64>().ok()),
+            ),
+            _ => (lower.clone(), None),
+        };
+        let target_name = wanted_name.unwrap_or(lower);
+        let names = self.deployment_names()?;
+        let found = names.iter().find_map(|d| {
+            if d.symbolic.as_deref() == Some(sym.as_str()) && !text.contains('/') {
+                return Some((d.json, d.pointer.clone(), sym_index));
+            }
+            d.names
+                .iter()
+                .find(|(_, n)| *n == target_name)
+                .map(|(i, _)| (d.json, d.pointer.clone(), *i))
+        });
+        let (json, pointer, index) = found?;
+        Some(self.outputs_of(json, &pointer, index))
+    }
+
+    /// The nested deployments declared in this template with their evaluated names per copy
+    /// index (lower-cased; symbols for unknown names), computed once.
+    fn deployment_names(&mut self) -> Option<Rc<Vec<DeploymentName<'t, 'a>>>> {
+        match &self.deployment_names {
+            Some(Some(n)) => return Some(n.clone()),
+            Some(None) => return None, // being computed: a name that refers to a deployment's outputs
+            None => {}
+        }
+        self.deployment_names = Some(None);
         let decls: Vec<(&'t JObject<'a>, String, Option<String>)> = self
             .declarations()
             .iter()
+            .filter(|d| {
+                sj::get_str(d.json, "type").is_some_and(|t| t.eq_ignore_ascii_case(DEPLOYMENTS))
+            })
             .map(|d| (d.json, d.pointer.clone(), d.symbolic.clone()))
             .collect();
-        let wanted_name = match crate::arm::functions::parse_resource_id(&text) {
-            Some(p) if p.resource_type == "microsoft.resources/deployments" => {
-                p.names.last().cloned()
-            }
-            Some(_) => return None,
-            None => None,
-        };
+        let saved = std::mem::take(&mut self.copy_stack);
+        let mut out = Vec::with_capacity(decls.len());
         for (json, pointer, symbolic) in decls {
-            let ty = sj::get_str(json, "type").unwrap_or("");
-            if !ty.eq_ignore_ascii_case(DEPLOYMENTS) {
-                continue;
-            }
-            if symbolic
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case(&sym))
-                && wanted_name.is_none()
-            {
-                return Some(self.outputs_of(json, &pointer, sym_index));
-            }
-            // Match by evaluated name, per copy index.
-            let target_name = wanted_name.clone().unwrap_or_else(|| text.to_lowercase());
             let copy = sj::get(json, "copy").and_then(sj::as_object);
             let indexes: Vec<Option<i64>> = match copy {
                 None => vec![None],
                 Some(c) => {
                     let count = sj::get(c, "count")
-                        .map(|v| self.eval_detached(v, &pointer))
-                        .unwrap_or(Value::Null);
-                    match count.as_int_lenient() {
+                        .map(|v| self.eval_json(v, &mut format!("{pointer}/copy/count")));
+                    match count.and_then(|c| c.as_int_lenient()) {
                         Some(n) if (0..=MAX_COPY).contains(&n) => (0..n).map(Some).collect(),
                         _ => vec![],
                     }
                 }
             };
             let loop_name = copy.and_then(|c| sj::get_str(c, "name")).map(String::from);
+            let mut names = Vec::with_capacity(indexes.len());
             for idx in indexes {
                 if let Some(i) = idx {
                     self.copy_stack.push((loop_name.clone(), Value::Int(i)));
@@ -1051,7 +1108,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 if idx.is_some() {
                     self.copy_stack.pop();
                 }
-                let name_text = match &name {
+                let text = match &name {
                     Some(Value::String(s)) => s.to_lowercase(),
                     Some(Value::Unknown(u)) => u
                         .symbol
@@ -1060,12 +1117,21 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
-                if !name_text.is_empty() && name_text == target_name {
-                    return Some(self.outputs_of(json, &pointer, idx));
+                if !text.is_empty() {
+                    names.push((idx, text));
                 }
             }
+            out.push(DeploymentName {
+                json,
+                pointer,
+                symbolic: symbolic.map(|s| s.to_lowercase()),
+                names,
+            });
         }
-        None
+        self.copy_stack = saved;
+        let rc = Rc::new(out);
+        self.deployment_names = Some(Some(rc.clone()));
+        Some(rc)
     }
 
     fn outputs_of(&mut self, json: &'t JObject<'a>, pointer: &str, index: Option<i64>) -> Value {
@@ -1077,9 +1143,9 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             self.copy_stack.push((loop_name, Value::Int(i)));
         }
         let key = self.cache_key(pointer);
-        let result = match self.nested_cache.get(&key) {
-            Some(r) => r.outputs.clone(),
-            None => {
+        let result = match self.nested_cache.contains_key(&key) {
+            true => self.nested_outputs(&key),
+            false => {
                 // Expand it now (its instance is registered now too; the main loop reuses the cache).
                 let symbolic = self
                     .declarations()
@@ -1114,7 +1180,8 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                     out.instances.len() - 1
                 };
                 self.early.insert(key.clone());
-                self.expand_nested(json, pointer, index).outputs
+                self.expand_nested(json, pointer, index);
+                self.nested_outputs(&key)
             }
         };
         if index.is_some() {

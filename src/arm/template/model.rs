@@ -110,6 +110,4 @@ pub struct Expansion {
     pub skipped_by_condition: u64,
     /// The parameter file used, if any.
     pub parameters: Option<Arc<crate::source::SourceFile>>,
-    /// Top-level outputs (evaluated), by name.
-    pub outputs: Value,
 }
