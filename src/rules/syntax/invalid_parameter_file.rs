@@ -12,12 +12,12 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// A file `main.parameters.json` next to `main.json` containing:
-    /// ```json
+    /// ```json,parameters,expect_diagnostic
     /// { "parameters": { "count": 3 } }
     /// ```
     ///
     /// ## Use instead
-    /// ```json
+    /// ```json,parameters
     /// { "parameters": { "count": { "value": 3 } } }
     /// ```
     ///

@@ -1,0 +1,152 @@
+//! Meta-tests that keep rules, fixtures, documentation and README in step:
+//! - every rule has valid and invalid fixtures, and every fixture folder belongs to a rule;
+//! - every rule's documentation has the required sections, and its examples run as tests
+//!   (a `json,expect_diagnostic` block must produce the rule's finding, a `json` block under
+//!   "Use instead" must not; `parameters` marks a parameter-file example);
+//! - the README rule table is the one generated from the registry
+//!   (`UPDATE_DOCS=1 cargo test --test docs` rewrites it).
+
+use std::path::{Path, PathBuf};
+
+use armlint::discover::{DiscoverOptions, discover};
+use armlint::engine::{LintOptions, lint_inputs};
+use armlint::rules::{self, Selection};
+
+const SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn every_rule_has_fixtures_and_every_fixture_a_rule() {
+    let dir = root().join("fixtures/rules");
+    for r in rules::all() {
+        let m = r.meta();
+        let rd = dir.join(m.name);
+        let names: Vec<String> = std::fs::read_dir(&rd)
+            .unwrap_or_else(|_| panic!("rule {} has no fixture folder fixtures/rules/{}", m.id, m.name))
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        assert!(names.iter().any(|n| n.starts_with("valid") && n.ends_with(".json")), "{}: no valid fixture", m.name);
+        assert!(names.iter().any(|n| n.starts_with("invalid") && n.ends_with(".json")), "{}: no invalid fixture", m.name);
+        for n in names.iter().filter(|n| n.ends_with(".json") && !n.contains(".parameters")) {
+            assert!(names.contains(&format!("{n}.snap")), "{}/{n} has no snapshot", m.name);
+        }
+    }
+    for e in std::fs::read_dir(&dir).expect("fixtures/rules") {
+        let name = e.expect("entry").file_name().into_string().expect("utf-8");
+        assert!(rules::all().iter().any(|r| r.meta().name == name), "fixtures/rules/{name} belongs to no rule");
+    }
+}
+
+#[test]
+fn rule_docs_have_the_sections_and_a_summary() {
+    for r in rules::all() {
+        let m = r.meta();
+        for h in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"] {
+            assert!(m.docs.contains(h), "{}: documentation lacks '{h}'", m.id);
+        }
+        assert!(!m.summary.ends_with('.'), "{}: summary ends with a period", m.id);
+        assert!(m.summary.chars().next().is_some_and(|c| c.is_lowercase()), "{}: summary starts lowercase", m.id);
+    }
+}
+
+/// Code blocks of a rule's docs: (info string, section heading, body).
+fn code_blocks(docs: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    let mut in_block: Option<(String, String)> = None;
+    for raw in docs.lines() {
+        let line = raw.strip_prefix(' ').unwrap_or(raw);
+        if let Some((info, body)) = &mut in_block {
+            if line.trim_start().starts_with("```") {
+                out.push((info.clone(), section.clone(), std::mem::take(body)));
+                in_block = None;
+            } else {
+                body.push_str(line);
+                body.push('\n');
+            }
+        } else if let Some(info) = line.trim_start().strip_prefix("```") {
+            in_block = Some((info.trim().to_string(), String::new()));
+        } else if line.starts_with("## ") {
+            section = line.to_string();
+        }
+    }
+    out
+}
+
+/// Lint one documentation example with only its rule; returns the number of findings.
+fn run_example(rule: &str, info: &str, body: &str, n: usize) -> usize {
+    let dir = std::env::temp_dir().join(format!("armlint-docs-{}-{rule}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let template = dir.join("main.json");
+    if info.contains("parameters") {
+        let t = format!(
+            "{{\"$schema\": \"{SCHEMA}\", \"contentVersion\": \"1.0.0.0\", \"parameters\": {{\"count\": {{\"type\": \"int\", \"defaultValue\": 1}}}}, \"resources\": []}}"
+        );
+        std::fs::write(&template, t).expect("write");
+        std::fs::write(dir.join("main.parameters.json"), body).expect("write");
+    } else if body.trim_start().starts_with('[') {
+        std::fs::write(&template, format!("{{\"$schema\": \"{SCHEMA}\", \"contentVersion\": \"1.0.0.0\", \"resources\": {body}}}"))
+            .expect("write");
+    } else {
+        std::fs::write(&template, body).expect("write");
+    }
+    let d = discover(&[template.clone()], &DiscoverOptions::default()).expect("discover");
+    let opts = LintOptions { selection: Selection { select: vec![rule.into()], ignore: vec![] }, ..Default::default() };
+    let report = lint_inputs(&d.inputs, d.skipped, &opts);
+    let _ = std::fs::remove_dir_all(&dir);
+    report.diagnostics.iter().filter(|d| d.rule == rule).count()
+}
+
+#[test]
+fn documentation_examples_run() {
+    let mut ran = 0;
+    for r in rules::all() {
+        let m = r.meta();
+        for (n, (info, section, body)) in code_blocks(m.docs).into_iter().enumerate() {
+            let tags: Vec<&str> = info.split(',').map(str::trim).collect();
+            if tags.first() != Some(&"json") {
+                continue;
+            }
+            if tags.contains(&"expect_diagnostic") {
+                assert!(run_example(m.id, &info, &body, n) >= 1, "{}: the example under '{section}' gives no finding:\n{body}", m.id);
+                ran += 1;
+            } else if section.starts_with("## Use instead") {
+                assert_eq!(run_example(m.id, &info, &body, n), 0, "{}: the example under '{section}' gives a finding:\n{body}", m.id);
+                ran += 1;
+            }
+        }
+    }
+    assert!(ran >= rules::all().len(), "too few documentation examples ran ({ran})");
+}
+
+fn rule_table() -> String {
+    let mut t = String::from("| ID | Name | Severity | Category | What it reports |\n|---|---|---|---|---|\n");
+    for r in rules::all() {
+        let m = r.meta();
+        t.push_str(&format!("| `{}` | `{}` | {} | {} | {} |\n", m.id, m.name, m.severity, m.category, m.summary));
+    }
+    t
+}
+
+#[test]
+fn readme_rule_table_is_current() {
+    let path: PathBuf = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let (start, end) = ("<!-- rules:start -->\n", "<!-- rules:end -->");
+    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
+        panic!("README.md lacks the {start:?} / {end:?} markers");
+    };
+    let current = &readme[a + start.len()..b];
+    let wanted = rule_table();
+    if current != wanted {
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            let updated = format!("{}{wanted}{}", &readme[..a + start.len()], &readme[b..]);
+            std::fs::write(&path, updated).expect("write README.md");
+        } else {
+            panic!("README rule table is stale; run `UPDATE_DOCS=1 cargo test --test docs`\nexpected:\n{wanted}");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Rule fixtures: for every `fixtures/rules/<rule-name>/{valid,invalid}*.json`, run that rule alone
+//! (with the template's paired parameter files) and snapshot the human and JSON reports beside the
+//! fixture (`<file>.snap`). A `valid*` fixture must give no finding of the rule, an `invalid*`
+//! fixture at least one.
+
+use std::path::{Path, PathBuf};
+
+use armlint::discover::{DiscoverOptions, discover};
+use armlint::emit::{OutputFormat, RenderOptions, render};
+use armlint::engine::{LintOptions, lint_inputs};
+use armlint::rules::Selection;
+
+fn fixtures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules")
+}
+
+/// Run one rule on one fixture, from the crate root so reported paths are repository-relative.
+fn run(rule: &str, fixture: &Path) -> (usize, String) {
+    let rel = fixture.strip_prefix(env!("CARGO_MANIFEST_DIR")).expect("inside the crate").to_path_buf();
+    let cwd = std::env::current_dir().expect("cwd");
+    assert_eq!(cwd, Path::new(env!("CARGO_MANIFEST_DIR")), "tests run from the crate root");
+    let d = discover(&[rel.clone()], &DiscoverOptions::default()).expect("fixture found");
+    assert_eq!(d.inputs.len(), 1, "{} is a template", rel.display());
+    let opts = LintOptions { selection: Selection { select: vec![rule.to_string()], ignore: vec![] }, ..Default::default() };
+    let report = lint_inputs(&d.inputs, d.skipped, &opts);
+    let count = report.diagnostics.iter().filter(|d| d.name == rule).count();
+    let human = render(&report, OutputFormat::Human, &RenderOptions { color: false, width: 100, statistics: false });
+    let json = render(&report, OutputFormat::Json, &RenderOptions::default());
+    (count, format!("# Input: {}\n\n# human\n{human}\n# json\n{json}", rel.display()))
+}
+
+#[test]
+fn rule_fixtures() {
+    let mut checked = 0;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_root()).expect("fixtures/rules").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    for dir in dirs {
+        let rule = dir.file_name().and_then(|n| n.to_str()).expect("rule dir name").to_string();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("rule dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                n.ends_with(".json") && !n.contains(".parameters")
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            let name = f.file_name().and_then(|n| n.to_str()).expect("file name").to_string();
+            let (count, snapshot) = run(&rule, &f);
+            if name.starts_with("valid") {
+                assert_eq!(count, 0, "{rule}/{name} must give no {rule} finding:\n{snapshot}");
+            } else if name.starts_with("invalid") {
+                assert!(count >= 1, "{rule}/{name} must give a {rule} finding:\n{snapshot}");
+            } else {
+                panic!("fixture {rule}/{name} must start with valid or invalid");
+            }
+            insta::with_settings!({ snapshot_path => dir.clone(), prepend_module_to_snapshot => false, omit_expression => true }, {
+                insta::assert_snapshot!(name.clone(), snapshot);
+            });
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no rule fixtures found");
+}
