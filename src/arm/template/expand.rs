@@ -310,7 +310,16 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 Ok(TemplateString::Literal(l)) => Value::string(l.as_ref()),
                 Ok(TemplateString::Expression(e)) => Evaluator::new(self).eval_root(&e),
                 Err(e) => {
-                    let span: Span = s.range.into();
+                    // Point at the exact character when the JSON string has no escapes, so the
+                    // text between the quotes is the expression as parsed.
+                    let (start, end) = (s.range.start, s.range.end);
+                    let raw = self.file.text.get(start + 1..end.saturating_sub(1));
+                    let span: Span = if raw == Some(s.value.as_ref()) {
+                        let at = (start + 1 + e.offset).min(end.saturating_sub(1));
+                        Span::new(at, (at + 1).min(end))
+                    } else {
+                        s.range.into()
+                    };
                     let msg = format!("invalid expression: {}", e.message);
                     self.issue(
                         IssueKind::InvalidExpression,
