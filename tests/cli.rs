@@ -21,14 +21,29 @@ const VALID: &str = "fixtures/rules/member-of-non-flexible/valid.json";
 fn exit_codes_follow_the_contract() {
     armlint().args(["lint", VALID]).assert().code(0);
     armlint().args(["lint", INVALID]).assert().code(1);
-    armlint().args(["lint", INVALID, "--fail-on", "never"]).assert().code(0);
+    armlint()
+        .args(["lint", INVALID, "--fail-on", "never"])
+        .assert()
+        .code(0);
     // A warning fails only with --fail-on warning.
     let dup = "fixtures/rules/duplicate-key/invalid.json";
     armlint().args(["lint", dup]).assert().code(0);
-    armlint().args(["lint", dup, "--fail-on", "warning"]).assert().code(1);
-    armlint().args(["lint", "does/not/exist.json"]).assert().code(2);
-    armlint().args(["lint", VALID, "--select", "NO-SUCH-RULE"]).assert().code(2);
-    armlint().args(["lint", VALID, "--format", "yaml"]).assert().code(2);
+    armlint()
+        .args(["lint", dup, "--fail-on", "warning"])
+        .assert()
+        .code(1);
+    armlint()
+        .args(["lint", "does/not/exist.json"])
+        .assert()
+        .code(2);
+    armlint()
+        .args(["lint", VALID, "--select", "NO-SUCH-RULE"])
+        .assert()
+        .code(2);
+    armlint()
+        .args(["lint", VALID, "--format", "yaml"])
+        .assert()
+        .code(2);
     armlint().args(["explain", "NO-SUCH-RULE"]).assert().code(2);
 }
 
@@ -41,8 +56,14 @@ fn malformed_file_is_a_finding_and_the_others_are_still_linted() {
         "--format",
         "compact",
     ]));
-    assert!(out.contains("parse-error/invalid.json:8:20: error[parse-error]"), "{out}");
-    assert!(out.contains("member-of-non-flexible/invalid.json:29:9: error[VMSS001]"), "{out}");
+    assert!(
+        out.contains("parse-error/invalid.json:8:20: error[parse-error]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("member-of-non-flexible/invalid.json:29:9: error[VMSS001]"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -50,7 +71,12 @@ fn compact_and_json_formats() {
     let out = stdout(armlint().args(["lint", INVALID, "--format", "compact"]));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 1, "{out}");
-    assert!(lines[0].starts_with(&format!("{INVALID}:29:9: error[VMSS001] VM 'member-0' (and 2 more copies) joins")), "{out}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "{INVALID}:29:9: error[VMSS001] VM 'member-0' (and 2 more copies) joins"
+        )),
+        "{out}"
+    );
 
     let out = stdout(armlint().args(["lint", INVALID, "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
@@ -59,14 +85,27 @@ fn compact_and_json_formats() {
     assert_eq!(v["diagnostics"][0]["resource"]["pointer"], "/resources/1");
     assert_eq!(v["summary"]["errors"], 1);
     assert_eq!(v["summary"]["templates"], 1);
-    assert!(v["summary"]["expressions"]["evaluated"].as_u64().unwrap_or(0) > 0);
+    assert!(
+        v["summary"]["expressions"]["evaluated"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+    );
 }
 
 #[test]
 fn stdin_with_a_reported_filename() {
-    let text = std::fs::read_to_string(format!("{}/{INVALID}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
+    let text = std::fs::read_to_string(format!("{}/{INVALID}", env!("CARGO_MANIFEST_DIR")))
+        .expect("fixture");
     let out = armlint()
-        .args(["lint", "-", "--stdin-filename", "infra/main.json", "--format", "compact"])
+        .args([
+            "lint",
+            "-",
+            "--stdin-filename",
+            "infra/main.json",
+            "--format",
+            "compact",
+        ])
         .write_stdin(text)
         .output()
         .expect("runs");
@@ -74,13 +113,21 @@ fn stdin_with_a_reported_filename() {
     let s = String::from_utf8(out.stdout).expect("utf-8");
     assert!(s.starts_with("infra/main.json:29:9: error[VMSS001]"), "{s}");
     // Not a template: skipped silently.
-    armlint().args(["lint", "-"]).write_stdin(r#"{"name": "pkg", "version": "1.0.0"}"#).assert().code(0);
+    armlint()
+        .args(["lint", "-"])
+        .write_stdin(r#"{"name": "pkg", "version": "1.0.0"}"#)
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn output_is_identical_with_one_and_two_threads() {
     let run = |threads: &str| {
-        let out = armlint().env("RAYON_NUM_THREADS", threads).args(["lint", "fixtures", "--format", "json"]).output().expect("runs");
+        let out = armlint()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["lint", "fixtures", "--format", "json"])
+            .output()
+            .expect("runs");
         out.stdout
     };
     let one = run("1");
@@ -91,13 +138,25 @@ fn output_is_identical_with_one_and_two_threads() {
 #[test]
 fn rules_and_explain() {
     let out = stdout(armlint().args(["rules"]));
-    assert!(out.contains("VMSS001") && out.contains("member-of-non-flexible") && out.contains("parse-error"), "{out}");
-    let json: serde_json::Value = serde_json::from_str(&stdout(armlint().args(["rules", "--format", "json"]))).expect("json");
-    assert!(json.as_array().is_some_and(|a| a.iter().any(|r| r["id"] == "VMSS001" && r["severity"] == "error")));
+    assert!(
+        out.contains("VMSS001")
+            && out.contains("member-of-non-flexible")
+            && out.contains("parse-error"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(armlint().args(["rules", "--format", "json"]))).expect("json");
+    assert!(json.as_array().is_some_and(|a| {
+        a.iter()
+            .any(|r| r["id"] == "VMSS001" && r["severity"] == "error")
+    }));
     for key in ["VMSS001", "member-of-non-flexible", "vmss001"] {
         let doc = stdout(armlint().args(["explain", key]));
         assert!(doc.starts_with("# VMSS001 member-of-non-flexible"), "{doc}");
-        assert!(doc.contains("## Why is this bad?") && doc.contains("## Use instead"), "{doc}");
+        assert!(
+            doc.contains("## Why is this bad?") && doc.contains("## Use instead"),
+            "{doc}"
+        );
     }
 }
 
@@ -106,19 +165,33 @@ fn graph_formats() {
     let f = "fixtures/templates/outer-scope-nested.json";
     let dot = stdout(armlint().args(["graph", f, "--format", "dot"]));
     assert!(dot.starts_with("digraph resources {"), "{dot}");
-    assert!(dot.contains("virtualMachineScaleSets\\nuniform-ss"), "{dot}");
-    assert!(dot.contains("label=\"properties.virtualMachineScaleSet.id\""), "{dot}");
+    assert!(
+        dot.contains("virtualMachineScaleSets\\nuniform-ss"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("label=\"properties.virtualMachineScaleSet.id\""),
+        "{dot}"
+    );
     let mermaid = stdout(armlint().args(["graph", f, "--format", "mermaid"]));
     assert!(mermaid.starts_with("flowchart LR"), "{mermaid}");
-    let json: serde_json::Value = serde_json::from_str(&stdout(armlint().args(["graph", f, "--format", "json"]))).expect("json");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(armlint().args(["graph", f, "--format", "json"])))
+            .expect("json");
     assert_eq!(json["nodes"].as_array().map(Vec::len), Some(4));
-    armlint().args(["graph", "fixtures/expr/core.json"]).assert().code(2);
+    armlint()
+        .args(["graph", "fixtures/expr/core.json"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let plain = stdout(armlint().args(["lint", INVALID]));
-    assert!(!plain.contains('\u{1b}'), "no colour when not on a terminal");
+    assert!(
+        !plain.contains('\u{1b}'),
+        "no colour when not on a terminal"
+    );
     let coloured = stdout(armlint().args(["lint", INVALID, "--color", "always"]));
     assert!(coloured.contains('\u{1b}'), "colour when asked");
     let never = stdout(armlint().args(["lint", INVALID, "--color", "never"]));

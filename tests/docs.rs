@@ -12,7 +12,8 @@ use armlint::discover::{DiscoverOptions, discover};
 use armlint::engine::{LintOptions, lint_inputs};
 use armlint::rules::{self, Selection};
 
-const SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+const SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,18 +26,45 @@ fn every_rule_has_fixtures_and_every_fixture_a_rule() {
         let m = r.meta();
         let rd = dir.join(m.name);
         let names: Vec<String> = std::fs::read_dir(&rd)
-            .unwrap_or_else(|_| panic!("rule {} has no fixture folder fixtures/rules/{}", m.id, m.name))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "rule {} has no fixture folder fixtures/rules/{}",
+                    m.id, m.name
+                )
+            })
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .collect();
-        assert!(names.iter().any(|n| n.starts_with("valid") && n.ends_with(".json")), "{}: no valid fixture", m.name);
-        assert!(names.iter().any(|n| n.starts_with("invalid") && n.ends_with(".json")), "{}: no invalid fixture", m.name);
-        for n in names.iter().filter(|n| n.ends_with(".json") && !n.contains(".parameters")) {
-            assert!(names.contains(&format!("{n}.snap")), "{}/{n} has no snapshot", m.name);
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with("valid") && n.ends_with(".json")),
+            "{}: no valid fixture",
+            m.name
+        );
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with("invalid") && n.ends_with(".json")),
+            "{}: no invalid fixture",
+            m.name
+        );
+        for n in names
+            .iter()
+            .filter(|n| n.ends_with(".json") && !n.contains(".parameters"))
+        {
+            assert!(
+                names.contains(&format!("{n}.snap")),
+                "{}/{n} has no snapshot",
+                m.name
+            );
         }
     }
     for e in std::fs::read_dir(&dir).expect("fixtures/rules") {
         let name = e.expect("entry").file_name().into_string().expect("utf-8");
-        assert!(rules::all().iter().any(|r| r.meta().name == name), "fixtures/rules/{name} belongs to no rule");
+        assert!(
+            rules::all().iter().any(|r| r.meta().name == name),
+            "fixtures/rules/{name} belongs to no rule"
+        );
     }
 }
 
@@ -44,11 +72,25 @@ fn every_rule_has_fixtures_and_every_fixture_a_rule() {
 fn rule_docs_have_the_sections_and_a_summary() {
     for r in rules::all() {
         let m = r.meta();
-        for h in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"] {
+        for h in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## References",
+        ] {
             assert!(m.docs.contains(h), "{}: documentation lacks '{h}'", m.id);
         }
-        assert!(!m.summary.ends_with('.'), "{}: summary ends with a period", m.id);
-        assert!(m.summary.chars().next().is_some_and(|c| c.is_lowercase()), "{}: summary starts lowercase", m.id);
+        assert!(
+            !m.summary.ends_with('.'),
+            "{}: summary ends with a period",
+            m.id
+        );
+        assert!(
+            m.summary.chars().next().is_some_and(|c| c.is_lowercase()),
+            "{}: summary starts lowercase",
+            m.id
+        );
     }
 }
 
@@ -93,8 +135,15 @@ fn run_example(rule: &str, info: &str, body: &str, n: usize) -> usize {
     } else {
         std::fs::write(&template, body).expect("write");
     }
-    let d = discover(&[template.clone()], &DiscoverOptions::default()).expect("discover");
-    let opts = LintOptions { selection: Selection { select: vec![rule.into()], ignore: vec![] }, ..Default::default() };
+    let d =
+        discover(std::slice::from_ref(&template), &DiscoverOptions::default()).expect("discover");
+    let opts = LintOptions {
+        selection: Selection {
+            select: vec![rule.into()],
+            ignore: vec![],
+        },
+        ..Default::default()
+    };
     let report = lint_inputs(&d.inputs, d.skipped, &opts);
     let _ = std::fs::remove_dir_all(&dir);
     report.diagnostics.iter().filter(|d| d.rule == rule).count()
@@ -111,22 +160,39 @@ fn documentation_examples_run() {
                 continue;
             }
             if tags.contains(&"expect_diagnostic") {
-                assert!(run_example(m.id, &info, &body, n) >= 1, "{}: the example under '{section}' gives no finding:\n{body}", m.id);
+                assert!(
+                    run_example(m.id, &info, &body, n) >= 1,
+                    "{}: the example under '{section}' gives no finding:\n{body}",
+                    m.id
+                );
                 ran += 1;
             } else if section.starts_with("## Use instead") {
-                assert_eq!(run_example(m.id, &info, &body, n), 0, "{}: the example under '{section}' gives a finding:\n{body}", m.id);
+                assert_eq!(
+                    run_example(m.id, &info, &body, n),
+                    0,
+                    "{}: the example under '{section}' gives a finding:\n{body}",
+                    m.id
+                );
                 ran += 1;
             }
         }
     }
-    assert!(ran >= rules::all().len(), "too few documentation examples ran ({ran})");
+    assert!(
+        ran >= rules::all().len(),
+        "too few documentation examples ran ({ran})"
+    );
 }
 
 fn rule_table() -> String {
-    let mut t = String::from("| ID | Name | Severity | Category | What it reports |\n|---|---|---|---|---|\n");
+    let mut t = String::from(
+        "| ID | Name | Severity | Category | What it reports |\n|---|---|---|---|---|\n",
+    );
     for r in rules::all() {
         let m = r.meta();
-        t.push_str(&format!("| `{}` | `{}` | {} | {} | {} |\n", m.id, m.name, m.severity, m.category, m.summary));
+        t.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} |\n",
+            m.id, m.name, m.severity, m.category, m.summary
+        ));
     }
     t
 }
@@ -146,7 +212,9 @@ fn readme_rule_table_is_current() {
             let updated = format!("{}{wanted}{}", &readme[..a + start.len()], &readme[b..]);
             std::fs::write(&path, updated).expect("write README.md");
         } else {
-            panic!("README rule table is stale; run `UPDATE_DOCS=1 cargo test --test docs`\nexpected:\n{wanted}");
+            panic!(
+                "README rule table is stale; run `UPDATE_DOCS=1 cargo test --test docs`\nexpected:\n{wanted}"
+            );
         }
     }
 }

@@ -145,8 +145,7 @@ proptest! {
             "lambda('a', 'b', add(lambdaVariables('a'), 1))", "'2024-01-01T00:00:00Z'", "'10.0.0.0/16'",
         ]), 0..4)
     ) {
-        let mut ctx = StandaloneContext::default();
-        ctx.copy_index = Some(1);
+        let mut ctx = StandaloneContext { copy_index: Some(1), ..StandaloneContext::default() };
         let _ = ctx.eval_str(&format!("[{f}({})]", args.join(", ")));
     }
 }

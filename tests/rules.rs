@@ -16,26 +16,62 @@ fn fixtures_root() -> PathBuf {
 
 /// Run one rule on one fixture, from the crate root so reported paths are repository-relative.
 fn run(rule: &str, fixture: &Path) -> (usize, String) {
-    let rel = fixture.strip_prefix(env!("CARGO_MANIFEST_DIR")).expect("inside the crate").to_path_buf();
+    let rel = fixture
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .expect("inside the crate")
+        .to_path_buf();
     let cwd = std::env::current_dir().expect("cwd");
-    assert_eq!(cwd, Path::new(env!("CARGO_MANIFEST_DIR")), "tests run from the crate root");
-    let d = discover(&[rel.clone()], &DiscoverOptions::default()).expect("fixture found");
+    assert_eq!(
+        cwd,
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        "tests run from the crate root"
+    );
+    let d =
+        discover(std::slice::from_ref(&rel), &DiscoverOptions::default()).expect("fixture found");
     assert_eq!(d.inputs.len(), 1, "{} is a template", rel.display());
-    let opts = LintOptions { selection: Selection { select: vec![rule.to_string()], ignore: vec![] }, ..Default::default() };
+    let opts = LintOptions {
+        selection: Selection {
+            select: vec![rule.to_string()],
+            ignore: vec![],
+        },
+        ..Default::default()
+    };
     let report = lint_inputs(&d.inputs, d.skipped, &opts);
     let count = report.diagnostics.iter().filter(|d| d.name == rule).count();
-    let human = render(&report, OutputFormat::Human, &RenderOptions { color: false, width: 100, statistics: false });
+    let human = render(
+        &report,
+        OutputFormat::Human,
+        &RenderOptions {
+            color: false,
+            width: 100,
+            statistics: false,
+        },
+    );
     let json = render(&report, OutputFormat::Json, &RenderOptions::default());
-    (count, format!("# Input: {}\n\n# human\n{human}\n# json\n{json}", rel.display()))
+    (
+        count,
+        format!(
+            "# Input: {}\n\n# human\n{human}\n# json\n{json}",
+            rel.display()
+        ),
+    )
 }
 
 #[test]
 fn rule_fixtures() {
     let mut checked = 0;
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_root()).expect("fixtures/rules").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_root())
+        .expect("fixtures/rules")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     for dir in dirs {
-        let rule = dir.file_name().and_then(|n| n.to_str()).expect("rule dir name").to_string();
+        let rule = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("rule dir name")
+            .to_string();
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .expect("rule dir")
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -46,12 +82,22 @@ fn rule_fixtures() {
             .collect();
         files.sort();
         for f in files {
-            let name = f.file_name().and_then(|n| n.to_str()).expect("file name").to_string();
+            let name = f
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("file name")
+                .to_string();
             let (count, snapshot) = run(&rule, &f);
             if name.starts_with("valid") {
-                assert_eq!(count, 0, "{rule}/{name} must give no {rule} finding:\n{snapshot}");
+                assert_eq!(
+                    count, 0,
+                    "{rule}/{name} must give no {rule} finding:\n{snapshot}"
+                );
             } else if name.starts_with("invalid") {
-                assert!(count >= 1, "{rule}/{name} must give a {rule} finding:\n{snapshot}");
+                assert!(
+                    count >= 1,
+                    "{rule}/{name} must give a {rule} finding:\n{snapshot}"
+                );
             } else {
                 panic!("fixture {rule}/{name} must start with valid or invalid");
             }

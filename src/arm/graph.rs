@@ -3,6 +3,7 @@
 //! *external*; one that cannot be evaluated is *unknown*.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use crate::arm::functions::{ParsedResourceId, parse_resource_id};
 use crate::arm::template::{Expansion, ResourceInstance};
@@ -199,20 +200,20 @@ impl ResourceGraph {
                         certain: true,
                     },
                 });
-            } else if let Some(Some(id)) = self.ids.get(i) {
-                if id.names.len() > 1 {
-                    let mut parent = id.clone();
-                    parent.names.pop();
-                    if let Some(pos) = parent.resource_type.rfind('/') {
-                        parent.resource_type.truncate(pos);
-                        if let Target::Node { index, certain } = self.resolve_parsed(&parent, "") {
-                            edges.push(Edge {
-                                from: i,
-                                kind: EdgeKind::Parent,
-                                path: "name".into(),
-                                target: Target::Node { index, certain },
-                            });
-                        }
+            } else if let Some(Some(id)) = self.ids.get(i)
+                && id.names.len() > 1
+            {
+                let mut parent = id.clone();
+                parent.names.pop();
+                if let Some(pos) = parent.resource_type.rfind('/') {
+                    parent.resource_type.truncate(pos);
+                    if let Target::Node { index, certain } = self.resolve_parsed(&parent, "") {
+                        edges.push(Edge {
+                            from: i,
+                            kind: EdgeKind::Parent,
+                            path: "name".into(),
+                            target: Target::Node { index, certain },
+                        });
                     }
                 }
             }
@@ -341,38 +342,36 @@ fn collect_id_edges(
         Value::Array(a) => {
             for (i, child) in a.iter().enumerate() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                let _ = write!(path, "[{i}]");
                 collect_id_edges(g, from, child, path, autoscale, edges, depth + 1);
                 path.truncate(len);
             }
         }
         Value::String(_) | Value::Unknown(_) => {
-            if let Some(text) = id_text(v) {
-                if looks_like_id(text) {
-                    if let Some(parsed) = parse_resource_id(text) {
-                        let kind = if autoscale
-                            && path.eq_ignore_ascii_case("properties.targetResourceUri")
-                        {
-                            EdgeKind::AutoscaleTarget
-                        } else {
-                            EdgeKind::Reference
-                        };
-                        // A resource's reference to itself (its own ID in a property) is not an edge.
-                        let target = g.resolve_parsed(&parsed, text);
-                        if target
-                            != (Target::Node {
-                                index: from,
-                                certain: true,
-                            })
-                        {
-                            edges.push(Edge {
-                                from,
-                                kind,
-                                path: path.clone(),
-                                target,
-                            });
-                        }
-                    }
+            if let Some(text) = id_text(v)
+                && looks_like_id(text)
+                && let Some(parsed) = parse_resource_id(text)
+            {
+                let kind = if autoscale && path.eq_ignore_ascii_case("properties.targetResourceUri")
+                {
+                    EdgeKind::AutoscaleTarget
+                } else {
+                    EdgeKind::Reference
+                };
+                // A resource's reference to itself (its own ID in a property) is not an edge.
+                let target = g.resolve_parsed(&parsed, text);
+                if target
+                    != (Target::Node {
+                        index: from,
+                        certain: true,
+                    })
+                {
+                    edges.push(Edge {
+                        from,
+                        kind,
+                        path: path.clone(),
+                        target,
+                    });
                 }
             }
         }

@@ -39,7 +39,7 @@ pub struct ScopeConfig {
 
 fn symbolic(what: &str) -> Value {
     Value::unknown(
-        UnknownReason::Context(format!("{what}")),
+        UnknownReason::Context(what.to_string()),
         Some(format!("{SYM_OPEN}{what}{SYM_CLOSE}")),
     )
 }

@@ -107,11 +107,17 @@ impl Object {
             open: false,
         }
     }
+    /// Case-insensitive lookup; with duplicate keys the last one wins (as in Azure).
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.entries
             .iter()
+            .rev()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v)
+    }
+    /// Append without checking for an existing key (callers that build from JSON in order).
+    pub fn push(&mut self, key: impl Into<Arc<str>>, value: Value) {
+        self.entries.push((key.into(), value));
     }
     /// Insert or replace (case-insensitively), keeping the first spelling's position.
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Value) {
@@ -439,7 +445,11 @@ impl Tri {
             _ => Tri::Unknown,
         }
     }
-    pub fn not(self) -> Tri {
+}
+
+impl std::ops::Not for Tri {
+    type Output = Tri;
+    fn not(self) -> Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,

@@ -330,17 +330,17 @@ fn to_diagnostic(
 /// (`"virtualMachineScaleSet": {...}`) reads better than the bare value.
 fn span_for(node: &JsonValue, pointer: &str, root: &JsonValue) -> Span {
     let value_span = json::span_of(node);
-    if let Some((parent_ptr, key)) = pointer.rsplit_once('/') {
-        if let Some(JsonValue::Object(o)) = json::lookup_pointer(root, parent_ptr) {
-            let key = key.replace("~1", "/").replace("~0", "~");
-            if let Some(p) = o
-                .properties
-                .iter()
-                .rev()
-                .find(|p| p.name.as_str().eq_ignore_ascii_case(&key))
-            {
-                return p.range.into();
-            }
+    if let Some((parent_ptr, key)) = pointer.rsplit_once('/')
+        && let Some(JsonValue::Object(o)) = json::lookup_pointer(root, parent_ptr)
+    {
+        let key = key.replace("~1", "/").replace("~0", "~");
+        if let Some(p) = o
+            .properties
+            .iter()
+            .rev()
+            .find(|p| p.name.as_str().eq_ignore_ascii_case(&key))
+        {
+            return p.range.into();
         }
     }
     value_span

@@ -80,10 +80,23 @@ pub fn as_object<'b, 'a>(v: &'b Json<'a>) -> Option<&'b Object<'a>> {
 
 /// Escape one JSON pointer token (RFC 6901).
 pub fn pointer_token(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_pointer_token(&mut out, s);
+    out
+}
+
+/// Append an escaped pointer token without allocating when nothing needs escaping.
+pub fn push_pointer_token(out: &mut String, s: &str) {
     if s.contains(['~', '/']) {
-        s.replace('~', "~0").replace('/', "~1")
+        for c in s.chars() {
+            match c {
+                '~' => out.push_str("~0"),
+                '/' => out.push_str("~1"),
+                c => out.push(c),
+            }
+        }
     } else {
-        s.to_string()
+        out.push_str(s);
     }
 }
 
@@ -176,7 +189,7 @@ fn pointer_of(path: &[PathSeg]) -> String {
     for seg in path {
         p.push('/');
         match seg {
-            PathSeg::Key(k) => p.push_str(&pointer_token(k)),
+            PathSeg::Key(k) => push_pointer_token(&mut p, k),
             PathSeg::Index(i) => p.push_str(&i.to_string()),
         }
     }
@@ -223,10 +236,10 @@ fn walk_duplicates<'s>(v: &'s Json, path: &mut Vec<PathSeg<'s>>, out: &mut Vec<D
                         let k = p.name.as_str().to_ascii_lowercase();
                         match seen.get(&k) {
                             Some(&first) => {
-                                if reported.insert(k) {
-                                    if let Some(f) = props.get(first) {
-                                        report(f, p);
-                                    }
+                                if reported.insert(k)
+                                    && let Some(f) = props.get(first)
+                                {
+                                    report(f, p);
                                 }
                             }
                             None => {

@@ -147,10 +147,10 @@ impl<'c> Evaluator<'c> {
                 args.len()
             ));
         }
-        if !def.handles_unknown {
-            if let Some(u) = args.iter().find_map(Value::as_unknown) {
-                return Value::unknown((*u.reason).clone(), call_symbol(def.name, &args));
-            }
+        if !def.handles_unknown
+            && let Some(u) = args.iter().find_map(Value::as_unknown)
+        {
+            return Value::unknown((*u.reason).clone(), call_symbol(def.name, &args));
         }
         if self.depth >= MAX_EVAL_DEPTH {
             return Value::unknown(UnknownReason::Limit("lambda recursion".into()), None);

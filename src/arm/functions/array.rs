@@ -3,6 +3,7 @@
 //! range, skip, take, tryGet, tryIndexFromEnd, union, min, max.
 
 use super::numeric::int_arg;
+use super::object::distinct_entries;
 use super::string::{MAX_STRING_LEN, find_ignore_case, too_large, utf16_len, utf16_slice};
 use super::{FnCall, FunctionDef, concat_strings};
 use crate::arm::value::{Object, Tri, UnknownReason, Value, equals};
@@ -312,7 +313,7 @@ fn length(c: &mut FnCall) -> Value {
         Value::String(s) => Value::Int(utf16_len(s) as i64),
         Value::Array(a) => Value::Int(a.len() as i64),
         Value::Object(o) if o.open => open_object(c),
-        Value::Object(o) => Value::Int(o.len() as i64),
+        Value::Object(o) => Value::Int(distinct_entries(o).len() as i64),
         other => c.error(format!("a {} has no length", other.type_name())),
     }
 }
@@ -481,15 +482,15 @@ fn intersection(c: &mut FnCall) -> Value {
             let mut out = Object::new();
             for (k, v) in objects
                 .first()
-                .map(|o| o.iter().collect::<Vec<_>>())
+                .map(|o| distinct_entries(o))
                 .unwrap_or_default()
             {
                 if objects
                     .iter()
                     .skip(1)
-                    .all(|o| o.get(k).is_some_and(|w| equals(v, w) == Tri::True))
+                    .all(|o| last_value(o, k).is_some_and(|w| equals(v, w) == Tri::True))
                 {
-                    out.insert(k, v.clone());
+                    out.insert(k.clone(), v.clone());
                 }
             }
             Value::object(out)
@@ -556,6 +557,15 @@ fn merge_into(target: &mut Object, patch: &Object) {
     }
 }
 
+/// The value of `key` (case-insensitive); with a repeated key, the last one, as Json.NET keeps.
+fn last_value<'a>(o: &'a Object, key: &str) -> Option<&'a Value> {
+    o.entries
+        .iter()
+        .rev()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
 fn range(c: &mut FnCall) -> Value {
     let start = match int_arg(c, 0, "the start index") {
         Ok(v) => v,
@@ -620,6 +630,7 @@ fn take(c: &mut FnCall) -> Value {
 fn dereference(c: &FnCall, root: &Value, key: &Value, strict: bool) -> Value {
     match (root, key) {
         (Value::Unknown(u), _) => c.unknown((*u.reason).clone()),
+        (Value::Lambda(_), _) => c.error("a lambda is not a value"),
         (_, k) if !matches!(k, Value::String(_) | Value::Int(_)) => c.error(format!(
             "keys must be strings or integers, not {}",
             k.type_name()

@@ -153,7 +153,7 @@ fn fold(ch: char) -> char {
 /// An approximation of `string.Compare(a, b, StringComparison.InvariantCulture)`: letters compare
 /// case-insensitively first (digits before letters), and only then does case decide, lower case
 /// first. ARM documents `greater('A', 'a')` as true, which ordinal comparison would get wrong.
-pub(super) fn compare_invariant(a: &str, b: &str) -> Ordering {
+fn compare_invariant(a: &str, b: &str) -> Ordering {
     let primary = a
         .chars()
         .map(|ch| (class(ch), fold(ch)))

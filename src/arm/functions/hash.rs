@@ -7,6 +7,7 @@
 //! - `guid`: a name-based UUID (RFC 4122 §4.3, version 5, SHA-1) in ARM's fixed namespace
 //!   `11fb06fb-712d-4ddd-98c7-e71bbd588830`.
 
+use super::string::LITERAL_LIMIT;
 use super::{FnCall, FunctionDef};
 use crate::arm::value::{UnknownReason, Value};
 
@@ -33,9 +34,6 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         func: new_guid,
     },
 ];
-
-/// ARM rejects `uniqueString` input longer than this (the template literal limit).
-const MAX_INPUT_CHARS: usize = 131_072;
 
 /// The namespace of `guid()`, in RFC 4122 (big-endian) byte order.
 const ARM_NAMESPACE: [u8; 16] = [
@@ -85,9 +83,9 @@ fn unique_string_fn(c: &mut FnCall) -> Value {
         .map(|p| p.encode_utf16().count())
         .sum::<usize>()
         + parts.len().saturating_sub(1);
-    if joined_len > MAX_INPUT_CHARS {
+    if joined_len > LITERAL_LIMIT {
         return c.error(format!(
-            "the input is {joined_len} characters long; the limit is {MAX_INPUT_CHARS}"
+            "the input is {joined_len} characters long; the limit is {LITERAL_LIMIT}"
         ));
     }
     let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
@@ -262,7 +260,7 @@ mod tests {
 
     #[test]
     fn sha1_matches_fips_180_vectors() {
-        // FIPS 180-2 appendix A examples.
+        // FIPS 180-2 appendix A ("abc") and B (two-block) examples, and the well-known empty-message digest.
         let hex = |d: [u8; 20]| d.iter().map(|x| format!("{x:02x}")).collect::<String>();
         assert_eq!(
             hex(sha1(b"abc")),
@@ -297,7 +295,7 @@ mod tests {
 
     #[test]
     fn unique_string_matches_azure() {
-        // Outputs of real deployments quoted in mikeclayton/KingslandConsulting Kingsland.ArmLinter
+        // Outputs of real deployments quoted in KingslandConsulting/Kingsland.ArmLinter
         // (src/Kingsland.ArmLinter/Functions/ArmFunctions_UniqueString.cs comments).
         assert_eq!(unique_string(&["aaa"]), "zavj67f3en4hc");
         assert_eq!(unique_string(&["bbb"]), "w5eragfxe33cy");

@@ -2,6 +2,8 @@
 //! `empty`, `intersection`, `length` and `union` handle objects in `array.rs`.)
 
 use super::{FnCall, FunctionDef};
+use std::sync::Arc;
+
 use crate::arm::value::{Object, UnknownReason, Value};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
@@ -87,6 +89,22 @@ fn create_object(c: &mut FnCall) -> Value {
     Value::object(o)
 }
 
+/// The properties of an object as ARM sees them: a key repeated (case-insensitively) counts once,
+/// at its first position, with its last value (Json.NET replaces duplicates).
+pub(super) fn distinct_entries(o: &Object) -> Vec<(&Arc<str>, &Value)> {
+    let mut out: Vec<(&Arc<str>, &Value)> = Vec::with_capacity(o.entries.len());
+    for (k, v) in &o.entries {
+        match out
+            .iter_mut()
+            .find(|(seen, _)| seen.eq_ignore_ascii_case(k))
+        {
+            Some(slot) => slot.1 = v,
+            None => out.push((k, v)),
+        }
+    }
+    out
+}
+
 /// `items(object)`: `[{key, value}]` sorted by key, case-insensitively (as ARM does).
 fn items(c: &mut FnCall) -> Value {
     let Value::Object(o) = c.arg(0) else {
@@ -95,14 +113,14 @@ fn items(c: &mut FnCall) -> Value {
     if o.open {
         return open_object(c);
     }
-    let mut entries: Vec<&(std::sync::Arc<str>, Value)> = o.entries.iter().collect();
+    let mut entries = distinct_entries(o);
     entries.sort_by(|a, b| {
         let fold = |s: &str| {
             s.chars()
                 .map(|ch| ch.to_ascii_uppercase())
                 .collect::<String>()
         };
-        fold(&a.0).cmp(&fold(&b.0))
+        fold(a.0).cmp(&fold(b.0))
     });
     let out = entries
         .into_iter()
@@ -204,8 +222,8 @@ fn object_keys(c: &mut FnCall) -> Value {
         return open_object(c);
     }
     Value::array(
-        o.entries
-            .iter()
+        distinct_entries(o)
+            .into_iter()
             .map(|(k, _)| Value::String(k.clone()))
             .collect(),
     )

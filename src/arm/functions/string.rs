@@ -171,7 +171,7 @@ pub(super) fn too_large(c: &FnCall) -> Value {
 // Helpers shared with other categories.
 
 /// A string argument; null counts as the empty string, as for ARM's "text-based" arguments.
-pub(super) fn text_arg<'a>(c: &'a FnCall, i: usize, what: &str) -> Result<&'a str, Value> {
+fn text_arg<'a>(c: &'a FnCall, i: usize, what: &str) -> Result<&'a str, Value> {
     match c.arg(i) {
         Value::String(s) => Ok(s),
         Value::Null => Ok(""),
@@ -196,7 +196,7 @@ pub(super) fn utf16_slice(s: &str, start: usize, end: usize) -> String {
 }
 
 /// Simple (one character to one character) lower-casing, like .NET's invariant culture.
-pub(super) fn fold_char(ch: char) -> char {
+fn fold_char(ch: char) -> char {
     let mut l = ch.to_lowercase();
     match (l.next(), l.next()) {
         (Some(x), None) => x,
@@ -246,7 +246,7 @@ fn fold_chars(s: &str) -> Vec<char> {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-pub(super) fn base64_encode(data: &[u8]) -> String {
+fn base64_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
@@ -268,7 +268,7 @@ pub(super) fn base64_encode(data: &[u8]) -> String {
 
 /// Decode like .NET's `Convert.FromBase64String`: white space is ignored, the length must be a
 /// multiple of four and `=` may only pad the end.
-pub(super) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let chars: Vec<u8> = s
         .bytes()
         .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))

@@ -18,7 +18,7 @@ use crate::arm::expr::{
 };
 use crate::arm::scope::{DeploymentScope, ScopeConfig, ScopeKind};
 use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
-use crate::source::json::{self as sj, pointer_token};
+use crate::source::json::{self as sj, pointer_token, push_pointer_token};
 use crate::source::{SourceFile, Span};
 
 /// Azure's limit on copy loop counts.
@@ -189,17 +189,17 @@ impl<'t, 'a> Store<'t, 'a> {
         let mut vars = HashMap::new();
         if let Some(Json::Object(decl)) = sj::get(template, "variables") {
             for p in &decl.properties {
-                if p.name.as_str() == "copy" {
-                    if let Json::Array(loops) = &p.value {
-                        for l in &loops.elements {
-                            if let Some(lo) = sj::as_object(l) {
-                                if let Some(name) = sj::get_str(lo, "name") {
-                                    vars.insert(name.to_ascii_lowercase(), Slot::PendingCopy(lo));
-                                }
-                            }
+                if p.name.as_str() == "copy"
+                    && let Json::Array(loops) = &p.value
+                {
+                    for l in &loops.elements {
+                        if let Some(lo) = sj::as_object(l)
+                            && let Some(name) = sj::get_str(lo, "name")
+                        {
+                            vars.insert(name.to_ascii_lowercase(), Slot::PendingCopy(lo));
                         }
-                        continue;
                     }
+                    continue;
                 }
                 vars.insert(
                     p.name.as_str().to_ascii_lowercase(),
@@ -359,24 +359,25 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             }
             let len = pointer.len();
             pointer.push('/');
-            pointer.push_str(&pointer_token(key));
-            if key.eq_ignore_ascii_case("copy") {
-                if let Some(loops) = property_copy_loops(&p.value) {
-                    for (i, l) in loops.into_iter().enumerate() {
-                        let plen = pointer.len();
-                        pointer.push('/');
-                        pointer.push_str(&i.to_string());
-                        let (name, value) = self.eval_property_copy(l, pointer);
-                        pointer.truncate(plen);
-                        obj.insert(name, value);
-                    }
-                    pointer.truncate(len);
-                    continue;
+            push_pointer_token(pointer, key);
+            if key.eq_ignore_ascii_case("copy")
+                && let Some(loops) = property_copy_loops(&p.value)
+            {
+                for (i, l) in loops.into_iter().enumerate() {
+                    let plen = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    let (name, value) = self.eval_property_copy(l, pointer);
+                    pointer.truncate(plen);
+                    obj.insert(name, value);
                 }
+                pointer.truncate(len);
+                continue;
             }
             let v = self.eval_json(&p.value, pointer);
             pointer.truncate(len);
-            obj.insert(key, v);
+            // Duplicate keys stay as written; lookups take the last one, as Azure does.
+            obj.push(key, v);
         }
         Value::object(obj)
     }
@@ -742,7 +743,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             }
             let len = pointer.len();
             pointer.push('/');
-            pointer.push_str(&pointer_token(key));
+            push_pointer_token(pointer, key);
             let v = if key.eq_ignore_ascii_case("properties") {
                 match &p.value {
                     Json::Object(po) => {
@@ -1383,12 +1384,11 @@ impl EvalContext for Expander<'_, '_, '_> {
     }
 
     fn reference(&mut self, function: &str, args: &[Value]) -> Value {
-        if function.eq_ignore_ascii_case("reference") {
-            if let Some(target) = args.first() {
-                if let Some(v) = self.reference_deployment(target) {
-                    return v;
-                }
-            }
+        if function.eq_ignore_ascii_case("reference")
+            && let Some(target) = args.first()
+            && let Some(v) = self.reference_deployment(target)
+        {
+            return v;
         }
         Value::unknown(
             UnknownReason::Runtime(format!("{function}()")),
