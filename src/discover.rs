@@ -157,7 +157,7 @@ fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
 }
 
 /// How much of a file is read to find its `$schema` (it is near the top of every real template).
-const SNIFF_BYTES: usize = 16 * 1024;
+const SNIFF_BYTES: usize = 4 * 1024;
 
 /// Read the start of a file: (bytes, whether that is the whole file).
 fn read_prefix(path: &Path) -> std::io::Result<(Vec<u8>, bool)> {

@@ -8,5 +8,6 @@ pub mod diagnostic;
 pub mod discover;
 pub mod emit;
 pub mod engine;
+pub mod fast_hash;
 pub mod rules;
 pub mod source;

@@ -2,7 +2,7 @@
 //! `dependsOn`, parent/child and autoscale targets. A reference that matches no declared resource is
 //! *external*; one that cannot be evaluated is *unknown*.
 
-use std::collections::HashMap;
+use crate::fast_hash::FxHashMap;
 use std::fmt::Write as _;
 
 use crate::arm::functions::{ParsedResourceId, parse_resource_id};
@@ -57,7 +57,7 @@ pub struct ResourceGraph {
     /// Parsed ID of each instance (same order as `expansion.instances`).
     pub ids: Vec<Option<ParsedResourceId>>,
     /// (type, names) key → instances.
-    index: HashMap<(String, String), Vec<usize>>,
+    index: FxHashMap<(String, String), Vec<usize>>,
 }
 
 fn key_of(p: &ParsedResourceId) -> (String, String) {
@@ -99,7 +99,7 @@ impl ResourceGraph {
             .iter()
             .map(|i| id_text(&i.id).and_then(parse_resource_id))
             .collect();
-        let mut index: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut index: FxHashMap<(String, String), Vec<usize>> = FxHashMap::default();
         for (i, id) in ids.iter().enumerate() {
             if let Some(p) = id {
                 index.entry(key_of(p)).or_default().push(i);
@@ -260,7 +260,6 @@ impl ResourceGraph {
             };
         }
         // `Namespace/type/name` or a bare resource name.
-        let lower = text.to_lowercase();
         let found = self
             .expansion
             .instances
@@ -269,8 +268,14 @@ impl ResourceGraph {
             .position(|(j, o)| {
                 same_deployment(&j)
                     && o.name.as_str().is_some_and(|n| {
-                        let n = n.to_lowercase();
-                        lower == n || lower == format!("{}/{}", o.resource_type.to_lowercase(), n)
+                        text.eq_ignore_ascii_case(n)
+                            || (text.len() == o.resource_type.len() + 1 + n.len()
+                                && text
+                                    .get(..o.resource_type.len())
+                                    .is_some_and(|t| t.eq_ignore_ascii_case(&o.resource_type))
+                                && text
+                                    .get(o.resource_type.len() + 1..)
+                                    .is_some_and(|t| t.eq_ignore_ascii_case(n)))
                     })
             });
         match found {

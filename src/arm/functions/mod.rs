@@ -34,7 +34,7 @@ mod resource;
 mod scope;
 mod string;
 
-use std::collections::HashMap;
+use crate::fast_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use crate::arm::expr::Evaluator;
@@ -107,8 +107,8 @@ fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {
     .flatten()
 }
 
-fn table() -> &'static HashMap<String, &'static FunctionDef> {
-    static TABLE: OnceLock<HashMap<String, &'static FunctionDef>> = OnceLock::new();
+fn table() -> &'static FxHashMap<String, &'static FunctionDef> {
+    static TABLE: OnceLock<FxHashMap<String, &'static FunctionDef>> = OnceLock::new();
     TABLE.get_or_init(|| {
         all_functions()
             .map(|f| (f.name.to_ascii_lowercase(), f))

@@ -324,7 +324,8 @@ fn split_segments(s: &str) -> Vec<&str> {
 /// (leading slash optional; extension resources `.../providers/X/y/z/providers/A/b/c` keep their
 /// parent in `parent_scope`). Returns `None` for text that is not a resource ID.
 pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
-    let lower = id.trim().to_lowercase();
+    // ASCII folding: resource types and names are ASCII; symbols' brackets pass through.
+    let lower = id.trim().to_ascii_lowercase();
     let segs: Vec<&str> = split_segments(lower.trim_start_matches('/'));
     if segs.iter().any(|s| s.is_empty()) {
         return None;

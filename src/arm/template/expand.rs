@@ -4,8 +4,8 @@
 //! resource and property copy loops, conditions per iteration, nested inline deployments with inner
 //! or outer expression scope and their outputs read back through `reference()`.
 
+use crate::fast_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -57,10 +57,15 @@ pub fn expand(
         scope: scope.clone(),
         inner_scope: true,
     });
-    let given: HashMap<String, Value> = params.values.clone();
+    let given: FxHashMap<String, Value> = params
+        .values
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let store = Store::new(template, String::new(), &given);
     let mut exp = Expander {
         file,
+        parse_cache: Rc::default(),
         template,
         template_pointer: String::new(),
         store: Rc::new(RefCell::new(store)),
@@ -73,7 +78,7 @@ pub fn expand(
         deployment: 0,
         out: out.clone(),
         stats: EvalStats::default(),
-        nested_cache: HashMap::new(),
+        nested_cache: FxHashMap::default(),
         decl_index: None,
         early: Default::default(),
         deployment_names: None,
@@ -86,16 +91,26 @@ pub fn expand(
         .unwrap_or_default();
     result.stats.merge(&stats);
     // Deterministic order: by declaration position, then copy path.
-    let order = {
-        let decls = &result.declarations;
-        let mut idx: Vec<usize> = (0..result.instances.len()).collect();
-        idx.sort_by(|&a, &b| {
-            let (ia, ib) = (&result.instances[a], &result.instances[b]);
-            let (da, db) = (&decls[ia.decl], &decls[ib.decl]);
-            (da.span.start, copy_key(&ia.copy_path)).cmp(&(db.span.start, copy_key(&ib.copy_path)))
-        });
-        idx
-    };
+    // Instances are created in evaluation order; a module expanded early for `reference()` must
+    // still appear where it is declared. Keys are computed once per instance.
+    let keys: Vec<(u32, Vec<i64>)> = result
+        .instances
+        .iter()
+        .map(|i| {
+            (
+                result
+                    .declarations
+                    .get(i.decl)
+                    .map_or(u32::MAX, |d| d.span.start),
+                copy_key(&i.copy_path),
+            )
+        })
+        .collect();
+    if keys.windows(2).all(|w| w[0] <= w[1]) {
+        return result;
+    }
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| keys.get(a).cmp(&keys.get(b)));
     reorder_instances(&mut result, &order);
     result
 }
@@ -130,9 +145,9 @@ fn reorder_instances(result: &mut Expansion, order: &[usize]) {
 /// Parameters, variables and functions of one template, evaluated lazily and memoized. Shared by
 /// nested deployments with outer scope.
 struct Store<'t, 'a> {
-    params: HashMap<String, Slot<'t, 'a>>,
-    vars: HashMap<String, Slot<'t, 'a>>,
-    functions: HashMap<String, &'t JObject<'a>>,
+    params: FxHashMap<String, Slot<'t, 'a>>,
+    vars: FxHashMap<String, Slot<'t, 'a>>,
+    functions: FxHashMap<String, &'t JObject<'a>>,
 }
 
 enum Slot<'t, 'a> {
@@ -144,13 +159,33 @@ enum Slot<'t, 'a> {
     Done(Value),
 }
 
+impl Slot<'_, '_> {
+    /// A cheap copy of an evaluated slot (anything else reads as not evaluated).
+    fn peek(&self) -> Slot<'static, 'static> {
+        match self {
+            Slot::Done(v) => Slot::Done(v.clone()),
+            _ => Slot::Evaluating,
+        }
+    }
+}
+
+/// Run `f` on the ASCII-lowercased `name` without allocating for names up to 64 bytes.
+fn with_lowercase<R>(name: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
+    let mut buf = [0u8; 64];
+    let bytes = name.as_bytes();
+    let slot = buf.get_mut(..bytes.len())?;
+    slot.copy_from_slice(bytes);
+    slot.make_ascii_lowercase();
+    std::str::from_utf8(slot).ok().map(f)
+}
+
 impl<'t, 'a> Store<'t, 'a> {
     fn new(
         template: &'t JObject<'a>,
         symbol_prefix: String,
-        given: &HashMap<String, Value>,
+        given: &FxHashMap<String, Value>,
     ) -> Self {
-        let mut params = HashMap::new();
+        let mut params = FxHashMap::default();
         if let Some(Json::Object(decl)) = sj::get(template, "parameters") {
             for p in &decl.properties {
                 let key = p.name.as_str().to_ascii_lowercase();
@@ -186,7 +221,7 @@ impl<'t, 'a> Store<'t, 'a> {
                 params.insert(key, slot);
             }
         }
-        let mut vars = HashMap::new();
+        let mut vars = FxHashMap::default();
         if let Some(Json::Object(decl)) = sj::get(template, "variables") {
             for p in &decl.properties {
                 if p.name.as_str() == "copy"
@@ -207,7 +242,7 @@ impl<'t, 'a> Store<'t, 'a> {
                 );
             }
         }
-        let mut functions = HashMap::new();
+        let mut functions = FxHashMap::default();
         if let Some(Json::Array(namespaces)) = sj::get(template, "functions") {
             for ns in &namespaces.elements {
                 let Some(ns) = sj::as_object(ns) else {
@@ -265,8 +300,17 @@ struct DeclEntry<'t, 'a> {
     symbolic: Option<String>,
 }
 
+/// A parsed template string, shared by every evaluation of the same text.
+#[derive(Clone)]
+enum Parsed {
+    Literal(Arc<str>),
+    Expression(Rc<crate::arm::expr::Expr>),
+}
+
 struct Expander<'t, 'a, 'f> {
     file: &'f Arc<SourceFile>,
+    /// Parsed template strings by text, shared by all expanders of the file.
+    parse_cache: Rc<RefCell<FxHashMap<Box<str>, Parsed>>>,
     template: &'t JObject<'a>,
     template_pointer: String,
     store: Rc<RefCell<Store<'t, 'a>>>,
@@ -283,13 +327,13 @@ struct Expander<'t, 'a, 'f> {
     out: Rc<RefCell<Expansion>>,
     stats: EvalStats,
     /// (declaration pointer, copy index text) → expanded nested deployment.
-    nested_cache: HashMap<(String, String), NestedState<'t, 'a, 'f>>,
+    nested_cache: FxHashMap<(String, String), NestedState<'t, 'a, 'f>>,
     decl_index: Option<Vec<DeclEntry<'t, 'a>>>,
     /// `None`: not computed; `Some(None)`: being computed.
     #[allow(clippy::option_option)]
     deployment_names: Option<Option<Rc<Vec<DeploymentName<'t, 'a>>>>>,
     /// Deployment instances created early by `reference()`; the main loop must not add them again.
-    early: std::collections::HashSet<(String, String)>,
+    early: crate::fast_hash::FxHashSet<(String, String)>,
 }
 
 impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
@@ -306,9 +350,9 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// loops expanded. `pointer` locates it for diagnostics.
     fn eval_json(&mut self, v: &Json, pointer: &mut String) -> Value {
         match v {
-            Json::StringLit(s) => match parse_template_string(&s.value) {
-                Ok(TemplateString::Literal(l)) => Value::string(l.as_ref()),
-                Ok(TemplateString::Expression(e)) => Evaluator::new(self).eval_root(&e),
+            Json::StringLit(s) => match self.parse_cached(&s.value) {
+                Ok(Parsed::Literal(l)) => Value::String(l),
+                Ok(Parsed::Expression(e)) => Evaluator::new(self).eval_root(&e),
                 Err(e) => {
                     // Point at the exact character when the JSON string has no escapes, so the
                     // text between the quotes is the expression as parsed.
@@ -346,6 +390,22 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             }
             Json::Object(o) => self.eval_object(o, pointer, &[]),
         }
+    }
+
+    /// Parse a template string, once per distinct text in the file: templates repeat the same
+    /// expressions and literals many times (every nested module passes `location`, ...).
+    fn parse_cached(&mut self, text: &str) -> Result<Parsed, crate::arm::expr::ParseError> {
+        if let Some(p) = self.parse_cache.borrow().get(text) {
+            return Ok(p.clone());
+        }
+        let parsed = match parse_template_string(text)? {
+            TemplateString::Literal(l) => Parsed::Literal(Arc::from(l.as_ref())),
+            TemplateString::Expression(e) => Parsed::Expression(Rc::new(e)),
+        };
+        self.parse_cache
+            .borrow_mut()
+            .insert(Box::from(text), parsed.clone());
+        Ok(parsed)
     }
 
     /// Evaluate an object, skipping `skip` keys (case-insensitive). A `copy` array of
@@ -933,7 +993,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         };
         let store = if inner {
             // Parameters passed in `properties.parameters`, already evaluated in the outer scope.
-            let mut given = HashMap::new();
+            let mut given = FxHashMap::default();
             if let Some(Value::Object(ps)) = body.path("properties.parameters") {
                 for (k, v) in ps.iter() {
                     if let Some(val) = v.get("value") {
@@ -955,6 +1015,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         copy_path_prefix.extend(self.copy_stack.iter().map(|(_, v)| v.clone()));
         let mut child = Expander {
             file: self.file,
+            parse_cache: self.parse_cache.clone(),
             template,
             template_pointer,
             store,
@@ -972,7 +1033,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             deployment,
             out: self.out.clone(),
             stats: EvalStats::default(),
-            nested_cache: HashMap::new(),
+            nested_cache: FxHashMap::default(),
             decl_index: None,
             early: Default::default(),
             deployment_names: None,
@@ -1041,6 +1102,9 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         // Most references name other resources by ID: reject them before any work.
         let lower = text.to_ascii_lowercase();
         let wanted_name = if lower.contains("/providers/") {
+            if !lower.contains("/microsoft.resources/deployments/") {
+                return None;
+            }
             match crate::arm::functions::parse_resource_id(text) {
                 Some(p) if p.resource_type == "microsoft.resources/deployments" => {
                     p.names.last().cloned()
@@ -1119,11 +1183,11 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                     self.copy_stack.pop();
                 }
                 let text = match &name {
-                    Some(Value::String(s)) => s.to_lowercase(),
+                    Some(Value::String(s)) => s.to_ascii_lowercase(),
                     Some(Value::Unknown(u)) => u
                         .symbol
                         .as_deref()
-                        .map(str::to_lowercase)
+                        .map(str::to_ascii_lowercase)
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
@@ -1134,7 +1198,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             out.push(DeploymentName {
                 json,
                 pointer,
-                symbolic: symbolic.map(|s| s.to_lowercase()),
+                symbolic: symbolic.map(|s| s.to_ascii_lowercase()),
                 names,
             });
         }
@@ -1267,6 +1331,12 @@ impl EvalContext for Expander<'_, '_, '_> {
                     Value::error(format!("function parameter '{name}' is not declared"))
                 });
         }
+        // Fast path: an evaluated parameter, looked up without allocating.
+        if let Some(Slot::Done(v)) =
+            with_lowercase(name, |k| self.store.borrow().params.get(k).map(Slot::peek)).flatten()
+        {
+            return v;
+        }
         let key = name.to_ascii_lowercase();
         let pending = {
             let mut store = self.store.borrow_mut();
@@ -1297,6 +1367,11 @@ impl EvalContext for Expander<'_, '_, '_> {
     }
 
     fn variable(&mut self, name: &str) -> Value {
+        if let Some(Slot::Done(v)) =
+            with_lowercase(name, |k| self.store.borrow().vars.get(k).map(Slot::peek)).flatten()
+        {
+            return v;
+        }
         let key = name.to_ascii_lowercase();
         let pending = {
             let mut store = self.store.borrow_mut();
