@@ -77,28 +77,52 @@ fn corpus_lints_cleanly() {
         "unsupported functions in real templates: {unsupported:?}"
     );
 
-    // Findings by rule, for the closing note; the capacity pack must be silent on a corpus without
-    // capacity reservation groups unless a finding is a true problem checked by hand (none so far).
+    // Findings by rule, for the closing note. Every finding other than a parse error must be one
+    // checked by hand to be a true problem in the file (the capacity pack must be silent on a
+    // corpus without capacity reservation groups).
     let mut by_rule = std::collections::BTreeMap::new();
+    let mut unchecked = Vec::new();
     for d in &report.diagnostics {
         *by_rule.entry(d.rule).or_insert(0) += 1;
-        if !["parse-error", "duplicate-key", "invalid-expression"].contains(&d.rule) {
-            eprintln!(
-                "{}: {}:{}: {}",
-                d.rule,
-                d.location.file.display_path(),
-                d.location.pointer,
-                d.message
-            );
+        if d.rule == "parse-error" {
+            continue;
+        }
+        let path = d.location.file.display_path().replace('\\', "/");
+        let checked = CHECKED_BY_HAND
+            .iter()
+            .any(|(rule, file, _)| *rule == d.rule && path.ends_with(file));
+        eprintln!("{}: {path}:{}: {}", d.rule, d.location.pointer, d.message);
+        if !checked {
+            unchecked.push(format!("{}: {path}: {}", d.rule, d.message));
         }
     }
     eprintln!("findings by rule: {by_rule:?}");
-    let unexpected: Vec<_> = by_rule
-        .keys()
-        .filter(|r| !["parse-error", "duplicate-key", "invalid-expression"].contains(r))
-        .collect();
     assert!(
-        unexpected.is_empty(),
-        "rules fired on the corpus: {unexpected:?}"
+        unchecked.is_empty(),
+        "findings on the corpus not checked by hand: {unchecked:#?}"
     );
 }
+
+/// Findings on the corpus that are true problems in the files, each checked by hand.
+const CHECKED_BY_HAND: &[(&str, &str, &str)] = &[
+    (
+        "invalid-expression",
+        "azure-docs-json-samples/application-insights/ServiceFabricCluster.json",
+        "`[Application_Insights_Key]` is a placeholder, not an expression",
+    ),
+    (
+        "invalid-expression",
+        "orchard/orchard-cms-video-portal/azuredeploy.json",
+        "`providers(...)'2015-10-01'0`: a string literal after a call without a comma",
+    ),
+    (
+        "invalid-template",
+        "azmgmt-demo/nestedtemplates/drEnablement.json",
+        "variable `sourceContainerName` is built from itself (`sourceFabricName` was meant)",
+    ),
+    (
+        "duplicate-key",
+        "yash-datalake/nested/streamAnalytics.json",
+        "`variables` is declared twice; Azure keeps the last one",
+    ),
+];

@@ -15,7 +15,7 @@ use super::{Counts, RenderOptions, plural, statistics};
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::engine::report::LintReport;
 use crate::source::SourceFile;
-use crate::source::miette_source::IndexedSource;
+use crate::source::miette_source::{IndexedSource, LONG_LINE};
 
 /// miette counts the column in its `[file:line:col]` header in bytes; the contract counts Unicode
 /// scalar values, as the JSON and compact formats do. This recomputes it from the line index.
@@ -153,7 +153,9 @@ fn miette_severity(s: Severity) -> miette::Severity {
 }
 
 /// The span clamped to the file and to character boundaries: a rule's span past the end (or
-/// inside a multi-byte character) must still render, never panic or print a read error.
+/// inside a multi-byte character) must still render, never panic or print a read error. A span that
+/// starts or ends on a long line (a minified template) is cut to a short piece of its first line,
+/// which is all the excerpt shows.
 fn clamped_span(file: &SourceFile, loc: &Location) -> SourceSpan {
     let text: &str = &file.text;
     let floor = |mut i: usize| {
@@ -164,9 +166,28 @@ fn clamped_span(file: &SourceFile, loc: &Location) -> SourceSpan {
         i
     };
     let start = floor(loc.span.start as usize);
-    let end = floor(loc.span.end as usize).max(start);
+    let mut end = floor(loc.span.end as usize).max(start);
+    let idx = file.line_index();
+    let line_bounds = |offset: usize| {
+        let line = idx.line_of(offset as u32);
+        let from = idx.line_start(line).unwrap_or(0) as usize;
+        let to = idx.line_start(line + 1).map_or(text.len(), |s| s as usize);
+        (from, to)
+    };
+    let (first_from, first_to) = line_bounds(start);
+    let (last_from, last_to) = line_bounds(end);
+    if first_to - first_from > LONG_LINE || last_to - last_from > LONG_LINE {
+        end = floor(end.min(first_to).min(start + LONG_LABEL)).max(start);
+        // The line break itself is not part of the label.
+        while end > start && matches!(text.as_bytes().get(end - 1), Some(b'\n' | b'\r')) {
+            end -= 1;
+        }
+    }
     SourceSpan::new(start.into(), end - start)
 }
+
+/// Bytes of a long line a label may cover.
+const LONG_LABEL: usize = 120;
 
 fn indexed(file: &Arc<SourceFile>) -> ScalarColumns {
     ScalarColumns(IndexedSource {

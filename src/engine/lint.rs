@@ -231,6 +231,9 @@ pub fn lint_template(
                 IssueKind::InvalidTemplate => {
                     &rules::syntax::invalid_template::InvalidTemplate::META
                 }
+                IssueKind::EvaluationLimit => {
+                    &rules::syntax::evaluation_limit::EvaluationLimit::META
+                }
             };
             if opts.selection.enabled(meta) {
                 let mut d = engine_diagnostic(

@@ -13,6 +13,29 @@ pub struct IndexedSource {
     pub name: String,
 }
 
+/// A line longer than this is shown as an excerpt around the label: minified templates put a whole
+/// file on one line, and miette would print it all (and cannot pad past 65,535 columns).
+pub const LONG_LINE: usize = 400;
+/// Bytes of a long line shown before and after the start of the label.
+const EXCERPT_BEFORE: usize = 60;
+const EXCERPT_AFTER: usize = 160;
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
 impl SourceCode for IndexedSource {
     fn read_span<'a>(
         &'a self,
@@ -22,24 +45,57 @@ impl SourceCode for IndexedSource {
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text: &str = &self.file.text;
         let idx = self.file.line_index();
-        let start = span.offset().min(text.len());
-        let end = (span.offset() + span.len()).min(text.len());
         if span.offset() > text.len() {
             return Err(MietteError::OutOfBounds);
         }
-        let first_line = idx
-            .line_of(start as u32)
-            .saturating_sub(context_lines_before);
-        let last_line = (idx.line_of(end.saturating_sub(usize::from(end > start)) as u32)
-            + context_lines_after)
-            .min(idx.line_count().saturating_sub(1));
+        let start = span.offset().min(text.len());
+        let end = (span.offset() + span.len()).min(text.len());
+        let line_end = |line: usize| idx.line_start(line + 1).map_or(text.len(), |s| s as usize);
+        let line_len =
+            |line: usize| line_end(line).saturating_sub(idx.line_start(line).unwrap_or(0) as usize);
+        let start_line = idx.line_of(start as u32);
+        let end_line = idx.line_of(end.saturating_sub(usize::from(end > start)) as u32);
+        let first_line = start_line.saturating_sub(context_lines_before);
+        let last_line = (end_line + context_lines_after).min(idx.line_count().saturating_sub(1));
+        let has_long_line = (first_line..=last_line).any(|l| line_len(l) > LONG_LINE);
+        if has_long_line && line_len(start_line) > LONG_LINE {
+            // An excerpt of the long line around the label, without context lines.
+            let line_start = idx.line_start(start_line).unwrap_or(0) as usize;
+            let from = floor_boundary(text, start.saturating_sub(EXCERPT_BEFORE).max(line_start));
+            let to = ceil_boundary(
+                text,
+                (start + EXCERPT_AFTER).max(end).min(line_end(start_line)),
+            );
+            let data = text.get(from..to).unwrap_or("");
+            let column = text.get(line_start..from).map_or(0, |s| s.chars().count());
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.name.clone(),
+                data.as_bytes(),
+                SourceSpan::new(from.into(), data.len()),
+                start_line,
+                column,
+                1,
+            )));
+        }
+        // Context lines only when none of them is long.
+        let (first_line, last_line) = if has_long_line {
+            (start_line, end_line)
+        } else {
+            (first_line, last_line)
+        };
+        let (context_lines_before, context_lines_after) = if has_long_line {
+            (0, 0)
+        } else {
+            (context_lines_before, context_lines_after)
+        };
         let win_start = idx.line_start(first_line).unwrap_or(0) as usize;
-        let win_end = idx
-            .line_start(last_line + 1)
-            .map_or(text.len(), |s| s as usize);
+        let win_end = line_end(last_line);
         // Let miette compute columns on the window, then shift everything back to file coordinates.
-        let window = &text[win_start..win_end];
-        let local = SourceSpan::new((start - win_start).into(), end - start);
+        let window = text.get(win_start..win_end).unwrap_or("");
+        let local = SourceSpan::new(
+            (start.saturating_sub(win_start)).into(),
+            end.saturating_sub(start),
+        );
         let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
         let data = contents.data();
         let offset_in_window = data.as_ptr() as usize - window.as_ptr() as usize;

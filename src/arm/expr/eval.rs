@@ -12,6 +12,10 @@ use crate::arm::value::{SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
 /// Limits nested lambda / user-function evaluation, which recursion in a template could exhaust.
 const MAX_EVAL_DEPTH: usize = 64;
 
+/// Function calls (including lambda bodies) evaluated per template and parameter set before
+/// evaluation stops. The largest templates in the corpus need about 10^5.
+pub const MAX_CALLS: u64 = 2_000_000;
+
 /// What an expression can read from the template being evaluated.
 pub trait EvalContext {
     fn parameter(&mut self, name: &str) -> Value;
@@ -24,6 +28,17 @@ pub trait EvalContext {
     fn reference(&mut self, function: &str, args: &[Value]) -> Value;
     fn scope(&self) -> &DeploymentScope;
     fn stats(&mut self) -> &mut EvalStats;
+    /// Count one function call against the evaluation budget; false once it is spent (the call
+    /// then yields an unknown), so that no input evaluates for long.
+    fn charge_call(&mut self) -> bool;
+}
+
+/// The value of a call made after the evaluation budget is spent.
+fn budget_spent() -> Value {
+    Value::unknown(
+        UnknownReason::Limit("the evaluation budget is spent".into()),
+        None,
+    )
 }
 
 /// Counters for `--statistics` and the JSON summary.
@@ -91,6 +106,9 @@ impl<'c> Evaluator<'c> {
             }
             Expr::Call(call) => {
                 if let Some(ns) = &call.namespace {
+                    if !self.ctx.charge_call() {
+                        return budget_spent();
+                    }
                     let args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect();
                     if self.depth >= MAX_EVAL_DEPTH {
                         return Value::unknown(
@@ -114,6 +132,9 @@ impl<'c> Evaluator<'c> {
     }
 
     fn call(&mut self, call: &super::Call) -> Value {
+        if !self.ctx.charge_call() {
+            return budget_spent();
+        }
         let name: &str = &call.name;
         // Special forms: their arguments are not all evaluated up front.
         if name.eq_ignore_ascii_case("if") {
@@ -222,6 +243,9 @@ impl<'c> Evaluator<'c> {
 
     /// Call a lambda value with arguments (used by `map`, `filter`, `reduce`, `sort`, ...).
     pub fn call_lambda(&mut self, lambda: &Lambda, args: &[Value]) -> Value {
+        if !self.ctx.charge_call() {
+            return budget_spent();
+        }
         if self.depth >= MAX_EVAL_DEPTH {
             return Value::unknown(UnknownReason::Limit("lambda recursion".into()), None);
         }

@@ -13,6 +13,8 @@ use super::{Call, Expr};
 
 /// Nesting limit: hostile input must not overflow the stack.
 const MAX_DEPTH: usize = 128;
+const TOO_DEEP: &str =
+    "expression nested too deeply (more than 128 levels of calls, indexes and properties)";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
@@ -110,11 +112,20 @@ impl Parser<'_> {
     fn expr(&mut self) -> Result<Expr, ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error("expression nested too deeply"));
+            return Err(self.error(TOO_DEEP));
         }
         let mut e = self.primary()?;
+        // Each accessor nests the tree one level deeper (evaluation and drop recurse through it),
+        // so a chain counts toward the depth limit like nested calls do.
+        let depth_before_chain = self.depth;
         loop {
             self.skip_ws();
+            if matches!(self.peek(), Some(b'.' | b'[')) {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(self.error(TOO_DEEP));
+                }
+            }
             match self.peek() {
                 Some(b'.') => {
                     self.pos += 1;
@@ -134,7 +145,7 @@ impl Parser<'_> {
                 _ => break,
             }
         }
-        self.depth -= 1;
+        self.depth = depth_before_chain - 1;
         Ok(e)
     }
 

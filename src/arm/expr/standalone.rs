@@ -14,6 +14,8 @@ pub struct StandaloneContext {
     pub copy_index: Option<i64>,
     pub scope: DeploymentScope,
     pub stats: EvalStats,
+    /// Function calls left before evaluation stops (see [`EvalContext::charge_call`]).
+    pub calls_left: u64,
 }
 
 impl Default for StandaloneContext {
@@ -24,6 +26,7 @@ impl Default for StandaloneContext {
             copy_index: None,
             scope: DeploymentScope::top_level(ScopeKind::ResourceGroup, &ScopeConfig::default()),
             stats: EvalStats::default(),
+            calls_left: super::MAX_CALLS,
         }
     }
 }
@@ -91,5 +94,9 @@ impl EvalContext for StandaloneContext {
     }
     fn stats(&mut self) -> &mut EvalStats {
         &mut self.stats
+    }
+    fn charge_call(&mut self) -> bool {
+        self.calls_left = self.calls_left.saturating_sub(1);
+        self.calls_left > 0
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use jsonc_parser::ast::{Object as JObject, Value as Json};
 
+use super::budget::{Budget, Limit};
 use super::model::*;
 use super::parameters::{ParameterSet, literal_value, number_value};
 use crate::arm::expr::{
@@ -23,12 +24,17 @@ use crate::source::{SourceFile, Span};
 
 /// Azure's limit on copy loop counts.
 const MAX_COPY: i64 = 800;
-/// Resource instances per file before expansion stops (hostile or enormous inputs).
-const MAX_INSTANCES: usize = 50_000;
+use super::budget::MAX_INSTANCES;
 /// Nested deployment depth.
 const MAX_NESTING: usize = 16;
-/// User-defined function call depth.
-const MAX_UDF_DEPTH: usize = 32;
+
+/// The value of an evaluation refused by the depth limit.
+fn too_deep() -> Value {
+    Value::unknown(
+        UnknownReason::Limit("evaluation nested too deeply".into()),
+        None,
+    )
+}
 
 const DEPLOYMENTS: &str = "Microsoft.Resources/deployments";
 
@@ -66,6 +72,8 @@ pub fn expand(
     let mut exp = Expander {
         file,
         parse_cache: Rc::default(),
+        budget: Rc::default(),
+        pending_cycle: None,
         template,
         template_pointer: String::new(),
         store: Rc::new(RefCell::new(store)),
@@ -73,7 +81,7 @@ pub fn expand(
         copy_stack: Vec::new(),
         copy_path_prefix: Vec::new(),
         fn_args: None,
-        udf_depth: 0,
+        udf_stack: Vec::new(),
         nesting: 0,
         deployment: 0,
         out: out.clone(),
@@ -311,6 +319,10 @@ struct Expander<'t, 'a, 'f> {
     file: &'f Arc<SourceFile>,
     /// Parsed template strings by text, shared by all expanders of the file.
     parse_cache: Rc<RefCell<FxHashMap<Box<str>, Parsed>>>,
+    /// Evaluation limits, shared by all expanders of the file.
+    budget: Rc<Budget>,
+    /// A circular reference found while evaluating, reported at the innermost expression.
+    pending_cycle: Option<String>,
     template: &'t JObject<'a>,
     template_pointer: String,
     store: Rc<RefCell<Store<'t, 'a>>>,
@@ -321,7 +333,8 @@ struct Expander<'t, 'a, 'f> {
     copy_path_prefix: Vec<Value>,
     /// Arguments of the user-defined function being evaluated.
     fn_args: Option<Vec<(String, Value)>>,
-    udf_depth: usize,
+    /// User-defined functions being evaluated (lower-case `namespace.name`), innermost last.
+    udf_stack: Vec<String>,
     nesting: usize,
     deployment: usize,
     out: Rc<RefCell<Expansion>>,
@@ -352,7 +365,27 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         match v {
             Json::StringLit(s) => match self.parse_cached(&s.value) {
                 Ok(Parsed::Literal(l)) => Value::String(l),
-                Ok(Parsed::Expression(e)) => Evaluator::new(self).eval_root(&e),
+                Ok(Parsed::Expression(e)) => {
+                    let v = Evaluator::new(self).eval_root(&e);
+                    // The innermost expression that ran into a limit is where it is reported.
+                    if let Some(message) = self.pending_cycle.take() {
+                        self.issue(
+                            IssueKind::InvalidTemplate,
+                            s.range.into(),
+                            &pointer.clone(),
+                            message,
+                        );
+                    }
+                    if let Some(limit) = self.budget.take_unreported() {
+                        self.issue(
+                            IssueKind::EvaluationLimit,
+                            s.range.into(),
+                            &pointer.clone(),
+                            limit.message(),
+                        );
+                    }
+                    v
+                }
                 Err(e) => {
                     // Point at the exact character when the JSON string has no escapes, so the
                     // text between the quotes is the expression as parsed.
@@ -630,6 +663,14 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                     Some(n) => {
                         for i in 0..n {
                             if self.out.borrow().instances.len() >= MAX_INSTANCES {
+                                if self.budget.claim_report() {
+                                    self.issue(
+                                        IssueKind::EvaluationLimit,
+                                        copy.range.into(),
+                                        &format!("{pointer}/copy"),
+                                        Limit::Instances.message(),
+                                    );
+                                }
                                 return;
                             }
                             self.copy_stack.push((loop_name.clone(), Value::Int(i)));
@@ -1016,6 +1057,8 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         let mut child = Expander {
             file: self.file,
             parse_cache: self.parse_cache.clone(),
+            budget: self.budget.clone(),
+            pending_cycle: None,
             template,
             template_pointer,
             store,
@@ -1028,7 +1071,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             },
             copy_path_prefix,
             fn_args: None,
-            udf_depth: 0,
+            udf_stack: Vec::new(),
             nesting: self.nesting + 1,
             deployment,
             out: self.out.clone(),
@@ -1038,7 +1081,10 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             early: Default::default(),
             deployment_names: None,
         };
-        child.expand_resources();
+        if self.budget.enter() {
+            child.expand_resources();
+            self.budget.leave();
+        }
         NestedState::Expanded {
             child: Box::new(child),
             outputs: None,
@@ -1344,19 +1390,22 @@ impl EvalContext for Expander<'_, '_, '_> {
                 None => return Value::error(format!("parameter '{name}' is not declared")),
                 Some(Slot::Done(v)) => return v.clone(),
                 Some(Slot::Evaluating) => {
-                    return Value::unknown(
-                        UnknownReason::Limit(format!("parameter '{name}' refers to itself")),
-                        None,
-                    );
+                    let message =
+                        format!("the default value of parameter '{name}' refers to itself");
+                    self.pending_cycle.get_or_insert(message.clone());
+                    return Value::unknown(UnknownReason::Limit(message), None);
                 }
                 Some(slot) => std::mem::replace(slot, Slot::Evaluating),
             }
         };
         let v = match pending {
-            Slot::Pending(json) => {
+            Slot::Pending(json) if self.budget.enter() => {
                 let ptr = self.section_pointer("parameters", name);
-                self.eval_detached(json, &format!("{ptr}/defaultValue"))
+                let v = self.eval_detached(json, &format!("{ptr}/defaultValue"));
+                self.budget.leave();
+                v
             }
+            Slot::Pending(_) => too_deep(),
             _ => Value::error("unexpected parameter state"),
         };
         self.store
@@ -1379,25 +1428,31 @@ impl EvalContext for Expander<'_, '_, '_> {
                 None => return Value::error(format!("variable '{name}' is not declared")),
                 Some(Slot::Done(v)) => return v.clone(),
                 Some(Slot::Evaluating) => {
-                    return Value::unknown(
-                        UnknownReason::Limit(format!("variable '{name}' refers to itself")),
-                        None,
-                    );
+                    let message =
+                        format!("variable '{name}' refers to itself (a circular reference)");
+                    self.pending_cycle.get_or_insert(message.clone());
+                    return Value::unknown(UnknownReason::Limit(message), None);
                 }
                 Some(slot) => std::mem::replace(slot, Slot::Evaluating),
             }
         };
         let ptr = self.section_pointer("variables", name);
-        let v = match pending {
-            Slot::Pending(json) => self.eval_detached(json, &ptr),
-            Slot::PendingCopy(l) => {
-                let saved = std::mem::take(&mut self.copy_stack);
-                let mut p = format!("{}/variables/copy", self.template_pointer);
-                let (_, v) = self.eval_property_copy(l, &mut p);
-                self.copy_stack = saved;
-                v
-            }
-            _ => Value::error("unexpected variable state"),
+        let v = if !self.budget.enter() {
+            too_deep()
+        } else {
+            let v = match pending {
+                Slot::Pending(json) => self.eval_detached(json, &ptr),
+                Slot::PendingCopy(l) => {
+                    let saved = std::mem::take(&mut self.copy_stack);
+                    let mut p = format!("{}/variables/copy", self.template_pointer);
+                    let (_, v) = self.eval_property_copy(l, &mut p);
+                    self.copy_stack = saved;
+                    v
+                }
+                _ => Value::error("unexpected variable state"),
+            };
+            self.budget.leave();
+            v
         };
         self.store
             .borrow_mut()
@@ -1427,11 +1482,14 @@ impl EvalContext for Expander<'_, '_, '_> {
     fn user_function(&mut self, namespace: &str, name: &str, args: &[Value]) -> Option<Value> {
         let key = format!("{namespace}.{name}").to_ascii_lowercase();
         let def = *self.store.borrow().functions.get(&key)?;
-        if self.udf_depth >= MAX_UDF_DEPTH {
-            return Some(Value::unknown(
-                UnknownReason::Limit("user-defined function recursion".into()),
-                None,
-            ));
+        if self.udf_stack.contains(&key) {
+            // Bicep rejects recursive functions and ARM's own functions cannot call functions.
+            return Some(Value::error(format!(
+                "user-defined function '{namespace}.{name}' calls itself"
+            )));
+        }
+        if !self.budget.enter() {
+            return Some(too_deep());
         }
         let mut bound = Vec::new();
         if let Some(Json::Array(ps)) = sj::get(def, "parameters") {
@@ -1449,10 +1507,11 @@ impl EvalContext for Expander<'_, '_, '_> {
             .and_then(|o| sj::get(o, "value"))?;
         let saved_args = self.fn_args.replace(bound);
         let saved_copy = std::mem::take(&mut self.copy_stack);
-        self.udf_depth += 1;
+        self.udf_stack.push(key);
         let mut p = String::new();
         let v = self.eval_json(body, &mut p);
-        self.udf_depth -= 1;
+        self.udf_stack.pop();
+        self.budget.leave();
         self.fn_args = saved_args;
         self.copy_stack = saved_copy;
         Some(v)
@@ -1461,9 +1520,16 @@ impl EvalContext for Expander<'_, '_, '_> {
     fn reference(&mut self, function: &str, args: &[Value]) -> Value {
         if function.eq_ignore_ascii_case("reference")
             && let Some(target) = args.first()
-            && let Some(v) = self.reference_deployment(target)
         {
-            return v;
+            // A deployment's outputs can depend on another deployment's, and so on.
+            if !self.budget.enter() {
+                return too_deep();
+            }
+            let found = self.reference_deployment(target);
+            self.budget.leave();
+            if let Some(v) = found {
+                return v;
+            }
         }
         Value::unknown(
             UnknownReason::Runtime(format!("{function}()")),
@@ -1477,6 +1543,10 @@ impl EvalContext for Expander<'_, '_, '_> {
 
     fn stats(&mut self) -> &mut EvalStats {
         &mut self.stats
+    }
+
+    fn charge_call(&mut self) -> bool {
+        self.budget.charge_call()
     }
 }
 

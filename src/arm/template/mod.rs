@@ -1,5 +1,6 @@
 //! Template expansion and its result model.
 
+mod budget;
 mod expand;
 mod model;
 mod parameters;

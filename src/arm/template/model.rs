@@ -96,6 +96,8 @@ pub enum IssueKind {
     InvalidExpression,
     /// A template structure Azure rejects (copy count negative or above 800, ...).
     InvalidTemplate,
+    /// Evaluation stopped at one of armlint's limits (nesting depth, function calls).
+    EvaluationLimit,
 }
 
 /// Everything one template evaluation under one parameter set produced.

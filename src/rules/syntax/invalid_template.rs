@@ -3,7 +3,8 @@ use super::engine_rule;
 crate::declare_rule! {
     /// ## What it does
     /// Reports template structure that Azure rejects while expanding it, such as a copy loop whose
-    /// count is negative or above 800.
+    /// count is negative or above 800, or variables and parameter defaults that refer to
+    /// themselves through a chain of references (a circular reference).
     ///
     /// ## Why is this bad?
     /// The deployment fails validation before any resource is created.

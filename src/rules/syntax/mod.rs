@@ -1,7 +1,9 @@
 //! Problems in the file itself, reported by the engine while loading and expanding: the template
-//! does not parse, has duplicate keys, an expression that does not parse, or a structure Azure rejects.
+//! does not parse, has duplicate keys, an expression that does not parse, a structure Azure rejects,
+//! or evaluation that stopped at one of armlint's limits.
 
 pub mod duplicate_key;
+pub mod evaluation_limit;
 pub mod invalid_expression;
 pub mod invalid_parameter_file;
 pub mod invalid_template;

@@ -1,0 +1,98 @@
+//! Limits on evaluating one template, shared by the expanders of its nested deployments. Hostile or
+//! accidental inputs (recursive user functions, 10,000-long variable chains, lambdas over huge
+//! ranges) must end quickly and within the stack of a 2 MiB thread, with a finding that says so
+//! instead of a crash or a silent stall.
+
+use std::cell::Cell;
+
+pub use crate::arm::expr::MAX_CALLS;
+/// Nested evaluations of variables, parameter defaults, user functions and deployments (each
+/// refers to the next). Real templates stay below 20.
+pub const MAX_DEPTH: u32 = 48;
+
+/// Resource instances per template before expansion stops.
+pub const MAX_INSTANCES: usize = 50_000;
+
+/// Which limit stopped evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    Calls,
+    Depth,
+    Instances,
+}
+
+impl Limit {
+    pub fn message(self) -> String {
+        match self {
+            Limit::Calls => format!(
+                "armlint stopped evaluating this template after {MAX_CALLS} function calls; \
+                 what depends on the rest is unknown"
+            ),
+            Limit::Depth => format!(
+                "evaluation nested deeper than {MAX_DEPTH} levels here (variables, parameter \
+                 defaults, user-defined functions or deployments referring to each other); \
+                 what depends on it is unknown"
+            ),
+            Limit::Instances => format!(
+                "armlint stopped expanding this template at {MAX_INSTANCES} resource instances; \
+                 the remaining instances are not analysed"
+            ),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Budget {
+    calls: Cell<u64>,
+    depth: Cell<u32>,
+    /// A limit reached and not yet reported at an expression.
+    pending: Cell<Option<Limit>>,
+    /// Reported once per template: after the first, everything it touches is unknown anyway.
+    reported: Cell<bool>,
+}
+
+impl Budget {
+    /// Count one function call; false once the budget is spent.
+    pub fn charge_call(&self) -> bool {
+        let n = self.calls.get() + 1;
+        self.calls.set(n);
+        if n > MAX_CALLS {
+            self.hit(Limit::Calls);
+            return false;
+        }
+        true
+    }
+
+    /// Enter one nested evaluation; false (and nothing to leave) when too deep.
+    pub fn enter(&self) -> bool {
+        let d = self.depth.get();
+        if d >= MAX_DEPTH {
+            self.hit(Limit::Depth);
+            return false;
+        }
+        self.depth.set(d + 1);
+        true
+    }
+
+    pub fn leave(&self) {
+        self.depth.set(self.depth.get().saturating_sub(1));
+    }
+
+    fn hit(&self, limit: Limit) {
+        if !self.reported.get() && self.pending.get().is_none() {
+            self.pending.set(Some(limit));
+        }
+    }
+
+    /// True the first time a limit is to be reported for this template.
+    pub fn claim_report(&self) -> bool {
+        !self.reported.replace(true)
+    }
+
+    /// The limit reached since the last call, to be reported at the expression being evaluated.
+    pub fn take_unreported(&self) -> Option<Limit> {
+        let l = self.pending.take()?;
+        self.reported.set(true);
+        Some(l)
+    }
+}
