@@ -121,6 +121,26 @@ const CHECKED_BY_HAND: &[(&str, &str, &str)] = &[
         "variable `sourceContainerName` is built from itself (`sourceFabricName` was meant)",
     ),
     (
+        "invalid-parameter-value",
+        "get-started-deployment/linked-template/azuredeploy.parameters.json",
+        "`projectName` is left empty (minLength 3): Azure rejects the file as written",
+    ),
+    (
+        "invalid-parameter-value",
+        "create-cluster-2-node-switched-custom-storageip/azuredeploy.parameters.json",
+        "five values left empty below their minLength: Azure rejects the file as written",
+    ),
+    (
+        "invalid-parameter-value",
+        "create-cluster-3Nodes-Switchless-SingleLink/azuredeploy.parameters.json",
+        "three secrets left empty below their minLength 1: Azure rejects the file as written",
+    ),
+    (
+        "invalid-parameter-value",
+        "microsoft.azurestackhci/create-cluster/azuredeploy.parameters.json",
+        "three IDs left empty below their minLength 1: Azure rejects the file as written",
+    ),
+    (
         "duplicate-key",
         "yash-datalake/nested/streamAnalytics.json",
         "`variables` is declared twice; Azure keeps the last one",

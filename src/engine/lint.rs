@@ -214,7 +214,7 @@ pub fn lint_template(
         .copied()
         .filter(|r| opts.selection.enabled(r.meta()))
         .collect();
-    let mut seen: HashSet<(&'static str, String, u32)> = HashSet::new();
+    let mut seen: HashSet<(&'static str, usize, String, u32)> = HashSet::new();
     for (n, set) in sets.iter().enumerate() {
         let expansion = expand(source, &root, kind, set, &opts.scope);
         let param_name = set.file.as_ref().map(|f| f.display_path());
@@ -234,16 +234,21 @@ pub fn lint_template(
                 IssueKind::EvaluationLimit => {
                     &rules::syntax::evaluation_limit::EvaluationLimit::META
                 }
+                IssueKind::InvalidParameterValue => {
+                    &rules::syntax::invalid_parameter_value::InvalidParameterValue::META
+                }
             };
             if opts.selection.enabled(meta) {
                 let mut d = engine_diagnostic(
                     meta,
-                    source,
+                    issue.file.as_ref().unwrap_or(source),
                     issue.span,
                     &issue.pointer,
                     issue.message.clone(),
                 );
-                d.parameters = param_name.clone();
+                if issue.file.is_none() {
+                    d.parameters = param_name.clone();
+                }
                 found.push(d);
             }
         }
@@ -264,6 +269,7 @@ pub fn lint_template(
         for d in found {
             let key = (
                 d.rule,
+                Arc::as_ptr(&d.location.file) as usize,
                 d.resource
                     .as_ref()
                     .map_or_else(|| d.location.pointer.clone(), |r| r.pointer.clone()),

@@ -20,6 +20,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &syntax::invalid_expression::InvalidExpression,
         &syntax::invalid_template::InvalidTemplate,
         &syntax::invalid_parameter_file::InvalidParameterFile,
+        &syntax::invalid_parameter_value::InvalidParameterValue,
         &syntax::evaluation_limit::EvaluationLimit,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
     ];

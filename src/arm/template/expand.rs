@@ -12,6 +12,7 @@ use std::sync::Arc;
 use jsonc_parser::ast::{Object as JObject, Value as Json};
 
 use super::budget::{Budget, Limit};
+use super::constraints;
 use super::model::*;
 use super::parameters::{ParameterSet, literal_value, number_value};
 use crate::arm::expr::{
@@ -91,6 +92,14 @@ pub fn expand(
         early: Default::default(),
         deployment_names: None,
     };
+    exp.check_parameter_constraints(&|name| {
+        let file = params.file.as_ref()?;
+        let span = *params.spans.get(name)?;
+        let mut pointer = String::from("/parameters");
+        push_pointer_token(&mut pointer, name);
+        pointer.push_str("/value");
+        Some((Some(file.clone()), span, pointer))
+    });
     exp.expand_resources();
     let stats = exp.take_stats();
     drop(exp);
@@ -349,10 +358,60 @@ struct Expander<'t, 'a, 'f> {
     early: crate::fast_hash::FxHashSet<(String, String)>,
 }
 
+/// Where a given parameter value is written: file (`None`: the template), span, JSON pointer.
+type ValueSite = (Option<Arc<SourceFile>>, Span, String);
+
 impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
+    /// Check each parameter's value against its declared constraints, at the place the value
+    /// comes from: `given_at` for values passed in (parameter file, enclosing deployment), the
+    /// default value otherwise.
+    fn check_parameter_constraints(&mut self, given_at: &dyn Fn(&str) -> Option<ValueSite>) {
+        const CONSTRAINTS: [&str; 5] = [
+            "allowedValues",
+            "minValue",
+            "maxValue",
+            "minLength",
+            "maxLength",
+        ];
+        let Some(Json::Object(decls)) = sj::get(self.template, "parameters") else {
+            return;
+        };
+        for p in &decls.properties {
+            let Some(decl) = sj::as_object(&p.value) else {
+                continue;
+            };
+            if !CONSTRAINTS.iter().any(|c| sj::get(decl, c).is_some()) {
+                continue;
+            }
+            let name = p.name.as_str();
+            let key = name.to_ascii_lowercase();
+            let site = given_at(&key).or_else(|| {
+                let default = sj::get(decl, "defaultValue")?;
+                let mut pointer = format!("{}/parameters", self.template_pointer);
+                push_pointer_token(&mut pointer, name);
+                pointer.push_str("/defaultValue");
+                Some((None, sj::span_of(default), pointer))
+            });
+            let Some((file, span, pointer)) = site else {
+                continue;
+            };
+            let value = self.parameter(name);
+            if let Some(message) = constraints::violation(name, decl, &value) {
+                self.out.borrow_mut().issues.push(ExpansionIssue {
+                    kind: IssueKind::InvalidParameterValue,
+                    file,
+                    span,
+                    pointer,
+                    message,
+                });
+            }
+        }
+    }
+
     fn issue(&mut self, kind: IssueKind, span: Span, pointer: &str, message: String) {
         self.out.borrow_mut().issues.push(ExpansionIssue {
             kind,
+            file: None,
             span,
             pointer: pointer.to_string(),
             message,
@@ -1081,6 +1140,21 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             early: Default::default(),
             deployment_names: None,
         };
+        if inner {
+            let params_json = sj::get(props, "parameters").and_then(sj::as_object);
+            child.check_parameter_constraints(&|name| {
+                let params_json = params_json?;
+                let entry = params_json
+                    .properties
+                    .iter()
+                    .find(|p| p.name.as_str().eq_ignore_ascii_case(name))?;
+                let value = sj::as_object(&entry.value).and_then(|o| sj::get(o, "value"))?;
+                let mut ptr = format!("{pointer}/properties/parameters");
+                push_pointer_token(&mut ptr, entry.name.as_str());
+                ptr.push_str("/value");
+                Some((None, sj::span_of(value), ptr))
+            });
+        }
         if self.budget.enter() {
             child.expand_resources();
             self.budget.leave();

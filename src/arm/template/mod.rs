@@ -1,6 +1,7 @@
 //! Template expansion and its result model.
 
 mod budget;
+mod constraints;
 mod expand;
 mod model;
 mod parameters;

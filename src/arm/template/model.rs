@@ -85,6 +85,8 @@ pub struct DeploymentInfo {
 #[derive(Clone, Debug)]
 pub struct ExpansionIssue {
     pub kind: IssueKind,
+    /// Where the issue is when not in the template: the parameter file that gave the value.
+    pub file: Option<Arc<crate::source::SourceFile>>,
     pub span: Span,
     pub pointer: String,
     pub message: String,
@@ -98,6 +100,8 @@ pub enum IssueKind {
     InvalidTemplate,
     /// Evaluation stopped at one of armlint's limits (nesting depth, function calls).
     EvaluationLimit,
+    /// A parameter value that breaks its declared constraints (`allowedValues`, ...).
+    InvalidParameterValue,
 }
 
 /// Everything one template evaluation under one parameter set produced.

@@ -15,6 +15,8 @@ pub struct ParameterSet {
     pub file: Option<Arc<SourceFile>>,
     /// Lower-case name → value.
     pub values: HashMap<String, Value>,
+    /// Lower-case name → span of the value in the file.
+    pub spans: HashMap<String, Span>,
 }
 
 /// A parameter file that cannot be used.
@@ -52,6 +54,12 @@ pub fn number_value(text: &str) -> Value {
     }
 }
 
+/// The Azure Quickstart Templates convention for values their test pipeline fills in before it
+/// deploys (`GEN-UNIQUE-8`, `GEN-PASSWORD`, `GET-PREREQ-location`, ...): placeholders, so unknown.
+fn is_placeholder(value: &str) -> bool {
+    value.starts_with("GEN-") || value.starts_with("GET-PREREQ-")
+}
+
 impl ParameterSet {
     /// Read a parameter file's `parameters` object.
     pub fn from_file(file: Arc<SourceFile>) -> Result<ParameterSet, ParameterFileError> {
@@ -60,6 +68,7 @@ impl ParameterSet {
             message: e.message,
         })?;
         let mut values = HashMap::new();
+        let mut spans = HashMap::new();
         let Some(obj) = json::as_object(&root) else {
             return Err(ParameterFileError {
                 span: json::span_of(&root),
@@ -78,7 +87,15 @@ impl ParameterSet {
                 let value = match json::as_object(&p.value) {
                     Some(entry) => match (json::get(entry, "value"), json::get(entry, "reference"))
                     {
-                        (Some(v), _) => literal_value(v),
+                        (Some(v), _) => {
+                            spans.insert(name.to_ascii_lowercase(), json::span_of(v));
+                            match v {
+                                JsonValue::StringLit(s) if is_placeholder(&s.value) => {
+                                    Value::unknown(UnknownReason::Parameter(name.to_string()), None)
+                                }
+                                _ => literal_value(v),
+                            }
+                        }
                         (None, Some(_)) => {
                             Value::unknown(UnknownReason::Secret(name.to_string()), None)
                         }
@@ -100,6 +117,7 @@ impl ParameterSet {
         Ok(ParameterSet {
             file: Some(file),
             values,
+            spans,
         })
     }
 }

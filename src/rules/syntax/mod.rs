@@ -1,11 +1,12 @@
 //! Problems in the file itself, reported by the engine while loading and expanding: the template
 //! does not parse, has duplicate keys, an expression that does not parse, a structure Azure rejects,
-//! or evaluation that stopped at one of armlint's limits.
+//! a parameter value outside its declared constraints, or evaluation that stopped at one of armlint's limits.
 
 pub mod duplicate_key;
 pub mod evaluation_limit;
 pub mod invalid_expression;
 pub mod invalid_parameter_file;
+pub mod invalid_parameter_value;
 pub mod invalid_template;
 pub mod parse_error;
 
