@@ -146,3 +146,48 @@ const CHECKED_BY_HAND: &[(&str, &str, &str)] = &[
         "`variables` is declared twice; Azure keeps the last one",
     ),
 ];
+
+/// The fast parser builds exactly the AST jsonc-parser builds, for every JSON file of the corpus
+/// (templates and parameter files), and handles nearly all of them itself.
+#[test]
+fn fast_parser_agrees_with_jsonc_parser_on_the_corpus() {
+    use armlint::source::{SourceFile, fast_json, json};
+    let Some(root) = corpus() else {
+        eprintln!("skipped: no corpus at ../shared/corpus (set ARMLINT_CORPUS to run this test)");
+        return;
+    };
+    let mut stack = vec![root];
+    let (mut files, mut fast) = (0, 0);
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let file = SourceFile::new(path.clone(), text);
+            files += 1;
+            let expected = json::parse_with_jsonc(&file.text);
+            if let Some(v) = fast_json::parse(&file.text) {
+                fast += 1;
+                assert_eq!(Ok(&v), expected.as_ref(), "{}", path.display());
+            }
+            assert_eq!(json::parse(&file.text), expected, "{}", path.display());
+        }
+    }
+    eprintln!("{fast} of {files} JSON files parsed by the fast path");
+    assert!(files > 4000, "{files}");
+    assert!(
+        fast * 100 >= files * 95,
+        "fast path used for only {fast} of {files}"
+    );
+}

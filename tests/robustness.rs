@@ -732,3 +732,74 @@ fn reduce_over_large_ranges_with_concat() {
         },
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+    /// On any text built from JSON's pieces (valid or not), the fast parser either leaves the
+    /// file to jsonc-parser or builds exactly its AST; and `parse` always agrees with jsonc-parser.
+    #[test]
+    fn fast_parser_never_disagrees_with_jsonc_parser(
+        pieces in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "{", "}", "[", "]", ",", ":", " ", "\n", "\t", "\r\n", "\"a\"", "\"é\\n\"",
+                "\"\\u00e9\"", "\"\\ud83d\"", "\"x\\\"y\"", "\"\\q\"", "\"", "\\", "0", "-1",
+                "1.5e-3", "01", "1.", "true", "false", "null", "nul", "trueish", "// c\n",
+                "/* c */", "/*", "/", "'s'", "a", "é", "\u{feff}", "\u{a0}",
+            ]),
+            0..40,
+        )
+    ) {
+        use armlint::source::{fast_json, json};
+        let text: String = pieces.concat();
+        let expected = json::parse_with_jsonc(&text);
+        if let Some(v) = fast_json::parse(&text) {
+            proptest::prop_assert_eq!(Ok(&v), expected.as_ref(), "{:?}", text);
+        }
+        proptest::prop_assert_eq!(json::parse(&text), expected, "{:?}", text);
+    }
+}
+
+fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(serde_json::Value::from),
+        (-1e300f64..1e300).prop_map(serde_json::Value::from),
+        ".{0,12}".prop_map(serde_json::Value::String),
+    ];
+    leaf.prop_recursive(6, 64, 8, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..8).prop_map(serde_json::Value::Array),
+            proptest::collection::vec((".{0,8}", inner), 0..8)
+                .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+    /// Valid JSON, compact or indented, with a comment and a trailing comma added: the fast parser
+    /// takes it and builds exactly jsonc-parser's AST.
+    #[test]
+    fn fast_parser_takes_valid_json(v in json_value(), pretty in proptest::prelude::any::<bool>()) {
+        use armlint::source::{fast_json, json};
+        let body = if pretty {
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        } else {
+            serde_json::to_string(&v).unwrap_or_default()
+        };
+        for text in [
+            body.clone(),
+            format!("// header\n/* block */ {body}\n"),
+            format!("[{body}, ]"),
+        ] {
+            let fast = fast_json::parse(&text);
+            proptest::prop_assert!(fast.is_some(), "{:?}", text);
+            let slow = json::parse_with_jsonc(&text);
+            proptest::prop_assert_eq!(fast.as_ref(), slow.as_ref().ok(), "{:?}", text);
+        }
+    }
+}

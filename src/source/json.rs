@@ -35,6 +35,14 @@ fn options() -> ParseOptions {
 
 /// Parse a document. An empty document is an error.
 pub fn parse(text: &str) -> Result<Json<'_>, JsonError> {
+    match super::fast_json::parse(text) {
+        Some(v) => Ok(v),
+        None => parse_with_jsonc(text),
+    }
+}
+
+/// Parse with jsonc-parser alone: what [`parse`] falls back to, and what it must agree with.
+pub fn parse_with_jsonc(text: &str) -> Result<Json<'_>, JsonError> {
     match parse_to_ast(text, &CollectOptions::default(), &options()) {
         Ok(r) => r.value.ok_or(JsonError {
             span: Span::new(0, 0),

@@ -125,6 +125,8 @@ fn main() {
         out_len
     );
 
+    phases(&files, runs);
+
     // 2. The same as a process, with peak memory.
     let root_s = root.to_string_lossy().into_owned();
     let rss_before = children_max_rss_kib();
@@ -187,4 +189,82 @@ fn main() {
         children_max_rss_kib() / 1024,
         before / 1024
     );
+}
+
+/// Where one thread's time goes, summed over the corpus (median of `runs`): reading, JSON parsing
+/// with spans, the duplicate-key walk, expansion (one parameter set: defaults), graph, rules.
+fn phases(files: &[PathBuf], runs: usize) {
+    use armlint::arm::graph::ResourceGraph;
+    use armlint::arm::scope::{ScopeConfig, ScopeKind};
+    use armlint::arm::template::{ParameterSet, expand};
+    use armlint::source::{SourceFile, json};
+    let names = [
+        "read",
+        "parse",
+        "duplicate keys",
+        "expand",
+        "graph",
+        "rules",
+    ];
+    let mut all: Vec<[Duration; 6]> = Vec::new();
+    for _ in 0..runs {
+        let mut t = [Duration::ZERO; 6];
+        for f in files {
+            let mut lap = Instant::now();
+            let mut tick = |i: usize, t: &mut [Duration; 6]| {
+                let now = Instant::now();
+                t[i] += now - lap;
+                lap = now;
+            };
+            let Ok(src) = SourceFile::read(f) else {
+                continue;
+            };
+            let src = std::sync::Arc::new(src);
+            tick(0, &mut t);
+            let Ok(root) = json::parse(&src.text) else {
+                continue;
+            };
+            tick(1, &mut t);
+            std::hint::black_box(json::duplicate_keys(&root));
+            tick(2, &mut t);
+            let e = expand(
+                &src,
+                &root,
+                ScopeKind::ResourceGroup,
+                &ParameterSet::default(),
+                &ScopeConfig::default(),
+            );
+            tick(3, &mut t);
+            let g = ResourceGraph::build(e);
+            tick(4, &mut t);
+            let ctx = armlint::rules::RuleContext {
+                graph: &g,
+                file: &src,
+                root: &root,
+            };
+            let mut out = Vec::new();
+            for r in armlint::rules::all() {
+                r.check(&ctx, &mut out);
+            }
+            std::hint::black_box(out);
+            tick(5, &mut t);
+        }
+        all.push(t);
+    }
+    let med: Vec<Duration> = (0..6)
+        .map(|i| median(all.iter().map(|t| t[i]).collect()))
+        .collect();
+    let total: Duration = med.iter().sum();
+    let parts: Vec<String> = names
+        .iter()
+        .zip(&med)
+        .map(|(n, d)| {
+            format!(
+                "{n} {} ({:.0}%)",
+                ms(*d),
+                100.0 * d.as_secs_f64() / total.as_secs_f64()
+            )
+        })
+        .collect();
+    println!("one thread, by phase: {} = {}", parts.join(", "), ms(total));
 }

@@ -1,0 +1,370 @@
+//! A byte-level parser for the common case of template files: JSON with `//` and `/* */`
+//! comments and trailing commas. It builds the same `jsonc_parser` AST, with the same byte ranges,
+//! about twice as fast (jsonc-parser's scanner walks characters; templates are mostly indentation
+//! and strings). Anything else (a syntax error, raw control characters, unusual escapes, very deep
+//! nesting) returns `None`, and the caller parses the file with jsonc-parser, which also words the
+//! error. `tests/corpus.rs` and a property test check that both parsers agree.
+
+use std::borrow::Cow;
+
+use jsonc_parser::ast::{
+    Array, BooleanLit, NullKeyword, NumberLit, Object, ObjectProp, ObjectPropName, StringLit,
+    Value as Json,
+};
+use jsonc_parser::common::Range;
+
+/// Nesting deeper than this is left to jsonc-parser (which limits it at 512 open ranges).
+const MAX_DEPTH: usize = 200;
+
+/// Parse `text`, or `None` when it is not plain JSON with comments and trailing commas.
+pub fn parse(text: &str) -> Option<Json<'_>> {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+    };
+    p.skip_trivia()?;
+    let v = p.value()?;
+    p.skip_trivia()?;
+    (p.pos == p.bytes.len()).then_some(v)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    depth: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    /// Skip whitespace and comments; `None` on an unterminated block comment.
+    fn skip_trivia(&mut self) -> Option<()> {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
+                Some(b'/') => match self.bytes.get(self.pos + 1) {
+                    Some(b'/') => {
+                        // jsonc-parser ends a line comment at '\n' (a '\r' before it is part of
+                        // the comment, which is ignored anyway).
+                        let rest = self.bytes.get(self.pos..)?;
+                        self.pos += rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                    }
+                    Some(b'*') => {
+                        let rest = self.bytes.get(self.pos + 2..)?;
+                        let end = rest.windows(2).position(|w| w == b"*/")?;
+                        self.pos += 2 + end + 2;
+                    }
+                    _ => return None,
+                },
+                _ => return Some(()),
+            }
+        }
+    }
+
+    fn value(&mut self) -> Option<Json<'a>> {
+        match self.peek()? {
+            b'{' => self.object().map(Json::Object),
+            b'[' => self.array().map(Json::Array),
+            b'"' => self.string().map(Json::StringLit),
+            b'-' | b'0'..=b'9' => self.number().map(Json::NumberLit),
+            b't' => self
+                .keyword(b"true")
+                .map(|range| Json::BooleanLit(BooleanLit { range, value: true })),
+            b'f' => self.keyword(b"false").map(|range| {
+                Json::BooleanLit(BooleanLit {
+                    range,
+                    value: false,
+                })
+            }),
+            b'n' => self
+                .keyword(b"null")
+                .map(|range| Json::NullKeyword(NullKeyword { range })),
+            _ => None,
+        }
+    }
+
+    fn keyword(&mut self, word: &[u8]) -> Option<Range> {
+        let start = self.pos;
+        let end = start + word.len();
+        if self.bytes.get(start..end)? != word {
+            return None;
+        }
+        // `nullx` is a word to jsonc-parser, hence an error: leave it to it.
+        if self
+            .bytes
+            .get(end)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$' || *b >= 0x80)
+        {
+            return None;
+        }
+        self.pos = end;
+        Some(Range { start, end })
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn object(&mut self) -> Option<Object<'a>> {
+        self.enter()?;
+        let start = self.pos;
+        self.pos += 1;
+        let mut properties = Vec::new();
+        loop {
+            self.skip_trivia()?;
+            match self.peek()? {
+                b'}' => break,
+                b'"' => {}
+                _ => return None,
+            }
+            let name = self.string()?;
+            self.skip_trivia()?;
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.pos += 1;
+            self.skip_trivia()?;
+            let value = self.value()?;
+            let range = Range {
+                start: name.range.start,
+                end: value_end(&value),
+            };
+            properties.push(ObjectProp {
+                range,
+                name: ObjectPropName::String(name),
+                value,
+            });
+            self.skip_trivia()?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        Some(Object {
+            range: Range {
+                start,
+                end: self.pos,
+            },
+            properties,
+        })
+    }
+
+    fn array(&mut self) -> Option<Array<'a>> {
+        self.enter()?;
+        let start = self.pos;
+        self.pos += 1;
+        let mut elements = Vec::new();
+        loop {
+            self.skip_trivia()?;
+            if self.peek()? == b']' {
+                break;
+            }
+            elements.push(self.value()?);
+            self.skip_trivia()?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => break,
+                _ => return None,
+            }
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        Some(Array {
+            range: Range {
+                start,
+                end: self.pos,
+            },
+            elements,
+        })
+    }
+
+    fn string(&mut self) -> Option<StringLit<'a>> {
+        let start = self.pos;
+        let body = start + 1;
+        let rest = self.bytes.get(body..)?;
+        // The quote and the backslash are ASCII, never inside a multi-byte character.
+        let stop = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let value = match rest.get(stop)? {
+            b'"' => {
+                self.pos = body + stop + 1;
+                Cow::Borrowed(self.text.get(body..body + stop)?)
+            }
+            b'\\' => Cow::Owned(self.escaped_string(body)?),
+            // Raw control characters (line breaks in strings): leave to jsonc-parser.
+            _ => return None,
+        };
+        Some(StringLit {
+            range: Range {
+                start,
+                end: self.pos,
+            },
+            value,
+        })
+    }
+
+    /// A string with escapes, from its first character; leaves `pos` after the closing quote.
+    fn escaped_string(&mut self, body: usize) -> Option<String> {
+        let mut out = String::new();
+        let mut i = body;
+        let mut chunk = body;
+        loop {
+            match *self.bytes.get(i)? {
+                b'"' => {
+                    out.push_str(self.text.get(chunk..i)?);
+                    self.pos = i + 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    out.push_str(self.text.get(chunk..i)?);
+                    let c = match *self.bytes.get(i + 1)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{08}',
+                        b'f' => '\u{0C}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hex = self.text.get(i + 2..i + 6)?;
+                            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                                return None;
+                            }
+                            let code = u32::from_str_radix(hex, 16).ok()?;
+                            // Surrogates (pairs or lone) are left to jsonc-parser.
+                            let c = char::from_u32(code)?;
+                            i += 4;
+                            c
+                        }
+                        _ => return None,
+                    };
+                    out.push(c);
+                    i += 2;
+                    chunk = i;
+                }
+                b if b < 0x20 => return None,
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`, then a delimiter.
+    fn number(&mut self) -> Option<NumberLit<'a>> {
+        let start = self.pos;
+        let b = self.bytes;
+        let mut i = start;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > from
+        };
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                digits(&mut i);
+            }
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        // `01`, `1x`, `1.` ...: leave the error to jsonc-parser.
+        if b.get(i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'$'))
+        {
+            return None;
+        }
+        self.pos = i;
+        Some(NumberLit {
+            range: Range { start, end: i },
+            value: self.text.get(start..i)?,
+        })
+    }
+}
+
+fn value_end(v: &Json) -> usize {
+    match v {
+        Json::StringLit(s) => s.range.end,
+        Json::NumberLit(n) => n.range.end,
+        Json::BooleanLit(b) => b.range.end,
+        Json::NullKeyword(n) => n.range.end,
+        Json::Object(o) => o.range.end,
+        Json::Array(a) => a.range.end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slow(text: &str) -> Option<Json<'_>> {
+        super::super::json::parse_with_jsonc(text).ok()
+    }
+
+    #[test]
+    fn agrees_with_jsonc_parser() {
+        for text in [
+            r#"{"a": 1, "b": [true, false, null, -0.5e+3, "x\"y\\u00e9\n"], "c": {}}"#,
+            "// comment\n{ /* block */ \"a\" : [1, 2, ], }\n",
+            "{\"é\": \"ü\", \"k\": \"\\/\"}",
+            "[]",
+            " \"top\" ",
+            "{\"a\":1,\"a\":2}",
+        ] {
+            let fast = parse(text);
+            assert!(fast.is_some(), "{text}");
+            assert_eq!(fast, slow(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn leaves_unusual_input_to_jsonc_parser() {
+        for text in [
+            "",
+            "{",
+            "[1 2]",
+            "{'a': 1}",
+            "{a: 1}",
+            "01",
+            "1.",
+            "nullx",
+            "\"line\nbreak\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\x\"",
+            "[1,,2]",
+            "/* open",
+            "{} x",
+            "+1",
+        ] {
+            assert_eq!(parse(text), None, "{text:?}");
+        }
+    }
+}
