@@ -89,18 +89,31 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         }
         // .gitignore applies outside a git checkout too: templates are often linted from exports.
         builder.hidden(true).require_git(false).follow_links(false);
-        for entry in builder.build() {
-            match entry {
-                Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file() || t.is_symlink())
-                        && has_json_extension(e.path())
-                    {
-                        candidates.push(normalize(e.path()));
+        // The parallel walker reads directories and ignore files on every core; the order it
+        // finds files in does not matter, candidates are sorted below.
+        let found = std::sync::Mutex::new(WalkBatch::default());
+        builder.build_parallel().run(|| {
+            let mut batch = FlushOnDrop {
+                batch: WalkBatch::default(),
+                into: &found,
+            };
+            Box::new(move |entry| {
+                match entry {
+                    Ok(e) => {
+                        if e.file_type().is_some_and(|t| t.is_file() || t.is_symlink())
+                            && has_json_extension(e.path())
+                        {
+                            batch.batch.files.push(normalize(e.path()));
+                        }
                     }
+                    Err(err) => batch.batch.errors.extend(walk_error_input(&err)),
                 }
-                Err(err) => walk_errors.extend(walk_error_input(&err)),
-            }
-        }
+                ignore::WalkState::Continue
+            })
+        });
+        let WalkBatch { files, errors } = found.into_inner().unwrap_or_default();
+        candidates.extend(files);
+        walk_errors.extend(errors);
     }
 
     // With several paths the same file may be reached under two spellings (`dir/../dir/a.json`,
@@ -119,31 +132,57 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
     }
     candidates.sort();
 
-    // Reading and sniffing is independent per file; rayon keeps the order of `candidates`.
-    let classified: Vec<Option<Input>> = candidates.par_iter().map(|p| classify(p)).collect();
+    // Reading, sniffing and pairing are independent per file; rayon keeps the order of `candidates`.
+    let classified: Vec<Option<Input>> = candidates
+        .par_iter()
+        .map(|p| {
+            let mut input = classify(p)?;
+            if input.kind.is_some() {
+                input.parameter_files = if !opts.explicit_parameters.is_empty() {
+                    dedup_keep_order(&opts.explicit_parameters)
+                } else if opts.no_parameter_files {
+                    Vec::new()
+                } else {
+                    paired_parameter_files(&input.path)
+                };
+            }
+            Some(input)
+        })
+        .collect();
 
     let mut discovery = Discovery::default();
-    let mut dir_cache: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
     for c in classified {
         match c {
             None => discovery.skipped += 1,
-            Some(mut input) => {
-                if input.kind.is_some() {
-                    input.parameter_files = if !opts.explicit_parameters.is_empty() {
-                        dedup_keep_order(&opts.explicit_parameters)
-                    } else if opts.no_parameter_files {
-                        Vec::new()
-                    } else {
-                        paired_parameter_files_cached(&input.path, &mut dir_cache)
-                    };
-                }
-                discovery.inputs.push(input);
-            }
+            Some(input) => discovery.inputs.push(input),
         }
     }
     discovery.inputs.extend(walk_errors);
     discovery.inputs.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(discovery)
+}
+
+/// What one walker thread found.
+#[derive(Default)]
+struct WalkBatch {
+    files: Vec<PathBuf>,
+    errors: Vec<Input>,
+}
+
+/// A walker thread's findings, handed to the shared list once, when the thread's visitor is dropped
+/// at the end of the walk (so the lock is taken once per thread, not per file).
+struct FlushOnDrop<'a> {
+    batch: WalkBatch,
+    into: &'a std::sync::Mutex<WalkBatch>,
+}
+
+impl Drop for FlushOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut all) = self.into.lock() {
+            all.files.append(&mut self.batch.files);
+            all.errors.append(&mut self.batch.errors);
+        }
+    }
 }
 
 fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
@@ -321,14 +360,6 @@ fn dedup_keep_order(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// `X.parameters.json` and `X.parameters.*.json` beside `X.json` / `X.jsonc`, matched
 /// case-insensitively on the file name, sorted by name (for one template: `graph`, stdin).
 pub fn paired_parameter_files(template: &Path) -> Vec<PathBuf> {
-    paired_parameter_files_cached(template, &mut HashMap::new())
-}
-
-/// [`paired_parameter_files`] with the directory listings shared between templates.
-fn paired_parameter_files_cached(
-    template: &Path,
-    cache: &mut HashMap<PathBuf, Vec<PathBuf>>,
-) -> Vec<PathBuf> {
     let Some(name) = template.file_name().and_then(|n| n.to_str()) else {
         return Vec::new();
     };
@@ -340,10 +371,7 @@ fn paired_parameter_files_cached(
         return Vec::new();
     };
     let prefix = format!("{stem}.parameters.");
-    let parent = template.parent().unwrap_or(Path::new("")).to_path_buf();
-    let files = cache
-        .entry(parent.clone())
-        .or_insert_with(|| list_files(&parent));
+    let files = list_files(template.parent().unwrap_or(Path::new("")));
     let mut out: Vec<PathBuf> = files
         .iter()
         .filter(|f| {
@@ -372,10 +400,14 @@ fn list_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(read_from) else {
         return Vec::new();
     };
+    // The entry's own file type (no stat per file); a symbolic link counts when it leads to a file.
     entries
         .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_type()
+                .is_ok_and(|t| t.is_file() || (t.is_symlink() && dir.join(e.file_name()).is_file()))
+        })
         .map(|e| dir.join(e.file_name()))
-        .filter(|p| p.is_file())
         .collect()
 }
 

@@ -79,9 +79,9 @@ pub struct Unknown {
 }
 
 impl Unknown {
-    pub fn new(reason: UnknownReason, symbol: Option<String>) -> Self {
+    pub fn new(reason: impl Into<Arc<UnknownReason>>, symbol: Option<String>) -> Self {
         Unknown {
-            reason: Arc::new(reason),
+            reason: reason.into(),
             symbol: symbol.map(Arc::from),
         }
     }
@@ -153,7 +153,7 @@ impl Value {
     pub fn object(obj: Object) -> Value {
         Value::Object(Arc::new(obj))
     }
-    pub fn unknown(reason: UnknownReason, symbol: Option<String>) -> Value {
+    pub fn unknown(reason: impl Into<Arc<UnknownReason>>, symbol: Option<String>) -> Value {
         Value::Unknown(Unknown::new(reason, symbol))
     }
     /// An unknown caused by an invalid operation (deployment would fail); not symbolic.
@@ -279,13 +279,33 @@ impl Value {
     /// Symbol text of this value used inside a composite symbol: the literal text of a known scalar,
     /// compact JSON of a known container, the symbol of an unknown (or an anonymous marker).
     pub fn symbol_fragment(&self) -> String {
+        let mut out = String::new();
+        self.write_symbol_fragment(&mut out);
+        out
+    }
+
+    /// [`Value::symbol_fragment`], appended to `out`.
+    pub fn write_symbol_fragment(&self, out: &mut String) {
         match self {
-            Value::String(s) => format!("'{}'", s.replace('\'', "''")),
+            Value::String(s) => {
+                out.push('\'');
+                for part in s.split_inclusive('\'') {
+                    out.push_str(part);
+                    if part.ends_with('\'') {
+                        out.push('\'');
+                    }
+                }
+                out.push('\'');
+            }
             Value::Unknown(u) => match &u.symbol {
-                Some(s) => s.to_string(),
-                None => format!("{SYM_OPEN}?{SYM_CLOSE}"),
+                Some(s) => out.push_str(s),
+                None => {
+                    out.push(SYM_OPEN);
+                    out.push('?');
+                    out.push(SYM_CLOSE);
+                }
             },
-            other => other.to_json_string(),
+            other => other.write_json(out),
         }
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Expr, Lambda};
-use crate::arm::functions::{self, FnCall};
+use crate::arm::functions::FnCall;
 use crate::arm::scope::DeploymentScope;
 use crate::arm::value::{SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
 
@@ -136,21 +136,21 @@ impl<'c> Evaluator<'c> {
             return budget_spent();
         }
         let name: &str = &call.name;
-        // Special forms: their arguments are not all evaluated up front.
-        if name.eq_ignore_ascii_case("if") {
-            return self.eval_if(call);
-        }
-        if name.eq_ignore_ascii_case("lambda") {
-            return self.eval_lambda(call);
-        }
-        if name.eq_ignore_ascii_case("lambdaVariables") {
-            let arg = call.args.first().map(|a| self.eval(a));
-            return match arg.as_ref().and_then(Value::as_str) {
-                Some(v) => self.lambda_variable(v),
-                None => Value::error("lambdaVariables() expects a variable name"),
-            };
-        }
-        let Some(def) = functions::lookup(name) else {
+        let def = match call.kind {
+            // Special forms: their arguments are not all evaluated up front.
+            super::CallKind::If => return self.eval_if(call),
+            super::CallKind::Lambda => return self.eval_lambda(call),
+            super::CallKind::LambdaVariables => {
+                let arg = call.args.first().map(|a| self.eval(a));
+                return match arg.as_ref().and_then(Value::as_str) {
+                    Some(v) => self.lambda_variable(v),
+                    None => Value::error("lambdaVariables() expects a variable name"),
+                };
+            }
+            super::CallKind::Builtin(def) => Some(def),
+            super::CallKind::NotBuiltin => None,
+        };
+        let Some(def) = def else {
             *self
                 .ctx
                 .stats()
@@ -171,7 +171,7 @@ impl<'c> Evaluator<'c> {
         if !def.handles_unknown
             && let Some(u) = args.iter().find_map(Value::as_unknown)
         {
-            return Value::unknown((*u.reason).clone(), call_symbol(def.name, &args));
+            return Value::unknown(u.reason.clone(), call_symbol(def.name, &args));
         }
         if self.depth >= MAX_EVAL_DEPTH {
             return Value::unknown(UnknownReason::Limit("lambda recursion".into()), None);
@@ -203,8 +203,8 @@ impl<'c> Evaluator<'c> {
                 }
                 let reason = cond
                     .as_unknown()
-                    .map(|u| (*u.reason).clone())
-                    .unwrap_or(UnknownReason::CopyIndex);
+                    .map(|u| u.reason.clone())
+                    .unwrap_or_else(|| UnknownReason::CopyIndex.into());
                 Value::unknown(reason, call_symbol("if", &[cond, x, y]))
             }
             None => Value::error(format!(
@@ -275,15 +275,15 @@ pub fn call_symbol(name: &str, args: &[Value]) -> Option<String> {
     if args.iter().any(Value::has_anonymous_unknown) {
         return None;
     }
-    let mut s = String::new();
+    let mut s = String::with_capacity(64);
     s.push(SYM_OPEN);
-    s.push_str(&name.to_ascii_lowercase());
+    s.extend(name.chars().map(|c| c.to_ascii_lowercase()));
     s.push('(');
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
             s.push_str(", ");
         }
-        s.push_str(&a.symbol_fragment());
+        a.write_symbol_fragment(&mut s);
     }
     s.push(')');
     s.push(SYM_CLOSE);
@@ -314,9 +314,9 @@ pub fn index_value(target: &Value, index: &Value) -> Value {
                 }
                 _ => None,
             };
-            Value::unknown((*u.reason).clone(), sym)
+            Value::unknown(u.reason.clone(), sym)
         }
-        (_, Value::Unknown(u)) => Value::unknown((*u.reason).clone(), None),
+        (_, Value::Unknown(u)) => Value::unknown(u.reason.clone(), None),
         (Value::Array(a), i) => match i.as_int_lenient() {
             Some(n) if n >= 0 => a.get(n as usize).cloned().unwrap_or_else(|| {
                 Value::error(format!("index {n} is out of range (length {})", a.len()))

@@ -38,6 +38,58 @@ pub struct Call {
     pub args: Vec<Expr>,
     pub start: u32,
     pub end: u32,
+    /// What the name refers to, resolved once when the expression is parsed (expressions are
+    /// parsed once per file and evaluated many times).
+    pub kind: CallKind,
+}
+
+/// The function a call names.
+#[derive(Clone, Copy)]
+pub enum CallKind {
+    /// `if()`, `lambda()` and `lambdaVariables()`: special forms whose arguments are not all
+    /// evaluated up front.
+    If,
+    Lambda,
+    LambdaVariables,
+    Builtin(&'static crate::arm::functions::FunctionDef),
+    /// Not a built-in function (or a user-defined one, which has a namespace).
+    NotBuiltin,
+}
+
+impl CallKind {
+    pub fn resolve(name: &str) -> CallKind {
+        if name.eq_ignore_ascii_case("if") {
+            CallKind::If
+        } else if name.eq_ignore_ascii_case("lambda") {
+            CallKind::Lambda
+        } else if name.eq_ignore_ascii_case("lambdaVariables") {
+            CallKind::LambdaVariables
+        } else {
+            crate::arm::functions::lookup(name).map_or(CallKind::NotBuiltin, CallKind::Builtin)
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            CallKind::If => "if",
+            CallKind::Lambda => "lambda",
+            CallKind::LambdaVariables => "lambdaVariables",
+            CallKind::Builtin(def) => def.name,
+            CallKind::NotBuiltin => "",
+        }
+    }
+}
+
+impl PartialEq for CallKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.label() == other.label()
+    }
+}
+
+impl std::fmt::Debug for CallKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CallKind({})", self.label())
+    }
 }
 
 /// The value of `lambda('x', 'y', body)`: parameter names, body, and the lambda variables visible

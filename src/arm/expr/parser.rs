@@ -240,7 +240,12 @@ impl Parser<'_> {
                         }
                     }
                 }
+                let kind = match namespace {
+                    Some(_) => super::CallKind::NotBuiltin,
+                    None => super::CallKind::resolve(&name),
+                };
                 Ok(Expr::Call(Box::new(Call {
+                    kind,
                     namespace,
                     name: name.into_boxed_str(),
                     args,

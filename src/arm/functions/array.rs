@@ -185,7 +185,7 @@ fn concat(c: &mut FnCall) -> Value {
     let first_unknown = args
         .iter()
         .find_map(Value::as_unknown)
-        .map(|u| (*u.reason).clone());
+        .map(|u| u.reason.clone());
     if args.iter().any(|a| matches!(a, Value::Array(_))) {
         if let Some(bad) = args
             .iter()
@@ -216,8 +216,9 @@ fn concat(c: &mut FnCall) -> Value {
     }
     // Without a known argument the call could still concatenate arrays: keep it whole.
     if args.iter().all(Value::is_unknown) {
-        return c
-            .unknown(first_unknown.unwrap_or_else(|| UnknownReason::Runtime("concat()".into())));
+        return c.unknown(
+            first_unknown.unwrap_or_else(|| UnknownReason::Runtime("concat()".into()).into()),
+        );
     }
     let mut total = 0usize;
     let mut parts = Vec::with_capacity(args.len());
@@ -251,10 +252,10 @@ fn contains(c: &mut FnCall) -> Value {
         return c.error("a lambda is not a value");
     }
     match container {
-        Value::Unknown(u) => c.unknown((*u.reason).clone()),
+        Value::Unknown(u) => c.unknown(u.reason.clone()),
         Value::String(s) => match item {
             Value::String(x) => Value::Bool(s.contains(&**x)),
-            Value::Unknown(u) => c.unknown((*u.reason).clone()),
+            Value::Unknown(u) => c.unknown(u.reason.clone()),
             other => c.error(format!(
                 "cannot search a string for a {}",
                 other.type_name()
@@ -266,7 +267,7 @@ fn contains(c: &mut FnCall) -> Value {
                 None if o.open => open_object(c),
                 None => Value::Bool(false),
             },
-            Value::Unknown(u) if !o.is_empty() || o.open => c.unknown((*u.reason).clone()),
+            Value::Unknown(u) if !o.is_empty() || o.open => c.unknown(u.reason.clone()),
             Value::Unknown(_) => Value::Bool(false),
             other => c.error(format!(
                 "object keys are strings, not {}",
@@ -367,7 +368,7 @@ fn flatten(c: &mut FnCall) -> Value {
                 }
                 out.extend(a.iter().cloned());
             }
-            Value::Unknown(u) => return c.unknown((*u.reason).clone()),
+            Value::Unknown(u) => return c.unknown(u.reason.clone()),
             other => {
                 return c.error(format!(
                     "element {i} is a {}, not an array",
@@ -548,9 +549,7 @@ fn merge_into(target: &mut Object, patch: &Object) {
             }
             // Whether these merge depends on the unknown's type: only the result's reason is known.
             (Some(Value::Object(_)), Value::Unknown(u))
-            | (Some(Value::Unknown(u)), Value::Object(_)) => {
-                Value::unknown((*u.reason).clone(), None)
-            }
+            | (Some(Value::Unknown(u)), Value::Object(_)) => Value::unknown(u.reason.clone(), None),
             _ => v.clone(),
         };
         target.insert(k, merged);
@@ -629,7 +628,7 @@ fn take(c: &mut FnCall) -> Value {
 /// One property or index step; `strict` makes a missing key an error instead of null.
 fn dereference(c: &FnCall, root: &Value, key: &Value, strict: bool) -> Value {
     match (root, key) {
-        (Value::Unknown(u), _) => c.unknown((*u.reason).clone()),
+        (Value::Unknown(u), _) => c.unknown(u.reason.clone()),
         (Value::Lambda(_), _) => c.error("a lambda is not a value"),
         (_, k) if !matches!(k, Value::String(_) | Value::Int(_)) => c.error(format!(
             "keys must be strings or integers, not {}",

@@ -59,7 +59,7 @@ fn coalesce(c: &mut FnCall) -> Value {
     for a in &c.args {
         match a {
             Value::Null => continue,
-            Value::Unknown(u) => return c.unknown((*u.reason).clone()),
+            Value::Unknown(u) => return c.unknown(u.reason.clone()),
             other => return other.clone(),
         }
     }
@@ -79,8 +79,8 @@ fn equals(c: &mut FnCall) -> Value {
                 .args
                 .iter()
                 .find_map(Value::first_unknown)
-                .map(|u| (*u.reason).clone())
-                .unwrap_or_else(|| UnknownReason::Runtime("object properties".into()));
+                .map(|u| u.reason.clone())
+                .unwrap_or_else(|| UnknownReason::Runtime("object properties".into()).into());
             c.unknown(reason)
         }
     }

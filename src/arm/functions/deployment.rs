@@ -56,22 +56,24 @@ pub const FUNCTIONS: &[FunctionDef] = &[
 ];
 
 fn parameters(c: &mut FnCall) -> Value {
-    match c.arg(0).as_str() {
-        Some(name) => {
-            let name = name.to_string();
+    // The name is shared (a reference count), not copied: this runs for every lookup.
+    match c.arg(0) {
+        Value::String(name) => {
+            let name = name.clone();
             c.ev.ctx.parameter(&name)
         }
-        None => c.error("the parameter name must be a string"),
+        _ => c.error("the parameter name must be a string"),
     }
 }
 
 fn variables(c: &mut FnCall) -> Value {
-    match c.arg(0).as_str() {
-        Some(name) => {
-            let name = name.to_string();
+    // The name is shared (a reference count), not copied: this runs for every lookup.
+    match c.arg(0) {
+        Value::String(name) => {
+            let name = name.clone();
             c.ev.ctx.variable(&name)
         }
-        None => c.error("the variable name must be a string"),
+        _ => c.error("the variable name must be a string"),
     }
 }
 

@@ -66,8 +66,8 @@ fn anonymous(c: &FnCall, v: Option<&Value>) -> Value {
     let reason = v
         .and_then(Value::first_unknown)
         .or_else(|| c.args.iter().find_map(Value::first_unknown))
-        .map(|u| (*u.reason).clone())
-        .unwrap_or_else(|| UnknownReason::Runtime(format!("{}()", c.name)));
+        .map(|u| u.reason.clone())
+        .unwrap_or_else(|| UnknownReason::Runtime(format!("{}()", c.name)).into());
     Value::unknown(reason, None)
 }
 

@@ -55,12 +55,12 @@ pub const FUNCTIONS: &[FunctionDef] = &[
 /// non-bool argument is an error even when another argument would decide the result.
 fn fold(c: &FnCall, start: Tri, op: fn(Tri, Tri) -> Tri) -> Value {
     let mut acc = start;
-    let mut reason: Option<UnknownReason> = None;
+    let mut reason: Option<std::sync::Arc<UnknownReason>> = None;
     for a in &c.args {
         let t = match a {
             Value::Bool(b) => Tri::from_bool(*b),
             Value::Unknown(u) => {
-                reason.get_or_insert_with(|| (*u.reason).clone());
+                reason.get_or_insert_with(|| u.reason.clone());
                 Tri::Unknown
             }
             other => return c.error(format!("expects bool arguments, not {}", other.type_name())),
@@ -70,9 +70,9 @@ fn fold(c: &FnCall, start: Tri, op: fn(Tri, Tri) -> Tri) -> Value {
     match acc {
         Tri::True => Value::Bool(true),
         Tri::False => Value::Bool(false),
-        Tri::Unknown => {
-            c.unknown(reason.unwrap_or_else(|| UnknownReason::Runtime(format!("{}()", c.name))))
-        }
+        Tri::Unknown => c.unknown(
+            reason.unwrap_or_else(|| UnknownReason::Runtime(format!("{}()", c.name)).into()),
+        ),
     }
 }
 

@@ -68,7 +68,7 @@ impl FnCall<'_, '_> {
         self.args.get(i).unwrap_or(&Value::Null)
     }
     /// The unknown result of this call, symbolic when the arguments are.
-    pub fn unknown(&self, reason: UnknownReason) -> Value {
+    pub fn unknown(&self, reason: impl Into<std::sync::Arc<UnknownReason>>) -> Value {
         Value::unknown(reason, crate::arm::expr::call_symbol(self.name, &self.args))
     }
     /// Unknown because of the first unknown found in the arguments (deep).
@@ -77,8 +77,8 @@ impl FnCall<'_, '_> {
             .args
             .iter()
             .find_map(Value::first_unknown)
-            .map(|u| (*u.reason).clone())
-            .unwrap_or_else(|| UnknownReason::Error("lambda used as a value".into()));
+            .map(|u| u.reason.clone())
+            .unwrap_or_else(|| UnknownReason::Error("lambda used as a value".into()).into());
         self.unknown(reason)
     }
     /// The error result (the deployment would fail) for this function.
@@ -149,14 +149,14 @@ pub fn lookup(name: &str) -> Option<&'static FunctionDef> {
 /// (`/subscriptions/⟪subscription().subscriptionid⟫/...`).
 pub fn concat_strings(parts: &[Value]) -> Value {
     let mut text = String::new();
-    let mut first_reason: Option<UnknownReason> = None;
+    let mut first_reason: Option<std::sync::Arc<UnknownReason>> = None;
     let mut anonymous = false;
     for p in parts {
         match p {
             Value::String(s) => text.push_str(s),
             Value::Unknown(u) => {
                 if first_reason.is_none() {
-                    first_reason = Some((*u.reason).clone());
+                    first_reason = Some(u.reason.clone());
                 }
                 match &u.symbol {
                     Some(s) => text.push_str(s),
@@ -166,12 +166,12 @@ pub fn concat_strings(parts: &[Value]) -> Value {
             other if other.has_anonymous_unknown() => {
                 anonymous = true;
                 if first_reason.is_none() {
-                    first_reason = other.first_unknown().map(|u| (*u.reason).clone());
+                    first_reason = other.first_unknown().map(|u| u.reason.clone());
                 }
             }
             Value::Array(_) | Value::Object(_) if !p.is_fully_known() => {
                 if first_reason.is_none() {
-                    first_reason = p.first_unknown().map(|u| (*u.reason).clone());
+                    first_reason = p.first_unknown().map(|u| u.reason.clone());
                 }
                 text.push(SYM_OPEN);
                 text.push_str(&p.to_json_string());

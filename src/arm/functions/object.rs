@@ -73,7 +73,7 @@ fn create_object(c: &mut FnCall) -> Value {
         let (k, v) = (&pair[0], &pair[1]);
         let key = match k {
             Value::String(s) => s.clone(),
-            Value::Unknown(u) => return c.unknown((*u.reason).clone()),
+            Value::Unknown(u) => return c.unknown(u.reason.clone()),
             other => {
                 return c.error(format!(
                     "property names must be strings, not {}",

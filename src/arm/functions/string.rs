@@ -1038,7 +1038,7 @@ enum FmtError {
 fn format(c: &mut FnCall) -> Value {
     let fmt = match c.arg(0) {
         Value::String(s) => s.to_string(),
-        Value::Unknown(u) => return c.unknown((*u.reason).clone()),
+        Value::Unknown(u) => return c.unknown(u.reason.clone()),
         other => {
             return c.error(format!(
                 "the format must be a string, not {}",
@@ -1076,7 +1076,7 @@ fn format(c: &mut FnCall) -> Value {
                         parts.push(arg.clone());
                         continue;
                     }
-                    return c.unknown((*u.reason).clone());
+                    return c.unknown(u.reason.clone());
                 }
                 if !arg.is_fully_known() {
                     return c.unknown_from_args();

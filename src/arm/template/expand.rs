@@ -555,8 +555,8 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             None => {
                 let reason = count
                     .first_unknown()
-                    .map(|u| (*u.reason).clone())
-                    .unwrap_or(UnknownReason::CopyIndex);
+                    .map(|u| u.reason.clone())
+                    .unwrap_or_else(|| UnknownReason::CopyIndex.into());
                 return (name, Value::unknown(reason, None));
             }
         };
@@ -750,8 +750,8 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                         // are still checked; counting treats it as "maybe deployed".
                         let reason = count
                             .first_unknown()
-                            .map(|u| (*u.reason).clone())
-                            .unwrap_or(UnknownReason::CopyIndex);
+                            .map(|u| u.reason.clone())
+                            .unwrap_or_else(|| UnknownReason::CopyIndex.into());
                         let sym = format!(
                             "{SYM_OPEN}copyIndex('{}'){SYM_CLOSE}",
                             loop_name.as_deref().unwrap_or("")
@@ -1427,7 +1427,7 @@ fn split_name(name: &Value) -> Vec<Value> {
                 out.into_iter()
                     .map(|seg| {
                         if seg.contains(SYM_OPEN) {
-                            Value::unknown((*u.reason).clone(), Some(seg))
+                            Value::unknown(u.reason.clone(), Some(seg))
                         } else {
                             Value::string(seg)
                         }
