@@ -235,6 +235,33 @@ impl ResourceGraph {
                 .get(*j)
                 .is_some_and(|o| o.deployment == inst.deployment)
         };
+        // languageVersion 2.0 `name[i]`: one instance of a loop (Bicep's dependency on an element).
+        if let Some((sym, idx)) = text.strip_suffix(']').and_then(|t| t.split_once('['))
+            && let Ok(idx) = idx.trim().parse::<i64>()
+        {
+            let found = self
+                .expansion
+                .instances
+                .iter()
+                .enumerate()
+                .position(|(j, o)| {
+                    same_deployment(&j)
+                        && o.copy_path.last().and_then(Value::as_int_lenient) == Some(idx)
+                        && decls.get(o.decl).is_some_and(|dd| {
+                            dd.copy_name.is_some()
+                                && dd
+                                    .symbolic_name
+                                    .as_deref()
+                                    .is_some_and(|s| s.eq_ignore_ascii_case(sym))
+                        })
+                });
+            if let Some(j) = found {
+                return Target::Node {
+                    index: j,
+                    certain: true,
+                };
+            }
+        }
         // languageVersion 2.0 symbolic name, or a copy loop name: the first instance stands for all.
         let by_decl = self
             .expansion

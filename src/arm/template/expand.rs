@@ -80,6 +80,7 @@ pub fn expand(
         store: Rc::new(RefCell::new(store)),
         scope,
         copy_stack: Vec::new(),
+        base_copy_stack: Vec::new(),
         copy_path_prefix: Vec::new(),
         fn_args: None,
         udf_stack: Vec::new(),
@@ -338,6 +339,9 @@ struct Expander<'t, 'a, 'f> {
     scope: DeploymentScope,
     /// Active copy loops, innermost last: (loop name, index).
     copy_stack: Vec<(Option<String>, Value)>,
+    /// The loops active where this template's resources are declared: none for the file and
+    /// inner-scope deployments, the enclosing loop's for an outer-scope deployment in a loop.
+    base_copy_stack: Vec<(Option<String>, Value)>,
     /// Copy indexes of enclosing module loops (for instance identity).
     copy_path_prefix: Vec<Value>,
     /// Arguments of the user-defined function being evaluated.
@@ -1113,6 +1117,11 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         };
         let mut copy_path_prefix = self.copy_path_prefix.clone();
         copy_path_prefix.extend(self.copy_stack.iter().map(|(_, v)| v.clone()));
+        let child_copy_stack = if inner {
+            Vec::new()
+        } else {
+            self.copy_stack.clone()
+        };
         let mut child = Expander {
             file: self.file,
             parse_cache: self.parse_cache.clone(),
@@ -1123,11 +1132,8 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             store,
             scope,
             // Outer scope: the inline template still sees the enclosing loop's copyIndex().
-            copy_stack: if inner {
-                Vec::new()
-            } else {
-                self.copy_stack.clone()
-            },
+            copy_stack: child_copy_stack.clone(),
+            base_copy_stack: child_copy_stack,
             copy_path_prefix,
             fn_args: None,
             udf_stack: Vec::new(),
@@ -1276,7 +1282,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             })
             .map(|d| (d.json, d.pointer.clone(), d.symbolic.clone()))
             .collect();
-        let saved = std::mem::take(&mut self.copy_stack);
+        let saved = std::mem::replace(&mut self.copy_stack, self.base_copy_stack.clone());
         let mut out = Vec::with_capacity(decls.len());
         for (json, pointer, symbolic) in decls {
             let copy = sj::get(json, "copy").and_then(sj::as_object);
@@ -1333,6 +1339,9 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             .and_then(sj::as_object)
             .and_then(|c| sj::get_str(c, "name"))
             .map(String::from);
+        // The deployment's own loop index, in the loops active where it is declared (not those of
+        // the resource whose expression asks for its outputs).
+        let saved = std::mem::replace(&mut self.copy_stack, self.base_copy_stack.clone());
         if let Some(i) = index {
             self.copy_stack.push((loop_name, Value::Int(i)));
         }
@@ -1378,9 +1387,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 self.nested_outputs(&key)
             }
         };
-        if index.is_some() {
-            self.copy_stack.pop();
-        }
+        self.copy_stack = saved;
         let mut o = Object::new();
         o.insert("outputs", result);
         o.open = true;
