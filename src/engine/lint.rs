@@ -253,11 +253,7 @@ pub fn lint_template(
             }
         }
         let graph = ResourceGraph::build(expansion);
-        let ctx = RuleContext {
-            graph: &graph,
-            file: source,
-            root: &root,
-        };
+        let ctx = RuleContext::new(&graph, source, &root);
         for rule in &enabled {
             let mut findings = Vec::new();
             rule.check(&ctx, &mut findings);
@@ -332,7 +328,7 @@ fn to_diagnostic(
     Diagnostic {
         rule: meta.id,
         name: meta.name,
-        severity: meta.severity,
+        severity: f.severity.unwrap_or(meta.severity),
         message: f.message,
         help: f.help,
         location: locate(&f.pointer),

@@ -1,9 +1,12 @@
 //! What a rule sees (the expanded template's graph and the source) and what it reports.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use crate::arm::graph::ResourceGraph;
 use crate::arm::template::ResourceInstance;
+use crate::diagnostic::Severity;
+use crate::rules::capacity::model::CapacityModel;
 use crate::source::SourceFile;
 use crate::source::json::JsonValue;
 
@@ -11,6 +14,8 @@ pub struct RuleContext<'a> {
     pub graph: &'a ResourceGraph,
     pub file: &'a Arc<SourceFile>,
     pub root: &'a JsonValue<'a>,
+    /// The capacity model, built on first use and shared by the capacity rules.
+    capacity: OnceCell<CapacityModel>,
 }
 
 /// A rule's finding before it becomes a [`Diagnostic`](crate::diagnostic::Diagnostic): positions are
@@ -24,6 +29,9 @@ pub struct Finding {
     pub message: String,
     pub help: Option<String>,
     pub related: Vec<RelatedFinding>,
+    /// For rules whose severity depends on the case (CRG011: error for Block groups, note for
+    /// zero-size reservations); `None` is the rule's own severity.
+    pub severity: Option<Severity>,
 }
 
 #[derive(Clone, Debug)]
@@ -32,7 +40,32 @@ pub struct RelatedFinding {
     pub message: String,
 }
 
-impl RuleContext<'_> {
+impl<'a> RuleContext<'a> {
+    pub fn new(
+        graph: &'a ResourceGraph,
+        file: &'a Arc<SourceFile>,
+        root: &'a JsonValue<'a>,
+    ) -> Self {
+        RuleContext {
+            graph,
+            file,
+            root,
+            capacity: OnceCell::new(),
+        }
+    }
+
+    pub fn capacity(&self) -> &CapacityModel {
+        self.capacity
+            .get_or_init(|| CapacityModel::build(self.graph))
+    }
+
+    /// The text of the JSON string at a pointer, as written (an expression keeps its brackets).
+    pub fn source_text(&self, pointer: &str) -> Option<String> {
+        match crate::source::json::lookup_pointer(self.root, pointer)? {
+            JsonValue::StringLit(s) => Some(s.value.to_string()),
+            _ => None,
+        }
+    }
     pub fn instance(&self, i: usize) -> Option<&ResourceInstance> {
         self.graph.instances().get(i)
     }

@@ -237,11 +237,7 @@ fn phases(files: &[PathBuf], runs: usize) {
             tick(3, &mut t);
             let g = ResourceGraph::build(e);
             tick(4, &mut t);
-            let ctx = armlint::rules::RuleContext {
-                graph: &g,
-                file: &src,
-                root: &root,
-            };
+            let ctx = armlint::rules::RuleContext::new(&g, &src, &root);
             let mut out = Vec::new();
             for r in armlint::rules::all() {
                 r.check(&ctx, &mut out);

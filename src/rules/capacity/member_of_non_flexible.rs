@@ -112,6 +112,7 @@ impl Rule for MemberOfNonFlexible {
                     "create scale set '{ss_name}' with \"orchestrationMode\": \"Flexible\" (the mode cannot change later), or remove \"virtualMachineScaleSet\" from the VM"
                 )),
                 related: vec![RelatedFinding { pointer: related_ptr, message: related_msg }],
+                severity: None,
             });
         }
     }

@@ -1,7 +1,9 @@
 //! Capacity reservation and scale set membership rules, and the model they share
 //! (capacity-reservations spec, section 3).
 
+pub mod flex_vm_missing_crg;
 pub mod member_of_non_flexible;
+pub mod model;
 
 use crate::arm::graph::{ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;
@@ -52,5 +54,67 @@ pub fn member_scale_set(graph: &ResourceGraph, vm: &ResourceInstance) -> Option<
             .filter(|s| s.is_type(SCALE_SETS))
             .map(|_| index),
         _ => None,
+    }
+}
+
+/// A group for messages: `'crg'`.
+pub fn group_label(model: &model::CapacityModel, g: usize) -> String {
+    match model.group(g) {
+        Some(group) => format!("'{}'", group.name),
+        None => "'<unknown>'".into(),
+    }
+}
+
+/// The ID expression to write for group `g`: the one the template already uses at `path` of
+/// `node` when it is a plain string there, else `resourceId(...)` of a declared group, else the
+/// referenced ID.
+pub fn group_id_expression(
+    ctx: &crate::rules::RuleContext<'_>,
+    node: usize,
+    path: &str,
+    g: usize,
+) -> String {
+    if let Some(text) = ctx.source_text(&ctx.property_pointer(node, path)) {
+        return text;
+    }
+    let model = ctx.capacity();
+    match model.group(g) {
+        Some(group) if group.node.is_some() => {
+            let name = group
+                .node
+                .and_then(|n| ctx.source_text(&format!("{}/name", ctx.decl_pointer(n))))
+                .filter(|n| !n.starts_with('['))
+                .map(|n| format!("'{}'", n.replace('\'', "''")))
+                .unwrap_or_else(|| format!("'{}'", group.name.replace('\'', "''")));
+            format!("[resourceId('{}', {name})]", model::GROUPS)
+        }
+        Some(group) => group.id.clone(),
+        None => String::new(),
+    }
+}
+
+/// Help text: the `capacityReservation` object to add under `under` (`properties`, or
+/// `properties.virtualMachineProfile`), with the group's ID expression.
+pub fn association_help(
+    ctx: &crate::rules::RuleContext<'_>,
+    node: usize,
+    path: &str,
+    g: usize,
+    under: &str,
+) -> String {
+    let id = group_id_expression(ctx, node, path, g);
+    let mut quoted = String::new();
+    crate::arm::value::write_json_string(&mut quoted, &id);
+    format!(
+        "add to `{under}`: \"capacityReservation\": {{\"capacityReservationGroup\": {{\"id\": {quoted}}}}}"
+    )
+}
+
+/// ` (and 2 more copies)` for a finding that stands for `count` instances of one declaration.
+pub fn more_copies(count: usize) -> String {
+    match count {
+        0 | 1 => String::new(),
+        2 => " (and 1 more copy)".into(),
+        n => format!(" (and {} more copies)", n - 1),
     }
 }

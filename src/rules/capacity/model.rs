@@ -1,0 +1,846 @@
+//! The capacity model the capacity rules share (capacity-reservations spec, section 3): groups and
+//! their reservations, consumers (VMs and scale sets) with size, zones, location, group and instance
+//! range, and the demand per reservation key (group, size, zone). Built once per expanded template.
+//!
+//! Three-valued throughout: an attribute that cannot be evaluated is unknown, and whatever depends
+//! on it is left out (a check does not fire) or makes a count a lower bound (`complete: false`).
+
+use std::collections::BTreeMap;
+
+use super::{Orchestration, SCALE_SETS, VIRTUAL_MACHINES, declared_orchestration};
+use crate::arm::functions::parse_resource_id;
+use crate::arm::graph::{EdgeKind, ResourceGraph, Target};
+use crate::arm::template::ResourceInstance;
+use crate::arm::value::{Tri, Value};
+
+pub const GROUPS: &str = "Microsoft.Compute/capacityReservationGroups";
+pub const RESERVATIONS: &str = "Microsoft.Compute/capacityReservationGroups/capacityReservations";
+pub const AUTOSCALE: &str = "Microsoft.Insights/autoscaleSettings";
+
+/// Where a consumer's group reference sits in its body.
+pub const VM_GROUP_PATH: &str = "properties.capacityReservation.capacityReservationGroup.id";
+pub const PROFILE_GROUP_PATH: &str =
+    "properties.virtualMachineProfile.capacityReservation.capacityReservationGroup.id";
+
+/// Zones of a resource: `null`, `''` and `[]` all mean regional (spec 1.7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Zones {
+    Regional,
+    /// Sorted, without duplicates.
+    Zonal(Vec<String>),
+    Unknown,
+}
+
+impl Zones {
+    pub fn of(v: Option<&Value>) -> Zones {
+        let Some(v) = v else {
+            return Zones::Regional;
+        };
+        match v {
+            Value::Null => Zones::Regional,
+            Value::String(s) if s.trim().is_empty() => Zones::Regional,
+            Value::Array(items) => {
+                let mut zones = Vec::with_capacity(items.len());
+                for z in items.iter() {
+                    match z {
+                        Value::String(s) => zones.push(s.trim().to_string()),
+                        Value::Int(i) => zones.push(i.to_string()),
+                        _ => return Zones::Unknown,
+                    }
+                }
+                zones.sort();
+                zones.dedup();
+                if zones.is_empty() {
+                    Zones::Regional
+                } else {
+                    Zones::Zonal(zones)
+                }
+            }
+            _ => Zones::Unknown,
+        }
+    }
+
+    pub fn known(&self) -> Option<&[String]> {
+        match self {
+            Zones::Regional => Some(&[]),
+            Zones::Zonal(z) => Some(z),
+            Zones::Unknown => None,
+        }
+    }
+
+    /// `1, 2, 3` for messages; `regional` without zones.
+    pub fn describe(&self) -> String {
+        match self {
+            Zones::Regional => "regional".into(),
+            Zones::Zonal(z) => z.join(", "),
+            Zones::Unknown => "unknown zones".into(),
+        }
+    }
+}
+
+/// A location, compared after lower-casing and removing spaces (`East US` = `eastus`). Two
+/// unresolved locations are equal when they are the same expression in the same scope (spec 1.7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    Known(String),
+    Symbol(String),
+    Unknown,
+}
+
+impl Location {
+    pub fn of(v: Option<&Value>) -> Location {
+        match v {
+            Some(Value::String(s)) => Location::Known(
+                s.chars()
+                    .filter(|c| !c.is_whitespace())
+                    .flat_map(char::to_lowercase)
+                    .collect(),
+            ),
+            Some(Value::Unknown(u)) => match &u.symbol {
+                Some(s) => Location::Symbol(s.to_string()),
+                None => Location::Unknown,
+            },
+            _ => Location::Unknown,
+        }
+    }
+
+    /// `Some(true)` same, `Some(false)` different, `None` not known.
+    pub fn same(&self, other: &Location) -> Option<bool> {
+        match (self, other) {
+            (Location::Known(a), Location::Known(b)) => Some(a == b),
+            (Location::Symbol(a), Location::Symbol(b)) if a == b => Some(true),
+            _ => None,
+        }
+    }
+
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Location::Known(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// What a `capacityReservationGroup.id` refers to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GroupRef {
+    /// No association: the property is absent or `null` (AVM's `if(empty(p), …, null())`).
+    None,
+    /// The ID is an empty string: Azure rejects it (CRG015).
+    Empty,
+    /// A group of [`CapacityModel::groups`].
+    Group(usize),
+    /// An ID that is not a capacity reservation group's (CRG015): the evaluated text.
+    NotAGroup(String),
+    /// The reference cannot be evaluated: why.
+    Unknown(String),
+}
+
+impl GroupRef {
+    pub fn group(&self) -> Option<usize> {
+        match self {
+            GroupRef::Group(g) => Some(*g),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReservationType {
+    Targeted,
+    Block,
+    Open,
+    Unknown,
+}
+
+/// A capacity reservation group: declared in the analysed template, or only referenced.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// The declaring instance; `None` for a group only referenced by ID (external).
+    pub node: Option<usize>,
+    /// Name for messages (`crg`), or the referenced ID's last segment.
+    pub name: String,
+    /// The ID as evaluated or symbolic (lower-cased for external groups' matching).
+    pub id: String,
+    pub location: Location,
+    pub zones: Zones,
+    pub reservation_type: ReservationType,
+    /// Shared with other subscriptions (`sharingProfile.subscriptionIds` not empty); `None` unknown.
+    pub shared: Option<bool>,
+    /// Declared with `existing: true`: a reference, never deployed here.
+    pub existing: bool,
+    pub deployed: Tri,
+    /// Indexes into [`CapacityModel::reservations`].
+    pub reservations: Vec<usize>,
+    /// Closed world (spec 3.6): declared here, and every reservation it can have is declared here
+    /// with known size, zone and capacity. Only then may "not reserved" and "over-reserved" fire.
+    pub closed: bool,
+}
+
+impl Group {
+    pub fn declared(&self) -> bool {
+        self.node.is_some() && !self.existing
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Reservation {
+    pub node: usize,
+    /// Index into [`CapacityModel::groups`]; `None` when the parent cannot be determined.
+    pub group: Option<usize>,
+    pub name: String,
+    /// `sku.name`, when known.
+    pub size: Option<String>,
+    /// `sku.capacity`, when known (templates also write it as a string).
+    pub capacity: Option<i64>,
+    pub zones: Zones,
+    pub location: Location,
+    pub deployed: Tri,
+}
+
+impl Reservation {
+    /// The reservation's single zone (`Some(None)` regional); `None` when unknown or invalid.
+    pub fn zone(&self) -> Option<Option<&str>> {
+        match &self.zones {
+            Zones::Regional => Some(None),
+            Zones::Zonal(z) if z.len() == 1 => z.first().map(|z| Some(z.as_str())),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConsumerKind {
+    /// A VM that is not a scale set member.
+    Vm,
+    /// A VM joining a scale set (`properties.virtualMachineScaleSet.id`); the set's node when it is
+    /// declared here, and the set's ID (lower-cased; empty when it cannot be evaluated) to tell
+    /// members of the same external set.
+    Member {
+        scale_set: Option<usize>,
+        set_id: String,
+    },
+    /// A scale set creating instances from its VM profile.
+    ScaleSet,
+}
+
+/// One source of instances, for messages: `sku.capacity 2`, `autoscale 'web-as' maximum 10`.
+#[derive(Clone, Debug)]
+pub struct DemandSource {
+    pub text: String,
+    /// The instance whose property sets it, and the property's dotted path (array indexes as
+    /// segments), for related locations.
+    pub node: usize,
+    pub path: String,
+}
+
+/// Something that can run on reserved capacity: a VM instance or a scale set's profile instances.
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    pub node: usize,
+    pub kind: ConsumerKind,
+    /// VM size (`hardwareProfile.vmSize`, or the scale set's `sku.name`), when known.
+    pub size: Option<String>,
+    /// For members without zones of a single-zone scale set: that zone (spec 3.4).
+    pub zones: Zones,
+    pub location: Location,
+    pub group: GroupRef,
+    /// Instances at steady state and at peak; `None` when not known at all.
+    pub instances: Option<(u64, u64)>,
+    /// False when `instances` is only a lower bound (an autoscale maximum or capacity unknown).
+    pub instances_complete: bool,
+    pub sources: Vec<DemandSource>,
+    pub deployed: Tri,
+}
+
+/// A scale set and what the model knows about it.
+#[derive(Clone, Debug)]
+pub struct ScaleSet {
+    pub node: usize,
+    /// Spec 3.3: the literal mode, else Flexible when a VM joins it or it has no profile, Uniform
+    /// with a profile; `None` when unresolved.
+    pub mode: Option<Orchestration>,
+    /// The mode from the declaration alone (rules 1, 3, 4, 5): what Azure creates. A VM joining
+    /// a set this makes Uniform is VMSS001's finding.
+    pub declared_mode: Option<Orchestration>,
+    pub has_profile: Option<bool>,
+    /// The profile's group reference.
+    pub profile_group: GroupRef,
+    /// Member VM instances declared here.
+    pub members: Vec<usize>,
+    /// Autoscale settings whose `targetResourceUri` is this set.
+    pub autoscale: Vec<usize>,
+}
+
+/// Demand of one reservation key. A zone-spanning scale set spreads its instances evenly, so each
+/// of its k zones gets at least ⌊n/k⌋ and at most ⌈n/k⌉ of n instances.
+#[derive(Clone, Debug, Default)]
+pub struct KeyDemand {
+    /// Steady state that is certain: certainly deployed consumers, ⌊lo/k⌋ shares.
+    pub min: u64,
+    /// Peak that is certain: certainly deployed consumers, ⌊hi/k⌋ shares (what CRG011 compares).
+    pub peak: u64,
+    /// Upper bound of the peak: also consumers whose condition is unknown ("maybe deployed",
+    /// spec 3.7), ⌈hi/k⌉ shares (what "over-reserved" compares).
+    pub max: u64,
+    /// False when an unknown value leaves the demand a lower bound.
+    pub complete: bool,
+    /// Consumers and the instances each puts on this key: (consumer, min, max).
+    pub consumers: Vec<(usize, u64, u64)>,
+}
+
+/// (group, size lower-cased, zone).
+pub type Key = (usize, String, Option<String>);
+
+/// Everything the capacity rules need from one expanded template.
+#[derive(Debug, Default)]
+pub struct CapacityModel {
+    pub groups: Vec<Group>,
+    pub reservations: Vec<Reservation>,
+    pub consumers: Vec<Consumer>,
+    pub scale_sets: Vec<ScaleSet>,
+    /// Scale set node → index into `scale_sets`.
+    scale_set_of_node: BTreeMap<usize, usize>,
+    /// Demand per key, for keys any consumer or reservation mentions.
+    pub demand: BTreeMap<Key, KeyDemand>,
+    /// Groups whose demand is a lower bound for every key (a consumer names an unknown group, or
+    /// one of theirs has an unknown size or zones).
+    pub incomplete_groups: Vec<bool>,
+}
+
+fn is_type(inst: &ResourceInstance, ty: &str) -> bool {
+    inst.is_type(ty) || (ty == AUTOSCALE && inst.is_type("Microsoft.Insights/autoscalesettings"))
+}
+
+/// Taking part in the deployment: not `existing`, not excluded by a condition.
+fn takes_part(inst: &ResourceInstance) -> bool {
+    !inst.existing && inst.deployed != Tri::False
+}
+
+/// Last segment of a name or ID, for messages.
+fn short_name(s: &str) -> String {
+    s.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(s)
+        .to_string()
+}
+
+impl CapacityModel {
+    pub fn build(graph: &ResourceGraph) -> CapacityModel {
+        let mut m = CapacityModel::default();
+        let instances = graph.instances();
+        // Groups declared here.
+        let mut group_of_node: BTreeMap<usize, usize> = BTreeMap::new();
+        for (i, inst) in instances.iter().enumerate() {
+            if !is_type(inst, GROUPS) || inst.deployed == Tri::False {
+                continue;
+            }
+            let shared = match inst.get("properties.sharingProfile.subscriptionIds") {
+                None | Some(Value::Null) => Some(false),
+                Some(Value::Array(a)) => Some(!a.is_empty()),
+                Some(_) => None,
+            };
+            let reservation_type = match inst.get("properties.reservationType") {
+                None | Some(Value::Null) => ReservationType::Targeted,
+                Some(Value::String(s)) if s.eq_ignore_ascii_case("Targeted") => {
+                    ReservationType::Targeted
+                }
+                Some(Value::String(s)) if s.eq_ignore_ascii_case("Block") => ReservationType::Block,
+                Some(Value::String(s)) if s.eq_ignore_ascii_case("Open") => ReservationType::Open,
+                Some(_) => ReservationType::Unknown,
+            };
+            group_of_node.insert(i, m.groups.len());
+            m.groups.push(Group {
+                node: Some(i),
+                name: inst
+                    .name_str()
+                    .map(short_name)
+                    .unwrap_or_else(|| "<unknown>".into()),
+                id: id_text(&inst.id),
+                location: Location::of(inst.get("location").as_ref()),
+                zones: Zones::of(inst.get("zones").as_ref()),
+                reservation_type,
+                shared,
+                existing: inst.existing,
+                deployed: inst.deployed,
+                reservations: Vec::new(),
+                closed: false,
+            });
+        }
+
+        // Reservations, attached to their group through the parent edge (nested child or
+        // `group/name` naming).
+        let mut orphan_reservation = false;
+        for (i, inst) in instances.iter().enumerate() {
+            if !is_type(inst, RESERVATIONS) || !takes_part(inst) {
+                continue;
+            }
+            let parent = graph
+                .edges_from(i)
+                .find(|e| e.kind == EdgeKind::Parent)
+                .and_then(|e| match e.target {
+                    Target::Node { index, .. } => group_of_node.get(&index).copied(),
+                    _ => None,
+                });
+            if parent.is_none() {
+                orphan_reservation = true;
+            }
+            let r = m.reservations.len();
+            if let Some(g) = parent.and_then(|g| m.groups.get_mut(g)) {
+                g.reservations.push(r);
+            }
+            m.reservations.push(Reservation {
+                node: i,
+                group: parent,
+                name: inst
+                    .name_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| "<unknown>".into()),
+                size: inst
+                    .get("sku.name")
+                    .and_then(|v| v.as_str().map(String::from)),
+                capacity: inst.get("sku.capacity").and_then(|v| v.as_int_lenient()),
+                zones: Zones::of(inst.get("zones").as_ref()),
+                location: Location::of(inst.get("location").as_ref()),
+                deployed: inst.deployed,
+            });
+        }
+        for g in &mut m.groups {
+            g.closed = g.declared()
+                && g.deployed == Tri::True
+                && !orphan_reservation
+                && g.reservations.iter().all(|&r| {
+                    m.reservations.get(r).is_some_and(|r| {
+                        r.size.is_some() && r.capacity.is_some() && r.zone().is_some()
+                    })
+                });
+        }
+
+        // Scale sets and their members.
+        for (i, inst) in instances.iter().enumerate() {
+            if !inst.is_type(SCALE_SETS) || inst.deployed == Tri::False {
+                continue;
+            }
+            let has_profile = match inst.get("properties.virtualMachineProfile") {
+                None | Some(Value::Null) => Some(false),
+                Some(Value::Object(_)) => Some(true),
+                Some(_) => None,
+            };
+            let profile_group = m.group_ref(graph, inst.get(PROFILE_GROUP_PATH));
+            m.scale_set_of_node.insert(i, m.scale_sets.len());
+            m.scale_sets.push(ScaleSet {
+                node: i,
+                mode: declared_orchestration(inst),
+                declared_mode: declared_orchestration(inst),
+                has_profile,
+                profile_group,
+                members: Vec::new(),
+                autoscale: Vec::new(),
+            });
+        }
+        for e in &graph.edges {
+            if e.kind != EdgeKind::AutoscaleTarget {
+                continue;
+            }
+            let Target::Node { index, .. } = e.target else {
+                continue;
+            };
+            if let Some(&s) = m.scale_set_of_node.get(&index)
+                && instances.get(e.from).is_some_and(takes_part)
+                && let Some(set) = m.scale_sets.get_mut(s)
+            {
+                set.autoscale.push(e.from);
+            }
+        }
+
+        // VMs.
+        for (i, inst) in instances.iter().enumerate() {
+            if !inst.is_type(VIRTUAL_MACHINES) || !takes_part(inst) {
+                continue;
+            }
+            let kind = match inst.get("properties.virtualMachineScaleSet.id") {
+                None | Some(Value::Null) => ConsumerKind::Vm,
+                Some(id) => {
+                    let set = match graph.resolve(&id) {
+                        Target::Node { index, .. } => m.scale_set_of_node.get(&index).copied(),
+                        _ => None,
+                    };
+                    if let Some(s) = set.and_then(|s| m.scale_sets.get_mut(s)) {
+                        s.members.push(i);
+                        // Only Flexible scale sets accept VMs (spec 3.3 rule 2, after the literal).
+                        let literal = instances
+                            .get(s.node)
+                            .and_then(|n| n.get("properties.orchestrationMode"))
+                            .is_some_and(|v| v.as_str().is_some());
+                        if !literal {
+                            s.mode = Some(Orchestration::Flexible);
+                        }
+                    }
+                    ConsumerKind::Member {
+                        scale_set: set.and_then(|s| m.scale_sets.get(s)).map(|s| s.node),
+                        set_id: id_text(&id).to_ascii_lowercase(),
+                    }
+                }
+            };
+            let mut zones = Zones::of(inst.get("zones").as_ref());
+            if inst.get("placement").is_some_and(|p| !p.is_null()) {
+                // The platform picks the zone (zone placement policy).
+                zones = Zones::Unknown;
+            }
+            if let ConsumerKind::Member {
+                scale_set: Some(set),
+                ..
+            } = &kind
+                && zones == Zones::Regional
+            {
+                // A regional member of a scale set inherits its zone only when the set has one
+                // zone; in a zone-spanning set its zone is the platform's choice.
+                zones = match instances
+                    .get(*set)
+                    .map(|s| Zones::of(s.get("zones").as_ref()))
+                {
+                    Some(Zones::Zonal(z)) if z.len() == 1 => Zones::Zonal(z),
+                    Some(Zones::Regional) => Zones::Regional,
+                    _ => Zones::Unknown,
+                };
+            }
+            let group = m.group_ref(graph, inst.get(VM_GROUP_PATH));
+            m.consumers.push(Consumer {
+                node: i,
+                kind,
+                size: inst
+                    .get("properties.hardwareProfile.vmSize")
+                    .and_then(|v| v.as_str().map(String::from)),
+                zones,
+                location: Location::of(inst.get("location").as_ref()),
+                group,
+                instances: Some((1, 1)),
+                instances_complete: true,
+                sources: Vec::new(),
+                deployed: inst.deployed,
+            });
+        }
+
+        // Scale sets creating instances from a profile.
+        for s in 0..m.scale_sets.len() {
+            let Some(set) = m.scale_sets.get(s).cloned() else {
+                continue;
+            };
+            let Some(inst) = instances.get(set.node) else {
+                continue;
+            };
+            if inst.existing || set.has_profile == Some(false) {
+                continue;
+            }
+            let (instances_range, complete, sources) = scale_set_instances(graph, inst, &set);
+            m.consumers.push(Consumer {
+                node: set.node,
+                kind: ConsumerKind::ScaleSet,
+                size: inst
+                    .get("sku.name")
+                    .and_then(|v| v.as_str().map(String::from)),
+                zones: Zones::of(inst.get("zones").as_ref()),
+                location: Location::of(inst.get("location").as_ref()),
+                group: set.profile_group.clone(),
+                instances: instances_range,
+                instances_complete: complete,
+                sources,
+                deployed: inst.deployed,
+            });
+        }
+
+        m.compute_demand();
+        m
+    }
+
+    /// Resolve a group reference, adding a group for an ID that names none declared here.
+    fn group_ref(&mut self, graph: &ResourceGraph, v: Option<Value>) -> GroupRef {
+        let Some(v) = v else {
+            return GroupRef::None;
+        };
+        match &v {
+            Value::Null => return GroupRef::None,
+            Value::String(s) if s.trim().is_empty() => return GroupRef::Empty,
+            Value::Unknown(u) if u.symbol.is_none() => {
+                return GroupRef::Unknown(u.reason.to_string());
+            }
+            Value::String(_) | Value::Unknown(_) => {}
+            _ => return GroupRef::NotAGroup(v.to_json_string()),
+        }
+        let text = id_text(&v);
+        let Some(parsed) = parse_resource_id(&text) else {
+            return match &v {
+                Value::Unknown(u) => GroupRef::Unknown(u.reason.to_string()),
+                _ => GroupRef::NotAGroup(text),
+            };
+        };
+        if !parsed
+            .resource_type
+            .eq_ignore_ascii_case("microsoft.compute/capacityreservationgroups")
+        {
+            return if parsed.is_symbolic()
+                && parsed.resource_type.contains(crate::arm::value::SYM_OPEN)
+            {
+                GroupRef::Unknown("the resource type is not known".into())
+            } else {
+                GroupRef::NotAGroup(text)
+            };
+        }
+        match graph.resolve(&v) {
+            Target::Node { index, .. } => {
+                if let Some(g) = self.groups.iter().position(|g| g.node == Some(index)) {
+                    return GroupRef::Group(g);
+                }
+                GroupRef::Unknown("the group is not deployed".into())
+            }
+            Target::External(id) => {
+                let lower = id.to_ascii_lowercase();
+                if let Some(g) = self
+                    .groups
+                    .iter()
+                    .position(|g| g.node.is_none() && g.id == lower)
+                {
+                    return GroupRef::Group(g);
+                }
+                self.groups.push(Group {
+                    node: None,
+                    name: parsed.names.last().cloned().unwrap_or_default(),
+                    id: lower,
+                    location: Location::Unknown,
+                    zones: Zones::Unknown,
+                    reservation_type: ReservationType::Unknown,
+                    shared: None,
+                    existing: false,
+                    deployed: Tri::Unknown,
+                    reservations: Vec::new(),
+                    closed: false,
+                });
+                GroupRef::Group(self.groups.len() - 1)
+            }
+            Target::Unknown(why) => GroupRef::Unknown(why),
+        }
+    }
+
+    fn compute_demand(&mut self) {
+        self.incomplete_groups = vec![false; self.groups.len()];
+        let mut all_incomplete = false;
+        for res in &self.reservations {
+            let (Some(g), Some(size), Some(zone)) = (res.group, &res.size, res.zone()) else {
+                continue;
+            };
+            self.demand
+                .entry((g, size.to_ascii_lowercase(), zone.map(String::from)))
+                .or_insert_with(|| KeyDemand {
+                    complete: true,
+                    ..KeyDemand::default()
+                });
+        }
+        for (c, con) in self.consumers.iter().enumerate() {
+            if con.deployed == Tri::False {
+                continue;
+            }
+            let g = match &con.group {
+                GroupRef::Group(g) => *g,
+                GroupRef::Unknown(_) => {
+                    // It may consume any group.
+                    all_incomplete = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            let (Some(size), Some(zones), Some((lo, hi))) =
+                (&con.size, con.zones.known(), con.instances)
+            else {
+                if let Some(flag) = self.incomplete_groups.get_mut(g) {
+                    *flag = true;
+                }
+                continue;
+            };
+            let certain = con.deployed == Tri::True;
+            let size = size.to_ascii_lowercase();
+            // Even spreading over k zones (spec 3.4): each gets ⌊n/k⌋ to ⌈n/k⌉ of n instances.
+            let k = zones.len().max(1) as u64;
+            let (lo, hi, upper) = (lo / k, hi / k, hi.div_ceil(k));
+            let keys: Vec<Option<String>> = if zones.is_empty() {
+                vec![None]
+            } else {
+                zones.iter().cloned().map(Some).collect()
+            };
+            for zone in keys {
+                let d = self
+                    .demand
+                    .entry((g, size.clone(), zone))
+                    .or_insert_with(|| KeyDemand {
+                        complete: true,
+                        ..KeyDemand::default()
+                    });
+                if certain {
+                    d.min += lo;
+                    d.peak += hi;
+                } else {
+                    d.complete = false;
+                }
+                d.max += upper;
+                if !con.instances_complete {
+                    d.complete = false;
+                }
+                d.consumers.push((c, lo, upper));
+            }
+        }
+        if all_incomplete {
+            self.incomplete_groups.iter_mut().for_each(|f| *f = true);
+        }
+        for ((g, _, _), d) in self.demand.iter_mut() {
+            if self.incomplete_groups.get(*g).copied().unwrap_or(true) {
+                d.complete = false;
+            }
+        }
+    }
+
+    pub fn scale_set(&self, node: usize) -> Option<&ScaleSet> {
+        self.scale_set_of_node
+            .get(&node)
+            .and_then(|&s| self.scale_sets.get(s))
+    }
+
+    pub fn group(&self, g: usize) -> Option<&Group> {
+        self.groups.get(g)
+    }
+
+    /// Reservations of group `g` that may be deployed.
+    pub fn reservations_of(&self, g: usize) -> impl Iterator<Item = &Reservation> {
+        self.groups
+            .get(g)
+            .map(|g| g.reservations.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&r| self.reservations.get(r))
+            .filter(|r| r.deployed != Tri::False)
+    }
+
+    /// Reserved quantity of a key: (certainly deployed reservations, all that may be deployed);
+    /// `None` when a capacity is unknown.
+    pub fn reserved(&self, key: &Key) -> Option<(u64, u64)> {
+        let (g, size, zone) = key;
+        let mut min = 0u64;
+        let mut max = 0u64;
+        for r in self.reservations_of(*g) {
+            let same_size = r
+                .size
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(size));
+            if !same_size || r.zone() != Some(zone.as_deref()) {
+                continue;
+            }
+            let cap = u64::try_from(r.capacity?).unwrap_or(0);
+            if r.deployed == Tri::True {
+                min += cap;
+            }
+            max += cap;
+        }
+        Some((min, max))
+    }
+
+    /// The reservations matching a key.
+    pub fn reservations_for(&self, key: &Key) -> Vec<&Reservation> {
+        let (g, size, zone) = key;
+        self.reservations_of(*g)
+            .filter(|r| {
+                r.size
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(size))
+                    && r.zone() == Some(zone.as_deref())
+            })
+            .collect()
+    }
+}
+
+/// The text of an ID-like value: the string, or an unknown's symbol.
+fn id_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Unknown(u) => u.symbol.as_deref().unwrap_or("").to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Instances a scale set creates from its profile (spec 3.4): steady state `sku.capacity` or the
+/// largest autoscale minimum; peak the largest of `sku.capacity` and every enabled autoscale
+/// profile's maximum.
+fn scale_set_instances(
+    graph: &ResourceGraph,
+    inst: &ResourceInstance,
+    set: &ScaleSet,
+) -> (Option<(u64, u64)>, bool, Vec<DemandSource>) {
+    let mut complete = true;
+    let mut sources = Vec::new();
+    let capacity = inst
+        .get("sku.capacity")
+        .and_then(|v| v.as_int_lenient())
+        .and_then(|c| u64::try_from(c).ok());
+    let (mut lo, mut hi) = match capacity {
+        Some(c) => {
+            sources.push(DemandSource {
+                text: format!("sku.capacity {c}"),
+                node: set.node,
+                path: "sku.capacity".into(),
+            });
+            (Some(c), c)
+        }
+        None => {
+            complete = false;
+            (None, 0)
+        }
+    };
+    for &a in &set.autoscale {
+        let Some(asi) = graph.instances().get(a) else {
+            continue;
+        };
+        let name = asi.name_str().map(short_name).unwrap_or_default();
+        match asi
+            .get("properties.enabled")
+            .and_then(|v| v.as_bool_lenient())
+        {
+            Some(true) => {}
+            // Absent: the spec's default is false; a disabled setting does not scale.
+            Some(false) => continue,
+            None if asi.get("properties.enabled").is_none() => continue,
+            None => {
+                complete = false;
+                continue;
+            }
+        }
+        let Some(Value::Array(profiles)) = asi.get("properties.profiles") else {
+            complete = false;
+            continue;
+        };
+        for (p, profile) in profiles.iter().enumerate() {
+            let get = |k: &str| {
+                profile
+                    .path(&format!("capacity.{k}"))
+                    .and_then(|v| v.as_int_lenient())
+                    .and_then(|n| u64::try_from(n).ok())
+            };
+            match get("maximum") {
+                Some(max) => {
+                    if max > hi {
+                        hi = max;
+                    }
+                    sources.push(DemandSource {
+                        text: format!("autoscale '{name}' maximum {max}"),
+                        node: a,
+                        path: format!("properties.profiles.{p}.capacity.maximum"),
+                    });
+                }
+                None => complete = false,
+            }
+            if let Some(min) = get("minimum") {
+                lo = Some(lo.map_or(min, |l| l.max(min)));
+            }
+        }
+    }
+    let lo = lo.unwrap_or(0);
+    let hi = hi.max(lo);
+    (Some((lo, hi)), complete, sources)
+}
