@@ -280,3 +280,176 @@ fn outer_scope_nested_deployment_and_linked_template() {
     );
     snapshot("outer-scope-nested.json", None);
 }
+
+/// The instance of a type with a given evaluated name.
+fn named<'g>(
+    g: &'g ResourceGraph,
+    ty: &str,
+    name: &str,
+) -> (usize, &'g armlint::arm::template::ResourceInstance) {
+    g.instances()
+        .iter()
+        .enumerate()
+        .find(|(_, i)| i.is_type(ty) && i.name.as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no {ty} '{name}'"))
+}
+
+fn text(v: Option<Value>) -> String {
+    v.map(|v| v.to_json_string()).unwrap_or_default()
+}
+
+fn copy_path(i: &armlint::arm::template::ResourceInstance) -> Vec<i64> {
+    i.copy_path
+        .iter()
+        .map(|v| v.as_int_lenient().unwrap_or(-1))
+        .collect()
+}
+
+fn depends_on_targets(g: &ResourceGraph, from: usize) -> Vec<usize> {
+    let mut t: Vec<usize> = g
+        .edges_from(from)
+        .filter(|e| e.kind == EdgeKind::DependsOn)
+        .filter_map(|e| match e.target {
+            Target::Node { index, .. } => Some(index),
+            _ => None,
+        })
+        .collect();
+    t.sort();
+    t
+}
+
+/// Every expansion fixture has a graph snapshot (the JSON `armlint graph` prints), with and
+/// without its parameter file.
+#[test]
+fn expansion_fixtures_snapshots() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/templates");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixtures/templates")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("exp-") && n.ends_with(".json") && !n.contains(".parameters"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 20, "{names:?}");
+    for n in &names {
+        snapshot(n, None);
+        let p = n.replace(".json", ".parameters.json");
+        if dir.join(&p).exists() {
+            snapshot(n, Some(&p));
+        }
+    }
+}
+
+#[test]
+fn unnamed_copy_index_in_a_property_loop_is_the_resource_loop() {
+    let (g, _) = graph("exp-nested-property-loops.json", None);
+    let (_, legacy1) = named(&g, "Microsoft.Compute/virtualMachines", "legacy1");
+    let disks = legacy1
+        .get("properties.storageProfile.dataDisks")
+        .expect("disks");
+    let disks = disks.as_array().expect("array");
+    let names: Vec<String> = disks.iter().map(|d| text(d.get("name"))).collect();
+    assert_eq!(names, [r#""legacy1-disk0""#, r#""legacy1-disk1""#]);
+    assert!(disks.iter().all(|d| text(d.get("diskSizeGB")) == "64"));
+    // Bicep's nested loop: parameters('vms')[copyIndex()].disks[copyIndex('dataDisks')].
+    let (_, db1) = named(&g, "Microsoft.Compute/virtualMachines", "db1");
+    let sizes: Vec<String> = db1
+        .get("properties.storageProfile.dataDisks")
+        .and_then(|d| {
+            d.as_array()
+                .map(|a| a.iter().map(|d| text(d.get("diskSizeGB"))).collect())
+        })
+        .unwrap_or_default();
+    assert_eq!(sizes, ["128", "256"]);
+    let (_, db2) = named(&g, "Microsoft.Compute/virtualMachines", "db2");
+    let sizes: Vec<String> = db2
+        .get("properties.storageProfile.dataDisks")
+        .and_then(|d| {
+            d.as_array()
+                .map(|a| a.iter().map(|d| text(d.get("diskSizeGB"))).collect())
+        })
+        .unwrap_or_default();
+    assert_eq!(sizes, ["512"]);
+}
+
+#[test]
+fn outer_scope_template_in_a_loop_keeps_one_copy_index() {
+    let (g, _) = graph("exp-outer-scope-loop.json", None);
+    let paths: Vec<Vec<i64>> = g
+        .instances()
+        .iter()
+        .filter(|i| i.is_type("Microsoft.Storage/storageAccounts"))
+        .map(copy_path)
+        .collect();
+    assert_eq!(paths, [vec![0], vec![1], vec![2]]);
+}
+
+#[test]
+fn outer_scope_functions_see_the_parent_resource_group() {
+    let (g, _) = graph("exp-cross-rg.json", None);
+    let (_, nsg) = named(&g, "Microsoft.Network/networkSecurityGroups", "outer-nsg");
+    // Deployed to other-rg, but resourceGroup() is the parent's (outer expression scope).
+    assert!(text(Some(nsg.id.clone())).contains("/resourceGroups/other-rg/"));
+    let rg = nsg.get("tags.rg").expect("tag");
+    assert!(
+        rg.as_unknown()
+            .and_then(|u| u.symbol.as_deref())
+            .is_some_and(|s| s.contains("resourceGroup().name")),
+        "{rg:?}"
+    );
+    // Inner scope: the nested deployment's own resource group.
+    let inner = g
+        .instances()
+        .iter()
+        .find(|i| i.is_type("Microsoft.Compute/capacityReservationGroups") && i.deployment != 0)
+        .expect("group in the module");
+    assert_eq!(text(inner.get("tags.rg")), r#""other-rg""#);
+}
+
+#[test]
+fn depends_on_a_loop_means_every_instance() {
+    let (g, _) = graph("exp-depends-on-v2.json", None);
+    let (summary, _) = named(&g, "Microsoft.Resources/tags", "default");
+    assert_eq!(depends_on_targets(&g, summary).len(), 5);
+    // Bicep's element dependency `nics[1]` is the second instance only.
+    let (vm1, _) = named(&g, "Microsoft.Compute/virtualMachines", "vm-1");
+    let (nic1, _) = named(&g, "Microsoft.Network/networkInterfaces", "nic-1");
+    assert_eq!(depends_on_targets(&g, vm1), [nic1]);
+}
+
+#[test]
+fn relative_extension_scope_is_an_edge() {
+    let (g, _) = graph("exp-extension-v1.json", None);
+    let (lock, _) = named(&g, "Microsoft.Authorization/locks", "vm1-lock");
+    let (vm, _) = named(&g, "Microsoft.Compute/virtualMachines", "vm1");
+    assert!(g.edges_from(lock).any(|e| e.path == "scope"
+        && e.target
+            == Target::Node {
+                index: vm,
+                certain: true
+            }));
+}
+
+#[test]
+fn module_outputs_read_from_another_loop_do_not_duplicate_the_module() {
+    let (g, _) = graph("exp-modules-v1.json", None);
+    assert_eq!(
+        names_of(&g, "Microsoft.Compute/virtualMachines"),
+        ["worker-vm-0", "worker-vm-1"]
+    );
+    assert_eq!(
+        names_of(&g, "Microsoft.Resources/deployments"),
+        ["network", "subnets", "worker-0", "worker-1"]
+    );
+}
+
+#[test]
+fn a_module_read_before_its_declaration_keeps_condition_and_depends_on() {
+    let (g, _) = graph("exp-maybe-module.json", None);
+    let (network, module) = named(&g, "Microsoft.Resources/deployments", "network");
+    assert_eq!(module.deployed, Tri::Unknown);
+    let (nsg0, _) = named(&g, "Microsoft.Network/networkSecurityGroups", "nsg0");
+    assert_eq!(depends_on_targets(&g, network), [nsg0]);
+    // What the module deploys is as uncertain as the module.
+    let (_, hub) = named(&g, "Microsoft.Network/virtualNetworks", "hub");
+    assert_eq!(hub.deployed, Tri::Unknown);
+}

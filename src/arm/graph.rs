@@ -181,12 +181,29 @@ impl ResourceGraph {
             collect_id_edges(self, i, &inst.body, &mut path, autoscale, &mut edges, 0);
             // dependsOn
             for d in &inst.depends_on {
-                let target = self.resolve_depends_on(inst, d);
+                for target in self.resolve_depends_on(inst, d) {
+                    edges.push(Edge {
+                        from: i,
+                        kind: EdgeKind::DependsOn,
+                        path: "dependsOn".into(),
+                        target,
+                    });
+                }
+            }
+            // An extension resource's relative `scope` (`Microsoft.Compute/virtualMachines/vm1`,
+            // as Bicep writes it): the resource it extends, in the deployment's resource group.
+            if let Some(Value::String(s)) = inst.body.get("scope")
+                && !looks_like_id(&s)
+                && s.contains('/')
+                && let Some(Some(id)) = self.ids.get(i)
+                && let Some(scope) = &id.parent_scope
+                && let Some(parsed) = parse_resource_id(scope)
+            {
                 edges.push(Edge {
                     from: i,
-                    kind: EdgeKind::DependsOn,
-                    path: "dependsOn".into(),
-                    target,
+                    kind: EdgeKind::Reference,
+                    path: "scope".into(),
+                    target: self.resolve_parsed(&parsed, scope),
                 });
             }
             // Parent: nested child, or `parent/child` naming of a top-level declaration.
@@ -221,12 +238,14 @@ impl ResourceGraph {
         self.edges = edges;
     }
 
-    fn resolve_depends_on(&self, inst: &ResourceInstance, d: &Value) -> Target {
+    /// The targets of one `dependsOn` entry: a copy loop or a 2.0 symbolic name of a loop means
+    /// every instance of it.
+    fn resolve_depends_on(&self, inst: &ResourceInstance, d: &Value) -> Vec<Target> {
         let Some(text) = id_text(d) else {
-            return self.resolve(d);
+            return vec![self.resolve(d)];
         };
         if looks_like_id(text) {
-            return self.resolve(d);
+            return vec![self.resolve(d)];
         }
         let decls = &self.expansion.declarations;
         let same_deployment = |j: &usize| {
@@ -256,20 +275,20 @@ impl ResourceGraph {
                         })
                 });
             if let Some(j) = found {
-                return Target::Node {
+                return vec![Target::Node {
                     index: j,
                     certain: true,
-                };
+                }];
             }
         }
-        // languageVersion 2.0 symbolic name, or a copy loop name: the first instance stands for all.
-        let by_decl = self
+        // languageVersion 2.0 symbolic name, or a copy loop name: every instance.
+        let by_decl: Vec<Target> = self
             .expansion
             .instances
             .iter()
             .enumerate()
-            .position(|(j, o)| {
-                same_deployment(&j)
+            .filter(|(j, o)| {
+                same_deployment(j)
                     && decls.get(o.decl).is_some_and(|dd| {
                         dd.symbolic_name
                             .as_deref()
@@ -279,12 +298,14 @@ impl ResourceGraph {
                                 .as_deref()
                                 .is_some_and(|s| s.eq_ignore_ascii_case(text))
                     })
-            });
-        if let Some(j) = by_decl {
-            return Target::Node {
+            })
+            .map(|(j, _)| Target::Node {
                 index: j,
                 certain: true,
-            };
+            })
+            .collect();
+        if !by_decl.is_empty() {
+            return by_decl;
         }
         // `Namespace/type/name` or a bare resource name.
         let found = self
@@ -305,13 +326,13 @@ impl ResourceGraph {
                                     .is_some_and(|t| t.eq_ignore_ascii_case(n)))
                     })
             });
-        match found {
+        vec![match found {
             Some(j) => Target::Node {
                 index: j,
                 certain: true,
             },
             None => Target::External(text.to_string()),
-        }
+        }]
     }
 
     /// Outgoing edges of a node.

@@ -78,8 +78,11 @@ pub fn expand(
         template,
         template_pointer: String::new(),
         store: Rc::new(RefCell::new(store)),
+        id_scope: scope.clone(),
+        deployed_base: Tri::True,
         scope,
         copy_stack: Vec::new(),
+        property_loops: Vec::new(),
         base_copy_stack: Vec::new(),
         copy_path_prefix: Vec::new(),
         fn_args: None,
@@ -336,9 +339,19 @@ struct Expander<'t, 'a, 'f> {
     template: &'t JObject<'a>,
     template_pointer: String,
     store: Rc<RefCell<Store<'t, 'a>>>,
+    /// What `resourceGroup()`, `subscription()`, `deployment()` and `resourceId()` see: with
+    /// outer expression scope, the enclosing template's (Microsoft's scope-functions table).
     scope: DeploymentScope,
+    /// Where this template's resources are deployed (their resource IDs).
+    id_scope: DeploymentScope,
+    /// Whether the deployment running this template happens: `Unknown` inside a nested
+    /// deployment whose condition or loop count is not known.
+    deployed_base: Tri,
     /// Active copy loops, innermost last: (loop name, index).
     copy_stack: Vec<(Option<String>, Value)>,
+    /// Active property and variable copy loops (`"copy": [{name, count, input}]`), innermost last.
+    /// ARM reaches them only by name: an unnamed `copyIndex()` inside one is the resource loop's.
+    property_loops: Vec<(String, Value)>,
     /// The loops active where this template's resources are declared: none for the file and
     /// inner-scope deployments, the enclosing loop's for an outer-scope deployment in a loop.
     base_copy_stack: Vec<(Option<String>, Value)>,
@@ -567,11 +580,11 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         let mut items = Vec::with_capacity(n as usize);
         pointer.push_str("/input");
         for i in 0..n {
-            self.copy_stack.push((Some(name.clone()), Value::Int(i)));
+            self.property_loops.push((name.clone(), Value::Int(i)));
             let len = pointer.len();
             items.push(self.eval_json(input, pointer));
             pointer.truncate(len);
-            self.copy_stack.pop();
+            self.property_loops.pop();
         }
         (name, Value::array(items))
     }
@@ -595,10 +608,12 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// Evaluate template JSON with no copy loop active (variables, parameter defaults, outputs).
     fn eval_detached(&mut self, v: &Json, pointer: &str) -> Value {
         let saved = std::mem::take(&mut self.copy_stack);
+        let saved_loops = std::mem::take(&mut self.property_loops);
         let saved_args = self.fn_args.take();
         let mut p = pointer.to_string();
         let r = self.eval_json(v, &mut p);
         self.copy_stack = saved;
+        self.property_loops = saved_loops;
         self.fn_args = saved_args;
         r
     }
@@ -775,15 +790,17 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                     }
                 }
             }
-            None => self.expand_instance(
-                json,
-                pointer,
-                decl,
-                &resource_type,
-                existing,
-                &parent,
-                Tri::True,
-            ),
+            None => {
+                self.expand_instance(
+                    json,
+                    pointer,
+                    decl,
+                    &resource_type,
+                    existing,
+                    &parent,
+                    Tri::True,
+                );
+            }
         }
     }
 
@@ -797,22 +814,24 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         existing: bool,
         parent: &Option<(usize, String, Value)>,
         loop_known: Tri,
-    ) {
-        let mut deployed = loop_known;
+    ) -> Option<usize> {
+        let is_deployment = resource_type.eq_ignore_ascii_case(DEPLOYMENTS);
+        // Expanded already, because an expression earlier in the file read its outputs.
+        if is_deployment && self.early.contains(&self.cache_key(pointer)) {
+            return None;
+        }
+        // Inside a deployment that may not happen, nothing is certain.
+        let mut deployed = loop_known.and(self.deployed_base);
         if let Some(c) = sj::get(json, "condition") {
             let cond = self.eval_json(c, &mut format!("{pointer}/condition"));
             match cond.as_bool_lenient() {
                 Some(false) => {
                     self.out.borrow_mut().skipped_by_condition += 1;
-                    return;
+                    return None;
                 }
                 Some(true) => {}
                 None => deployed = Tri::Unknown,
             }
-        }
-        let is_deployment = resource_type.eq_ignore_ascii_case(DEPLOYMENTS);
-        if is_deployment && self.early.contains(&self.cache_key(pointer)) {
-            return;
         }
         let mut body_ptr = pointer.to_string();
         let body = if is_deployment {
@@ -854,7 +873,13 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             }
         }
         let mut copy_path = self.copy_path_prefix.clone();
-        copy_path.extend(self.copy_stack.iter().map(|(_, v)| v.clone()));
+        // An outer-scope template inherits the enclosing loop, which the prefix already holds.
+        copy_path.extend(
+            self.copy_stack
+                .iter()
+                .skip(self.base_copy_stack.len())
+                .map(|(_, v)| v.clone()),
+        );
         let instance = ResourceInstance {
             decl,
             copy_path,
@@ -891,6 +916,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 }
             }
         }
+        Some(index)
     }
 
     /// The body of a `Microsoft.Resources/deployments` resource, without its inline template (whose
@@ -935,7 +961,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             // (`Microsoft.Compute/virtualMachines/vm`) is relative to the resource group.
             match scope.as_str() {
                 Some(s) if !s.starts_with('/') => {
-                    prefix.push(self.scope.resource_group_id());
+                    prefix.push(self.id_scope.resource_group_id());
                     prefix.push(Value::string(format!("/providers/{s}")));
                 }
                 _ => prefix.push(scope),
@@ -944,20 +970,26 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             let sub = body
                 .get("subscriptionId")
                 .filter(|v| !v.is_null())
-                .unwrap_or(self.scope.subscription_id.clone());
+                .unwrap_or(self.id_scope.subscription_id.clone());
             let rg = body
                 .get("resourceGroup")
                 .filter(|v| !v.is_null())
-                .or_else(|| self.scope.resource_group.clone());
+                .or_else(|| self.id_scope.resource_group.clone());
             if resource_type.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") {
                 prefix.push(Value::string("/subscriptions/"));
                 prefix.push(sub);
-            } else if self.scope.management_group.is_some() && body.get("subscriptionId").is_none()
+            } else if self.id_scope.management_group.is_some()
+                && body.get("subscriptionId").is_none()
             {
                 prefix.push(Value::string(
                     "/providers/Microsoft.Management/managementGroups/",
                 ));
-                prefix.push(self.scope.management_group.clone().unwrap_or(Value::Null));
+                prefix.push(
+                    self.id_scope
+                        .management_group
+                        .clone()
+                        .unwrap_or(Value::Null),
+                );
             } else {
                 prefix.push(Value::string("/subscriptions/"));
                 prefix.push(sub);
@@ -1072,8 +1104,9 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             .get(instance)
             .map(|i| i.body.clone())
             .unwrap_or(Value::Null);
-        // Scope of the nested deployment.
-        let mut scope = self.scope.clone();
+        // Where the nested deployment deploys: the enclosing deployment's target unless it names
+        // its own resource group or subscription.
+        let mut scope = self.id_scope.clone();
         if let Some(sub) = body.get("subscriptionId").filter(|v| !v.is_null()) {
             scope.subscription_id = sub;
         }
@@ -1115,8 +1148,19 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         } else {
             self.store.clone()
         };
+        let deployed_base = self
+            .out
+            .borrow()
+            .instances
+            .get(instance)
+            .map_or(Tri::Unknown, |i| i.deployed);
         let mut copy_path_prefix = self.copy_path_prefix.clone();
-        copy_path_prefix.extend(self.copy_stack.iter().map(|(_, v)| v.clone()));
+        copy_path_prefix.extend(
+            self.copy_stack
+                .iter()
+                .skip(self.base_copy_stack.len())
+                .map(|(_, v)| v.clone()),
+        );
         let child_copy_stack = if inner {
             Vec::new()
         } else {
@@ -1130,9 +1174,16 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             template,
             template_pointer,
             store,
-            scope,
+            scope: if inner {
+                scope.clone()
+            } else {
+                self.scope.clone()
+            },
+            id_scope: scope,
+            deployed_base,
             // Outer scope: the inline template still sees the enclosing loop's copyIndex().
             copy_stack: child_copy_stack.clone(),
+            property_loops: Vec::new(),
             base_copy_stack: child_copy_stack,
             copy_path_prefix,
             fn_args: None,
@@ -1349,41 +1400,25 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         let result = match self.nested_cache.contains_key(&key) {
             true => self.nested_outputs(&key),
             false => {
-                // Expand it now (its instance is registered now too; the main loop reuses the cache).
+                // Expand it now, as the main loop would (condition, dependsOn, nested template);
+                // the main loop skips it later.
                 let symbolic = self
                     .declarations()
                     .iter()
                     .find(|d| d.pointer == pointer)
                     .and_then(|d| d.symbolic.clone());
                 let decl = self.register_declaration(json, pointer, symbolic, DEPLOYMENTS, false);
-                let mut body_ptr = pointer.to_string();
-                let body = self.eval_deployment_body(json, &mut body_ptr);
-                let name = body.get("name").unwrap_or(Value::Null);
-                let id = self.resource_id_of(&body, DEPLOYMENTS, &name);
-                let mut copy_path = self.copy_path_prefix.clone();
-                copy_path.extend(self.copy_stack.iter().map(|(_, v)| v.clone()));
-                let index = {
-                    let mut out = self.out.borrow_mut();
-                    out.instances.push(ResourceInstance {
-                        decl,
-                        copy_path,
-                        resource_type: DEPLOYMENTS.to_string(),
-                        name,
-                        id,
-                        api_version: body
-                            .get("apiVersion")
-                            .and_then(|v| v.as_str().map(String::from)),
-                        body,
-                        deployed: Tri::True,
-                        existing: false,
-                        depends_on: Vec::new(),
-                        parent: None,
-                        deployment: self.deployment,
-                    });
-                    out.instances.len() - 1
-                };
+                let deployed =
+                    self.expand_instance(json, pointer, decl, DEPLOYMENTS, false, &None, Tri::True);
                 self.early.insert(key.clone());
-                self.expand_nested(json, pointer, index);
+                if deployed.is_none() {
+                    self.nested_cache.insert(
+                        key.clone(),
+                        NestedState::Fixed(Value::error(
+                            "the deployment is not deployed (its condition is false)",
+                        )),
+                    );
+                }
                 self.nested_outputs(&key)
             }
         };
@@ -1544,15 +1579,23 @@ impl EvalContext for Expander<'_, '_, '_> {
 
     fn copy_index(&mut self, loop_name: Option<&str>) -> Value {
         let found = match loop_name {
-            None => self.copy_stack.last(),
+            None => self.copy_stack.last().map(|(_, v)| v),
             Some(n) => self
-                .copy_stack
+                .property_loops
                 .iter()
                 .rev()
-                .find(|(k, _)| k.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(n))),
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v)
+                .or_else(|| {
+                    self.copy_stack
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| k.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(n)))
+                        .map(|(_, v)| v)
+                }),
         };
         match found {
-            Some((_, v)) => v.clone(),
+            Some(v) => v.clone(),
             None => Value::error(match loop_name {
                 Some(n) => format!("copyIndex('{n}') is used outside the loop '{n}'"),
                 None => "copyIndex() is used outside a copy loop".to_string(),
@@ -1588,6 +1631,7 @@ impl EvalContext for Expander<'_, '_, '_> {
             .and_then(|o| sj::get(o, "value"))?;
         let saved_args = self.fn_args.replace(bound);
         let saved_copy = std::mem::take(&mut self.copy_stack);
+        let saved_loops = std::mem::take(&mut self.property_loops);
         self.udf_stack.push(key);
         let mut p = String::new();
         let v = self.eval_json(body, &mut p);
@@ -1595,6 +1639,7 @@ impl EvalContext for Expander<'_, '_, '_> {
         self.budget.leave();
         self.fn_args = saved_args;
         self.copy_stack = saved_copy;
+        self.property_loops = saved_loops;
         Some(v)
     }
 
