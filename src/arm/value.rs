@@ -76,11 +76,16 @@ pub struct Unknown {
     /// and known literal text kept as is (`/providers/Microsoft.Compute/x/⟪parameters('name')⟫`).
     /// `None` when the value is not reproducible (`newGuid()`), so it equals nothing.
     pub symbol: Option<Arc<str>>,
+    /// A string known to have literal text (`concat('/subscriptions/', subscription().id)`): not
+    /// empty, whatever the unknown parts are. Lets `empty()` decide AVM's
+    /// `if(not(empty(id)), createObject('id', id), null())` for a symbolic ID.
+    pub non_empty_string: bool,
 }
 
 impl Unknown {
     pub fn new(reason: impl Into<Arc<UnknownReason>>, symbol: Option<String>) -> Self {
         Unknown {
+            non_empty_string: false,
             reason: reason.into(),
             symbol: symbol.map(Arc::from),
         }
@@ -223,6 +228,7 @@ impl Value {
                 None => None,
             },
             Value::Unknown(u) => Some(Value::Unknown(Unknown {
+                non_empty_string: false,
                 reason: u.reason.clone(),
                 symbol: u
                     .symbol

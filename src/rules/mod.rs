@@ -23,6 +23,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &syntax::invalid_parameter_value::InvalidParameterValue,
         &syntax::evaluation_limit::EvaluationLimit,
         &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
+        &capacity::unreserved_burst::UnreservedBurst,
+        &capacity::uneven_zone_reservation::UnevenZoneReservation,
+        &capacity::over_reserved::OverReserved,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
     ];
     RULES

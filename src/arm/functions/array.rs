@@ -41,7 +41,7 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         name: "empty",
         min_args: 1,
         max_args: Some(1),
-        handles_unknown: false,
+        handles_unknown: true,
         func: empty,
     },
     FunctionDef {
@@ -295,6 +295,8 @@ fn contains(c: &mut FnCall) -> Value {
 
 fn empty(c: &mut FnCall) -> Value {
     match c.arg(0) {
+        Value::Unknown(u) if u.non_empty_string => Value::Bool(false),
+        Value::Unknown(_) => c.unknown_from_args(),
         Value::Null => Value::Bool(true),
         Value::String(s) => Value::Bool(s.is_empty()),
         Value::Array(a) => Value::Bool(a.is_empty()),

@@ -151,9 +151,14 @@ pub fn concat_strings(parts: &[Value]) -> Value {
     let mut text = String::new();
     let mut first_reason: Option<std::sync::Arc<UnknownReason>> = None;
     let mut anonymous = false;
+    // Some known part is not empty: so is the result.
+    let mut literal = false;
     for p in parts {
         match p {
-            Value::String(s) => text.push_str(s),
+            Value::String(s) => {
+                literal |= !s.is_empty();
+                text.push_str(s);
+            }
             Value::Unknown(u) => {
                 if first_reason.is_none() {
                     first_reason = Some(u.reason.clone());
@@ -177,12 +182,19 @@ pub fn concat_strings(parts: &[Value]) -> Value {
                 text.push_str(&p.to_json_string());
                 text.push(SYM_CLOSE);
             }
-            other => text.push_str(&string_of(other)),
+            other => {
+                let s = string_of(other);
+                literal |= !s.is_empty();
+                text.push_str(&s);
+            }
         }
     }
     match first_reason {
         None => Value::string(text),
-        Some(r) => Value::unknown(r, (!anonymous).then_some(text)),
+        Some(r) => Value::Unknown(crate::arm::value::Unknown {
+            non_empty_string: literal,
+            ..crate::arm::value::Unknown::new(r, (!anonymous).then_some(text))
+        }),
     }
 }
 

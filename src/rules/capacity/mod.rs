@@ -4,6 +4,9 @@
 pub mod flex_vm_missing_crg;
 pub mod member_of_non_flexible;
 pub mod model;
+pub mod over_reserved;
+pub mod uneven_zone_reservation;
+pub mod unreserved_burst;
 
 use crate::arm::graph::{ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;

@@ -1,0 +1,371 @@
+use std::collections::BTreeMap;
+
+use super::group_label;
+use super::model::{CapacityModel, ConsumerKind, Key, ReservationType};
+use crate::arm::value::Tri;
+use crate::diagnostic::Severity;
+use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Counts, per capacity reservation group, VM size and zone, the instances the template can run
+    /// at its peak (VM copy loops, scale set `sku.capacity`, the maxima of enabled autoscale
+    /// settings that target the scale sets) and reports when they exceed the reserved quantity.
+    /// A zone-spanning scale set spreads its instances evenly, so each of its k zones gets at least
+    /// ⌊n/k⌋ of n instances. Unknown values count as nothing: the figures are lower bounds.
+    ///
+    /// ## Why is this bad?
+    /// Azure does not stop allocations when a reservation is fully used: the VMs beyond the
+    /// reserved quantity are still allocated, from public capacity, and have no capacity SLA
+    /// ("overallocated"). Autoscale and scale-out keep going past the reservation, so the instances
+    /// a burst adds are exactly the ones that may fail to start when the region is short of
+    /// capacity. For a Block reservation there is no fallback at all (error); a reservation of
+    /// quantity 0 is the documented onboarding pattern for running VMs (note).
+    ///
+    /// ## Example
+    /// ```json,expect_diagnostic
+    /// [
+    ///   {"type": "Microsoft.Compute/capacityReservationGroups", "apiVersion": "2024-07-01",
+    ///    "name": "crg", "location": "eastus", "zones": ["1"]},
+    ///   {"type": "Microsoft.Compute/capacityReservationGroups/capacityReservations", "apiVersion": "2024-07-01",
+    ///    "name": "crg/d2", "location": "eastus", "zones": ["1"],
+    ///    "sku": {"name": "Standard_D2s_v3", "capacity": 2}},
+    ///   {"type": "Microsoft.Compute/virtualMachineScaleSets", "apiVersion": "2024-07-01", "name": "web",
+    ///    "location": "eastus", "zones": ["1"], "sku": {"name": "Standard_D2s_v3", "capacity": 2},
+    ///    "properties": {"orchestrationMode": "Uniform", "singlePlacementGroup": false,
+    ///      "virtualMachineProfile": {"capacityReservation": {"capacityReservationGroup": {"id": "[resourceId('Microsoft.Compute/capacityReservationGroups', 'crg')]"}}}}},
+    ///   {"type": "Microsoft.Insights/autoscaleSettings", "apiVersion": "2022-10-01", "name": "web-as",
+    ///    "location": "eastus",
+    ///    "properties": {"enabled": true,
+    ///      "targetResourceUri": "[resourceId('Microsoft.Compute/virtualMachineScaleSets', 'web')]",
+    ///      "profiles": [{"name": "default", "capacity": {"minimum": "2", "maximum": "10", "default": "2"}, "rules": []}]}}
+    /// ]
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```json
+    /// [
+    ///   {"type": "Microsoft.Compute/capacityReservationGroups", "apiVersion": "2024-07-01",
+    ///    "name": "crg", "location": "eastus", "zones": ["1"]},
+    ///   {"type": "Microsoft.Compute/capacityReservationGroups/capacityReservations", "apiVersion": "2024-07-01",
+    ///    "name": "crg/d2", "location": "eastus", "zones": ["1"],
+    ///    "sku": {"name": "Standard_D2s_v3", "capacity": 10}},
+    ///   {"type": "Microsoft.Compute/virtualMachineScaleSets", "apiVersion": "2024-07-01", "name": "web",
+    ///    "location": "eastus", "zones": ["1"], "sku": {"name": "Standard_D2s_v3", "capacity": 2},
+    ///    "properties": {"orchestrationMode": "Uniform", "singlePlacementGroup": false,
+    ///      "virtualMachineProfile": {"capacityReservation": {"capacityReservationGroup": {"id": "[resourceId('Microsoft.Compute/capacityReservationGroups', 'crg')]"}}}}},
+    ///   {"type": "Microsoft.Insights/autoscaleSettings", "apiVersion": "2022-10-01", "name": "web-as",
+    ///    "location": "eastus",
+    ///    "properties": {"enabled": true,
+    ///      "targetResourceUri": "[resourceId('Microsoft.Compute/virtualMachineScaleSets', 'web')]",
+    ///      "profiles": [{"name": "default", "capacity": {"minimum": "2", "maximum": "10", "default": "2"}, "rules": []}]}}
+    /// ]
+    /// ```
+    ///
+    /// ## References
+    /// - [Overallocate capacity reservation](https://learn.microsoft.com/azure/virtual-machines/capacity-reservation-overallocate)
+    /// - [On-demand capacity reservation](https://learn.microsoft.com/azure/virtual-machines/capacity-reservation-overview)
+    /// - [Associate a Uniform scale set to a capacity reservation group](https://learn.microsoft.com/azure/virtual-machines/capacity-reservation-associate-virtual-machine-scale-set)
+    pub UnreservedBurst {
+        id: "CRG011",
+        name: "unreserved-burst",
+        severity: Warning,
+        category: "capacity",
+        summary: "the instances expected at peak for a group, VM size and zone exceed the reserved quantity",
+    }
+}
+
+/// One overallocated key.
+struct Overallocated {
+    key: Key,
+    peak: u64,
+    min: u64,
+    reserved: u64,
+    complete: bool,
+    /// Declarations of the consumers certainly deployed on the key: decl → (first consumer node,
+    /// instances of the declaration on the key).
+    decls: BTreeMap<usize, (usize, usize)>,
+}
+
+impl Rule for UnreservedBurst {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+        let model = ctx.capacity();
+        // Overallocated keys, grouped by where the finding goes: the one declaration whose
+        // instances overflow the key, or (several declarations share it) the reservation.
+        let mut by_anchor: BTreeMap<(bool, usize), Vec<Overallocated>> = BTreeMap::new();
+        for (key, d) in &model.demand {
+            let reservations = model.reservations_for(key);
+            // No reservation for the key: the size or zone is not reserved (CRG003, CRG005).
+            let Some(first) = reservations.first() else {
+                continue;
+            };
+            let Some((_, reserved)) = model.reserved(key) else {
+                continue;
+            };
+            if d.peak <= reserved {
+                continue;
+            }
+            let mut decls = BTreeMap::new();
+            for &(c, _, _) in &d.consumers {
+                let Some(con) = model.consumers.get(c) else {
+                    continue;
+                };
+                if con.deployed != Tri::True {
+                    continue;
+                }
+                if let Some(inst) = ctx.instance(con.node) {
+                    decls
+                        .entry(inst.decl)
+                        .and_modify(|e: &mut (usize, usize)| e.1 += 1)
+                        .or_insert((con.node, 1));
+                }
+            }
+            let anchor = match decls.values().collect::<Vec<_>>().as_slice() {
+                [(only, _)] => (true, *only),
+                _ => (false, first.node),
+            };
+            by_anchor.entry(anchor).or_default().push(Overallocated {
+                key: key.clone(),
+                peak: d.peak,
+                min: d.min,
+                reserved,
+                complete: d.complete,
+                decls,
+            });
+        }
+        for ((on_consumer, node), keys) in by_anchor {
+            if on_consumer && uneven_only(model, node) {
+                continue;
+            }
+            if let Some(f) = finding(ctx, model, on_consumer, node, &keys) {
+                out.push(f);
+            }
+        }
+    }
+}
+
+fn zone_text(zone: &Option<String>) -> String {
+    match zone {
+        Some(z) => format!("zone {z}"),
+        None => "no zone (regional)".into(),
+    }
+}
+
+fn finding(
+    ctx: &RuleContext<'_>,
+    model: &CapacityModel,
+    on_consumer: bool,
+    node: usize,
+    keys: &[Overallocated],
+) -> Option<Finding> {
+    let first = keys.first()?;
+    let (g, _, _) = &first.key;
+    let group = model.group(*g)?;
+    let label = group_label(model, *g);
+    let reservations: Vec<_> = keys
+        .iter()
+        .flat_map(|k| model.reservations_for(&k.key))
+        .collect();
+    let size = reservations
+        .first()
+        .and_then(|r| r.size.clone())
+        .unwrap_or_else(|| first.key.1.clone());
+    let steady: u64 = keys.iter().map(|k| k.min).sum();
+    let peak: u64 = keys.iter().map(|k| k.peak).sum();
+    // "up to" for a burst above the steady state; "at least" when unknowns make it a lower bound.
+    let bound = if !keys.iter().all(|k| k.complete) {
+        "at least "
+    } else if peak > steady {
+        "up to "
+    } else {
+        ""
+    };
+    let unreserved: u64 = keys.iter().map(|k| k.peak - k.reserved).sum();
+    let reserved: u64 = keys.iter().map(|k| k.reserved).sum();
+    // Who runs the instances, and where the peak comes from.
+    let mut decls: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    for k in keys {
+        for (d, (n, count)) in &k.decls {
+            let e = decls.entry(*d).or_insert((*n, 0));
+            e.1 = e.1.max(*count);
+        }
+    }
+    let who: Vec<String> = decls
+        .values()
+        .map(|&(n, count)| describe_consumer(ctx, model, n, count))
+        .collect();
+    let place = if keys.len() == 1 {
+        format!("{} of group {label}", zone_text(&first.key.2))
+    } else {
+        let zones: Vec<String> = keys
+            .iter()
+            .map(|k| {
+                format!(
+                    "{} ({} on {} reserved)",
+                    zone_text(&k.key.2),
+                    k.peak,
+                    k.reserved
+                )
+            })
+            .collect();
+        format!("{} of group {label}", zones.join(", "))
+    };
+    let mut message = format!(
+        "{}{peak} {size} instances of {} can run in {place}, which reserves {reserved}: {bound}{unreserved} instance{} would run without capacity SLA (overallocated)",
+        capitalized(bound),
+        who.join(" and "),
+        if unreserved == 1 { "" } else { "s" },
+    );
+    if peak > steady && keys.iter().any(|k| k.min > k.reserved) {
+        message.push_str(&format!(
+            "; even the steady state of {steady} instances exceeds the reservation"
+        ));
+    }
+    let kind_of = |n: usize| {
+        model
+            .consumers
+            .iter()
+            .find(|c| c.node == n)
+            .map(|c| &c.kind)
+    };
+    if decls
+        .values()
+        .any(|&(n, _)| matches!(kind_of(n), Some(ConsumerKind::Member { .. })))
+        && decls
+            .values()
+            .any(|&(n, _)| kind_of(n) == Some(&ConsumerKind::ScaleSet))
+    {
+        // Spec 6.6: whether member VMs count toward the set's capacity is not documented.
+        message.push_str(" (member VMs are counted apart from the scale set's own instances)");
+    }
+    let zero = reservations.iter().all(|r| r.capacity == Some(0));
+    let severity = if group.reservation_type == ReservationType::Block {
+        message.push_str("; a Block reservation has no fallback, so these allocations fail");
+        Some(Severity::Error)
+    } else if zero {
+        message.push_str(
+            "; a reservation of quantity 0 is the documented way to onboard running VMs: raise it to the VM count once they are associated",
+        );
+        Some(Severity::Note)
+    } else {
+        None
+    };
+
+    let mut related = Vec::new();
+    for r in &reservations {
+        related.push(RelatedFinding {
+            pointer: ctx.property_pointer(r.node, "sku.capacity"),
+            message: format!(
+                "reservation '{}' reserves {} {size}",
+                r.name,
+                r.capacity.map_or_else(|| "?".into(), |c| c.to_string())
+            ),
+        });
+    }
+    for &(n, count) in decls.values() {
+        if let Some(con) = model.consumers.iter().find(|c| c.node == n) {
+            for s in &con.sources {
+                if s.node != n || !on_consumer {
+                    related.push(RelatedFinding {
+                        pointer: ctx.property_pointer(s.node, &s.path),
+                        message: s.text.clone(),
+                    });
+                }
+            }
+        }
+        if !on_consumer {
+            related.push(RelatedFinding {
+                pointer: ctx.decl_pointer(n),
+                message: format!("{} runs here", describe_consumer(ctx, model, n, count)),
+            });
+        }
+    }
+    let pointer = if on_consumer {
+        ctx.decl_pointer(node)
+    } else {
+        ctx.property_pointer(node, "sku.capacity")
+    };
+    let total_needed = reservations
+        .iter()
+        .filter_map(|r| r.capacity)
+        .sum::<i64>()
+        .max(0) as u64
+        + unreserved;
+    let help = if reservations.len() == 1 {
+        format!(
+            "raise `sku.capacity` of reservation '{}' to {total_needed}, or lower the peak (autoscale maximum, copy count, sku.capacity) to what is reserved",
+            reservations
+                .first()
+                .map(|r| r.name.as_str())
+                .unwrap_or_default()
+        )
+    } else {
+        format!(
+            "reserve {unreserved} more {size} instance{} in the zones listed, or lower the peak to what is reserved",
+            if unreserved == 1 { "" } else { "s" }
+        )
+    };
+    Some(Finding {
+        instance: node,
+        pointer,
+        message,
+        help: Some(help),
+        related,
+        severity,
+    })
+}
+
+/// `scale set 'web' (sku.capacity 2, autoscale 'web-as' maximum 10)`, `VM 'vm-1' (and 2 more copies)`.
+fn describe_consumer(
+    ctx: &RuleContext<'_>,
+    model: &CapacityModel,
+    node: usize,
+    copies: usize,
+) -> String {
+    let Some(con) = model.consumers.iter().find(|c| c.node == node) else {
+        return format!("'{}'", ctx.display_name(node));
+    };
+    match con.kind {
+        ConsumerKind::ScaleSet => {
+            let sources: Vec<&str> = con.sources.iter().map(|s| s.text.as_str()).collect();
+            if sources.is_empty() {
+                format!("scale set '{}'", ctx.display_name(node))
+            } else {
+                format!(
+                    "scale set '{}' ({})",
+                    ctx.display_name(node),
+                    sources.join(", ")
+                )
+            }
+        }
+        ConsumerKind::Vm | ConsumerKind::Member { .. } => {
+            format!(
+                "VM '{}'{}",
+                ctx.display_name(node),
+                super::more_copies(copies)
+            )
+        }
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A zone-spanning scale set whose reservations differ between its zones: CRG012 reports that,
+/// with what it means for each zone.
+fn uneven_only(model: &CapacityModel, node: usize) -> bool {
+    model
+        .consumers
+        .iter()
+        .find(|c| c.node == node && c.kind == ConsumerKind::ScaleSet)
+        .is_some_and(|con| super::uneven_zone_reservation::uneven(model, con).is_some())
+}
