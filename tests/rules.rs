@@ -38,6 +38,25 @@ fn run(rule: &str, fixture: &Path) -> (usize, String) {
     };
     let report = lint_inputs(&d.inputs, d.skipped, &opts);
     let count = report.diagnostics.iter().filter(|d| d.name == rule).count();
+    // Every pointer names a node of its file (RFC 6901), and the primary span is that node's.
+    for diag in &report.diagnostics {
+        let locations =
+            std::iter::once(&diag.location).chain(diag.related.iter().map(|r| &r.location));
+        for loc in locations {
+            if diag.rule == "parse-error" {
+                continue;
+            }
+            let root = armlint::source::json::parse(&loc.file.text).expect("the file parses");
+            assert!(
+                armlint::source::json::lookup_pointer(&root, &loc.pointer).is_some(),
+                "{}: pointer {} of {} is not in {}",
+                rel.display(),
+                loc.pointer,
+                diag.rule,
+                loc.file.display_path()
+            );
+        }
+    }
     let human = render(
         &report,
         OutputFormat::Human,

@@ -98,9 +98,10 @@ pub fn expand(
     };
     exp.check_parameter_constraints(&|name| {
         let file = params.file.as_ref()?;
-        let span = *params.spans.get(name)?;
-        let mut pointer = String::from("/parameters");
-        push_pointer_token(&mut pointer, name);
+        let (spelled, span) = params.spans.get(name)?;
+        let span = *span;
+        let mut pointer = String::from("/parameters/");
+        push_pointer_token(&mut pointer, spelled);
         pointer.push_str("/value");
         Some((Some(file.clone()), span, pointer))
     });
@@ -404,7 +405,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             let key = name.to_ascii_lowercase();
             let site = given_at(&key).or_else(|| {
                 let default = sj::get(decl, "defaultValue")?;
-                let mut pointer = format!("{}/parameters", self.template_pointer);
+                let mut pointer = format!("{}/parameters/", self.template_pointer);
                 push_pointer_token(&mut pointer, name);
                 pointer.push_str("/defaultValue");
                 Some((None, sj::span_of(default), pointer))
@@ -1206,7 +1207,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                     .iter()
                     .find(|p| p.name.as_str().eq_ignore_ascii_case(name))?;
                 let value = sj::as_object(&entry.value).and_then(|o| sj::get(o, "value"))?;
-                let mut ptr = format!("{pointer}/properties/parameters");
+                let mut ptr = format!("{pointer}/properties/parameters/");
                 push_pointer_token(&mut ptr, entry.name.as_str());
                 ptr.push_str("/value");
                 Some((None, sj::span_of(value), ptr))

@@ -15,8 +15,8 @@ pub struct ParameterSet {
     pub file: Option<Arc<SourceFile>>,
     /// Lower-case name → value.
     pub values: HashMap<String, Value>,
-    /// Lower-case name → span of the value in the file.
-    pub spans: HashMap<String, Span>,
+    /// Lower-case name → the name as the file spells it, and the span of its value.
+    pub spans: HashMap<String, (String, Span)>,
 }
 
 /// A parameter file that cannot be used.
@@ -88,7 +88,10 @@ impl ParameterSet {
                     Some(entry) => match (json::get(entry, "value"), json::get(entry, "reference"))
                     {
                         (Some(v), _) => {
-                            spans.insert(name.to_ascii_lowercase(), json::span_of(v));
+                            spans.insert(
+                                name.to_ascii_lowercase(),
+                                (name.to_string(), json::span_of(v)),
+                            );
                             match v {
                                 JsonValue::StringLit(s) if is_placeholder(&s.value) => {
                                     Value::unknown(UnknownReason::Parameter(name.to_string()), None)
