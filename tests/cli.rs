@@ -197,3 +197,55 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let never = stdout(armlint().args(["lint", INVALID, "--color", "never"]));
     assert!(!never.contains('\u{1b}'));
 }
+
+/// Every expansion fixture's DOT graph renders with Graphviz without a warning (skipped with a
+/// message when Graphviz is not installed).
+#[test]
+fn dot_graphs_render_with_graphviz() {
+    let Ok(version) = std::process::Command::new("dot").arg("-V").output() else {
+        eprintln!("skipped: Graphviz `dot` is not installed");
+        return;
+    };
+    assert!(version.status.success());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/templates");
+    let mut rendered = 0;
+    for e in std::fs::read_dir(&dir).expect("fixtures/templates") {
+        let path = e.expect("entry").path();
+        let name = path.to_string_lossy().into_owned();
+        if !name.ends_with(".json") || name.contains(".parameters") {
+            continue;
+        }
+        let dot = stdout(armlint().args(["graph", &name, "--format", "dot"]));
+        let mut child = std::process::Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("dot runs");
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(dot.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("dot finishes");
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("<svg"),
+            "{name}"
+        );
+        rendered += 1;
+    }
+    assert!(rendered >= 20, "{rendered}");
+}

@@ -75,11 +75,15 @@ fn id_text(v: &Value) -> Option<&str> {
 
 fn looks_like_id(s: &str) -> bool {
     // IDs built by resourceId() and friends spell `/providers/` exactly; other spellings are rare.
+    // Only a `/` can start the segment, so long non-ID strings (scripts, JSON) are scanned once.
+    let b = s.as_bytes();
     s.len() > 12
         && (s.contains("/providers/")
-            || s.as_bytes()
-                .windows(11)
-                .any(|w| w.eq_ignore_ascii_case(b"/providers/")))
+            || b.iter().enumerate().any(|(i, &c)| {
+                c == b'/'
+                    && b.get(i..i + 11)
+                        .is_some_and(|w| w.eq_ignore_ascii_case(b"/providers/"))
+            }))
 }
 
 /// Compare two optional scope segments: Some(true) equal, Some(false) different, None unknown.

@@ -98,11 +98,12 @@ pub fn render(graph: &ResourceGraph) -> String {
                 format!("u{unknowns}")
             }
         };
-        let style = match e.kind {
-            EdgeKind::Reference => "solid",
-            EdgeKind::DependsOn => "dashed",
-            EdgeKind::Parent => "bold",
-            EdgeKind::AutoscaleTarget => "solid, color=blue",
+        // Graphviz takes the colour as its own attribute, not inside `style`.
+        let (style, color) = match e.kind {
+            EdgeKind::Reference => ("solid", "black"),
+            EdgeKind::DependsOn => ("dashed", "black"),
+            EdgeKind::Parent => ("bold", "black"),
+            EdgeKind::AutoscaleTarget => ("solid", "blue"),
         };
         let label = if e.path.is_empty() {
             e.kind.as_str().to_string()
@@ -111,7 +112,7 @@ pub fn render(graph: &ResourceGraph) -> String {
         };
         let _ = writeln!(
             out,
-            "  n{} -> {target} [style=\"{style}\", label=\"{}\", fontsize=8];",
+            "  n{} -> {target} [style={style}, color={color}, label=\"{}\", fontsize=8];",
             e.from,
             escape(&label)
         );

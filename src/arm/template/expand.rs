@@ -73,6 +73,7 @@ pub fn expand(
     let mut exp = Expander {
         file,
         parse_cache: Rc::default(),
+        decl_ids: Rc::default(),
         budget: Rc::default(),
         pending_cycle: None,
         template,
@@ -333,6 +334,8 @@ struct Expander<'t, 'a, 'f> {
     file: &'f Arc<SourceFile>,
     /// Parsed template strings by text, shared by all expanders of the file.
     parse_cache: Rc<RefCell<FxHashMap<Box<str>, Parsed>>>,
+    /// Declaration pointer → index into `Expansion::declarations`, shared by all expanders.
+    decl_ids: Rc<RefCell<FxHashMap<String, usize>>>,
     /// Evaluation limits, shared by all expanders of the file.
     budget: Rc<Budget>,
     /// A circular reference found while evaluating, reported at the innermost expression.
@@ -686,7 +689,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         existing: bool,
     ) -> usize {
         let mut out = self.out.borrow_mut();
-        if let Some(i) = out.declarations.iter().position(|d| d.pointer == pointer) {
+        if let Some(&i) = self.decl_ids.borrow().get(pointer) {
             return i;
         }
         let name_text = match sj::get(json, "name") {
@@ -707,6 +710,9 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             existing,
             deployment: self.deployment,
         });
+        self.decl_ids
+            .borrow_mut()
+            .insert(pointer.to_string(), out.declarations.len() - 1);
         out.declarations.len() - 1
     }
 
@@ -1170,6 +1176,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         let mut child = Expander {
             file: self.file,
             parse_cache: self.parse_cache.clone(),
+            decl_ids: self.decl_ids.clone(),
             budget: self.budget.clone(),
             pending_cycle: None,
             template,
