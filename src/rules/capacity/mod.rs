@@ -2,6 +2,7 @@
 //! (capacity-reservations spec, section 3).
 
 pub mod flex_vm_missing_crg;
+pub mod invalid_crg_reference;
 pub mod member_of_non_flexible;
 pub mod model;
 
