@@ -25,6 +25,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
         &capacity::invalid_crg_reference::InvalidCrgReference,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
+        &capacity::member_zone_mismatch::MemberZoneMismatch,
+        &capacity::member_placement::MemberPlacement,
     ];
     RULES
 }

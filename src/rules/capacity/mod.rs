@@ -4,6 +4,8 @@
 pub mod flex_vm_missing_crg;
 pub mod invalid_crg_reference;
 pub mod member_of_non_flexible;
+pub mod member_placement;
+pub mod member_zone_mismatch;
 pub mod model;
 
 use crate::arm::graph::{ResourceGraph, Target};
