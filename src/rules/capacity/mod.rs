@@ -7,6 +7,7 @@ pub mod member_of_non_flexible;
 pub mod member_placement;
 pub mod member_zone_mismatch;
 pub mod model;
+pub mod reservation_not_associated;
 
 use crate::arm::graph::{ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;
