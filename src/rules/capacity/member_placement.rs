@@ -58,7 +58,7 @@ crate::declare_rule! {
         name: "member-placement",
         severity: Error,
         category: "capacity",
-        summary: "a VM joins a scale set in another resource group, or one whose singlePlacementGroup is not false",
+        summary: "a VM joins a scale set in another resource group, or one with singlePlacementGroup true (or unset without a VM profile)",
     }
 }
 
