@@ -26,7 +26,11 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &capacity::unreserved_burst::UnreservedBurst,
         &capacity::uneven_zone_reservation::UnevenZoneReservation,
         &capacity::over_reserved::OverReserved,
+        &capacity::reservation_not_associated::ReservationNotAssociated,
+        &capacity::invalid_crg_reference::InvalidCrgReference,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
+        &capacity::member_zone_mismatch::MemberZoneMismatch,
+        &capacity::member_placement::MemberPlacement,
     ];
     RULES
 }

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::model::{ConsumerKind, GroupRef, PROFILE_GROUP_PATH, VM_GROUP_PATH};
+use super::model::{GroupRef, Intent};
 use super::{Orchestration, association_help, group_label};
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
@@ -70,15 +70,6 @@ crate::declare_rule! {
     }
 }
 
-/// Where the reservation intent of a scale set comes from.
-struct Intent {
-    group: usize,
-    /// The instance whose property names the group, and that property's path.
-    node: usize,
-    path: &'static str,
-    from_profile: bool,
-}
-
 impl Rule for FlexVmMissingCrg {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -86,58 +77,25 @@ impl Rule for FlexVmMissingCrg {
 
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
-        // Members by scale set: the set's ID (declared sets by node, external ones by ID text).
-        let mut by_set: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (c, con) in model.consumers.iter().enumerate() {
-            if let ConsumerKind::Member { scale_set, set_id } = &con.kind {
-                let key = match scale_set {
-                    Some(n) => format!("#{n}"),
-                    None if !set_id.is_empty() => set_id.clone(),
-                    None => continue,
-                };
-                by_set.entry(key).or_default().push(c);
-            }
-        }
-        for members in by_set.values() {
-            let Some(first) = members.first().and_then(|&c| model.consumers.get(c)) else {
-                continue;
-            };
-            let set = match &first.kind {
-                ConsumerKind::Member {
-                    scale_set: Some(n), ..
-                } => model.scale_set(*n),
-                _ => None,
-            };
+        for members in model.member_sets() {
+            let set = members.scale_set.and_then(|n| model.scale_set(n));
             // A VM cannot join a set Azure creates as Uniform: that is VMSS001's finding.
             if set.is_some_and(|s| s.declared_mode == Some(Orchestration::Uniform)) {
                 continue;
             }
-            let profile = set.and_then(|s| {
-                let group = s.profile_group.group()?;
-                (s.has_profile == Some(true)).then_some(Intent {
-                    group,
-                    node: s.node,
-                    path: PROFILE_GROUP_PATH,
-                    from_profile: true,
-                })
-            });
-            let sibling = || {
-                members.iter().find_map(|&c| {
-                    let con = model.consumers.get(c)?;
-                    Some(Intent {
-                        group: con.group.group()?,
-                        node: con.node,
-                        path: VM_GROUP_PATH,
-                        from_profile: false,
-                    })
-                })
+            let Some(intent) = model.reservation_intent(&members) else {
+                continue;
             };
-            let Some(intent) = profile.or_else(sibling) else {
+            let Some(first) = members
+                .members
+                .first()
+                .and_then(|&c| model.consumers.get(c))
+            else {
                 continue;
             };
             // One finding per VM declaration, counting its instances.
             let mut missing: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-            for &c in members {
+            for &c in &members.members {
                 let Some(con) = model.consumers.get(c) else {
                     continue;
                 };

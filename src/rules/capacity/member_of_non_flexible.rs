@@ -80,11 +80,7 @@ impl Rule for MemberOfNonFlexible {
         for (_, (vm, ss, count)) in by_decl {
             let vm_name = ctx.display_name(vm);
             let ss_name = ctx.display_name(ss);
-            let copies = if count > 1 {
-                format!(" (and {} more copies)", count - 1)
-            } else {
-                String::new()
-            };
+            let copies = super::more_copies(count);
             let explicit = ctx
                 .instance(ss)
                 .and_then(|s| s.get("properties.orchestrationMode"))

@@ -2,9 +2,13 @@
 //! (capacity-reservations spec, section 3).
 
 pub mod flex_vm_missing_crg;
+pub mod invalid_crg_reference;
 pub mod member_of_non_flexible;
+pub mod member_placement;
+pub mod member_zone_mismatch;
 pub mod model;
 pub mod over_reserved;
+pub mod reservation_not_associated;
 pub mod uneven_zone_reservation;
 pub mod unreserved_burst;
 

@@ -272,6 +272,25 @@ pub struct ScaleSet {
     pub autoscale: Vec<usize>,
 }
 
+/// The member VMs of one scale set (declared or external).
+#[derive(Clone, Debug)]
+pub struct MemberSet {
+    /// The scale set's node when it is declared here.
+    pub scale_set: Option<usize>,
+    /// Indexes into [`CapacityModel::consumers`].
+    pub members: Vec<usize>,
+}
+
+/// Where a scale set's reservation intent comes from: the group its profile or a member VM names.
+#[derive(Clone, Debug)]
+pub struct Intent {
+    pub group: usize,
+    /// The instance whose property names the group, and that property's path.
+    pub node: usize,
+    pub path: &'static str,
+    pub from_profile: bool,
+}
+
 /// Demand of one reservation key. A zone-spanning scale set spreads its instances evenly, so each
 /// of its k zones gets at least ⌊n/k⌋ and at most ⌈n/k⌉ of n instances.
 #[derive(Clone, Debug, Default)]
@@ -696,6 +715,76 @@ impl CapacityModel {
                 d.complete = false;
             }
         }
+    }
+
+    /// Member VM consumers grouped by the scale set they join: a declared set by its node, an
+    /// external one by its ID. Members whose scale set ID cannot be evaluated are left out.
+    pub fn member_sets(&self) -> Vec<MemberSet> {
+        let mut by_set: BTreeMap<String, MemberSet> = BTreeMap::new();
+        for (c, con) in self.consumers.iter().enumerate() {
+            if let ConsumerKind::Member { scale_set, set_id } = &con.kind {
+                let key = match scale_set {
+                    Some(n) => format!("#{n}"),
+                    None if !set_id.is_empty() => set_id.clone(),
+                    None => continue,
+                };
+                by_set
+                    .entry(key)
+                    .or_insert_with(|| MemberSet {
+                        scale_set: *scale_set,
+                        members: Vec::new(),
+                    })
+                    .members
+                    .push(c);
+            }
+        }
+        by_set.into_values().collect()
+    }
+
+    /// The reservation intent of a scale set's members (CRG001): the set's VM profile names a
+    /// group, else a member VM (any copy) names one.
+    pub fn reservation_intent(&self, set: &MemberSet) -> Option<Intent> {
+        let profile = set.scale_set.and_then(|n| {
+            let s = self.scale_set(n)?;
+            let group = s.profile_group.group()?;
+            (s.has_profile == Some(true)).then_some(Intent {
+                group,
+                node: s.node,
+                path: PROFILE_GROUP_PATH,
+                from_profile: true,
+            })
+        });
+        profile.or_else(|| {
+            set.members.iter().find_map(|&c| {
+                let con = self.consumers.get(c)?;
+                Some(Intent {
+                    group: con.group.group()?,
+                    node: con.node,
+                    path: VM_GROUP_PATH,
+                    from_profile: false,
+                })
+            })
+        })
+    }
+
+    /// Whether the members may have reservation intent: they have, or the profile's or a member's
+    /// group reference cannot be evaluated (then CRG001 may be the finding, and nobody else's).
+    pub fn may_have_reservation_intent(&self, set: &MemberSet) -> bool {
+        if self.reservation_intent(set).is_some() {
+            return true;
+        }
+        let profile_unknown = set
+            .scale_set
+            .and_then(|n| self.scale_set(n))
+            .is_some_and(|s| {
+                s.has_profile != Some(false) && matches!(s.profile_group, GroupRef::Unknown(_))
+            });
+        profile_unknown
+            || set.members.iter().any(|&c| {
+                self.consumers
+                    .get(c)
+                    .is_some_and(|con| matches!(con.group, GroupRef::Unknown(_)))
+            })
     }
 
     pub fn scale_set(&self, node: usize) -> Option<&ScaleSet> {
