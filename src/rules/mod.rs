@@ -24,6 +24,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &syntax::evaluation_limit::EvaluationLimit,
         &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
         &capacity::reservation_zone_invalid::ReservationZoneInvalid,
+        &capacity::duplicate_reservation::DuplicateReservation,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
     ];
     RULES

@@ -1,6 +1,7 @@
 //! Capacity reservation and scale set membership rules, and the model they share
 //! (capacity-reservations spec, section 3).
 
+pub mod duplicate_reservation;
 pub mod flex_vm_missing_crg;
 pub mod member_of_non_flexible;
 pub mod model;
