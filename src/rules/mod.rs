@@ -25,6 +25,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
         &capacity::reservation_zone_invalid::ReservationZoneInvalid,
         &capacity::duplicate_reservation::DuplicateReservation,
+        &capacity::unsupported_combination::UnsupportedCombination,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
     ];
     RULES
