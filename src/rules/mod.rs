@@ -26,6 +26,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &capacity::reservation_zone_invalid::ReservationZoneInvalid,
         &capacity::duplicate_reservation::DuplicateReservation,
         &capacity::unsupported_combination::UnsupportedCombination,
+        &capacity::single_placement_group::SinglePlacementGroup,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
     ];
     RULES

@@ -6,6 +6,7 @@ pub mod flex_vm_missing_crg;
 pub mod member_of_non_flexible;
 pub mod model;
 pub mod reservation_zone_invalid;
+pub mod single_placement_group;
 pub mod unsupported_combination;
 pub mod vm_series;
 
