@@ -27,6 +27,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &capacity::duplicate_reservation::DuplicateReservation,
         &capacity::unsupported_combination::UnsupportedCombination,
         &capacity::single_placement_group::SinglePlacementGroup,
+        &capacity::fault_domain_count::FaultDomainCount,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
     ];
     RULES

@@ -2,6 +2,7 @@
 //! (capacity-reservations spec, section 3).
 
 pub mod duplicate_reservation;
+pub mod fault_domain_count;
 pub mod flex_vm_missing_crg;
 pub mod member_of_non_flexible;
 pub mod model;
