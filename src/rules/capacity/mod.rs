@@ -1,6 +1,8 @@
 //! Capacity reservation and scale set membership rules, and the model they share
 //! (capacity-reservations spec, section 3).
 
+pub mod duplicate_reservation;
+pub mod fault_domain_count;
 pub mod flex_vm_missing_crg;
 pub mod invalid_crg_reference;
 pub mod member_of_non_flexible;
@@ -9,8 +11,12 @@ pub mod member_zone_mismatch;
 pub mod model;
 pub mod over_reserved;
 pub mod reservation_not_associated;
+pub mod reservation_zone_invalid;
+pub mod single_placement_group;
 pub mod uneven_zone_reservation;
 pub mod unreserved_burst;
+pub mod unsupported_combination;
+pub mod vm_series;
 
 use crate::arm::graph::{ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;
