@@ -23,6 +23,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &syntax::invalid_parameter_value::InvalidParameterValue,
         &syntax::evaluation_limit::EvaluationLimit,
         &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
+        &capacity::flex_vm_crg_mismatch::FlexVmCrgMismatch,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
     ];
     RULES

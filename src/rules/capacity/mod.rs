@@ -1,6 +1,7 @@
 //! Capacity reservation and scale set membership rules, and the model they share
 //! (capacity-reservations spec, section 3).
 
+pub mod flex_vm_crg_mismatch;
 pub mod flex_vm_missing_crg;
 pub mod member_of_non_flexible;
 pub mod model;
@@ -116,5 +117,55 @@ pub fn more_copies(count: usize) -> String {
         0 | 1 => String::new(),
         2 => " (and 1 more copy)".into(),
         n => format!(" (and {} more copies)", n - 1),
+    }
+}
+
+/// A consumer for messages: `VM 'vm1'`, `scale set 'ss'` (see [`capitalize`] to start a sentence).
+pub fn consumer_label(ctx: &crate::rules::RuleContext<'_>, con: &model::Consumer) -> String {
+    let what = match con.kind {
+        model::ConsumerKind::ScaleSet => "scale set",
+        _ => "VM",
+    };
+    format!("{what} '{}'", ctx.display_name(con.node))
+}
+
+/// The text with its first letter upper-cased.
+pub fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Where a consumer names its group: the VM's own property, or the scale set's VM profile.
+pub fn consumer_group_path(con: &model::Consumer) -> &'static str {
+    match con.kind {
+        model::ConsumerKind::ScaleSet => model::PROFILE_GROUP_PATH,
+        _ => model::VM_GROUP_PATH,
+    }
+}
+
+/// Where a consumer's size is written: `hardwareProfile.vmSize`, or the scale set's `sku.name`.
+pub fn consumer_size_path(con: &model::Consumer) -> &'static str {
+    match con.kind {
+        model::ConsumerKind::ScaleSet => "sku.name",
+        _ => "properties.hardwareProfile.vmSize",
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => format!(
+            "{} and {}",
+            init.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
     }
 }
