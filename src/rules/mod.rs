@@ -24,6 +24,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &syntax::evaluation_limit::EvaluationLimit,
         &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
         &capacity::flex_vm_crg_mismatch::FlexVmCrgMismatch,
+        &capacity::size_not_reserved::SizeNotReserved,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
     ];
     RULES

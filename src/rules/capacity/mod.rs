@@ -5,6 +5,7 @@ pub mod flex_vm_crg_mismatch;
 pub mod flex_vm_missing_crg;
 pub mod member_of_non_flexible;
 pub mod model;
+pub mod size_not_reserved;
 
 use crate::arm::graph::{ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;
