@@ -3,6 +3,7 @@
 
 pub mod flex_vm_crg_mismatch;
 pub mod flex_vm_missing_crg;
+pub mod location_mismatch;
 pub mod member_of_non_flexible;
 pub mod model;
 pub mod size_not_reserved;
