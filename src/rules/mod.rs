@@ -26,6 +26,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &capacity::flex_vm_crg_mismatch::FlexVmCrgMismatch,
         &capacity::size_not_reserved::SizeNotReserved,
         &capacity::location_mismatch::LocationMismatch,
+        &capacity::zone_mismatch::ZoneMismatch,
         &capacity::member_of_non_flexible::MemberOfNonFlexible,
     ];
     RULES

@@ -7,6 +7,7 @@ pub mod location_mismatch;
 pub mod member_of_non_flexible;
 pub mod model;
 pub mod size_not_reserved;
+pub mod zone_mismatch;
 
 use crate::arm::graph::{ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;
