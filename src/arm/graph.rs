@@ -96,6 +96,31 @@ fn same_segment(a: &Option<String>, b: &Option<String>) -> Option<bool> {
     }
 }
 
+/// Whether two parsed IDs name the same resource: `Some(false)` when the type, a name or a scope
+/// segment differs and both sides of it are known; `None` when they differ only where a part is
+/// unresolved.
+pub fn same_resource(a: &ParsedResourceId, b: &ParsedResourceId) -> Option<bool> {
+    let text = |x: &str, y: &str| same_segment(&Some(x.to_string()), &Some(y.to_string()));
+    let mut parts = vec![
+        text(&a.resource_type, &b.resource_type),
+        same_segment(&a.subscription, &b.subscription),
+        same_segment(&a.resource_group, &b.resource_group),
+        same_segment(&a.parent_scope, &b.parent_scope),
+    ];
+    if a.names.len() == b.names.len() {
+        parts.extend(a.names.iter().zip(&b.names).map(|(x, y)| text(x, y)));
+    } else {
+        parts.push(None);
+    }
+    if parts.contains(&Some(false)) {
+        Some(false)
+    } else if parts.iter().all(|s| *s == Some(true)) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
 impl ResourceGraph {
     pub fn build(expansion: Expansion) -> ResourceGraph {
         let ids: Vec<Option<ParsedResourceId>> = expansion
@@ -433,5 +458,59 @@ fn collect_id_edges(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arm::value::SYM_CLOSE;
+
+    fn id(s: &str) -> ParsedResourceId {
+        parse_resource_id(s).unwrap()
+    }
+
+    #[test]
+    fn same_resource_is_three_valued() {
+        let sym = |s: &str| format!("{SYM_OPEN}{s}{SYM_CLOSE}");
+        let group = |rg: &str, name: &str| {
+            id(&format!(
+                "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Compute/capacityReservationGroups/{name}",
+                sym("subscription().subscriptionId")
+            ))
+        };
+        let unresolved_rg = sym("parameters('rg')");
+        // Same names and scope, compared case-insensitively.
+        assert_eq!(
+            same_resource(&group("rg", "crg"), &group("RG", "CRG")),
+            Some(true)
+        );
+        // Different names: different, whatever the scope.
+        assert_eq!(
+            same_resource(&group("rg", "crg-a"), &group(&unresolved_rg, "crg-b")),
+            Some(false)
+        );
+        // Known resource groups that differ.
+        assert_eq!(
+            same_resource(&group("rg-a", "crg"), &group("rg-b", "crg")),
+            Some(false)
+        );
+        // Only an unresolved resource group or name differs: not known.
+        assert_eq!(
+            same_resource(&group("rg", "crg"), &group(&unresolved_rg, "crg")),
+            None
+        );
+        assert_eq!(
+            same_resource(&group("rg", "crg"), &group("rg", &sym("parameters('n')"))),
+            None
+        );
+        // Another type.
+        let vm = id(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/crg",
+        );
+        let crg = id(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/capacityReservationGroups/crg",
+        );
+        assert_eq!(same_resource(&vm, &crg), Some(false));
     }
 }

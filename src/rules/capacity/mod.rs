@@ -3,8 +3,10 @@
 
 pub mod duplicate_reservation;
 pub mod fault_domain_count;
+pub mod flex_vm_crg_mismatch;
 pub mod flex_vm_missing_crg;
 pub mod invalid_crg_reference;
+pub mod location_mismatch;
 pub mod member_of_non_flexible;
 pub mod member_placement;
 pub mod member_zone_mismatch;
@@ -13,10 +15,12 @@ pub mod over_reserved;
 pub mod reservation_not_associated;
 pub mod reservation_zone_invalid;
 pub mod single_placement_group;
+pub mod size_not_reserved;
 pub mod uneven_zone_reservation;
 pub mod unreserved_burst;
 pub mod unsupported_combination;
 pub mod vm_series;
+pub mod zone_mismatch;
 
 use crate::arm::graph::{ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;
@@ -129,5 +133,55 @@ pub fn more_copies(count: usize) -> String {
         0 | 1 => String::new(),
         2 => " (and 1 more copy)".into(),
         n => format!(" (and {} more copies)", n - 1),
+    }
+}
+
+/// A consumer for messages: `VM 'vm1'`, `scale set 'ss'` (see [`capitalize`] to start a sentence).
+pub fn consumer_label(ctx: &crate::rules::RuleContext<'_>, con: &model::Consumer) -> String {
+    let what = match con.kind {
+        model::ConsumerKind::ScaleSet => "scale set",
+        _ => "VM",
+    };
+    format!("{what} '{}'", ctx.display_name(con.node))
+}
+
+/// The text with its first letter upper-cased.
+pub fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Where a consumer names its group: the VM's own property, or the scale set's VM profile.
+pub fn consumer_group_path(con: &model::Consumer) -> &'static str {
+    match con.kind {
+        model::ConsumerKind::ScaleSet => model::PROFILE_GROUP_PATH,
+        _ => model::VM_GROUP_PATH,
+    }
+}
+
+/// Where a consumer's size is written: `hardwareProfile.vmSize`, or the scale set's `sku.name`.
+pub fn consumer_size_path(con: &model::Consumer) -> &'static str {
+    match con.kind {
+        model::ConsumerKind::ScaleSet => "sku.name",
+        _ => "properties.hardwareProfile.vmSize",
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => format!(
+            "{} and {}",
+            init.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
     }
 }

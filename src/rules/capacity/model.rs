@@ -831,6 +831,32 @@ impl CapacityModel {
         Some((min, max))
     }
 
+    /// Whether closed group `g` has a reservation (that may be deployed) of `size`
+    /// (case-insensitive); `None` when the group is not closed, so its reservations are not all known.
+    pub fn reserves_size(&self, g: usize, size: &str) -> Option<bool> {
+        if !self.group(g)?.closed {
+            return None;
+        }
+        Some(self.reservations_of(g).any(|r| {
+            r.size
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(size))
+        }))
+    }
+
+    /// The sizes group `g` reserves, each once (case-insensitively), in declaration order.
+    pub fn reserved_sizes(&self, g: usize) -> Vec<&str> {
+        let mut sizes: Vec<&str> = Vec::new();
+        for r in self.reservations_of(g) {
+            if let Some(s) = r.size.as_deref()
+                && !sizes.iter().any(|k| k.eq_ignore_ascii_case(s))
+            {
+                sizes.push(s);
+            }
+        }
+        sizes
+    }
+
     /// The reservations matching a key.
     pub fn reservations_for(&self, key: &Key) -> Vec<&Reservation> {
         let (g, size, zone) = key;
