@@ -128,3 +128,89 @@ fn rule_fixtures() {
     }
     assert!(checked > 0, "no rule fixtures found");
 }
+
+/// The rules (IDs) that report on a fixture when every rule runs.
+fn rules_reporting(fixture: &str) -> Vec<&'static str> {
+    let d = discover(&[PathBuf::from(fixture)], &DiscoverOptions::default()).expect("fixture");
+    let report = lint_inputs(&d.inputs, d.skipped, &LintOptions::default());
+    let mut ids: Vec<&'static str> = report.diagnostics.iter().map(|d| d.rule).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// One finding per root cause: with every rule on, the rule a fixture is about reports and the
+/// rules that would describe a consequence of the same mistake stay silent.
+#[test]
+fn one_root_cause_one_rule() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        // A size the group does not reserve: not also a zone mismatch or an unused reservation.
+        (
+            "size-not-reserved/invalid.json",
+            "CRG003",
+            &["CRG005", "CRG013"],
+        ),
+        (
+            "zone-mismatch/valid-size-not-reserved.json",
+            "CRG003",
+            &["CRG005"],
+        ),
+        // A member VM without the group: not also "matches a reservation but names no group",
+        // nor idle reserved capacity.
+        (
+            "flex-vm-missing-crg/invalid.json",
+            "CRG001",
+            &["CRG013", "CRG014"],
+        ),
+        // Uneven zones: not also overallocated zones or idle reservations.
+        (
+            "uneven-zone-reservation/invalid.json",
+            "CRG012",
+            &["CRG011", "CRG013"],
+        ),
+        (
+            "uneven-zone-reservation/invalid-bicep-lambda-zones.json",
+            "CRG012",
+            &["CRG011"],
+        ),
+        // An invalid group ID may have meant the group: its reservation is not "unused".
+        ("invalid-crg-reference/invalid.json", "CRG015", &["CRG013"]),
+        // A consumer in another region consumes nothing: no overallocation from it.
+        (
+            "location-mismatch/invalid-consumers-bicep.json",
+            "CRG004",
+            &["CRG011", "CRG013"],
+        ),
+        // An unassociated match is CRG014's, not an unused reservation.
+        (
+            "over-reserved/valid-unassociated.json",
+            "CRG014",
+            &["CRG013"],
+        ),
+        // A VM cannot join a Uniform set at all: VMSS001 alone.
+        (
+            "member-placement/valid-uniform.json",
+            "VMSS001",
+            &["VMSS002", "VMSS003", "CRG001"],
+        ),
+        (
+            "member-zone-mismatch/valid-uniform.json",
+            "VMSS001",
+            &["VMSS002", "VMSS003"],
+        ),
+    ];
+    for (fixture, expected, silent) in cases {
+        let path = format!("fixtures/rules/{fixture}");
+        let ids = rules_reporting(&path);
+        assert!(
+            ids.contains(expected),
+            "{fixture}: {expected} must report, got {ids:?}"
+        );
+        for s in *silent {
+            assert!(
+                !ids.contains(s),
+                "{fixture}: {s} must stay silent, got {ids:?}"
+            );
+        }
+    }
+}

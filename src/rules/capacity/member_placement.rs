@@ -125,6 +125,16 @@ impl Rule for MemberPlacement {
             }) else {
                 continue;
             };
+            // A profile that names a group makes `singlePlacementGroup: true` CRG009's finding
+            // (the same property, the same fix).
+            if pg == PlacementGroup::Single
+                && ctx
+                    .capacity()
+                    .scale_set(ss)
+                    .is_some_and(|s| s.profile_group.group().is_some())
+            {
+                continue;
+            }
             let e = by_set
                 .entry(set.decl)
                 .or_insert_with(|| (ss, pg, 0, Vec::new()));

@@ -370,6 +370,9 @@ impl CapacityModel {
                 Some(_) => ReservationType::Unknown,
             };
             group_of_node.insert(i, m.groups.len());
+            // An `existing` declaration names the group; what it writes besides is not what
+            // Azure has (Bicep emits no zones or location for it).
+            let existing = inst.existing;
             m.groups.push(Group {
                 node: Some(i),
                 name: inst
@@ -377,10 +380,22 @@ impl CapacityModel {
                     .map(short_name)
                     .unwrap_or_else(|| "<unknown>".into()),
                 id: id_text(&inst.id),
-                location: Location::of(inst.get("location").as_ref()),
-                zones: Zones::of(inst.get("zones").as_ref()),
-                reservation_type,
-                shared,
+                location: if existing {
+                    Location::Unknown
+                } else {
+                    Location::of(inst.get("location").as_ref())
+                },
+                zones: if existing {
+                    Zones::Unknown
+                } else {
+                    Zones::of(inst.get("zones").as_ref())
+                },
+                reservation_type: if existing {
+                    ReservationType::Unknown
+                } else {
+                    reservation_type
+                },
+                shared: if existing { None } else { shared },
                 existing: inst.existing,
                 deployed: inst.deployed,
                 reservations: Vec::new(),
@@ -661,13 +676,22 @@ impl CapacityModel {
             }
             let g = match &con.group {
                 GroupRef::Group(g) => *g,
-                GroupRef::Unknown(_) => {
-                    // It may consume any group.
+                // It may consume any group: not known, or an invalid ID that was meant for one.
+                GroupRef::Unknown(_) | GroupRef::Empty | GroupRef::NotAGroup(_) => {
                     all_incomplete = true;
                     continue;
                 }
-                _ => continue,
+                GroupRef::None => continue,
             };
+            // Azure rejects a consumer in another region than its group (CRG004): it consumes
+            // nothing from it.
+            if self
+                .groups
+                .get(g)
+                .is_some_and(|group| group.location.same(&con.location) == Some(false))
+            {
+                continue;
+            }
             let (Some(size), Some(zones), Some((lo, hi))) =
                 (&con.size, con.zones.known(), con.instances)
             else {

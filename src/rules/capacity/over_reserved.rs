@@ -107,17 +107,33 @@ impl Rule for OverReserved {
             if !d.complete || reserved <= d.max || cap == 0 {
                 continue;
             }
+            // Consumers of the same size and place that name no group (CRG001, CRG014), or that
+            // name this group with a size or zone it does not reserve (CRG003, CRG005), explain
+            // the idle capacity better than a cost note.
+            if has_unassociated_match(model, r) != Some(false) || misses_reservations(model, g) {
+                continue;
+            }
             if d.consumers.is_empty() {
-                // An unassociated consumer of the same size and place is CRG014's root cause.
-                if has_unassociated_match(model, r) != Some(false) {
-                    continue;
-                }
                 out.push(unused(ctx, r, size));
             } else {
                 out.push(over(ctx, model, r, size, reserved, d.max, &d.consumers));
             }
         }
     }
+}
+
+/// Whether a consumer names group `g` but cannot use it: another location (CRG004), or a size or
+/// zone it has no reservation for (CRG003, CRG005).
+fn misses_reservations(model: &CapacityModel, g: usize) -> bool {
+    let elsewhere = model.groups.get(g).is_some_and(|group| {
+        model.consumers.iter().any(|c| {
+            c.group == GroupRef::Group(g) && group.location.same(&c.location) == Some(false)
+        })
+    });
+    elsewhere
+        || model.demand.iter().any(|(key, d)| {
+            key.0 == g && !d.consumers.is_empty() && model.reservations_for(key).is_empty()
+        })
 }
 
 /// Whether a consumer of the reservation's size, location and zone names no group (`None` when

@@ -187,94 +187,24 @@ fn matches(con: &Consumer, r: &Reservation) -> bool {
     size && zone && con.location.same(&r.location) == Some(true)
 }
 
-/// Whether the consumer opts out of reservations or uses something they do not support (the
-/// combinations of CRG008): `True`, `False`, or `Unknown` when a property is unresolved.
+/// Whether the consumer opts out of reservations (`disableCapacityReservationAssignment`) or uses
+/// something they do not support (CRG008's combinations): `True`, `False`, or `Unknown` when a
+/// property is unresolved.
 fn cannot_use_reservations(inst: &ResourceInstance, scale_set: bool) -> Tri {
     let profile = if scale_set {
         "properties.virtualMachineProfile."
     } else {
         "properties."
     };
-    let get = |p: &str| inst.get(p);
-    let mut any = flag(get(&format!(
+    let opt_out = match inst.get(&format!(
         "{profile}capacityReservation.disableCapacityReservationAssignment"
-    )))
-    .or(spot_priority(get(&format!("{profile}priority"))))
-    .or(ultra_disk(get(&format!(
-        "{profile}storageProfile.dataDisks"
-    ))))
-    .or(flag(get(
-        "properties.additionalCapabilities.ultraSSDEnabled",
-    )))
-    .or(reference(get("properties.proximityPlacementGroup.id")))
-    .or(reference(get("properties.hostGroup.id")));
-    if scale_set {
-        let mix = match get("sku.name") {
-            Some(Value::String(s)) => Tri::from_bool(s.eq_ignore_ascii_case("Mix")),
-            None | Some(Value::Null) => Tri::False,
-            Some(_) => Tri::Unknown,
-        };
-        any = any
-            .or(mix)
-            .or(reference_object(get("properties.skuProfile")));
-    } else {
-        any = any
-            .or(reference(get("properties.availabilitySet.id")))
-            .or(reference(get("properties.host.id")));
-    }
-    any
-}
-
-fn flag(v: Option<Value>) -> Tri {
-    match v {
+    )) {
         None | Some(Value::Null) => Tri::False,
         Some(v) => v.as_bool_lenient().map_or(Tri::Unknown, Tri::from_bool),
-    }
-}
-
-fn spot_priority(v: Option<Value>) -> Tri {
-    match v {
-        None | Some(Value::Null) => Tri::False,
-        Some(Value::String(s)) => Tri::from_bool(
-            ["Spot", "Low", "SpotPlus"]
-                .iter()
-                .any(|p| s.eq_ignore_ascii_case(p)),
-        ),
-        Some(_) => Tri::Unknown,
-    }
-}
-
-/// A resource ID property that is set.
-fn reference(v: Option<Value>) -> Tri {
-    match v {
-        None | Some(Value::Null) => Tri::False,
-        Some(Value::String(s)) => Tri::from_bool(!s.trim().is_empty()),
-        Some(_) => Tri::Unknown,
-    }
-}
-
-/// An object property that is set (`skuProfile`).
-fn reference_object(v: Option<Value>) -> Tri {
-    match v {
-        None | Some(Value::Null) => Tri::False,
-        Some(Value::Object(_)) => Tri::True,
-        Some(_) => Tri::Unknown,
-    }
-}
-
-fn ultra_disk(disks: Option<Value>) -> Tri {
-    match disks {
-        None | Some(Value::Null) => Tri::False,
-        Some(Value::Array(disks)) => disks.iter().fold(Tri::False, |acc, d| {
-            let ultra = match d.path("managedDisk.storageAccountType") {
-                None | Some(Value::Null) => Tri::False,
-                Some(Value::String(s)) => Tri::from_bool(s.eq_ignore_ascii_case("UltraSSD_LRS")),
-                Some(_) => Tri::Unknown,
-            };
-            acc.or(ultra)
-        }),
-        Some(_) => Tri::Unknown,
-    }
+    };
+    opt_out.or(super::unsupported_combination::uses_unsupported_feature(
+        inst, scale_set,
+    ))
 }
 
 fn location_text(l: &Location) -> String {

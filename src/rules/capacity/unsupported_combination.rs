@@ -120,14 +120,74 @@ fn named(verb: &str, what: &str, name: &Option<String>) -> String {
     }
 }
 
-/// The unsupported features of one VM or scale set instance, in a fixed order.
-fn combinations(inst: &ResourceInstance, scale_set: bool, flexible_mix: bool) -> Vec<Combination> {
+/// Whether a VM or scale set uses something capacity reservations do not support: `Unknown`
+/// when none is certain but a property that could be one is unresolved. Other rules use it to
+/// leave such consumers to this rule.
+pub fn uses_unsupported_feature(inst: &ResourceInstance, scale_set: bool) -> Tri {
+    let mut unknown = false;
+    if combinations(inst, scale_set, false, &mut unknown).is_empty() {
+        if unknown { Tri::Unknown } else { Tri::False }
+    } else {
+        Tri::True
+    }
+}
+
+/// The unsupported features of one VM or scale set instance, in a fixed order. `unknown` is set
+/// when a property that could be one cannot be evaluated.
+fn combinations(
+    inst: &ResourceInstance,
+    scale_set: bool,
+    flexible_mix: bool,
+    unknown: &mut bool,
+) -> Vec<Combination> {
     let mut found = Vec::new();
-    let prefix = if scale_set {
+    // A property that is present but not a plain value of the kind checked.
+    let mut unresolved = |v: Option<Value>, known: fn(&Value) -> bool| {
+        if v.is_some_and(|v| !v.is_null() && !known(&v)) {
+            *unknown = true;
+        }
+    };
+    let prefix0 = if scale_set {
         "properties.virtualMachineProfile."
     } else {
         "properties."
     };
+    unresolved(inst.get(&format!("{prefix0}priority")), |v| {
+        v.as_str().is_some()
+    });
+    unresolved(
+        inst.get("properties.additionalCapabilities.ultraSSDEnabled"),
+        |v| v.as_bool_lenient().is_some(),
+    );
+    unresolved(
+        inst.get(&format!("{prefix0}storageProfile.dataDisks")),
+        |v| {
+            v.as_array().is_some_and(|disks| {
+                disks.iter().all(|d| {
+                    d.path("managedDisk.storageAccountType")
+                        .is_none_or(|t| t.is_null() || t.as_str().is_some())
+                })
+            })
+        },
+    );
+    let mut reference_paths = vec![
+        "properties.hostGroup.id",
+        "properties.proximityPlacementGroup.id",
+    ];
+    if scale_set {
+        unresolved(inst.get("sku.name"), |v| v.as_str().is_some());
+        unresolved(inst.get("properties.skuProfile"), |v| {
+            v.as_object().is_some()
+        });
+    } else {
+        reference_paths.extend(["properties.availabilitySet.id", "properties.host.id"]);
+    }
+    for path in reference_paths {
+        if matches!(reference(inst.get(path)), Reference::Unknown) {
+            *unknown = true;
+        }
+    }
+    let prefix = prefix0;
 
     let priority_path = format!("{prefix}priority");
     if let Some(Value::String(p)) = inst.get(&priority_path) {
@@ -304,7 +364,7 @@ impl Rule for UnsupportedCombination {
                 && inst
                     .get("properties.priorityMixPolicy")
                     .is_some_and(|p| matches!(p, Value::Object(_)));
-            let found = combinations(inst, scale_set, flexible_mix);
+            let found = combinations(inst, scale_set, flexible_mix, &mut false);
             if found.is_empty() {
                 continue;
             }
