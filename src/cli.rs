@@ -193,6 +193,8 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             location: args.location.clone(),
             tenant_id: None,
         },
+        // The statistics describe the whole template only when all of it is evaluated.
+        evaluate_everything: args.statistics,
     };
     let discover_opts = DiscoverOptions {
         no_parameter_files: args.no_parameter_files,

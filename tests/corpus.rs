@@ -37,7 +37,38 @@ fn corpus_lints_cleanly() {
         "expected thousands of templates, found {}",
         d.inputs.len()
     );
-    let report = lint_inputs(&d.inputs, d.skipped, &LintOptions::default());
+    // Everything evaluated, so that every expression of the corpus is counted and checked.
+    let everything = LintOptions {
+        evaluate_everything: true,
+        ..LintOptions::default()
+    };
+    let report = lint_inputs(&d.inputs, d.skipped, &everything);
+    // What the rules read is all they need: evaluating only that gives the same findings.
+    let focused = lint_inputs(&d.inputs, d.skipped, &LintOptions::default());
+    let findings = |r: &armlint::engine::LintReport| -> Vec<String> {
+        r.diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {} {}:{} {}",
+                    d.rule,
+                    d.location.file.display_path(),
+                    d.location.span.start,
+                    d.location.span.end,
+                    d.message
+                )
+            })
+            .collect()
+    };
+    assert_eq!(findings(&focused), findings(&report));
+    assert!(
+        focused.summary.expressions.evaluated < report.summary.expressions.evaluated,
+        "evaluating what the rules read evaluates less"
+    );
+    eprintln!(
+        "expressions evaluated for the enabled rules: {} of {}",
+        focused.summary.expressions.evaluated, report.summary.expressions.evaluated
+    );
     let s = &report.summary;
     eprintln!(
         "corpus: {} templates, {} skipped files, {} resources, {} expressions ({} unknown)",

@@ -26,7 +26,12 @@ struct Linted {
 
 fn lint_text(text: impl Into<String>) -> Linted {
     let source = Arc::new(SourceFile::new("robust/main.json", text.into()));
-    let (mut diagnostics, summary) = lint_template(&source, None, &[], &LintOptions::default());
+    // Everything evaluated: these cases probe the evaluator wherever an expression sits.
+    let opts = LintOptions {
+        evaluate_everything: true,
+        ..LintOptions::default()
+    };
+    let (mut diagnostics, summary) = lint_template(&source, None, &[], &opts);
     diagnostic::sort(&mut diagnostics);
     Linted {
         source,

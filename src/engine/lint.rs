@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::{ScopeConfig, ScopeKind};
-use crate::arm::template::{IssueKind, ParameterSet, expand};
+use crate::arm::template::{IssueKind, ParameterSet, expand_for};
 use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef};
 use crate::discover::Input;
 use crate::rules::{self, Finding, RuleContext, RuleMeta, Selection};
@@ -21,6 +21,9 @@ use super::report::{LintReport, Summary};
 pub struct LintOptions {
     pub selection: Selection,
     pub scope: ScopeConfig,
+    /// Evaluate the properties of every resource, not only of the types the enabled rules read
+    /// (the expression statistics then cover the whole template).
+    pub evaluate_everything: bool,
 }
 
 /// Lint the discovered inputs in parallel; the report is sorted and identical whatever the thread count.
@@ -214,9 +217,29 @@ pub fn lint_template(
         .copied()
         .filter(|r| opts.selection.enabled(r.meta()))
         .collect();
+    // What the enabled rules read: the properties of other resource types are not evaluated.
+    let property_types = if opts.evaluate_everything {
+        None
+    } else {
+        enabled
+            .iter()
+            .map(|r| r.property_types())
+            .try_fold(crate::fast_hash::FxHashSet::default(), |mut set, types| {
+                set.extend(types?.iter().map(|t| t.to_ascii_lowercase()));
+                Some(set)
+            })
+            .map(Arc::new)
+    };
     let mut seen: HashSet<(&'static str, usize, String, u32)> = HashSet::new();
     for (n, set) in sets.iter().enumerate() {
-        let expansion = expand(source, &root, kind, set, &opts.scope);
+        let expansion = expand_for(
+            source,
+            &root,
+            kind,
+            set,
+            &opts.scope,
+            property_types.clone(),
+        );
         let param_name = set.file.as_ref().map(|f| f.display_path());
         summary.expressions.merge(&expansion.stats);
         if n == 0 {

@@ -24,6 +24,12 @@ pub trait Rule: Sync {
     /// Report findings on one expanded template. Rules run by the engine itself (syntax errors)
     /// report nothing here.
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>);
+
+    /// The resource types whose `properties` the rule reads; `None`: it may read any. The engine
+    /// evaluates the properties of the union over the enabled rules only.
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        None
+    }
 }
 
 /// Declare a rule struct with its metadata. Doc comments become `META.docs`.

@@ -46,7 +46,8 @@ impl<'a> Parser<'a> {
     fn skip_trivia(&mut self) -> Option<()> {
         loop {
             match self.peek() {
-                Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
+                Some(b' ') => self.pos = skip_spaces(self.bytes, self.pos),
+                Some(b'\n' | b'\r' | b'\t') => self.pos += 1,
                 Some(b'/') => match self.bytes.get(self.pos + 1) {
                     Some(b'/') => {
                         // jsonc-parser ends a line comment at '\n' (a '\r' before it is part of
@@ -192,9 +193,7 @@ impl<'a> Parser<'a> {
         let body = start + 1;
         let rest = self.bytes.get(body..)?;
         // The quote and the backslash are ASCII, never inside a multi-byte character.
-        let stop = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let stop = string_stop(rest)?;
         let value = match rest.get(stop)? {
             b'"' => {
                 self.pos = body + stop + 1;
@@ -310,6 +309,54 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Index of the first byte at or after `pos` that is not a space, eight bytes at a time:
+/// indentation is much of a pretty-printed template.
+fn skip_spaces(bytes: &[u8], mut pos: usize) -> usize {
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let other = u64::from_le_bytes(word) ^ SPACES;
+        if other != 0 {
+            return pos + (other.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while bytes.get(pos) == Some(&b' ') {
+        pos += 1;
+    }
+    pos
+}
+
+/// Index of the first `"`, `\\` or control character (below 0x20), eight bytes at a time: string
+/// contents are most of a template's bytes.
+fn string_stop(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // A byte that is zero after the xor (or below 0x20) sets its high bit; borrows only
+        // carry into higher bytes, so the lowest flagged byte is the first match.
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let found = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (x.wrapping_sub(ONES * 0x20) & !x);
+        let found = found & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    let tail = bytes.get(i..)?;
+    tail.iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|p| i + p)
+}
+
 fn value_end(v: &Json) -> usize {
     match v {
         Json::StringLit(s) => s.range.end,
@@ -327,6 +374,46 @@ mod tests {
 
     fn slow(text: &str) -> Option<Json<'_>> {
         super::super::json::parse_with_jsonc(text).ok()
+    }
+
+    #[test]
+    fn skip_spaces_stops_at_the_first_other_byte() {
+        for len in 0..20 {
+            for tail in [b"".as_slice(), b"x", b"\n  ", b"\t"] {
+                let mut v = vec![b' '; len];
+                v.extend_from_slice(tail);
+                for start in 0..=len {
+                    assert_eq!(skip_spaces(&v, start), len, "{len} {tail:?} {start}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn string_stop_finds_the_first_special_byte() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        let samples: [&[u8]; 9] = [
+            b"",
+            b"abc",
+            b"abcdefgh\"",
+            b"abcdefghijklmnop\\x",
+            b"\"",
+            b"caf\xc3\xa9 na\xc3\xafve\"rest",
+            b"0123456\n89",
+            b"\x7f\x80\xff\xfe\x21\x1f",
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+        ];
+        for s in samples {
+            assert_eq!(string_stop(s), naive(s), "{s:?}");
+        }
+        // Every position and every byte value.
+        for pos in 0..20 {
+            for b in 0..=255u8 {
+                let mut v = vec![b'x'; 20];
+                v[pos] = b;
+                assert_eq!(string_stop(&v), naive(&v), "{pos} {b}");
+            }
+        }
     }
 
     #[test]

@@ -199,11 +199,14 @@ impl Parser<'_> {
                 }
                 if self.peek() != Some(b'(') {
                     if namespace.is_none() {
-                        match name.to_ascii_lowercase().as_str() {
-                            "true" => return Ok(Expr::Bool(true)),
-                            "false" => return Ok(Expr::Bool(false)),
-                            "null" => return Ok(Expr::Null),
-                            _ => {}
+                        for (word, value) in [
+                            ("true", Expr::Bool(true)),
+                            ("false", Expr::Bool(false)),
+                            ("null", Expr::Null),
+                        ] {
+                            if name.eq_ignore_ascii_case(word) {
+                                return Ok(value);
+                            }
                         }
                     }
                     return Err(ParseError {
@@ -212,7 +215,7 @@ impl Parser<'_> {
                     });
                 }
                 self.pos += 1;
-                let mut args = Vec::new();
+                let mut args = Vec::with_capacity(3);
                 self.skip_ws();
                 if self.peek() == Some(b')') {
                     self.pos += 1;
@@ -259,6 +262,15 @@ impl Parser<'_> {
     fn string(&mut self) -> Result<Expr, ParseError> {
         let open = self.pos;
         self.pos += 1;
+        // Most literals have no `''` escape: take the text as it is.
+        let rest = self.s.get(self.pos..).unwrap_or_default();
+        if let Some(len) = rest.iter().position(|&b| b == b'\'')
+            && rest.get(len + 1) != Some(&b'\'')
+        {
+            let text = self.text.get(self.pos..self.pos + len).unwrap_or("");
+            self.pos += len + 1;
+            return Ok(Expr::String(Arc::from(text)));
+        }
         let mut out = String::new();
         let mut seg_start = self.pos;
         loop {

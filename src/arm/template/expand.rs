@@ -4,7 +4,7 @@
 //! resource and property copy loops, conditions per iteration, nested inline deployments with inner
 //! or outer expression scope and their outputs read back through `reference()`.
 
-use crate::fast_hash::FxHashMap;
+use crate::fast_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -39,13 +39,28 @@ fn too_deep() -> Value {
 
 const DEPLOYMENTS: &str = "Microsoft.Resources/deployments";
 
-/// Expand a parsed template under one parameter set.
+/// Expand a parsed template under one parameter set, evaluating everything.
 pub fn expand(
     file: &Arc<SourceFile>,
     root: &Json,
     kind: ScopeKind,
     params: &ParameterSet,
     config: &ScopeConfig,
+) -> Expansion {
+    expand_for(file, root, kind, params, config, None)
+}
+
+/// [`expand`], evaluating the `properties` of only the resource types in `property_types`
+/// (lower-case; `None`: all). Other resources get their identity (name, type, location, zones,
+/// sku, scope, dependsOn, ...), and their properties are checked for expression syntax only:
+/// what no rule reads is not evaluated.
+pub fn expand_for(
+    file: &Arc<SourceFile>,
+    root: &Json,
+    kind: ScopeKind,
+    params: &ParameterSet,
+    config: &ScopeConfig,
+    property_types: Option<Arc<FxHashSet<String>>>,
 ) -> Expansion {
     let out = Rc::new(RefCell::new(Expansion {
         parameters: params.file.clone(),
@@ -74,6 +89,7 @@ pub fn expand(
         file,
         parse_cache: Rc::default(),
         decl_ids: Rc::default(),
+        property_types,
         budget: Rc::default(),
         pending_cycle: None,
         template,
@@ -336,6 +352,8 @@ struct Expander<'t, 'a, 'f> {
     parse_cache: Rc<RefCell<FxHashMap<Box<str>, Parsed>>>,
     /// Declaration pointer → index into `Expansion::declarations`, shared by all expanders.
     decl_ids: Rc<RefCell<FxHashMap<String, usize>>>,
+    /// Lower-case resource types whose `properties` are evaluated; `None`: all.
+    property_types: Option<Arc<FxHashSet<String>>>,
     /// Evaluation limits, shared by all expanders of the file.
     budget: Rc<Budget>,
     /// A circular reference found while evaluating, reported at the innermost expression.
@@ -466,26 +484,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                     }
                     v
                 }
-                Err(e) => {
-                    // Point at the exact character when the JSON string has no escapes, so the
-                    // text between the quotes is the expression as parsed.
-                    let (start, end) = (s.range.start, s.range.end);
-                    let raw = self.file.text.get(start + 1..end.saturating_sub(1));
-                    let span: Span = if raw == Some(s.value.as_ref()) {
-                        let at = (start + 1 + e.offset).min(end.saturating_sub(1));
-                        Span::new(at, (at + 1).min(end))
-                    } else {
-                        s.range.into()
-                    };
-                    let msg = format!("invalid expression: {}", e.message);
-                    self.issue(
-                        IssueKind::InvalidExpression,
-                        span,
-                        &pointer.clone(),
-                        msg.clone(),
-                    );
-                    Value::error(msg)
-                }
+                Err(e) => Value::error(self.report_invalid_expression(s, &e, pointer)),
             },
             Json::NumberLit(n) => number_value(n.value),
             Json::BooleanLit(b) => Value::Bool(b.value),
@@ -502,6 +501,61 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 Value::array(items)
             }
             Json::Object(o) => self.eval_object(o, pointer, &[]),
+        }
+    }
+
+    /// Report an expression that does not parse; the message.
+    fn report_invalid_expression(
+        &mut self,
+        s: &jsonc_parser::ast::StringLit,
+        e: &crate::arm::expr::ParseError,
+        pointer: &str,
+    ) -> String {
+        // Point at the exact character when the JSON string has no escapes, so the text between
+        // the quotes is the expression as parsed.
+        let (start, end) = (s.range.start, s.range.end);
+        let raw = self.file.text.get(start + 1..end.saturating_sub(1));
+        let span: Span = if raw == Some(s.value.as_ref()) {
+            let at = (start + 1 + e.offset).min(end.saturating_sub(1));
+            Span::new(at, (at + 1).min(end))
+        } else {
+            s.range.into()
+        };
+        let msg = format!("invalid expression: {}", e.message);
+        self.issue(IssueKind::InvalidExpression, span, pointer, msg.clone());
+        msg
+    }
+
+    /// Check the expressions under `v` parse, without evaluating them: the properties of resources
+    /// no enabled rule reads still get their syntax errors.
+    fn check_syntax(&mut self, v: &Json, pointer: &mut String) {
+        match v {
+            Json::StringLit(s) => {
+                if s.value.starts_with('[')
+                    && let Err(e) = self.parse_cached(&s.value)
+                {
+                    self.report_invalid_expression(s, &e, pointer);
+                }
+            }
+            Json::Array(a) => {
+                for (i, e) in a.elements.iter().enumerate() {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    self.check_syntax(e, pointer);
+                    pointer.truncate(len);
+                }
+            }
+            Json::Object(o) => {
+                for p in &o.properties {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    push_pointer_token(pointer, p.name.as_str());
+                    self.check_syntax(&p.value, pointer);
+                    pointer.truncate(len);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -841,8 +895,23 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             }
         }
         let mut body_ptr = pointer.to_string();
+        let properties_evaluated = is_deployment
+            || self.property_types.as_ref().is_none_or(|types| {
+                with_lowercase(resource_type, |t| types.contains(t)) != Some(false)
+            });
         let body = if is_deployment {
             self.eval_deployment_body(json, &mut body_ptr)
+        } else if !properties_evaluated {
+            let body = self.eval_object(
+                json,
+                &mut body_ptr,
+                &["copy", "condition", "dependsOn", "resources", "properties"],
+            );
+            if let Some(props) = sj::get(json, "properties") {
+                let mut p = format!("{pointer}/properties");
+                self.check_syntax(props, &mut p);
+            }
+            body
         } else {
             self.eval_object(
                 json,
@@ -900,6 +969,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             depends_on,
             parent: parent.as_ref().map(|p| p.0),
             deployment: self.deployment,
+            properties_evaluated,
         };
         let index = {
             let mut out = self.out.borrow_mut();
@@ -1177,6 +1247,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             file: self.file,
             parse_cache: self.parse_cache.clone(),
             decl_ids: self.decl_ids.clone(),
+            property_types: self.property_types.clone(),
             budget: self.budget.clone(),
             pending_cycle: None,
             template,

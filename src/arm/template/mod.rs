@@ -6,6 +6,6 @@ mod expand;
 mod model;
 mod parameters;
 
-pub use expand::{expand, parameter_value_from_json};
+pub use expand::{expand, expand_for, parameter_value_from_json};
 pub use model::*;
 pub use parameters::{ParameterFileError, ParameterSet, literal_value};

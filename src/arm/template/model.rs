@@ -49,6 +49,9 @@ pub struct ResourceInstance {
     pub parent: Option<usize>,
     /// Index into [`Expansion::deployments`] of the deployment that deploys it.
     pub deployment: usize,
+    /// False when `properties` was not evaluated because no enabled rule reads this type
+    /// (see [`expand_for`](super::expand_for)); the body then lacks `properties`.
+    pub properties_evaluated: bool,
 }
 
 impl ResourceInstance {

@@ -65,6 +65,10 @@ impl Rule for DuplicateReservation {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         // The first reservation of each (group, size, zone); only certainly deployed ones count,

@@ -69,6 +69,10 @@ impl Rule for InvalidCrgReference {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         let bad = |g: &GroupRef| matches!(g, GroupRef::Empty | GroupRef::NotAGroup(_));

@@ -62,6 +62,10 @@ impl Rule for LocationMismatch {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         // Only a group deployed here has an authoritative location (an `existing` one's is not).

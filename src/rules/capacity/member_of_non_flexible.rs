@@ -56,6 +56,10 @@ impl Rule for MemberOfNonFlexible {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         // One finding per VM declaration: (first instance, scale set, number of instances).
         let mut by_decl: BTreeMap<usize, (usize, usize, usize)> = BTreeMap::new();

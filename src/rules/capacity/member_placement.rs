@@ -76,6 +76,10 @@ impl Rule for MemberPlacement {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         // Another resource group: one finding per VM declaration (first instance, set, count).
         let mut elsewhere: BTreeMap<usize, (usize, usize, usize)> = BTreeMap::new();

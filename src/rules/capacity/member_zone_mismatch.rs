@@ -104,6 +104,10 @@ impl Rule for MemberZoneMismatch {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let mut by_decl: BTreeMap<usize, Group> = BTreeMap::new();
         for (i, vm) in ctx.graph.instances().iter().enumerate() {

@@ -17,6 +17,16 @@ pub const GROUPS: &str = "Microsoft.Compute/capacityReservationGroups";
 pub const RESERVATIONS: &str = "Microsoft.Compute/capacityReservationGroups/capacityReservations";
 pub const AUTOSCALE: &str = "Microsoft.Insights/autoscaleSettings";
 
+/// Every type whose properties the model reads (the capacity rules need nothing else).
+pub const MODEL_TYPES: &[&str] = &[
+    GROUPS,
+    RESERVATIONS,
+    VIRTUAL_MACHINES,
+    SCALE_SETS,
+    AUTOSCALE,
+    "Microsoft.Insights/autoscalesettings",
+];
+
 /// Where a consumer's group reference sits in its body.
 pub const VM_GROUP_PATH: &str = "properties.capacityReservation.capacityReservationGroup.id";
 pub const PROFILE_GROUP_PATH: &str =

@@ -59,6 +59,10 @@ impl Rule for OverReserved {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         // Idle instances of a reservation that differs from its zone siblings are CRG012's.

@@ -120,6 +120,10 @@ impl Rule for ReservationZoneInvalid {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         // One finding per reservation declaration: its first offending instance and how many.

@@ -71,6 +71,10 @@ impl Rule for SinglePlacementGroup {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         // One finding per scale set declaration: (first instance, group, case, instances); an

@@ -69,6 +69,10 @@ impl Rule for SizeNotReserved {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         // One finding per consumer declaration: (first consumer, group, instances).

@@ -92,6 +92,10 @@ impl Rule for UnreservedBurst {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         // Overallocated keys, grouped by where the finding goes: the one declaration whose

@@ -342,6 +342,10 @@ impl Rule for UnsupportedCombination {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         let mut by_decl: BTreeMap<usize, PerDeclaration> = BTreeMap::new();

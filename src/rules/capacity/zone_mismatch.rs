@@ -90,6 +90,10 @@ impl Rule for ZoneMismatch {
         &Self::META
     }
 
+    fn property_types(&self) -> Option<&'static [&'static str]> {
+        Some(super::model::MODEL_TYPES)
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let model = ctx.capacity();
         // One finding per consumer declaration, about its first instance; the help covers the

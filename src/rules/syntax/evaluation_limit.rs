@@ -6,7 +6,9 @@ crate::declare_rule! {
     /// limits: evaluation nested more than 48 levels deep (variables, parameter defaults,
     /// user-defined functions or nested deployments each referring to the next), more than two
     /// million function calls (lambdas over large ranges), or more than 50,000 resource
-    /// instances.
+    /// instances. Only what is evaluated can reach a limit: armlint evaluates the properties of
+    /// the resource types its enabled rules read, and everything else a template computes
+    /// (names, locations, tags, copy counts, conditions, variables they use).
     ///
     /// ## Why is this bad?
     /// Everything that depends on the unevaluated part is unknown, so rules that need it stay
@@ -19,7 +21,7 @@ crate::declare_rule! {
     /// [
     ///   {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2024-05-01",
     ///    "name": "ip", "location": "eastus",
-    ///    "properties": {"tags": "[map(range(0, 2000), lambda('i', map(range(0, 2000), lambda('j', lambdaVariables('j')))))]"}}
+    ///    "tags": "[map(range(0, 2000), lambda('i', map(range(0, 2000), lambda('j', lambdaVariables('j')))))]"}
     /// ]
     /// ```
     ///
@@ -28,7 +30,7 @@ crate::declare_rule! {
     /// [
     ///   {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2024-05-01",
     ///    "name": "ip", "location": "eastus",
-    ///    "properties": {"tags": "[range(0, 2000)]"}}
+    ///    "tags": "[range(0, 2000)]"}
     /// ]
     /// ```
     ///

@@ -23,6 +23,10 @@ macro_rules! engine_rule {
                 _out: &mut Vec<$crate::rules::Finding>,
             ) {
             }
+            // The engine finds these while loading and expanding, whatever is evaluated.
+            fn property_types(&self) -> Option<&'static [&'static str]> {
+                Some(&[])
+            }
         }
     };
 }
