@@ -227,9 +227,11 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
                 };
                 inputs.push(Input {
                     path: name,
+                    size: source.text.len() as u64,
                     source: Ok(Some(source)),
                     kind: Some(kind),
                     parameter_files,
+                    pair_parameter_files: false,
                 });
             }
             _ => skipped += 1,

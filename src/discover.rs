@@ -1,12 +1,10 @@
 //! Finding the templates to lint: walk the paths given (honouring `.gitignore` / `.ignore`, skipping
-//! hidden directories), keep the files whose `$schema` names a deployment template, and pair each
-//! template with its parameter files.
+//! hidden directories) for candidate files, then [`load`] each one (once, when it is linted): keep
+//! the files whose `$schema` names a deployment template and pair each with its parameter files.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-
-use rayon::prelude::*;
 
 use crate::arm::scope::ScopeKind;
 use crate::source::SourceFile;
@@ -20,26 +18,94 @@ pub struct DiscoverOptions {
     pub explicit_parameters: Vec<PathBuf>,
 }
 
-/// One template to lint, or a file that should have been linted but could not be read.
+/// A file to lint if it is a template, or one that could not be examined.
 #[derive(Clone, Debug)]
 pub struct Input {
     /// The path as given or found, without leading `./`.
     pub path: PathBuf,
-    /// `Ok(None)`: the engine reads the file when it lints it. `Ok(Some)`: already loaded (stdin).
+    /// `Ok(None)`: [`load`] reads the file when it is linted. `Ok(Some)`: already loaded (stdin).
     /// `Err`: why it could not be read (the engine reports that as a finding).
     pub source: Result<Option<Arc<SourceFile>>, String>,
-    /// The deployment scope from `$schema`; `None` when the file could not be read.
+    /// The deployment scope; `None`: decided from the file's `$schema` when it is loaded.
     pub kind: Option<ScopeKind>,
     /// Parameter files to evaluate the template with, in order; empty: evaluate on defaults.
     pub parameter_files: Vec<PathBuf>,
+    /// Add the parameter files found beside the template when it is loaded.
+    pub pair_parameter_files: bool,
+    /// Size in bytes when known, to schedule the largest files first.
+    pub size: u64,
 }
 
 #[derive(Debug, Default)]
 pub struct Discovery {
     /// Sorted by path, each file once.
     pub inputs: Vec<Input>,
-    /// Files looked at that are not templates (parameter files, package.json, ...).
+    /// Files looked at that are not templates (parameter files, package.json, ...); files found
+    /// by a walk are only examined when loaded, which counts them.
     pub skipped: u64,
+}
+
+/// What a candidate file is, once read.
+pub enum Loaded {
+    Template {
+        source: Arc<SourceFile>,
+        kind: ScopeKind,
+        parameter_files: Vec<PathBuf>,
+    },
+    /// Not a template (parameter file, package.json, binary): skipped silently.
+    Skipped,
+    /// Looks like a template but cannot be used: why (a finding at its path).
+    Unreadable(String),
+}
+
+/// Read a candidate once and decide what it is; pair its parameter files when asked.
+pub fn load(input: &Input) -> Loaded {
+    let source = match &input.source {
+        Err(message) => return Loaded::Unreadable(message.clone()),
+        Ok(Some(source)) => source.clone(),
+        Ok(None) => match read_text(&input.path) {
+            Ok(Some(source)) => Arc::new(source),
+            Ok(None) => return Loaded::Skipped,
+            Err(message) => return Loaded::Unreadable(message),
+        },
+    };
+    let kind = match input.kind {
+        Some(k) => k,
+        None => match sniff_kind(&source.text) {
+            DocumentKind::Template(k) => k,
+            DocumentKind::Parameters | DocumentKind::Other => return Loaded::Skipped,
+        },
+    };
+    let mut parameter_files = input.parameter_files.clone();
+    if input.pair_parameter_files {
+        parameter_files.extend(paired_parameter_files(&input.path));
+    }
+    Loaded::Template {
+        source,
+        kind,
+        parameter_files,
+    }
+}
+
+/// The text of a file; `Ok(None)` for a file that is not UTF-8 and does not look like a
+/// template (skipped like any non-template); `Err` for one that cannot be read, or looks like a
+/// template in another encoding.
+fn read_text(path: &Path) -> Result<Option<SourceFile>, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some(SourceFile::new(path, text))),
+        Err(e) => {
+            // Only a file that looks like a template is worth a finding.
+            let bytes = e.into_bytes();
+            let (text, encoding) = decode_lossy(&bytes);
+            match sniff_kind(&text) {
+                DocumentKind::Template(_) => Err(format!(
+                    "the file is encoded as {encoding}; ARM templates must be UTF-8"
+                )),
+                _ => Ok(None),
+            }
+        }
+    }
 }
 
 /// Why discovery could not proceed (exit code 2).
@@ -68,7 +134,8 @@ impl std::error::Error for DiscoverError {}
 /// ignored ones, whatever their extension); directories are walked for `.json` / `.jsonc` files.
 /// `-` (stdin) is the caller's business and is not accepted here.
 pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
-    let mut candidates: Vec<PathBuf> = Vec::new();
+    // (path, size): sizes schedule the largest files first.
+    let mut candidates: Vec<(PathBuf, u64)> = Vec::new();
     let mut walk_errors: Vec<Input> = Vec::new();
     let mut dirs: Vec<PathBuf> = Vec::new();
     for p in paths {
@@ -76,7 +143,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         if meta.is_dir() {
             dirs.push(p.clone());
         } else {
-            candidates.push(normalize(p));
+            candidates.push((normalize(p), meta.len()));
         }
     }
     for p in &opts.explicit_parameters {
@@ -103,7 +170,8 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
                         if e.file_type().is_some_and(|t| t.is_file() || t.is_symlink())
                             && has_json_extension(e.path())
                         {
-                            batch.batch.files.push(normalize(e.path()));
+                            let size = e.metadata().map_or(0, |m| m.len());
+                            batch.batch.files.push((normalize(e.path()), size));
                         }
                     }
                     Err(err) => batch.batch.errors.extend(walk_error_input(&err)),
@@ -120,52 +188,40 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
     // a walk and a name): keep the shortest, as the user most likely wrote that one. One walk
     // (links not followed) never yields a file twice, so it is spared a canonicalize per file.
     if paths.len() > 1 {
-        let mut by_file: HashMap<PathBuf, PathBuf> = HashMap::new();
-        for p in candidates {
+        let mut by_file: HashMap<PathBuf, (PathBuf, u64)> = HashMap::new();
+        for (p, size) in candidates {
             let key = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
-            let best = by_file.entry(key).or_insert_with(|| p.clone());
-            if (p.as_os_str().len(), &p) < (best.as_os_str().len(), &*best) {
-                *best = p;
+            let best = by_file.entry(key).or_insert_with(|| (p.clone(), size));
+            if (p.as_os_str().len(), &p) < (best.0.as_os_str().len(), &best.0) {
+                best.0 = p;
             }
         }
         candidates = by_file.into_values().collect();
     }
     candidates.sort();
 
-    // Reading, sniffing and pairing are independent per file; rayon keeps the order of `candidates`.
-    let classified: Vec<Option<Input>> = candidates
-        .par_iter()
-        .map(|p| {
-            let mut input = classify(p)?;
-            if input.kind.is_some() {
-                input.parameter_files = if !opts.explicit_parameters.is_empty() {
-                    dedup_keep_order(&opts.explicit_parameters)
-                } else if opts.no_parameter_files {
-                    Vec::new()
-                } else {
-                    paired_parameter_files(&input.path)
-                };
-            }
-            Some(input)
+    // Files are read, sniffed and paired only when linted (`load`): once each, in parallel.
+    let explicit = dedup_keep_order(&opts.explicit_parameters);
+    let mut inputs: Vec<Input> = candidates
+        .into_iter()
+        .map(|(path, size)| Input {
+            path,
+            source: Ok(None),
+            kind: None,
+            parameter_files: explicit.clone(),
+            pair_parameter_files: explicit.is_empty() && !opts.no_parameter_files,
+            size,
         })
         .collect();
-
-    let mut discovery = Discovery::default();
-    for c in classified {
-        match c {
-            None => discovery.skipped += 1,
-            Some(input) => discovery.inputs.push(input),
-        }
-    }
-    discovery.inputs.extend(walk_errors);
-    discovery.inputs.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(discovery)
+    inputs.extend(walk_errors);
+    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Discovery { inputs, skipped: 0 })
 }
 
 /// What one walker thread found.
 #[derive(Default)]
 struct WalkBatch {
-    files: Vec<PathBuf>,
+    files: Vec<(PathBuf, u64)>,
     errors: Vec<Input>,
 }
 
@@ -192,88 +248,6 @@ fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
             path: path.to_path_buf(),
             message: e.to_string(),
         },
-    }
-}
-
-/// How much of a file is read to find its `$schema` (it is near the top of every real template).
-const SNIFF_BYTES: usize = 4 * 1024;
-
-/// Read the start of a file: (bytes, whether that is the whole file).
-fn read_prefix(path: &Path) -> std::io::Result<(Vec<u8>, bool)> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; SNIFF_BYTES];
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let complete = n < SNIFF_BYTES;
-    buf.truncate(n);
-    Ok((buf, complete))
-}
-
-/// Read a candidate and decide: `None` for a file that is not a template. Only the start of the
-/// file is read when it settles the question, and no text is kept: the engine loads each template
-/// when it lints it, so memory stays proportional to the largest file, not to the corpus.
-fn classify(path: &Path) -> Option<Input> {
-    let unreadable = |message: String| Input {
-        path: path.to_path_buf(),
-        source: Err(message),
-        kind: None,
-        parameter_files: Vec::new(),
-    };
-    let template = |scope| Input {
-        path: path.to_path_buf(),
-        source: Ok(None),
-        kind: Some(scope),
-        parameter_files: Vec::new(),
-    };
-    let (prefix, complete) = match read_prefix(path) {
-        Ok(p) => p,
-        Err(e) => return Some(unreadable(e.to_string())),
-    };
-    let valid = match std::str::from_utf8(&prefix) {
-        Ok(t) => Some(t),
-        // Cut in the middle of a character at the end of the prefix: the part before is fine.
-        Err(e) if e.error_len().is_none() && !complete => {
-            std::str::from_utf8(&prefix[..e.valid_up_to()]).ok()
-        }
-        Err(_) => None,
-    };
-    if let Some(text) = valid {
-        match sniff_kind(text) {
-            DocumentKind::Template(scope) => return Some(template(scope)),
-            DocumentKind::Parameters => return None,
-            DocumentKind::Other if complete => return None,
-            DocumentKind::Other => {}
-        }
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return Some(unreadable(e.to_string())),
-    };
-    match String::from_utf8(bytes) {
-        Ok(text) => match sniff_kind(&text) {
-            DocumentKind::Template(scope) => Some(template(scope)),
-            DocumentKind::Parameters | DocumentKind::Other => None,
-        },
-        Err(e) => {
-            // Only a file that looks like a template is worth a finding; any other binary or
-            // mis-encoded .json is skipped like every non-template.
-            let bytes = e.into_bytes();
-            let (text, encoding) = decode_lossy(&bytes);
-            match sniff_kind(&text) {
-                DocumentKind::Template(_) => Some(unreadable(format!(
-                    "the file is encoded as {encoding}; ARM templates must be UTF-8"
-                ))),
-                _ => None,
-            }
-        }
     }
 }
 
@@ -326,6 +300,8 @@ fn walk_error_input(err: &ignore::Error) -> Option<Input> {
         source: Err(message),
         kind: None,
         parameter_files: Vec::new(),
+        pair_parameter_files: false,
+        size: 0,
     })
 }
 
@@ -459,6 +435,23 @@ mod tests {
         d.inputs.iter().map(|i| t.rel(&i.path)).collect()
     }
 
+    /// The inputs that load as templates, and how many were skipped.
+    fn templates(t: &TempDir, d: &Discovery) -> (Vec<String>, usize) {
+        let mut names = Vec::new();
+        let mut skipped = 0;
+        for i in &d.inputs {
+            match load(i) {
+                Loaded::Template { kind, .. } => {
+                    assert_eq!(kind, ScopeKind::ResourceGroup);
+                    names.push(t.rel(&i.path));
+                }
+                Loaded::Skipped => skipped += 1,
+                Loaded::Unreadable(m) => panic!("{}: {m}", i.path.display()),
+            }
+        }
+        (names, skipped)
+    }
+
     #[test]
     fn walk_honours_gitignore_and_skips_hidden_and_non_templates() {
         let t = TempDir::new("walk");
@@ -471,13 +464,19 @@ mod tests {
         t.write("package.json", r#"{"name": "x"}"#);
         t.write("main.parameters.json", PARAMS);
         let d = discover(std::slice::from_ref(&t.0), &DiscoverOptions::default()).unwrap();
-        assert_eq!(input_names(&t, &d), ["main.json", "sub/Other.JSONC"]);
-        // package.json and the parameter file were read and skipped.
-        assert_eq!(d.skipped, 2);
-        assert!(
-            d.inputs
-                .iter()
-                .all(|i| i.source.is_ok() && i.kind == Some(ScopeKind::ResourceGroup))
+        // The walk finds the JSON files; loading tells templates from the rest.
+        assert_eq!(
+            input_names(&t, &d),
+            [
+                "main.json",
+                "main.parameters.json",
+                "package.json",
+                "sub/Other.JSONC"
+            ]
+        );
+        assert_eq!(
+            templates(&t, &d),
+            (vec!["main.json".into(), "sub/Other.JSONC".into()], 2)
         );
     }
 
@@ -500,10 +499,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            input_names(&t, &d),
-            [".hidden/secret.json", "build/out.json"]
+            templates(&t, &d),
+            (
+                vec![".hidden/secret.json".into(), "build/out.json".into()],
+                1
+            )
         );
-        assert_eq!(d.skipped, 1);
     }
 
     #[test]
@@ -516,10 +517,20 @@ mod tests {
         t.write("main.parameters..json", PARAMS);
         t.write("mainx.parameters.json", PARAMS);
         t.write("main.parameters.jsonc", PARAMS);
-        let d = discover(std::slice::from_ref(&t.0), &DiscoverOptions::default()).unwrap();
-        assert_eq!(d.inputs.len(), 1);
-        let paired: Vec<String> = d.inputs[0]
-            .parameter_files
+        let paired_with = |paths: &[PathBuf], opts: &DiscoverOptions| -> Vec<PathBuf> {
+            let d = discover(paths, opts).unwrap();
+            let mut found = d.inputs.iter().filter_map(|i| match load(i) {
+                Loaded::Template {
+                    parameter_files, ..
+                } => Some(parameter_files),
+                _ => None,
+            });
+            let first = found.next().expect("main.json is a template");
+            assert!(found.next().is_none(), "one template");
+            first
+        };
+        // Paired even when ignored: they belong to the template, not to the walk.
+        let paired: Vec<String> = paired_with(std::slice::from_ref(&t.0), &Default::default())
             .iter()
             .map(|p| t.rel(p))
             .collect();
@@ -532,21 +543,14 @@ mod tests {
             no_parameter_files: true,
             ..Default::default()
         };
-        assert!(
-            discover(std::slice::from_ref(&main), &off).unwrap().inputs[0]
-                .parameter_files
-                .is_empty()
-        );
+        assert!(paired_with(std::slice::from_ref(&main), &off).is_empty());
 
         let explicit = t.write("other/custom.json", PARAMS);
         let opts = DiscoverOptions {
             explicit_parameters: vec![explicit.clone()],
             ..Default::default()
         };
-        assert_eq!(
-            discover(std::slice::from_ref(&main), &opts).unwrap().inputs[0].parameter_files,
-            [explicit]
-        );
+        assert_eq!(paired_with(std::slice::from_ref(&main), &opts), [explicit]);
     }
 
     #[test]
@@ -580,20 +584,24 @@ mod tests {
             .collect();
         std::fs::write(t.0.join("utf16.json"), utf16).unwrap();
         let d = discover(std::slice::from_ref(&t.0), &DiscoverOptions::default()).unwrap();
-        assert_eq!(input_names(&t, &d), ["latin1.json", "utf16.json"]);
-        assert!(
-            d.inputs
-                .iter()
-                .all(|i| i.source.is_err() && i.kind.is_none())
-        );
-        assert!(
-            d.inputs[1]
-                .source
-                .as_ref()
-                .unwrap_err()
-                .contains("UTF-16LE")
-        );
-        assert_eq!(d.skipped, 1);
+        let loaded: Vec<(String, String)> = d
+            .inputs
+            .iter()
+            .map(|i| {
+                let what = match load(i) {
+                    Loaded::Template { .. } => "template".to_string(),
+                    Loaded::Skipped => "skipped".to_string(),
+                    Loaded::Unreadable(m) => m,
+                };
+                (t.rel(&i.path), what)
+            })
+            .collect();
+        assert_eq!(loaded[0].0, "binary.json");
+        assert_eq!(loaded[0].1, "skipped");
+        assert_eq!(loaded[1].0, "latin1.json");
+        assert!(loaded[1].1.contains("UTF-8"), "{:?}", loaded[1]);
+        assert_eq!(loaded[2].0, "utf16.json");
+        assert!(loaded[2].1.contains("UTF-16LE"), "{:?}", loaded[2]);
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct DeploymentScope {
     pub deployment_name: Value,
     pub tenant_id: Value,
     pub management_group: Option<Value>,
+    /// `resourceGroup()` and `subscription()`, built on first use: templates call them for every
+    /// resource. [`DeploymentScope::changed`] must be called after a field is modified.
+    objects: std::cell::OnceCell<(Value, Value)>,
 }
 
 /// Where the top-level template is deployed, derived from its `$schema`.
@@ -44,28 +47,64 @@ fn symbolic(what: &str) -> Value {
     )
 }
 
+/// The deployment context when nothing is configured: the same for every template.
+fn unconfigured() -> &'static [Value; 7] {
+    static VALUES: std::sync::OnceLock<[Value; 7]> = std::sync::OnceLock::new();
+    VALUES.get_or_init(|| {
+        [
+            "subscription().subscriptionId",
+            "resourceGroup().name",
+            "resourceGroup().location",
+            "deployment().name",
+            "tenant().tenantId",
+            "managementGroup().name",
+            "subscription().displayName",
+        ]
+        .map(symbolic)
+    })
+}
+
 impl DeploymentScope {
     pub fn top_level(kind: ScopeKind, config: &ScopeConfig) -> Self {
-        let known = |v: &Option<String>, what: &str| {
+        let [sub, rg, location, deployment, tenant, mg, _] = unconfigured();
+        let known = |v: &Option<String>, otherwise: &Value| {
             v.as_deref()
                 .map(Value::string)
-                .unwrap_or_else(|| symbolic(what))
+                .unwrap_or_else(|| otherwise.clone())
         };
         DeploymentScope {
-            subscription_id: known(&config.subscription_id, "subscription().subscriptionId"),
+            subscription_id: known(&config.subscription_id, sub),
             resource_group: (kind == ScopeKind::ResourceGroup)
-                .then(|| known(&config.resource_group, "resourceGroup().name")),
-            location: known(&config.location, "resourceGroup().location"),
-            deployment_name: symbolic("deployment().name"),
-            tenant_id: symbolic("tenant().tenantId"),
-            management_group: (kind == ScopeKind::ManagementGroup)
-                .then(|| symbolic("managementGroup().name")),
+                .then(|| known(&config.resource_group, rg)),
+            location: known(&config.location, location),
+            deployment_name: deployment.clone(),
+            tenant_id: tenant.clone(),
+            management_group: (kind == ScopeKind::ManagementGroup).then(|| mg.clone()),
+            objects: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Forget the objects built from the fields (after one was modified).
+    pub fn changed(&mut self) {
+        self.objects = std::cell::OnceCell::new();
+    }
+
+    fn objects(&self) -> &(Value, Value) {
+        self.objects.get_or_init(|| {
+            (
+                self.build_resource_group_object(),
+                self.build_subscription_object(),
+            )
+        })
     }
 
     /// `resourceGroup()`: an object with known `name` when configured; `id`, `location` and the rest
     /// as symbolic unknowns.
     pub fn resource_group_object(&self) -> Value {
+        self.objects().0.clone()
+    }
+
+    fn build_resource_group_object(&self) -> Value {
         let Some(name) = &self.resource_group else {
             return Value::error(
                 "resourceGroup() is not available outside a resource group deployment",
@@ -94,6 +133,10 @@ impl DeploymentScope {
 
     /// `subscription()`
     pub fn subscription_object(&self) -> Value {
+        self.objects().1.clone()
+    }
+
+    fn build_subscription_object(&self) -> Value {
         let mut o = Object::new();
         o.insert(
             "id",
@@ -104,7 +147,7 @@ impl DeploymentScope {
         );
         o.insert("subscriptionId", self.subscription_id.clone());
         o.insert("tenantId", self.tenant_id.clone());
-        o.insert("displayName", symbolic("subscription().displayName"));
+        o.insert("displayName", unconfigured()[6].clone());
         o.open = true;
         Value::object(o)
     }

@@ -10,7 +10,7 @@ use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::{ScopeConfig, ScopeKind};
 use crate::arm::template::{IssueKind, ParameterSet, expand_for};
 use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef};
-use crate::discover::Input;
+use crate::discover::{Input, Loaded};
 use crate::rules::{self, Finding, RuleContext, RuleMeta, Selection};
 use crate::source::json::{self, DocumentKind, JsonValue};
 use crate::source::{SourceFile, Span};
@@ -30,16 +30,7 @@ pub struct LintOptions {
 pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintReport {
     // Largest files first, so a big template at the end of the list does not leave one core idle;
     // the report is sorted afterwards, so the order of work does not show.
-    let mut order: Vec<(u64, &Input)> = inputs
-        .iter()
-        .map(|i| {
-            let size = match &i.source {
-                Ok(Some(s)) => s.text.len() as u64,
-                _ => std::fs::metadata(&i.path).map_or(0, |m| m.len()),
-            };
-            (size, i)
-        })
-        .collect();
+    let mut order: Vec<(u64, &Input)> = inputs.iter().map(|i| (i.size, i)).collect();
     order.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
     let results: Vec<(Vec<Diagnostic>, Summary)> = order
         .par_iter()
@@ -59,41 +50,41 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
 }
 
 fn lint_input(input: &Input, opts: &LintOptions) -> (Vec<Diagnostic>, Summary) {
-    let loaded = match &input.source {
-        Ok(Some(source)) => Ok(source.clone()),
-        Ok(None) => SourceFile::read(&input.path)
-            .map(Arc::new)
-            .map_err(|e| e.to_string()),
-        Err(message) => Err(message.clone()),
-    };
-    match loaded {
-        Ok(source) => lint_template(&source, input.kind, &input.parameter_files, opts),
-        Err(message) => {
+    match crate::discover::load(input) {
+        Loaded::Template {
+            source,
+            kind,
+            parameter_files,
+        } => lint_template(&source, Some(kind), &parameter_files, opts),
+        Loaded::Skipped => (
+            Vec::new(),
+            Summary {
+                files: 1,
+                skipped: 1,
+                ..Summary::default()
+            },
+        ),
+        Loaded::Unreadable(message) => {
             // Report the unreadable file where it is, so the other files are still linted.
             let source = Arc::new(SourceFile::new(&input.path, String::new()));
-            let d = engine_diagnostic(
-                &rules::syntax::parse_error::ParseError::META,
-                &source,
-                Span::default(),
-                "",
-                format!("cannot read the file: {message}"),
-            );
+            let meta = &rules::syntax::parse_error::ParseError::META;
             let summary = Summary {
                 files: 1,
                 templates: 1,
                 ..Summary::default()
             };
-            (
-                if opts
-                    .selection
-                    .enabled(&rules::syntax::parse_error::ParseError::META)
-                {
-                    vec![d]
-                } else {
-                    vec![]
-                },
-                summary,
-            )
+            let diags = if opts.selection.enabled(meta) {
+                vec![engine_diagnostic(
+                    meta,
+                    &source,
+                    Span::default(),
+                    "",
+                    format!("cannot read the file: {message}"),
+                )]
+            } else {
+                vec![]
+            };
+            (diags, summary)
         }
     }
 }
@@ -141,7 +132,7 @@ pub fn lint_template(
         ..Summary::default()
     };
     let mut diags = Vec::new();
-    let root = match json::parse(&source.text) {
+    let (root, duplicates) = match json::parse_with_duplicate_keys(&source.text) {
         Ok(r) => r,
         Err(e) => {
             let meta = &rules::syntax::parse_error::ParseError::META;
@@ -170,7 +161,7 @@ pub fn lint_template(
 
     let dup_meta = &rules::syntax::duplicate_key::DuplicateKey::META;
     if opts.selection.enabled(dup_meta) {
-        for d in json::duplicate_keys(&root) {
+        for d in duplicates {
             let mut diag = engine_diagnostic(
                 dup_meta,
                 source,
@@ -221,14 +212,7 @@ pub fn lint_template(
     let property_types = if opts.evaluate_everything {
         None
     } else {
-        enabled
-            .iter()
-            .map(|r| r.property_types())
-            .try_fold(crate::fast_hash::FxHashSet::default(), |mut set, types| {
-                set.extend(types?.iter().map(|t| t.to_ascii_lowercase()));
-                Some(set)
-            })
-            .map(Arc::new)
+        property_types_read_by(&enabled)
     };
     let mut seen: HashSet<(&'static str, usize, String, u32)> = HashSet::new();
     for (n, set) in sets.iter().enumerate() {
@@ -300,6 +284,20 @@ pub fn lint_template(
         }
     }
     (diags, summary)
+}
+
+/// The resource types whose properties `rules` read (lower-case); `None` when one may read any.
+pub fn property_types_read_by(
+    rules: &[&'static dyn rules::Rule],
+) -> Option<Arc<crate::fast_hash::FxHashSet<String>>> {
+    rules
+        .iter()
+        .map(|r| r.property_types())
+        .try_fold(crate::fast_hash::FxHashSet::default(), |mut set, types| {
+            set.extend(types?.iter().map(|t| t.to_ascii_lowercase()));
+            Some(set)
+        })
+        .map(Arc::new)
 }
 
 fn load_parameter_file(path: &Path) -> Result<ParameterSet, Box<Diagnostic>> {

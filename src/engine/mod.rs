@@ -6,4 +6,4 @@ pub mod report;
 pub use report::{LintReport, Summary};
 pub mod lint;
 
-pub use lint::{LintOptions, lint_inputs, lint_template};
+pub use lint::{LintOptions, lint_inputs, lint_template, property_types_read_by};

@@ -18,16 +18,37 @@ const MAX_DEPTH: usize = 200;
 
 /// Parse `text`, or `None` when it is not plain JSON with comments and trailing commas.
 pub fn parse(text: &str) -> Option<Json<'_>> {
+    run(text, false).map(|(v, _)| v)
+}
+
+/// A key that occurs twice in one object, found while parsing.
+pub struct RawDuplicate {
+    /// Byte offset of the object holding both.
+    pub object_start: usize,
+    /// The second occurrence's spelling.
+    pub key: String,
+    pub first: Range,
+    pub second: Range,
+}
+
+/// [`parse`], also reporting the keys that repeat within an object (case-insensitively).
+pub fn parse_finding_duplicates(text: &str) -> Option<(Json<'_>, Vec<RawDuplicate>)> {
+    run(text, true)
+}
+
+fn run(text: &str, find_duplicates: bool) -> Option<(Json<'_>, Vec<RawDuplicate>)> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         depth: 0,
+        find_duplicates,
+        duplicates: Vec::new(),
     };
     p.skip_trivia()?;
     let v = p.value()?;
     p.skip_trivia()?;
-    (p.pos == p.bytes.len()).then_some(v)
+    (p.pos == p.bytes.len()).then_some((v, p.duplicates))
 }
 
 struct Parser<'a> {
@@ -35,6 +56,8 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
+    find_duplicates: bool,
+    duplicates: Vec<RawDuplicate>,
 }
 
 impl<'a> Parser<'a> {
@@ -150,6 +173,18 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.depth -= 1;
+        if self.find_duplicates {
+            for (i, j) in super::json::repeated_properties(&properties) {
+                if let (Some(first), Some(second)) = (properties.get(i), properties.get(j)) {
+                    self.duplicates.push(RawDuplicate {
+                        object_start: start,
+                        key: second.name.as_str().to_string(),
+                        first: name_range(&first.name),
+                        second: name_range(&second.name),
+                    });
+                }
+            }
+        }
         Some(Object {
             range: Range {
                 start,
@@ -355,6 +390,13 @@ fn string_stop(bytes: &[u8]) -> Option<usize> {
     tail.iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .map(|p| i + p)
+}
+
+fn name_range(n: &ObjectPropName) -> Range {
+    match n {
+        ObjectPropName::String(s) => s.range,
+        ObjectPropName::Word(w) => w.range,
+    }
 }
 
 fn value_end(v: &Json) -> usize {

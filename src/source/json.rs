@@ -204,57 +204,65 @@ fn pointer_of(path: &[PathSeg]) -> String {
     p
 }
 
+/// Index pairs (first, second) of the properties of one object whose names repeat, compared
+/// case-insensitively; each repeated name once, with its first two occurrences.
+pub fn repeated_properties(props: &[jsonc_parser::ast::ObjectProp]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if props.len() < 2 {
+        return out;
+    }
+    // Small objects dominate: a quadratic scan is cheaper than hashing below ~16 keys.
+    if props.len() <= 16 {
+        for (i, p) in props.iter().enumerate() {
+            let name = p.name.as_str();
+            let seen_before = props.get(..i).is_some_and(|before| {
+                before
+                    .iter()
+                    .any(|r| r.name.as_str().eq_ignore_ascii_case(name))
+            });
+            if seen_before {
+                continue;
+            }
+            if let Some(j) = props
+                .iter()
+                .skip(i + 1)
+                .position(|q| q.name.as_str().eq_ignore_ascii_case(name))
+            {
+                out.push((i, i + 1 + j));
+            }
+        }
+    } else {
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut reported = std::collections::HashSet::new();
+        for (i, p) in props.iter().enumerate() {
+            let k = p.name.as_str().to_ascii_lowercase();
+            match seen.get(&k) {
+                Some(&first) => {
+                    if reported.insert(k) {
+                        out.push((first, i));
+                    }
+                }
+                None => {
+                    seen.insert(k, i);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn walk_duplicates<'s>(v: &'s Json, path: &mut Vec<PathSeg<'s>>, out: &mut Vec<DuplicateKey>) {
     match v {
         Json::Object(o) => {
             let props = &o.properties;
-            if props.len() > 1 {
-                let mut report =
-                    |first: &jsonc_parser::ast::ObjectProp,
-                     second: &jsonc_parser::ast::ObjectProp| {
-                        out.push(DuplicateKey {
-                            key: second.name.as_str().to_string(),
-                            object_pointer: pointer_of(path),
-                            first: first.name.range().into(),
-                            second: second.name.range().into(),
-                        });
-                    };
-                // Small objects dominate: a quadratic scan is cheaper than hashing below ~16 keys.
-                if props.len() <= 16 {
-                    for (i, p) in props.iter().enumerate() {
-                        let name = p.name.as_str();
-                        if props[..i]
-                            .iter()
-                            .any(|r| r.name.as_str().eq_ignore_ascii_case(name))
-                        {
-                            continue;
-                        }
-                        if let Some(q) = props[i + 1..]
-                            .iter()
-                            .find(|q| q.name.as_str().eq_ignore_ascii_case(name))
-                        {
-                            report(p, q);
-                        }
-                    }
-                } else {
-                    let mut seen: std::collections::HashMap<String, usize> =
-                        std::collections::HashMap::new();
-                    let mut reported = std::collections::HashSet::new();
-                    for (i, p) in props.iter().enumerate() {
-                        let k = p.name.as_str().to_ascii_lowercase();
-                        match seen.get(&k) {
-                            Some(&first) => {
-                                if reported.insert(k)
-                                    && let Some(f) = props.get(first)
-                                {
-                                    report(f, p);
-                                }
-                            }
-                            None => {
-                                seen.insert(k, i);
-                            }
-                        }
-                    }
+            for (i, j) in repeated_properties(props) {
+                if let (Some(first), Some(second)) = (props.get(i), props.get(j)) {
+                    out.push(DuplicateKey {
+                        key: second.name.as_str().to_string(),
+                        object_pointer: pointer_of(path),
+                        first: first.name.range().into(),
+                        second: second.name.range().into(),
+                    });
                 }
             }
             for p in props {
@@ -271,6 +279,61 @@ fn walk_duplicates<'s>(v: &'s Json, path: &mut Vec<PathSeg<'s>>, out: &mut Vec<D
             }
         }
         _ => {}
+    }
+}
+
+/// Parse a document and find its duplicate keys. The fast parser finds them while it builds
+/// each object; only for what it leaves to jsonc-parser is the tree walked again.
+pub fn parse_with_duplicate_keys(text: &str) -> Result<(Json<'_>, Vec<DuplicateKey>), JsonError> {
+    if let Some((root, found)) = super::fast_json::parse_finding_duplicates(text) {
+        let dups = found
+            .into_iter()
+            .map(|d| DuplicateKey {
+                key: d.key,
+                object_pointer: pointer_to_object_at(&root, d.object_start),
+                first: d.first.into(),
+                second: d.second.into(),
+            })
+            .collect();
+        return Ok((root, dups));
+    }
+    let root = parse_with_jsonc(text)?;
+    let dups = duplicate_keys(&root);
+    Ok((root, dups))
+}
+
+/// The pointer of the object that starts at byte `start` (descending by ranges).
+fn pointer_to_object_at(root: &Json, start: usize) -> String {
+    let mut path = String::new();
+    let mut cur = root;
+    loop {
+        match cur {
+            Json::Object(o) if o.range.start == start => return path,
+            Json::Object(o) => {
+                let Some(p) = o
+                    .properties
+                    .iter()
+                    .find(|p| p.range.start <= start && start < p.range.end)
+                else {
+                    return path;
+                };
+                path.push('/');
+                push_pointer_token(&mut path, p.name.as_str());
+                cur = &p.value;
+            }
+            Json::Array(a) => {
+                let Some((i, e)) = a.elements.iter().enumerate().find(|(_, e)| {
+                    let r = e.range();
+                    r.start <= start && start < r.end
+                }) else {
+                    return path;
+                };
+                path.push('/');
+                path.push_str(&i.to_string());
+                cur = e;
+            }
+            _ => return path,
+        }
     }
 }
 
@@ -336,6 +399,26 @@ mod tests {
         let e = parse("{\n  'a': 1\n}").unwrap_err();
         assert_eq!(e.span.start, 4);
         assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_found_while_parsing_match_the_walk() {
+        for text in [
+            r#"{"a": {"x": 1, "X": 2, "y": [ {"k": 1, "k": 2, "K": 3} ]}, "A": 0}"#,
+            "{\"a\": 1, \"a\": 2} // trailing comment",
+            r#"[{"p/q": {"m": 1, "m": 2}}]"#,
+        ] {
+            let root = parse(text).unwrap();
+            let mut walked = duplicate_keys(&root);
+            let (_, mut found) = parse_with_duplicate_keys(text).unwrap();
+            walked.sort_by_key(|d| d.second.start);
+            found.sort_by_key(|d| d.second.start);
+            assert_eq!(found, walked, "{text}");
+            assert!(!found.is_empty());
+        }
+        // What the fast parser leaves to jsonc-parser is walked.
+        let (_, d) = parse_with_duplicate_keys("{\"a\": \"x\ny\", \"a\": 1}").unwrap();
+        assert_eq!(d.len(), 1);
     }
 
     #[test]

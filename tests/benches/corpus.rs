@@ -1,7 +1,8 @@
 //! `cargo bench --bench corpus`: the performance budgets, measured on ../shared/corpus (or
 //! `ARMLINT_CORPUS=DIR`). Prints medians over repeated runs, measured in one run so ratios compare:
 //!
-//! 1. whole corpus: a plain parallel `serde_json` parse of every template (the baseline) against
+//! 1. whole corpus: a plain parallel `serde_json` parse of every JSON file the run reads (the
+//!    baseline) against
 //!    armlint's full in-process run (discover, expand, graph, rules, JSON report); budget 2x;
 //! 2. the same run as a process (`armlint lint DIR --format json`), with its peak memory;
 //! 3. one ~1 MB template and one typical quickstart template from process start to exit
@@ -25,10 +26,23 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn templates(root: &Path) -> Vec<PathBuf> {
+/// Every JSON file the lint run reads (templates, parameter files, JSON it skips), and the
+/// templates among them.
+fn corpus_files(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let d = armlint::discover::discover(&[root.to_path_buf()], &Default::default())
         .expect("corpus readable");
-    d.inputs.into_iter().map(|i| i.path).collect()
+    let templates = d
+        .inputs
+        .iter()
+        .filter(|i| {
+            matches!(
+                armlint::discover::load(i),
+                armlint::discover::Loaded::Template { .. }
+            )
+        })
+        .map(|i| i.path.clone())
+        .collect();
+    (d.inputs.into_iter().map(|i| i.path).collect(), templates)
 }
 
 /// Peak resident memory (KiB) of the children waited for so far (Linux `getrusage`).
@@ -73,24 +87,26 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
-    let files = templates(&root);
-    let bytes: u64 = files
+    let (all_files, files) = corpus_files(&root);
+    let bytes: u64 = all_files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
     println!(
-        "corpus: {} templates, {:.1} MB, {} threads, {runs} runs each",
+        "corpus: {} templates ({} JSON files, {:.1} MB), {} threads, {runs} runs each",
         files.len(),
+        all_files.len(),
         bytes as f64 / 1e6,
         rayon::current_num_threads()
     );
 
-    // 1. Baseline: read + serde_json::Value parse of each template, in parallel, dropped as a linter would.
+    // 1. Baseline: read + serde_json::Value parse of each file the lint run reads, in parallel,
+    //    dropped as a linter would.
     let mut base = Vec::new();
     for _ in 0..runs {
         let start = Instant::now();
-        let ok: usize = files
+        let ok: usize = all_files
             .par_iter()
             .map(|f| {
                 let text = std::fs::read_to_string(f).unwrap_or_default();
@@ -196,16 +212,18 @@ fn main() {
 fn phases(files: &[PathBuf], runs: usize) {
     use armlint::arm::graph::ResourceGraph;
     use armlint::arm::scope::{ScopeConfig, ScopeKind};
-    use armlint::arm::template::{ParameterSet, expand};
+    use armlint::arm::template::{ParameterSet, expand_for};
     use armlint::source::{SourceFile, json};
     let names = [
         "read",
-        "parse",
-        "duplicate keys",
+        "parse (with duplicate keys)",
+        "-",
         "expand",
         "graph",
         "rules",
     ];
+    // What the lint run evaluates: the properties the rules read.
+    let types = armlint::engine::property_types_read_by(armlint::rules::all());
     let mut all: Vec<[Duration; 6]> = Vec::new();
     for _ in 0..runs {
         let mut t = [Duration::ZERO; 6];
@@ -221,18 +239,20 @@ fn phases(files: &[PathBuf], runs: usize) {
             };
             let src = std::sync::Arc::new(src);
             tick(0, &mut t);
-            let Ok(root) = json::parse(&src.text) else {
+            // Duplicate keys are found while parsing (the tree walk only for jsonc-parser's files).
+            let Ok((root, dups)) = json::parse_with_duplicate_keys(&src.text) else {
                 continue;
             };
+            std::hint::black_box(dups);
             tick(1, &mut t);
-            std::hint::black_box(json::duplicate_keys(&root));
             tick(2, &mut t);
-            let e = expand(
+            let e = expand_for(
                 &src,
                 &root,
                 ScopeKind::ResourceGroup,
                 &ParameterSet::default(),
                 &ScopeConfig::default(),
+                types.clone(),
             );
             tick(3, &mut t);
             let g = ResourceGraph::build(e);

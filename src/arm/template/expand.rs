@@ -184,6 +184,9 @@ fn reorder_instances(result: &mut Expansion, order: &[usize]) {
 /// Parameters, variables and functions of one template, evaluated lazily and memoized. Shared by
 /// nested deployments with outer scope.
 struct Store<'t, 'a> {
+    /// Prefix of the symbols of this template's unknown parameters (the template's pointer for
+    /// nested ones, so that two modules' `parameters('name')` differ).
+    symbol_prefix: String,
     params: FxHashMap<String, Slot<'t, 'a>>,
     vars: FxHashMap<String, Slot<'t, 'a>>,
     functions: FxHashMap<String, &'t JObject<'a>>,
@@ -194,6 +197,11 @@ enum Slot<'t, 'a> {
     Pending(&'t Json<'a>),
     /// A variable copy loop (`variables.copy[]` entry).
     PendingCopy(&'t JObject<'a>),
+    /// A parameter with neither a value nor a default (its declared name).
+    Missing {
+        name: &'t str,
+        secret: bool,
+    },
     Evaluating,
     Done(Value),
 }
@@ -234,28 +242,22 @@ impl<'t, 'a> Store<'t, 'a> {
                 } else if let Some(d) = def.and_then(|d| sj::get(d, "defaultValue")) {
                     Slot::Pending(d)
                 } else {
-                    let ty = def
-                        .and_then(|d| sj::get_str(d, "type"))
-                        .unwrap_or("")
-                        .to_ascii_lowercase();
-                    let reason = if ty.starts_with("secure") {
-                        UnknownReason::Secret(p.name.as_str().to_string())
-                    } else {
-                        UnknownReason::Parameter(p.name.as_str().to_string())
-                    };
+                    let ty = def.and_then(|d| sj::get_str(d, "type")).unwrap_or("");
                     let nullable = def
                         .and_then(|d| sj::get(d, "nullable"))
                         .is_some_and(|n| matches!(n, Json::BooleanLit(b) if b.value));
-                    Slot::Done(if nullable && ty.is_empty() {
-                        Value::Null
+                    if nullable && ty.is_empty() {
+                        Slot::Done(Value::Null)
                     } else {
-                        Value::unknown(
-                            reason,
-                            Some(format!(
-                                "{SYM_OPEN}{symbol_prefix}parameters('{key}'){SYM_CLOSE}"
-                            )),
-                        )
-                    })
+                        // Its unknown value is made when first read: most are never read.
+                        Slot::Missing {
+                            name: p.name.as_str(),
+                            secret: ty.len() >= 6
+                                && ty
+                                    .get(..6)
+                                    .is_some_and(|t| t.eq_ignore_ascii_case("secure")),
+                        }
+                    }
                 };
                 params.insert(key, slot);
             }
@@ -303,6 +305,7 @@ impl<'t, 'a> Store<'t, 'a> {
             }
         }
         Store {
+            symbol_prefix,
             params,
             vars,
             functions,
@@ -1193,6 +1196,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         if let Some(n) = body.get("name") {
             scope.deployment_name = n;
         }
+        scope.changed();
         let template_pointer = format!("{pointer}/properties/template");
         let deployment = {
             let mut out = self.out.borrow_mut();
@@ -1601,6 +1605,18 @@ impl EvalContext for Expander<'_, '_, '_> {
                 v
             }
             Slot::Pending(_) => too_deep(),
+            Slot::Missing { name, secret } => {
+                let reason = if secret {
+                    UnknownReason::Secret(name.to_string())
+                } else {
+                    UnknownReason::Parameter(name.to_string())
+                };
+                let prefix = &self.store.borrow().symbol_prefix;
+                Value::unknown(
+                    reason,
+                    Some(format!("{SYM_OPEN}{prefix}parameters('{key}'){SYM_CLOSE}")),
+                )
+            }
             _ => Value::error("unexpected parameter state"),
         };
         self.store
