@@ -208,7 +208,8 @@ fn main() {
 }
 
 /// Where one thread's time goes, summed over the corpus (median of `runs`): reading, JSON parsing
-/// with spans, the duplicate-key walk, expansion (one parameter set: defaults), graph, rules.
+/// with spans and duplicate keys, expansion (one parameter set: defaults; the properties the rules
+/// read), graph, rules.
 fn phases(files: &[PathBuf], runs: usize) {
     use armlint::arm::graph::ResourceGraph;
     use armlint::arm::scope::{ScopeConfig, ScopeKind};
@@ -217,19 +218,18 @@ fn phases(files: &[PathBuf], runs: usize) {
     let names = [
         "read",
         "parse (with duplicate keys)",
-        "-",
         "expand",
         "graph",
         "rules",
     ];
     // What the lint run evaluates: the properties the rules read.
     let types = armlint::engine::property_types_read_by(armlint::rules::all());
-    let mut all: Vec<[Duration; 6]> = Vec::new();
+    let mut all: Vec<[Duration; 5]> = Vec::new();
     for _ in 0..runs {
-        let mut t = [Duration::ZERO; 6];
+        let mut t = [Duration::ZERO; 5];
         for f in files {
             let mut lap = Instant::now();
-            let mut tick = |i: usize, t: &mut [Duration; 6]| {
+            let mut tick = |i: usize, t: &mut [Duration; 5]| {
                 let now = Instant::now();
                 t[i] += now - lap;
                 lap = now;
@@ -245,7 +245,6 @@ fn phases(files: &[PathBuf], runs: usize) {
             };
             std::hint::black_box(dups);
             tick(1, &mut t);
-            tick(2, &mut t);
             let e = expand_for(
                 &src,
                 &root,
@@ -254,16 +253,16 @@ fn phases(files: &[PathBuf], runs: usize) {
                 &ScopeConfig::default(),
                 types.clone(),
             );
-            tick(3, &mut t);
+            tick(2, &mut t);
             let g = ResourceGraph::build(e);
-            tick(4, &mut t);
+            tick(3, &mut t);
             let ctx = armlint::rules::RuleContext::new(&g, &src, &root);
             let mut out = Vec::new();
             for r in armlint::rules::all() {
                 r.check(&ctx, &mut out);
             }
             std::hint::black_box(out);
-            tick(5, &mut t);
+            tick(4, &mut t);
         }
         all.push(t);
     }
