@@ -266,7 +266,7 @@ fn phases(files: &[PathBuf], runs: usize) {
         }
         all.push(t);
     }
-    let med: Vec<Duration> = (0..6)
+    let med: Vec<Duration> = (0..5)
         .map(|i| median(all.iter().map(|t| t[i]).collect()))
         .collect();
     let total: Duration = med.iter().sum();
