@@ -13,6 +13,14 @@ use proptest::prelude::*;
 
 fn run_case(file: &str, case: &serde_json::Value) -> Result<(), String> {
     let expr = case["expr"].as_str().ok_or("case without 'expr'")?;
+    // Validating without building agrees with parsing on every case of the table.
+    let parsed = armlint::arm::expr::parse_template_string(expr).err();
+    let validated = armlint::arm::expr::validate_template_string(expr).err();
+    if parsed != validated {
+        return Err(format!(
+            "{file}: {expr}: parsing says {parsed:?}, validating {validated:?}"
+        ));
+    }
     let scope = case.get("scope").cloned().unwrap_or_default();
     let config = ScopeConfig {
         subscription_id: scope
@@ -126,6 +134,17 @@ proptest! {
     #[test]
     fn parsing_arbitrary_text_never_panics(s in "\\PC{0,80}") {
         let _ = parse_expression(&s, 0);
+    }
+
+    /// Validating (what armlint does for properties no rule reads) accepts and rejects exactly
+    /// what parsing does, with the same error.
+    #[test]
+    fn validating_agrees_with_parsing(
+        s in "[a-zA-Z(),'\\[\\] .0-9_$-]{0,60}"
+    ) {
+        let parsed = parse_expression(&s, 3).err();
+        let validated = armlint::arm::expr::validate_expression(&s, 3).err();
+        prop_assert_eq!(validated, parsed, "{:?}", s);
     }
 
     #[test]

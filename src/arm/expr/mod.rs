@@ -9,7 +9,7 @@ mod parser;
 mod standalone;
 
 pub use eval::{EvalContext, EvalStats, Evaluator, MAX_CALLS, call_symbol, index_value, member};
-pub use parser::{ParseError, parse_expression};
+pub use parser::{ParseError, parse_expression, validate_expression};
 pub use standalone::StandaloneContext;
 
 use std::sync::Arc;
@@ -125,6 +125,15 @@ pub fn parse_template_string(s: &str) -> Result<TemplateString<'_>, ParseError> 
     }
     let inner = &s[1..s.len() - 1];
     parse_expression(inner, 1).map(TemplateString::Expression)
+}
+
+/// Check a template string the way [`parse_template_string`] reads it, building nothing.
+pub fn validate_template_string(s: &str) -> Result<(), ParseError> {
+    if !is_expression(s) {
+        return Ok(());
+    }
+    let inner = &s[1..s.len() - 1];
+    parser::validate_expression(inner, 1)
 }
 
 /// True for `[...]` strings that are not `[[` escapes.

@@ -31,12 +31,23 @@ impl std::fmt::Display for ParseError {
 
 /// Parse an expression. `base` is added to every offset (the position of the text in its JSON string).
 pub fn parse_expression(text: &str, base: usize) -> Result<Expr, ParseError> {
+    run(text, base, true)
+}
+
+/// Check an expression parses, building nothing: the same grammar and errors as
+/// [`parse_expression`], without its allocations.
+pub fn validate_expression(text: &str, base: usize) -> Result<(), ParseError> {
+    run(text, base, false).map(|_| ())
+}
+
+fn run(text: &str, base: usize, build: bool) -> Result<Expr, ParseError> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
         pos: 0,
         base,
         depth: 0,
+        build,
     };
     p.skip_ws();
     if p.pos >= p.s.len() {
@@ -59,9 +70,11 @@ struct Parser<'a> {
     pos: usize,
     base: usize,
     depth: usize,
+    /// False when only validating: nodes are `Expr::Null` placeholders.
+    build: bool,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn error(&self, msg: &str) -> ParseError {
         ParseError {
             offset: self.base + self.pos,
@@ -130,17 +143,22 @@ impl Parser<'_> {
                 Some(b'.') => {
                     self.pos += 1;
                     self.skip_ws();
-                    let Some(name) = self.ident().map(Box::<str>::from) else {
+                    let Some(name) = self.ident() else {
                         return Err(self.error("expected a property name after '.'"));
                     };
-                    e = Expr::Member(Box::new(e), name);
+                    if self.build {
+                        let name = Box::<str>::from(name);
+                        e = Expr::Member(Box::new(e), name);
+                    }
                 }
                 Some(b'[') => {
                     self.pos += 1;
                     self.skip_ws();
                     let idx = self.expr()?;
                     self.expect(b']')?;
-                    e = Expr::Index(Box::new(e), Box::new(idx));
+                    if self.build {
+                        e = Expr::Index(Box::new(e), Box::new(idx));
+                    }
                 }
                 _ => break,
             }
@@ -149,7 +167,7 @@ impl Parser<'_> {
         Ok(e)
     }
 
-    fn ident(&mut self) -> Option<&str> {
+    fn ident(&mut self) -> Option<&'a str> {
         let start = self.pos;
         while let Some(c) = self.peek() {
             if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' {
@@ -162,7 +180,8 @@ impl Parser<'_> {
             self.pos = start;
             return None;
         }
-        self.text.get(start..self.pos)
+        let text: &'a str = self.text;
+        text.get(start..self.pos)
     }
 
     fn primary(&mut self) -> Result<Expr, ParseError> {
@@ -173,22 +192,22 @@ impl Parser<'_> {
             Some(c) if c.is_ascii_digit() || c == b'-' || c == b'+' => self.number(),
             Some(_) => {
                 let start = self.pos;
-                let Some(first) = self.ident().map(str::to_owned) else {
+                let Some(first) = self.ident() else {
                     return Err(self.error(&format!("unexpected '{}'", self.peek_char())));
                 };
                 self.skip_ws();
-                let mut namespace = None;
-                let mut name = first;
+                let mut namespace: Option<&str> = None;
+                let mut name: &str = first;
                 if self.peek() == Some(b'.') {
                     // `ns.func(` is a user-defined function; anything else is property access on a
                     // bare word, which ARM does not have.
                     let save = self.pos;
                     self.pos += 1;
                     self.skip_ws();
-                    if let Some(second) = self.ident().map(str::to_owned) {
+                    if let Some(second) = self.ident() {
                         self.skip_ws();
                         if self.peek() == Some(b'(') {
-                            namespace = Some(name.into_boxed_str());
+                            namespace = Some(name);
                             name = second;
                         } else {
                             self.pos = save;
@@ -215,13 +234,16 @@ impl Parser<'_> {
                     });
                 }
                 self.pos += 1;
-                let mut args = Vec::with_capacity(3);
+                let mut args = Vec::with_capacity(if self.build { 3 } else { 0 });
                 self.skip_ws();
                 if self.peek() == Some(b')') {
                     self.pos += 1;
                 } else {
                     loop {
-                        args.push(self.expr()?);
+                        let arg = self.expr()?;
+                        if self.build {
+                            args.push(arg);
+                        }
                         self.skip_ws();
                         match self.peek() {
                             Some(b',') => self.pos += 1,
@@ -243,14 +265,17 @@ impl Parser<'_> {
                         }
                     }
                 }
+                if !self.build {
+                    return Ok(Expr::Null);
+                }
                 let kind = match namespace {
                     Some(_) => super::CallKind::NotBuiltin,
-                    None => super::CallKind::resolve(&name),
+                    None => super::CallKind::resolve(name),
                 };
                 Ok(Expr::Call(Box::new(Call {
                     kind,
-                    namespace,
-                    name: name.into_boxed_str(),
+                    namespace: namespace.map(Box::from),
+                    name: Box::from(name),
                     args,
                     start: (self.base + start) as u32,
                     end: (self.base + self.pos) as u32,
@@ -269,7 +294,11 @@ impl Parser<'_> {
         {
             let text = self.text.get(self.pos..self.pos + len).unwrap_or("");
             self.pos += len + 1;
-            return Ok(Expr::String(Arc::from(text)));
+            return Ok(if self.build {
+                Expr::String(Arc::from(text))
+            } else {
+                Expr::Null
+            });
         }
         let mut out = String::new();
         let mut seg_start = self.pos;

@@ -90,6 +90,7 @@ pub fn expand_for(
         parse_cache: Rc::default(),
         decl_ids: Rc::default(),
         property_types,
+        syntax_checked: Rc::default(),
         budget: Rc::default(),
         pending_cycle: None,
         template,
@@ -357,6 +358,9 @@ struct Expander<'t, 'a, 'f> {
     decl_ids: Rc<RefCell<FxHashMap<String, usize>>>,
     /// Lower-case resource types whose `properties` are evaluated; `None`: all.
     property_types: Option<Arc<FxHashSet<String>>>,
+    /// Unevaluated `properties` objects whose syntax was checked (by address), shared by all
+    /// expanders of the file.
+    syntax_checked: Rc<RefCell<FxHashSet<usize>>>,
     /// Evaluation limits, shared by all expanders of the file.
     budget: Rc<Budget>,
     /// A circular reference found while evaluating, reported at the innermost expression.
@@ -534,9 +538,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     fn check_syntax(&mut self, v: &Json, pointer: &mut String) {
         match v {
             Json::StringLit(s) => {
-                if s.value.starts_with('[')
-                    && let Err(e) = self.parse_cached(&s.value)
-                {
+                if let Err(e) = crate::arm::expr::validate_template_string(&s.value) {
                     self.report_invalid_expression(s, &e, pointer);
                 }
             }
@@ -910,7 +912,13 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 &mut body_ptr,
                 &["copy", "condition", "dependsOn", "resources", "properties"],
             );
-            if let Some(props) = sj::get(json, "properties") {
+            // Once per declaration, not per copy: the text is the same.
+            if let Some(props) = sj::get(json, "properties")
+                && self
+                    .syntax_checked
+                    .borrow_mut()
+                    .insert(std::ptr::from_ref(props) as usize)
+            {
                 let mut p = format!("{pointer}/properties");
                 self.check_syntax(props, &mut p);
             }
@@ -1252,6 +1260,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             parse_cache: self.parse_cache.clone(),
             decl_ids: self.decl_ids.clone(),
             property_types: self.property_types.clone(),
+            syntax_checked: self.syntax_checked.clone(),
             budget: self.budget.clone(),
             pending_cycle: None,
             template,
