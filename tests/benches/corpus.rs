@@ -45,30 +45,58 @@ fn corpus_files(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     (d.inputs.into_iter().map(|i| i.path).collect(), templates)
 }
 
-/// Peak resident memory (KiB) of the children waited for so far (Linux `getrusage`).
-fn children_max_rss_kib() -> i64 {
-    // SAFETY: getrusage only writes the struct we pass.
-    unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage.ru_maxrss
-    }
+/// Run a command to its end: (wall time, exit code).
+fn run_timed(bin: &Path, args: &[&str]) -> (Duration, i32) {
+    let start = Instant::now();
+    let status = Command::new(bin)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("armlint runs");
+    (start.elapsed(), status.code().unwrap_or(-1))
 }
 
-fn time_process(bin: &Path, args: &[&str], runs: usize) -> (Duration, Duration) {
+/// Peak resident memory (KiB) of one run, from GNU time (`/usr/bin/time`, when installed): a
+/// child spawned from this process would count this process's pages in its own peak. `-1` when
+/// it cannot be measured.
+fn peak_rss_kib(bin: &Path, args: &[&str]) -> i64 {
+    let gnu_time = Path::new("/usr/bin/time");
+    if !gnu_time.exists() {
+        return -1;
+    }
+    let out_file = std::env::temp_dir().join(format!("armlint-bench-rss-{}", std::process::id()));
+    let _ = Command::new(gnu_time)
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&out_file)
+        .arg(bin)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let rss = std::fs::read_to_string(&out_file)
+        .ok()
+        .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or(-1);
+    let _ = std::fs::remove_file(&out_file);
+    rss
+}
+
+/// (median, best) wall time and the largest peak memory (KiB) over `runs` runs.
+fn time_process(bin: &Path, args: &[&str], runs: usize) -> (Duration, Duration, i64) {
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let start = Instant::now();
-        let out = Command::new(bin).args(args).output().expect("armlint runs");
-        times.push(start.elapsed());
+        let (t, code) = run_timed(bin, args);
         assert!(
-            out.status.code().is_some_and(|c| c == 0 || c == 1),
-            "armlint failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+            code == 0 || code == 1,
+            "armlint {args:?} exited with {code}"
         );
+        times.push(t);
     }
     let min = *times.iter().min().expect("runs");
-    (median(times), min)
+    (median(times), min, peak_rss_kib(bin, args))
 }
 
 fn main() {
@@ -101,53 +129,12 @@ fn main() {
         rayon::current_num_threads()
     );
 
-    // 1. Baseline: read + serde_json::Value parse of each file the lint run reads, in parallel,
-    //    dropped as a linter would.
-    let mut base = Vec::new();
-    for _ in 0..runs {
-        let start = Instant::now();
-        let ok: usize = all_files
-            .par_iter()
-            .map(|f| {
-                let text = std::fs::read_to_string(f).unwrap_or_default();
-                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-                usize::from(serde_json::from_str::<serde_json::Value>(text).is_ok())
-            })
-            .sum();
-        base.push(start.elapsed());
-        std::hint::black_box(ok);
-    }
-    let mut lint = Vec::new();
-    let mut out_len = 0;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let d = armlint::discover::discover(std::slice::from_ref(&root), &Default::default())
-            .expect("discover");
-        let report = armlint::engine::lint_inputs(&d.inputs, d.skipped, &Default::default());
-        let json = armlint::emit::render(
-            &report,
-            armlint::emit::OutputFormat::Json,
-            &Default::default(),
-        );
-        lint.push(start.elapsed());
-        out_len = json.len();
-    }
-    let (b, l) = (median(base), median(lint));
-    println!(
-        "whole corpus, in process: serde_json parse {}  armlint lint {}  ratio {:.2}x (budget 2x; report {} bytes)",
-        ms(b),
-        ms(l),
-        l.as_secs_f64() / b.as_secs_f64(),
-        out_len
-    );
-
-    phases(&files, runs);
-
+    // The processes first, while this process is small: a child's peak memory counts the
+    // parent's pages it starts with.
     // 2. The same as a process, with peak memory.
     let root_s = root.to_string_lossy().into_owned();
-    let rss_before = children_max_rss_kib();
-    let (med, min) = time_process(bin, &["lint", &root_s, "--format", "json"], runs.min(3));
-    let rss_corpus = children_max_rss_kib().max(rss_before);
+    let (med, min, rss_corpus) =
+        time_process(bin, &["lint", &root_s, "--format", "json"], runs.min(3));
     println!(
         "whole corpus, process: median {} (best {}), peak RSS {} MiB",
         ms(med),
@@ -178,33 +165,90 @@ fn main() {
     ] {
         let Some((size, file)) = pick else { continue };
         let f = file.to_string_lossy().into_owned();
-        let (med, min) = time_process(
+        let (med, min, rss) = time_process(
             bin,
             &["lint", &f, "--format", "json", "--no-parameter-files"],
             runs.max(5) * 6,
         );
         println!(
-            "{label}: {} ({:.0} KB): median {} (best {}), budget {budget} ms",
+            "{label}: {} ({:.0} KB): median {} (best {}), budget {budget} ms, peak RSS {} MiB",
             file.strip_prefix(&root).unwrap_or(&file).display(),
             size as f64 / 1e3,
             ms(med),
-            ms(min)
+            ms(min),
+            rss / 1024
         );
     }
     let (_, largest) = sized
         .last()
         .map(|(s, f)| (*s, (*f).clone()))
         .unwrap_or_default();
-    let before = children_max_rss_kib();
     let lf = largest.to_string_lossy().into_owned();
-    let _ = time_process(bin, &["lint", &lf, "--format", "json"], 1);
+    let (t, _, rss) = time_process(bin, &["lint", &lf, "--format", "json"], 3);
     println!(
-        "largest template {} ({:.1} MB) alone: peak RSS {} MiB (children's maximum so far, {} MiB before)",
+        "largest template {} ({:.1} MB) alone: {}, peak RSS {} MiB (the whole corpus: {} MiB)",
         largest.strip_prefix(&root).unwrap_or(&largest).display(),
         sized.last().map_or(0.0, |(s, _)| *s as f64 / 1e6),
-        children_max_rss_kib() / 1024,
-        before / 1024
+        ms(t),
+        rss / 1024,
+        rss_corpus / 1024
     );
+
+    // 1. Baseline: read + serde_json::Value parse of each file the lint run reads, in parallel,
+    //    dropped as a linter would; and armlint's whole run. The two alternate, so that drift in
+    //    the machine's speed affects both alike; the ratio is the median of the pairs' ratios.
+    let serde_parse = || {
+        let ok: usize = all_files
+            .par_iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(f).unwrap_or_default();
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                usize::from(serde_json::from_str::<serde_json::Value>(text).is_ok())
+            })
+            .sum();
+        std::hint::black_box(ok);
+    };
+    let mut out_len = 0;
+    let mut lint_run = || {
+        let d = armlint::discover::discover(std::slice::from_ref(&root), &Default::default())
+            .expect("discover");
+        let report = armlint::engine::lint_inputs(&d.inputs, d.skipped, &Default::default());
+        let json = armlint::emit::render(
+            &report,
+            armlint::emit::OutputFormat::Json,
+            &Default::default(),
+        );
+        out_len = json.len();
+    };
+    // One of each to warm the page cache and the allocator.
+    serde_parse();
+    lint_run();
+    let (mut base, mut lint, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs.max(3) * 2 {
+        let start = Instant::now();
+        serde_parse();
+        let b = start.elapsed();
+        let start = Instant::now();
+        lint_run();
+        let l = start.elapsed();
+        base.push(b);
+        lint.push(l);
+        ratios.push(l.as_secs_f64() / b.as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
+    println!(
+        "whole corpus, in process ({} alternating pairs): serde_json parse {}  armlint lint {}  ratio {:.2}x (median of the pairs' ratios; range {:.2}..{:.2}; budget 2x; report {} bytes)",
+        ratios.len(),
+        ms(median(base)),
+        ms(median(lint)),
+        ratio,
+        ratios[0],
+        ratios[ratios.len() - 1],
+        out_len
+    );
+
+    phases(&files, runs);
 }
 
 /// Where one thread's time goes, summed over the corpus (median of `runs`): reading, JSON parsing
