@@ -334,7 +334,8 @@ fn dedup_keep_order(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// `X.parameters.json` and `X.parameters.*.json` beside `X.json` / `X.jsonc`, matched
-/// case-insensitively on the file name, sorted by name (for one template: `graph`, stdin).
+/// case-insensitively on the file name, sorted by name. Also files ignored by `.gitignore`: they
+/// belong to the template, not to the walk.
 pub fn paired_parameter_files(template: &Path) -> Vec<PathBuf> {
     let Some(name) = template.file_name().and_then(|n| n.to_str()) else {
         return Vec::new();
@@ -347,27 +348,7 @@ pub fn paired_parameter_files(template: &Path) -> Vec<PathBuf> {
         return Vec::new();
     };
     let prefix = format!("{stem}.parameters.");
-    let files = list_files(template.parent().unwrap_or(Path::new("")));
-    let mut out: Vec<PathBuf> = files
-        .iter()
-        .filter(|f| {
-            let Some(n) = f.file_name().and_then(|n| n.to_str()) else {
-                return false;
-            };
-            let n = n.to_ascii_lowercase();
-            // `X.parameters.json`, or `X.parameters.<something>.json` with a non-empty middle.
-            n.strip_prefix(&prefix)
-                .and_then(|rest| rest.strip_suffix("json"))
-                .is_some_and(|mid| mid.is_empty() || (mid.len() > 1 && mid.ends_with('.')))
-        })
-        .cloned()
-        .collect();
-    out.sort();
-    out
-}
-
-/// Regular files in a directory (an empty parent means the current directory).
-fn list_files(dir: &Path) -> Vec<PathBuf> {
+    let dir = template.parent().unwrap_or(Path::new(""));
     let read_from = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -376,15 +357,31 @@ fn list_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(read_from) else {
         return Vec::new();
     };
-    // The entry's own file type (no stat per file); a symbolic link counts when it leads to a file.
-    entries
+    let mut out: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .filter(|e| {
-            e.file_type()
-                .is_ok_and(|t| t.is_file() || (t.is_symlink() && dir.join(e.file_name()).is_file()))
+            let file_name = e.file_name();
+            let Some(n) = file_name.to_str() else {
+                return false;
+            };
+            // `X.parameters.json`, or `X.parameters.<something>.json` with a non-empty middle,
+            // compared without allocating: most entries are not parameter files.
+            let matches = n.len() >= prefix.len() + 4
+                && n.get(..prefix.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(&prefix))
+                && n.get(n.len() - 4..)
+                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+                && n.get(prefix.len()..n.len() - 4)
+                    .is_some_and(|mid| mid.is_empty() || (mid.len() > 1 && mid.ends_with('.')));
+            matches
+                && e.file_type().is_ok_and(|t| {
+                    t.is_file() || (t.is_symlink() && dir.join(&file_name).is_file())
+                })
         })
         .map(|e| dir.join(e.file_name()))
-        .collect()
+        .collect();
+    out.sort();
+    out
 }
 
 #[cfg(test)]
