@@ -56,12 +56,21 @@ pub struct ResourceGraph {
     pub edges: Vec<Edge>,
     /// Parsed ID of each instance (same order as `expansion.instances`).
     pub ids: Vec<Option<ParsedResourceId>>,
-    /// (type, names) key → instances.
-    index: FxHashMap<(String, String), Vec<usize>>,
+    /// Hash of (type, names) → instances (candidates; [`same_names`] confirms).
+    index: FxHashMap<u64, Vec<usize>>,
 }
 
-fn key_of(p: &ParsedResourceId) -> (String, String) {
-    (p.resource_type.clone(), p.names.join("/"))
+/// The index key of an ID: its type and names, hashed without building a string.
+fn key_of(p: &ParsedResourceId) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::fast_hash::FxHasher::default();
+    p.resource_type.hash(&mut h);
+    p.names.hash(&mut h);
+    h.finish()
+}
+
+fn same_names(a: &ParsedResourceId, b: &ParsedResourceId) -> bool {
+    a.resource_type == b.resource_type && a.names == b.names
 }
 
 /// Text of an ID-like value: the string, or an unknown's symbol.
@@ -128,7 +137,7 @@ impl ResourceGraph {
             .iter()
             .map(|i| id_text(&i.id).and_then(parse_resource_id))
             .collect();
-        let mut index: FxHashMap<(String, String), Vec<usize>> = FxHashMap::default();
+        let mut index: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
         for (i, id) in ids.iter().enumerate() {
             if let Some(p) = id {
                 index.entry(key_of(p)).or_default().push(i);
@@ -175,6 +184,9 @@ impl ResourceGraph {
             let Some(Some(cid)) = self.ids.get(c) else {
                 continue;
             };
+            if !same_names(parsed, cid) {
+                continue;
+            }
             let scope = [
                 same_segment(&parsed.subscription, &cid.subscription),
                 same_segment(&parsed.resource_group, &cid.resource_group),

@@ -32,10 +32,11 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
     // the report is sorted afterwards, so the order of work does not show.
     let mut order: Vec<(u64, &Input)> = inputs.iter().map(|i| (i.size, i)).collect();
     order.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+    let plan = RulePlan::new(opts);
     let results: Vec<(Vec<Diagnostic>, Summary)> = order
         .par_iter()
         .with_max_len(1)
-        .map(|(_, input)| lint_input(input, opts))
+        .map(|(_, input)| lint_input(input, opts, &plan))
         .collect();
     let mut report = LintReport::default();
     report.summary.skipped = skipped;
@@ -49,13 +50,40 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
     report
 }
 
-fn lint_input(input: &Input, opts: &LintOptions) -> (Vec<Diagnostic>, Summary) {
+/// The enabled rules and what they read, worked out once per run.
+struct RulePlan {
+    enabled: Vec<&'static dyn rules::Rule>,
+    /// The resource types whose properties are evaluated; `None`: all.
+    property_types: Option<Arc<crate::fast_hash::FxHashSet<String>>>,
+}
+
+impl RulePlan {
+    fn new(opts: &LintOptions) -> RulePlan {
+        let enabled: Vec<&'static dyn rules::Rule> = rules::all()
+            .iter()
+            .copied()
+            .filter(|r| opts.selection.enabled(r.meta()))
+            .collect();
+        // What the enabled rules read: the properties of other resource types are not evaluated.
+        let property_types = if opts.evaluate_everything {
+            None
+        } else {
+            property_types_read_by(&enabled)
+        };
+        RulePlan {
+            enabled,
+            property_types,
+        }
+    }
+}
+
+fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> (Vec<Diagnostic>, Summary) {
     match crate::discover::load(input) {
         Loaded::Template {
             source,
             kind,
             parameter_files,
-        } => lint_template(&source, Some(kind), &parameter_files, opts),
+        } => lint_planned(&source, Some(kind), &parameter_files, opts, plan),
         Loaded::Skipped => (
             Vec::new(),
             Summary {
@@ -125,6 +153,16 @@ pub fn lint_template(
     kind: Option<ScopeKind>,
     parameter_files: &[PathBuf],
     opts: &LintOptions,
+) -> (Vec<Diagnostic>, Summary) {
+    lint_planned(source, kind, parameter_files, opts, &RulePlan::new(opts))
+}
+
+fn lint_planned(
+    source: &Arc<SourceFile>,
+    kind: Option<ScopeKind>,
+    parameter_files: &[PathBuf],
+    opts: &LintOptions,
+    plan: &RulePlan,
 ) -> (Vec<Diagnostic>, Summary) {
     let mut summary = Summary {
         files: 1 + parameter_files.len() as u64,
@@ -203,17 +241,8 @@ pub fn lint_template(
         sets.push(ParameterSet::default());
     }
 
-    let enabled: Vec<&'static dyn rules::Rule> = rules::all()
-        .iter()
-        .copied()
-        .filter(|r| opts.selection.enabled(r.meta()))
-        .collect();
-    // What the enabled rules read: the properties of other resource types are not evaluated.
-    let property_types = if opts.evaluate_everything {
-        None
-    } else {
-        property_types_read_by(&enabled)
-    };
+    let enabled = &plan.enabled;
+    let property_types = &plan.property_types;
     let mut seen: HashSet<(&'static str, usize, String, u32)> = HashSet::new();
     for (n, set) in sets.iter().enumerate() {
         let expansion = expand_for(
@@ -261,7 +290,7 @@ pub fn lint_template(
         }
         let graph = ResourceGraph::build(expansion);
         let ctx = RuleContext::new(&graph, source, &root);
-        for rule in &enabled {
+        for rule in enabled {
             let mut findings = Vec::new();
             rule.check(&ctx, &mut findings);
             for f in findings {

@@ -232,8 +232,8 @@ pub fn repeated_properties(props: &[jsonc_parser::ast::ObjectProp]) -> Vec<(usiz
             }
         }
     } else {
-        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        let mut reported = std::collections::HashSet::new();
+        let mut seen: crate::fast_hash::FxHashMap<String, usize> = Default::default();
+        let mut reported = crate::fast_hash::FxHashSet::default();
         for (i, p) in props.iter().enumerate() {
             let k = p.name.as_str().to_ascii_lowercase();
             match seen.get(&k) {
