@@ -41,7 +41,7 @@ use crate::arm::expr::Evaluator;
 use crate::arm::value::{SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
 
 pub use hash::{guid, unique_string};
-pub use resource::{ParsedResourceId, parse_resource_id};
+pub use resource::{ParsedResourceId, parse_resource_id, split_segments};
 
 /// One built-in function.
 pub struct FunctionDef {

@@ -301,7 +301,7 @@ impl ParsedResourceId {
 }
 
 /// Split on `/` outside symbol brackets.
-fn split_segments(s: &str) -> Vec<&str> {
+pub fn split_segments(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start = 0;

@@ -265,7 +265,7 @@ fn kind_of(ty: &str, original: &str) -> String {
 
 /// The ID of a child resource's parent: the text without its last type and name segments.
 fn parent_id_text(text: &str) -> Option<String> {
-    let segs = split_outside_symbols(text);
+    let segs = crate::arm::functions::split_segments(text);
     let keep = segs.len().checked_sub(2)?;
     Some(segs.get(..keep)?.join("/"))
 }
@@ -485,25 +485,5 @@ fn display_id(text: &str) -> String {
 
 /// The segments of an ID as written (case kept), without a leading slash.
 fn original_segments(text: &str) -> Vec<&str> {
-    split_outside_symbols(text.trim().trim_start_matches('/'))
-}
-
-/// Split on `/` outside unknown fragments.
-fn split_outside_symbols(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    for (i, ch) in s.char_indices() {
-        match ch {
-            SYM_OPEN => depth += 1,
-            SYM_CLOSE => depth = depth.saturating_sub(1),
-            '/' if depth == 0 => {
-                out.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&s[start..]);
-    out
+    crate::arm::functions::split_segments(text.trim().trim_start_matches('/'))
 }

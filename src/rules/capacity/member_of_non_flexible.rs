@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Orchestration, declared_orchestration, is_deployed_vm, member_scale_set};
+use super::{Orchestration, declared_orchestration, memberships};
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
 crate::declare_rule! {
@@ -63,17 +63,8 @@ impl Rule for MemberOfNonFlexible {
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         // One finding per VM declaration: (first instance, scale set, number of instances).
         let mut by_decl: BTreeMap<usize, (usize, usize, usize)> = BTreeMap::new();
-        for (i, vm) in ctx.graph.instances().iter().enumerate() {
-            if !is_deployed_vm(vm) {
-                continue;
-            }
-            let Some(ss) = member_scale_set(ctx.graph, vm) else {
-                continue;
-            };
-            let Some(set) = ctx.instance(ss) else {
-                continue;
-            };
-            if set.existing || declared_orchestration(set) != Some(Orchestration::Uniform) {
+        for (i, vm, ss, set) in memberships(ctx.graph) {
+            if declared_orchestration(set) != Some(Orchestration::Uniform) {
                 continue;
             }
             by_decl

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{Orchestration, declared_orchestration, is_deployed_vm, member_scale_set};
+use super::flexible_memberships;
 use crate::arm::functions::ParsedResourceId;
 use crate::arm::value::{SYM_OPEN, Value};
 use crate::diagnostic::Severity;
@@ -85,20 +85,7 @@ impl Rule for MemberPlacement {
         let mut elsewhere: BTreeMap<usize, (usize, usize, usize)> = BTreeMap::new();
         // Members per scale set instance, in order.
         let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (i, vm) in ctx.graph.instances().iter().enumerate() {
-            if !is_deployed_vm(vm) {
-                continue;
-            }
-            let Some(ss) = member_scale_set(ctx.graph, vm) else {
-                continue;
-            };
-            let Some(set) = ctx.instance(ss) else {
-                continue;
-            };
-            // A set declared Uniform accepts no VM at all: VMSS001's finding.
-            if set.existing || declared_orchestration(set) == Some(Orchestration::Uniform) {
-                continue;
-            }
+        for (i, vm, ss, _) in flexible_memberships(ctx.graph) {
             members.entry(ss).or_default().push(i);
             let ids = (ctx.graph.ids.get(i), ctx.graph.ids.get(ss));
             if let (Some(Some(vm_id)), Some(Some(set_id))) = ids

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
+use super::flexible_memberships;
 use super::model::Zones;
-use super::{Orchestration, declared_orchestration, is_deployed_vm, member_scale_set};
 use crate::arm::template::ResourceInstance;
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
@@ -110,20 +110,7 @@ impl Rule for MemberZoneMismatch {
 
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let mut by_decl: BTreeMap<usize, Group> = BTreeMap::new();
-        for (i, vm) in ctx.graph.instances().iter().enumerate() {
-            if !is_deployed_vm(vm) {
-                continue;
-            }
-            let Some(ss) = member_scale_set(ctx.graph, vm) else {
-                continue;
-            };
-            let Some(set) = ctx.instance(ss) else {
-                continue;
-            };
-            // A set declared Uniform accepts no VM at all: VMSS001's finding.
-            if set.existing || declared_orchestration(set) == Some(Orchestration::Uniform) {
-                continue;
-            }
+        for (i, vm, ss, set) in flexible_memberships(ctx.graph) {
             let vm_zones = own_zones(vm);
             let Some(m) = mismatch(&vm_zones, &own_zones(set)) else {
                 continue;

@@ -74,6 +74,32 @@ pub fn member_scale_set(graph: &ResourceGraph, vm: &ResourceInstance) -> Option<
     }
 }
 
+/// The deployed VMs that join a scale set declared here (not `existing`): (VM index, VM,
+/// scale set index, scale set).
+pub fn memberships<'g>(
+    graph: &'g ResourceGraph,
+) -> impl Iterator<Item = (usize, &'g ResourceInstance, usize, &'g ResourceInstance)> + 'g {
+    graph
+        .instances()
+        .iter()
+        .enumerate()
+        .filter(|(_, vm)| is_deployed_vm(vm))
+        .filter_map(move |(i, vm)| {
+            let ss = member_scale_set(graph, vm)?;
+            let set = graph.instances().get(ss).filter(|s| !s.existing)?;
+            Some((i, vm, ss, set))
+        })
+}
+
+/// [`memberships`] of scale sets not declared Uniform: a VM cannot join a Uniform set at all,
+/// which is VMSS001's finding and nobody else's.
+pub fn flexible_memberships<'g>(
+    graph: &'g ResourceGraph,
+) -> impl Iterator<Item = (usize, &'g ResourceInstance, usize, &'g ResourceInstance)> + 'g {
+    memberships(graph)
+        .filter(|(_, _, _, set)| declared_orchestration(set) != Some(Orchestration::Uniform))
+}
+
 /// A group for messages: `'crg'`.
 pub fn group_label(model: &model::CapacityModel, g: usize) -> String {
     match model.group(g) {
