@@ -32,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint files and directories (default: .); `-` reads stdin.
     Lint(LintArgs),
+    /// The capacity plan per reservation group: reserved, demanded, state, instances without SLA.
+    Capacity(CapacityArgs),
     /// Print the resolved resource graph of a template.
     Graph(GraphArgs),
     /// List every rule.
@@ -86,6 +88,39 @@ pub struct LintArgs {
     /// Print the run's summary counts.
     #[arg(long)]
     pub statistics: bool,
+    /// Colour: only on a terminal by default; NO_COLOR is honoured.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Subscription ID for `subscription()` (otherwise symbolic).
+    #[arg(long, value_name = "ID")]
+    pub subscription_id: Option<String>,
+    /// Resource group name for `resourceGroup()` (otherwise symbolic).
+    #[arg(long, value_name = "NAME")]
+    pub resource_group: Option<String>,
+    /// Location of the resource group (otherwise symbolic).
+    #[arg(long, value_name = "LOCATION")]
+    pub location: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CapacityFormat {
+    Table,
+    Markdown,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CapacityArgs {
+    /// Files and directories (default: .).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = CapacityFormat::Table)]
+    pub format: CapacityFormat,
+    /// Parameter file for the template(s) named (repeatable).
+    #[arg(long = "parameters", value_name = "FILE")]
+    pub parameters: Vec<PathBuf>,
+    /// Do not pair parameter files automatically.
+    #[arg(long)]
+    pub no_parameter_files: bool,
     /// Colour: only on a terminal by default; NO_COLOR is honoured.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -163,6 +198,7 @@ pub struct Environment<'a> {
 pub fn run(cli: Cli, env: &mut Environment<'_>) -> Outcome {
     match cli.command {
         Command::Lint(args) => lint(args, env),
+        Command::Capacity(args) => capacity(args, env),
         Command::Graph(args) => graph(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
@@ -269,6 +305,51 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         stdout,
         stderr: String::new(),
         code: i32::from(report.fails(fail_on)),
+    }
+}
+
+fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
+    let opts = LintOptions {
+        scope: ScopeConfig {
+            subscription_id: args.subscription_id.clone(),
+            resource_group: args.resource_group.clone(),
+            location: args.location.clone(),
+            tenant_id: None,
+        },
+        ..LintOptions::default()
+    };
+    let discover_opts = DiscoverOptions {
+        no_parameter_files: args.no_parameter_files,
+        explicit_parameters: args.parameters.clone(),
+    };
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
+    let d = match discover(&paths, &discover_opts) {
+        Ok(d) => d,
+        Err(e) => return Outcome::usage(e),
+    };
+    let (plan, problems) = crate::engine::capacity_plan(&d.inputs, &opts);
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => env.stdout_is_terminal && !env.no_color,
+    };
+    let stdout = match args.format {
+        CapacityFormat::Table => emit::capacity_table::render(&plan, color),
+        CapacityFormat::Markdown => emit::capacity_markdown::render(&plan),
+        CapacityFormat::Json => emit::capacity_json::render(&plan),
+    };
+    // A file the plan could not read leaves it incomplete: say so, and fail like lint does.
+    let stderr: String = problems
+        .iter()
+        .map(|(file, why)| format!("armlint: {file}: {why} (left out of the plan)\n"))
+        .collect();
+    Outcome {
+        code: i32::from(!problems.is_empty()),
+        stdout,
+        stderr,
     }
 }
 

@@ -249,3 +249,24 @@ fn dot_graphs_render_with_graphviz() {
     }
     assert!(rendered >= 20, "{rendered}");
 }
+
+#[test]
+fn capacity_table_has_colour_only_when_asked() {
+    let f = "fixtures/capacity/overallocated.json";
+    let plain = stdout(armlint().args(["capacity", f]));
+    assert!(plain.contains("overallocated"), "{plain}");
+    assert!(
+        !plain.contains('\u{1b}'),
+        "no colour when not on a terminal"
+    );
+    let coloured = stdout(armlint().args(["capacity", f, "--color", "always"]));
+    assert!(coloured.contains("\u{1b}[31moverallocated"), "{coloured}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(armlint().args(["capacity", f, "--format", "json"])))
+            .expect("json");
+    assert_eq!(json["version"], 1);
+    assert!(
+        stdout(armlint().args(["capacity", f, "--format", "markdown"]))
+            .starts_with("### Capacity plan")
+    );
+}

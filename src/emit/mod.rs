@@ -1,6 +1,9 @@
 //! Output formats. Every emitter turns a [`LintReport`] into a string; the library never prints.
 //! Spans become lines and columns only here.
 
+pub mod capacity_json;
+pub mod capacity_markdown;
+pub mod capacity_table;
 pub mod compact;
 pub mod graph_dot;
 pub mod graph_json;

@@ -329,7 +329,7 @@ pub fn property_types_read_by(
         .map(Arc::new)
 }
 
-fn load_parameter_file(path: &Path) -> Result<ParameterSet, Box<Diagnostic>> {
+pub(crate) fn load_parameter_file(path: &Path) -> Result<ParameterSet, Box<Diagnostic>> {
     let meta = &rules::syntax::invalid_parameter_file::InvalidParameterFile::META;
     let file = match SourceFile::read(path) {
         Ok(f) => Arc::new(f),

@@ -4,6 +4,8 @@
 pub mod report;
 
 pub use report::{LintReport, Summary};
+pub mod capacity;
 pub mod lint;
 
+pub use capacity::capacity_plan;
 pub use lint::{LintOptions, lint_inputs, lint_template, property_types_read_by};

@@ -559,7 +559,8 @@ impl CapacityModel {
                 zones,
                 location: Location::of(inst.get("location").as_ref()),
                 group,
-                instances: Some((1, 1)),
+                // One representative of a loop whose count is unknown stands for any number.
+                instances: (!inst.copy_path.iter().any(Value::is_unknown)).then_some((1, 1)),
                 instances_complete: true,
                 sources: Vec::new(),
                 deployed: inst.deployed,

@@ -1,0 +1,4 @@
+//! `armlint capacity`: the capacity plan per reservation, from templates (and, later, from live
+//! instance views).
+
+pub mod plan;

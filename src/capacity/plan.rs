@@ -1,0 +1,373 @@
+//! The capacity plan: per capacity reservation group and reservation key (VM size, zone), the
+//! reserved quantity, the demand the templates project (steady state .. peak), the state that
+//! leaves the reservation in (the instance view's three states), and who consumes it.
+//!
+//! Templates are alternatives under their parameter files (one deployment uses one of them), and
+//! together across files: per key, a template contributes the largest figure over its parameter
+//! sets, and the templates' contributions add up.
+
+use std::collections::BTreeMap;
+
+use crate::rules::RuleContext;
+use crate::rules::capacity::model::{CapacityModel, Key};
+
+/// The projected state of a reservation (the "Overallocate capacity reservation" article's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PlanState {
+    /// Fewer instances than reserved: reserved capacity is available (and billed unused).
+    Available,
+    /// As many as reserved.
+    Consumed,
+    /// More than reserved: the surplus runs without capacity SLA.
+    Overallocated,
+    /// Demand below the reservation but not fully known: never reported as available.
+    Unknown,
+}
+
+impl PlanState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanState::Available => "available",
+            PlanState::Consumed => "consumed",
+            PlanState::Overallocated => "overallocated",
+            PlanState::Unknown => "unknown",
+        }
+    }
+
+    /// The state of `demand` instances on `reserved`, `complete` when the demand is fully known.
+    pub fn of(demand: u64, reserved: Option<u64>, complete: bool) -> PlanState {
+        match reserved {
+            None => PlanState::Unknown,
+            Some(r) if demand > r => PlanState::Overallocated,
+            Some(r) if demand == r && complete => PlanState::Consumed,
+            Some(_) if complete => PlanState::Available,
+            // A lower bound at or below the reservation says nothing certain.
+            Some(_) => PlanState::Unknown,
+        }
+    }
+}
+
+/// Demand as a range of instances.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DemandRange {
+    /// Steady state.
+    pub min: u64,
+    /// Peak (autoscale maxima, maybe-deployed consumers).
+    pub max: u64,
+    /// False when an unknown value makes the range a lower bound.
+    pub complete: bool,
+}
+
+/// A consumer of a reservation key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumerRef {
+    pub file: String,
+    /// Its declaration.
+    pub pointer: String,
+    pub resource_type: String,
+    pub name: String,
+    /// Instances it puts on the key.
+    pub min: u64,
+    pub max: u64,
+    /// Where its peak comes from (`sku.capacity 2`, `autoscale 'web-as' maximum 10`).
+    pub sources: Vec<String>,
+    /// The parameter file whose values give these figures; `None` for defaults.
+    pub parameters: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReservationPlan {
+    /// The declared reservation's name, when one is declared for the key.
+    pub name: Option<String>,
+    pub size: String,
+    pub zone: Option<String>,
+    /// Reserved quantity; `None` when not known (a group only referenced, or an unknown capacity).
+    pub reserved: Option<u64>,
+    pub demand: DemandRange,
+    /// At peak.
+    pub state: PlanState,
+    pub steady_state: PlanState,
+    /// Instances without capacity SLA at peak (a lower bound when the demand is incomplete).
+    pub unreserved_at_peak: u64,
+    pub consumers: Vec<ConsumerRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupPlan {
+    /// The group's ID as evaluated (unknown parts as `⟪…⟫` symbols).
+    pub id: String,
+    pub name: String,
+    /// Declared in the analysed files (not only referenced).
+    pub declared: bool,
+    /// Every figure is known: the group is closed (declared with all its reservations) and no
+    /// consumer's demand is a lower bound.
+    pub complete: bool,
+    pub reservations: Vec<ReservationPlan>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CapacityPlan {
+    /// Sorted by group ID.
+    pub groups: Vec<GroupPlan>,
+}
+
+/// What one template under one parameter set says about one reservation key.
+#[derive(Clone, Debug)]
+struct KeyFigures {
+    group_name: String,
+    declared: bool,
+    closed: bool,
+    reservation: Option<String>,
+    size: String,
+    reserved: Option<u64>,
+    demand: DemandRange,
+    consumers: Vec<ConsumerRef>,
+}
+
+/// The plan's contribution of one template under one parameter set.
+#[derive(Clone, Debug, Default)]
+pub struct TemplateFigures {
+    /// Template file, for combining parameter sets of the same template.
+    pub file: String,
+    /// (group ID lower-cased, size lower-cased, zone) → figures.
+    keys: BTreeMap<(String, String, Option<String>), KeyFigures>,
+    /// Groups without any key (declared without reservations or consumers).
+    groups: BTreeMap<String, (String, String, bool, bool)>,
+}
+
+impl TemplateFigures {
+    /// Read the figures of one evaluated template off its capacity model.
+    pub fn of(ctx: &RuleContext<'_>, parameters: Option<String>) -> TemplateFigures {
+        let model = ctx.capacity();
+        let file = ctx.file.display_path();
+        let mut out = TemplateFigures {
+            file: file.clone(),
+            ..TemplateFigures::default()
+        };
+        for (g, group) in model.groups.iter().enumerate() {
+            let id = group_id(model, g);
+            out.groups.entry(id.to_ascii_lowercase()).or_insert((
+                id,
+                group.name.clone(),
+                group.declared(),
+                group.closed,
+            ));
+        }
+        for (key, d) in &model.demand {
+            let (g, size, zone) = key;
+            let Some(group) = model.group(*g) else {
+                continue;
+            };
+            let reservations = model.reservations_for(key);
+            let reserved = if group.declared() {
+                model.reserved(key).map(|(_, max)| max)
+            } else {
+                None
+            };
+            let group_incomplete = model.incomplete_groups.get(*g).copied().unwrap_or(true);
+            // One entry per declaration: the copies of a loop add up.
+            let mut consumers: Vec<ConsumerRef> = Vec::new();
+            let mut copies: Vec<usize> = Vec::new();
+            for &(c, lo, hi) in &d.consumers {
+                let Some(r) = consumer_ref(ctx, model, c, lo, hi, &file, parameters.clone()) else {
+                    continue;
+                };
+                match consumers.iter().position(|e| e.pointer == r.pointer) {
+                    Some(i) => {
+                        if let (Some(e), Some(n)) = (consumers.get_mut(i), copies.get_mut(i)) {
+                            e.min += r.min;
+                            e.max += r.max;
+                            *n += 1;
+                        }
+                    }
+                    None => {
+                        consumers.push(r);
+                        copies.push(1);
+                    }
+                }
+            }
+            for (e, n) in consumers.iter_mut().zip(&copies) {
+                if e.resource_type
+                    .eq_ignore_ascii_case(crate::rules::capacity::VIRTUAL_MACHINES)
+                {
+                    e.sources = vec![if *n == 1 {
+                        "1 VM".to_string()
+                    } else {
+                        format!("{n} VMs of one declaration (copy loop)")
+                    }];
+                }
+            }
+            let id = group_id(model, *g);
+            out.keys.insert(
+                (id.to_ascii_lowercase(), size.clone(), zone.clone()),
+                KeyFigures {
+                    group_name: group.name.clone(),
+                    declared: group.declared(),
+                    closed: group.closed,
+                    reservation: reservations.first().map(|r| r.name.clone()),
+                    size: reservations
+                        .first()
+                        .and_then(|r| r.size.clone())
+                        .or_else(|| consumer_size(model, key))
+                        .unwrap_or_else(|| size.clone()),
+                    reserved,
+                    demand: DemandRange {
+                        min: d.min,
+                        max: d.max,
+                        complete: d.complete && !group_incomplete,
+                    },
+                    consumers,
+                },
+            );
+        }
+        out
+    }
+}
+
+fn group_id(model: &CapacityModel, g: usize) -> String {
+    model.group(g).map(|g| g.id.clone()).unwrap_or_default()
+}
+
+/// The size as a consumer spells it (keys are lower-cased).
+fn consumer_size(model: &CapacityModel, key: &Key) -> Option<String> {
+    let d = model.demand.get(key)?;
+    d.consumers
+        .iter()
+        .find_map(|&(c, _, _)| model.consumers.get(c)?.size.clone())
+}
+
+fn consumer_ref(
+    ctx: &RuleContext<'_>,
+    model: &CapacityModel,
+    c: usize,
+    min: u64,
+    max: u64,
+    file: &str,
+    parameters: Option<String>,
+) -> Option<ConsumerRef> {
+    let con = model.consumers.get(c)?;
+    let inst = ctx.instance(con.node)?;
+    let sources: Vec<String> = con.sources.iter().map(|s| s.text.clone()).collect();
+    Some(ConsumerRef {
+        file: file.to_string(),
+        pointer: ctx.decl_pointer(con.node),
+        resource_type: inst.resource_type.clone(),
+        name: ctx.display_name(con.node),
+        min,
+        max,
+        sources,
+        parameters,
+    })
+}
+
+/// Combine the figures of every template under every parameter set into the plan.
+pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
+    // Per template: the largest figures over its parameter sets (the deployment uses one).
+    let mut per_template: BTreeMap<String, Vec<TemplateFigures>> = BTreeMap::new();
+    for f in figures {
+        per_template.entry(f.file.clone()).or_default().push(f);
+    }
+    let mut keys: BTreeMap<(String, String, Option<String>), KeyFigures> = BTreeMap::new();
+    let mut groups: BTreeMap<String, (String, String, bool, bool)> = BTreeMap::new();
+    for (_, sets) in per_template {
+        let mut best: BTreeMap<(String, String, Option<String>), KeyFigures> = BTreeMap::new();
+        for set in sets {
+            for (id, g) in set.groups {
+                let e = groups.entry(id).or_insert_with(|| g.clone());
+                e.2 |= g.2;
+                e.3 |= g.3;
+            }
+            for (key, k) in set.keys {
+                match best.get_mut(&key) {
+                    None => {
+                        best.insert(key, k);
+                    }
+                    Some(b) => {
+                        let mut consumers = std::mem::take(&mut b.consumers);
+                        consumers.extend(k.consumers.iter().cloned());
+                        if (k.demand.max, k.demand.min) > (b.demand.max, b.demand.min) {
+                            *b = k;
+                        } else {
+                            b.demand.complete &= k.demand.complete;
+                        }
+                        b.consumers = consumers;
+                    }
+                }
+            }
+        }
+        // Across templates the figures add up.
+        for (key, k) in best {
+            match keys.get_mut(&key) {
+                None => {
+                    keys.insert(key, k);
+                }
+                Some(a) => {
+                    a.declared |= k.declared;
+                    a.closed &= k.closed || !k.declared;
+                    a.reservation = a.reservation.take().or(k.reservation);
+                    a.reserved = match (a.reserved, k.reserved) {
+                        (Some(x), Some(y)) => Some(x + y),
+                        (x, None) if !k.declared => x,
+                        (None, y) if !a.declared => y,
+                        _ => None,
+                    };
+                    a.demand = DemandRange {
+                        min: a.demand.min + k.demand.min,
+                        max: a.demand.max + k.demand.max,
+                        complete: a.demand.complete && k.demand.complete,
+                    };
+                    a.consumers.extend(k.consumers);
+                }
+            }
+        }
+    }
+    let mut plan: BTreeMap<String, GroupPlan> = BTreeMap::new();
+    for (id, (display_id, name, declared, closed)) in &groups {
+        plan.insert(
+            id.clone(),
+            GroupPlan {
+                id: display_id.clone(),
+                name: name.clone(),
+                declared: *declared,
+                complete: *declared && *closed,
+                reservations: Vec::new(),
+            },
+        );
+    }
+    for ((id, _, zone), k) in keys {
+        let group = plan.entry(id.clone()).or_insert_with(|| GroupPlan {
+            id: id.clone(),
+            name: k.group_name.clone(),
+            declared: k.declared,
+            complete: k.declared && k.closed,
+            reservations: Vec::new(),
+        });
+        let reserved = k.reserved;
+        let complete = k.demand.complete && reserved.is_some();
+        group.complete &= complete;
+        let mut consumers = k.consumers;
+        consumers.sort_by(|a, b| {
+            (&a.file, &a.pointer, &a.parameters, &a.name).cmp(&(
+                &b.file,
+                &b.pointer,
+                &b.parameters,
+                &b.name,
+            ))
+        });
+        consumers.dedup();
+        group.reservations.push(ReservationPlan {
+            name: k.reservation,
+            size: k.size,
+            zone,
+            reserved,
+            state: PlanState::of(k.demand.max, reserved, k.demand.complete),
+            steady_state: PlanState::of(k.demand.min, reserved, k.demand.complete),
+            unreserved_at_peak: reserved.map_or(0, |r| k.demand.max.saturating_sub(r)),
+            demand: k.demand,
+            consumers,
+        });
+    }
+    CapacityPlan {
+        groups: plan.into_values().collect(),
+    }
+}
