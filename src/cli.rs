@@ -121,6 +121,10 @@ pub struct CapacityArgs {
     /// Do not pair parameter files automatically.
     #[arg(long)]
     pub no_parameter_files: bool,
+    /// Live instance view of a capacity reservation group (`GET …?$expand=instanceView`, or
+    /// `az capacity reservation group show --instance-view`); repeatable.
+    #[arg(long = "instance-view", value_name = "FILE")]
+    pub instance_views: Vec<PathBuf>,
     /// Colour: only on a terminal by default; NO_COLOR is honoured.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -133,6 +137,20 @@ pub struct CapacityArgs {
     /// Location of the resource group (otherwise symbolic).
     #[arg(long, value_name = "LOCATION")]
     pub location: Option<String>,
+}
+
+/// Read the instance views named on the command line; the first problem is a usage error.
+fn read_instance_views(
+    paths: &[PathBuf],
+) -> Result<Vec<crate::capacity::instance_view::InstanceView>, String> {
+    paths
+        .iter()
+        .map(|p| {
+            let name = crate::source::display_path(p);
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{name}: {e}"))?;
+            crate::capacity::instance_view::parse(&name, &text).map_err(|e| e.to_string())
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -330,7 +348,12 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
         Ok(d) => d,
         Err(e) => return Outcome::usage(e),
     };
-    let (plan, problems) = crate::engine::capacity_plan(&d.inputs, &opts);
+    let views = match read_instance_views(&args.instance_views) {
+        Ok(v) => v,
+        Err(e) => return Outcome::usage(e),
+    };
+    let (mut plan, problems) = crate::engine::capacity_plan(&d.inputs, &opts);
+    crate::capacity::plan::apply_views(&mut plan, &views);
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,

@@ -100,3 +100,91 @@ fn unknown_values_leave_the_plan_incomplete() {
     assert_eq!(shared.reservations[0].reserved, None);
     snapshot("incomplete.json", &plan);
 }
+
+fn plan_with_views(templates: &[&str], views: &[&str]) -> CapacityPlan {
+    let dir = PathBuf::from("fixtures/capacity/instance-views");
+    let paths: Vec<PathBuf> = templates.iter().map(|t| dir.join(t)).collect();
+    let mut plan = if paths.is_empty() {
+        CapacityPlan::default()
+    } else {
+        let d = discover(&paths, &DiscoverOptions::default()).expect("fixture");
+        capacity_plan(&d.inputs, &LintOptions::default()).0
+    };
+    let views: Vec<_> = views
+        .iter()
+        .map(|v| {
+            let path = dir.join(v);
+            let text = std::fs::read_to_string(&path).expect("view");
+            armlint::capacity::instance_view::parse(&path.display().to_string(), &text)
+                .expect("a valid view")
+        })
+        .collect();
+    armlint::capacity::plan::apply_views(&mut plan, &views);
+    plan
+}
+
+/// The article's two instance views, with the template of its capacity-1 reservation and myVM1:
+/// one VM allocated is "consumed", a second one "overallocated"; myVM1 counts once.
+#[test]
+fn article_instance_views_consumed_then_overallocated() {
+    let one = plan_with_views(&["template.json"], &["article-one-vm.json"]);
+    let r = reservation(&one, "myCapacityReservationGroup/myCapacityReservation");
+    assert_eq!(r.reserved, Some(1));
+    let now = r.current.as_ref().expect("current state");
+    assert_eq!((now.allocated, now.state), (1, PlanState::Consumed));
+    assert_eq!(
+        (r.demand.max, r.state),
+        (1, PlanState::Consumed),
+        "myVM1 counts once"
+    );
+    snapshot("instance-views/article-one-vm.json", &one);
+
+    let two = plan_with_views(&["template.json"], &["article-two-vms.json"]);
+    let r = reservation(&two, "myCapacityReservationGroup/myCapacityReservation");
+    let now = r.current.as_ref().expect("current state");
+    assert_eq!((now.allocated, now.state), (2, PlanState::Overallocated));
+    assert_eq!(
+        (r.demand.max, r.state, r.unreserved_at_peak),
+        (2, PlanState::Overallocated, 1)
+    );
+    assert!(r.consumers.iter().any(|c| c.name == "myVM2"));
+    snapshot("instance-views/article-two-vms.json", &two);
+}
+
+/// The article's view alone has no capacities: the group is in the plan, its states unknown.
+#[test]
+fn a_view_without_capacities_is_not_complete() {
+    let plan = plan_with_views(&[], &["article-one-vm.json"]);
+    let g = plan.groups.first().expect("the group of the view");
+    assert!(!g.declared && !g.complete);
+    let r = g.reservations.first().expect("its reservation");
+    assert_eq!(r.reserved, None);
+    assert_eq!(
+        r.current.as_ref().map(|c| c.state),
+        Some(PlanState::Unknown)
+    );
+}
+
+/// A group the template only references is complete when a view gives its reservations: the
+/// template's two VMs and the three allocated now exceed the four reserved.
+#[test]
+fn a_view_completes_a_referenced_group() {
+    let plan = plan_with_views(&["adds-to-live.json"], &["live-with-sku.json"]);
+    let g = plan
+        .groups
+        .iter()
+        .find(|g| g.name == "crg-live")
+        .expect("crg-live");
+    assert!(g.complete);
+    let r = reservation(&plan, "crg-live/d4");
+    assert_eq!(r.reserved, Some(4));
+    assert_eq!(
+        (r.demand.max, r.state, r.unreserved_at_peak),
+        (5, PlanState::Overallocated, 1)
+    );
+    assert_eq!(
+        r.current.as_ref().map(|c| (c.allocated, c.state)),
+        Some((3, PlanState::Available))
+    );
+    snapshot("instance-views/live-with-sku.json", &plan);
+}

@@ -270,3 +270,28 @@ fn capacity_table_has_colour_only_when_asked() {
             .starts_with("### Capacity plan")
     );
 }
+
+#[test]
+fn malformed_instance_views_are_usage_errors_naming_file_and_path() {
+    let dir = std::env::temp_dir().join(format!("armlint-view-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let bad = dir.join("vm.json");
+    std::fs::write(
+        &bad,
+        r#"{"type": "Microsoft.Compute/virtualMachines", "id": "/subscriptions/x/vm"}"#,
+    )
+    .expect("write");
+    let out = armlint()
+        .args([
+            "capacity",
+            "fixtures/capacity/consumed.json",
+            "--instance-view",
+        ])
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("vm.json at /type"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

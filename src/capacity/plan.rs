@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use super::instance_view::{InstanceView, last_segment};
+use crate::arm::value::SYM_OPEN;
 use crate::rules::RuleContext;
 use crate::rules::capacity::model::{CapacityModel, Key};
 
@@ -90,6 +92,18 @@ pub struct ReservationPlan {
     /// Instances without capacity SLA at peak (a lower bound when the demand is incomplete).
     pub unreserved_at_peak: u64,
     pub consumers: Vec<ConsumerRef>,
+    /// The state now, from an instance view.
+    pub current: Option<CurrentState>,
+}
+
+/// A reservation's state in a live instance view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentState {
+    /// VMs allocated against it now.
+    pub allocated: u64,
+    /// The reserved quantity, when known (from the view or the template).
+    pub capacity: Option<u64>,
+    pub state: PlanState,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +117,8 @@ pub struct GroupPlan {
     /// consumer's demand is a lower bound.
     pub complete: bool,
     pub reservations: Vec<ReservationPlan>,
+    /// The instance view it was read with, if any.
+    pub instance_view: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -331,6 +347,7 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
                 declared: *declared,
                 complete: *declared && *closed,
                 reservations: Vec::new(),
+                instance_view: None,
             },
         );
     }
@@ -341,6 +358,7 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
             declared: k.declared,
             complete: k.declared && k.closed,
             reservations: Vec::new(),
+            instance_view: None,
         });
         let reserved = k.reserved;
         let complete = k.demand.complete && reserved.is_some();
@@ -365,9 +383,172 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
             unreserved_at_peak: reserved.map_or(0, |r| k.demand.max.saturating_sub(r)),
             demand: k.demand,
             consumers,
+            current: None,
         });
     }
     CapacityPlan {
         groups: plan.into_values().collect(),
+    }
+}
+
+/// Add what live instance views say: each view's reservations (capacity where the view or a
+/// template gives it), their allocated VMs as existing demand (a VM also declared in a template
+/// counts once), and the state now. A group known from a view is complete when the view gives
+/// every reservation's size and capacity.
+pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) {
+    for view in views {
+        let view_id = view.id.to_ascii_lowercase();
+        let found = plan
+            .groups
+            .iter()
+            .position(|g| g.id.to_ascii_lowercase() == view_id)
+            .or_else(|| {
+                // A template's ID with an unknown subscription or resource group is the view's
+                // group when the name is the same and only one template group has it.
+                let by_name: Vec<usize> = plan
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| {
+                        g.id.contains(SYM_OPEN) && g.name.eq_ignore_ascii_case(&view.name)
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                match by_name.as_slice() {
+                    [one] => Some(*one),
+                    _ => None,
+                }
+            });
+        let g = match found {
+            Some(g) => g,
+            None => {
+                plan.groups.push(GroupPlan {
+                    id: view.id.clone(),
+                    name: view.name.clone(),
+                    declared: false,
+                    complete: true,
+                    reservations: Vec::new(),
+                    instance_view: None,
+                });
+                plan.groups.len() - 1
+            }
+        };
+        let Some(group) = plan.groups.get_mut(g) else {
+            continue;
+        };
+        group.instance_view = Some(view.file.clone());
+        let mut known = true;
+        for vr in &view.reservations {
+            known &= vr.size.is_some() && vr.capacity.is_some();
+            let by_name = group.reservations.iter().position(|r| {
+                r.name
+                    .as_deref()
+                    .is_some_and(|n| last_segment(n).eq_ignore_ascii_case(&vr.name))
+            });
+            let by_size = || {
+                let size = vr.size.as_deref()?;
+                let same: Vec<usize> = group
+                    .reservations
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.size.eq_ignore_ascii_case(size))
+                    .map(|(i, _)| i)
+                    .collect();
+                match same.as_slice() {
+                    [one] => Some(*one),
+                    _ => None,
+                }
+            };
+            let r = match by_name.or_else(by_size) {
+                Some(r) => r,
+                None => {
+                    group.reservations.push(ReservationPlan {
+                        name: Some(format!("{}/{}", view.name, vr.name)),
+                        size: vr.size.clone().unwrap_or_else(|| "?".into()),
+                        zone: None,
+                        reserved: vr.capacity,
+                        demand: DemandRange {
+                            min: 0,
+                            max: 0,
+                            complete: true,
+                        },
+                        state: PlanState::Unknown,
+                        steady_state: PlanState::Unknown,
+                        unreserved_at_peak: 0,
+                        consumers: Vec::new(),
+                        current: None,
+                    });
+                    group.reservations.len() - 1
+                }
+            };
+            let Some(res) = group.reservations.get_mut(r) else {
+                continue;
+            };
+            if res.reserved.is_none() {
+                res.reserved = vr.capacity;
+            }
+            if res.name.is_none() {
+                res.name = Some(format!("{}/{}", view.name, vr.name));
+            }
+            // Allocated VMs the templates do not declare are demand already there.
+            for vm in &vr.allocated {
+                let name = allocated_name(vm);
+                if res
+                    .consumers
+                    .iter()
+                    .any(|c| c.name.eq_ignore_ascii_case(name) && c.file != view.file)
+                {
+                    continue;
+                }
+                res.demand.min += 1;
+                res.demand.max += 1;
+                res.consumers.push(ConsumerRef {
+                    file: view.file.clone(),
+                    pointer: String::new(),
+                    resource_type: crate::rules::capacity::VIRTUAL_MACHINES.to_string(),
+                    name: name.to_string(),
+                    min: 1,
+                    max: 1,
+                    sources: vec!["allocated now (instance view)".into()],
+                    parameters: None,
+                });
+            }
+            let allocated = vr.allocated.len() as u64;
+            res.current = Some(CurrentState {
+                allocated,
+                capacity: res.reserved,
+                state: PlanState::of(allocated, res.reserved, true),
+            });
+            let complete = res.demand.complete;
+            res.state = PlanState::of(res.demand.max, res.reserved, complete);
+            res.steady_state = PlanState::of(res.demand.min, res.reserved, complete);
+            res.unreserved_at_peak = res
+                .reserved
+                .map_or(0, |cap| res.demand.max.saturating_sub(cap));
+        }
+        if !group.declared {
+            group.complete = known
+                && group
+                    .reservations
+                    .iter()
+                    .all(|r| r.reserved.is_some() && r.demand.complete);
+        }
+    }
+    plan.groups
+        .sort_by(|a, b| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()));
+}
+
+/// The name a templates' consumer would have for an allocated VM: the VM's, or for a scale set
+/// instance (`…/virtualMachineScaleSets/web/virtualMachines/3`) the scale set's.
+fn allocated_name(id: &str) -> &str {
+    let segs: Vec<&str> = id.trim_end_matches('/').split('/').collect();
+    match segs.as_slice() {
+        [.., set_type, set, vms, _]
+            if set_type.eq_ignore_ascii_case("virtualMachineScaleSets")
+                && vms.eq_ignore_ascii_case("virtualMachines") =>
+        {
+            set
+        }
+        _ => last_segment(id),
     }
 }

@@ -22,6 +22,8 @@ struct JsonGroup<'a> {
     complete: bool,
     reservations: Vec<JsonReservation<'a>>,
     declared: bool,
+    #[serde(rename = "instanceView", skip_serializing_if = "Option::is_none")]
+    instance_view: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -36,6 +38,15 @@ struct JsonReservation<'a> {
     unreserved_at_peak: u64,
     consumers: Vec<JsonConsumer<'a>>,
     steady_state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current: Option<JsonCurrent>,
+}
+
+#[derive(Serialize)]
+struct JsonCurrent {
+    allocated: u64,
+    capacity: Option<u64>,
+    state: &'static str,
 }
 
 #[derive(Serialize)]
@@ -69,6 +80,7 @@ pub fn render(plan: &CapacityPlan) -> String {
                 name: &g.name,
                 complete: g.complete,
                 declared: g.declared,
+                instance_view: g.instance_view.as_deref(),
                 reservations: g
                     .reservations
                     .iter()
@@ -85,6 +97,11 @@ pub fn render(plan: &CapacityPlan) -> String {
                         state: r.state.as_str(),
                         unreserved_at_peak: r.unreserved_at_peak,
                         steady_state: r.steady_state.as_str(),
+                        current: r.current.as_ref().map(|c| JsonCurrent {
+                            allocated: c.allocated,
+                            capacity: c.capacity,
+                            state: c.state.as_str(),
+                        }),
                         consumers: r
                             .consumers
                             .iter()

@@ -1,6 +1,6 @@
 //! `armlint capacity --format markdown`: the plan as a GitHub table, for pull-request comments.
 
-use super::capacity_table::{bar, demand_text, reserved_text, short_type, zone_text};
+use super::capacity_table::{bar, current_text, demand_text, reserved_text, short_type, zone_text};
 use crate::capacity::plan::{CapacityPlan, PlanState};
 
 fn cell(s: &str) -> String {
@@ -14,9 +14,9 @@ pub fn render(plan: &CapacityPlan) -> String {
         return out;
     }
     out.push_str(
-        "| Group | Reservation | Size | Zone | Reserved | Demand | State | No SLA at peak | |\n",
+        "| Group | Reservation | Size | Zone | Reserved | Demand | State | No SLA at peak | Now | |\n",
     );
-    out.push_str("|---|---|---|---|---:|---:|---|---:|---|\n");
+    out.push_str("|---|---|---|---|---:|---:|---|---:|---|---|\n");
     for g in &plan.groups {
         let group = if g.complete {
             format!("`{}`", g.name)
@@ -29,7 +29,7 @@ pub fn render(plan: &CapacityPlan) -> String {
                 other => other.as_str(),
             };
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 cell(&group),
                 r.name
                     .as_deref()
@@ -40,6 +40,7 @@ pub fn render(plan: &CapacityPlan) -> String {
                 demand_text(r),
                 state,
                 r.unreserved_at_peak,
+                current_text(r),
                 bar(r)
             ));
         }

@@ -24,6 +24,19 @@ pub fn zone_text(r: &ReservationPlan) -> String {
     r.zone.clone().unwrap_or_else(|| "-".into())
 }
 
+/// The state now, from an instance view: `consumed (1/1)`.
+pub fn current_text(r: &ReservationPlan) -> String {
+    match &r.current {
+        Some(c) => format!(
+            "{} ({}/{})",
+            c.state.as_str(),
+            c.allocated,
+            c.capacity.map_or_else(|| "?".into(), |n| n.to_string())
+        ),
+        None => "-".into(),
+    }
+}
+
 /// Reserved instances used `█`, reserved and idle `░`, demanded beyond the reservation `▒`.
 pub fn bar(r: &ReservationPlan) -> String {
     let Some(reserved) = r.reserved else {
@@ -69,8 +82,9 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
         "DEMAND",
         "STATE",
         "NO SLA",
+        "NOW",
     ];
-    let mut rows: Vec<([String; 8], PlanState, String)> = Vec::new();
+    let mut rows: Vec<([String; 9], PlanState, String)> = Vec::new();
     for g in &plan.groups {
         let group = if g.complete {
             g.name.clone()
@@ -88,6 +102,7 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
                     "0".into(),
                     "-".into(),
                     "0".into(),
+                    "-".into(),
                 ],
                 PlanState::Unknown,
                 String::new(),
@@ -105,6 +120,7 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
                     demand_text(r),
                     r.state.as_str().to_string(),
                     r.unreserved_at_peak.to_string(),
+                    current_text(r),
                 ],
                 r.state,
                 bar(r),
@@ -166,13 +182,16 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
                 } else {
                     format!("{}..{}", c.min, c.max)
                 };
+                let place = if c.pointer.is_empty() {
+                    c.file.clone()
+                } else {
+                    format!("{}#{}", c.file, c.pointer)
+                };
                 out.push_str(&format!(
-                    "  {range:>6}  {} '{}' ({}) {}#{}{params}\n",
+                    "  {range:>6}  {} '{}' ({}) {place}{params}\n",
                     short_type(&c.resource_type),
                     c.name,
                     c.sources.join(", "),
-                    c.file,
-                    c.pointer
                 ));
             }
         }

@@ -1,0 +1,219 @@
+//! Live instance views of capacity reservation groups: the JSON of
+//! `GET …/capacityReservationGroups/{name}?$expand=instanceView` (also what
+//! `az capacity reservation group show --instance-view` prints), as the "Overallocate capacity
+//! reservation" article shows it. Each reservation's name, its allocated VMs, and its size and
+//! capacity where the document carries them (`sku`).
+
+use crate::source::json::{self, JsonValue};
+
+/// One reservation of a group, as the view reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewReservation {
+    /// The reservation's own name (`myCapacityReservation`).
+    pub name: String,
+    /// `sku.name`, when the view has it.
+    pub size: Option<String>,
+    /// `sku.capacity`, when the view has it.
+    pub capacity: Option<u64>,
+    /// IDs of the VMs allocated against it (`utilizationInfo.virtualMachinesAllocated[].id`).
+    pub allocated: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceView {
+    /// The file it was read from, for messages.
+    pub file: String,
+    /// The group's resource ID.
+    pub id: String,
+    pub name: String,
+    pub location: Option<String>,
+    pub reservations: Vec<ViewReservation>,
+}
+
+/// A view that cannot be used: where and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewError {
+    pub file: String,
+    /// RFC 6901 pointer of the offending value (`""` for the document).
+    pub pointer: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ViewError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.pointer.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{} at {}: {}", self.file, self.pointer, self.message)
+        }
+    }
+}
+
+fn get<'b, 'a>(v: &'b JsonValue<'a>, key: &str) -> Option<&'b JsonValue<'a>> {
+    json::as_object(v).and_then(|o| json::get(o, key))
+}
+
+fn text(v: Option<&JsonValue>) -> Option<String> {
+    match v {
+        Some(JsonValue::StringLit(s)) => Some(s.value.to_string()),
+        _ => None,
+    }
+}
+
+fn number(v: Option<&JsonValue>) -> Option<u64> {
+    match v {
+        Some(JsonValue::NumberLit(n)) => n.value.parse().ok(),
+        // The API writes integers; some tools print them as strings.
+        Some(JsonValue::StringLit(s)) => s.value.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The last segment of a resource ID or a `group/reservation` name.
+pub fn last_segment(s: &str) -> &str {
+    s.trim_end_matches('/').rsplit('/').next().unwrap_or(s)
+}
+
+/// Read one instance view.
+pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> {
+    let err = |pointer: &str, message: String| ViewError {
+        file: file.to_string(),
+        pointer: pointer.to_string(),
+        message,
+    };
+    let root = json::parse(
+        text_of_file
+            .strip_prefix('\u{feff}')
+            .unwrap_or(text_of_file),
+    )
+    .map_err(|e| err("", format!("not JSON: {}", e.message)))?;
+    if json::as_object(&root).is_none() {
+        return Err(err(
+            "",
+            "expected a capacity reservation group object".into(),
+        ));
+    }
+    let ty = text(get(&root, "type")).unwrap_or_default();
+    if !ty.eq_ignore_ascii_case("Microsoft.Compute/capacityReservationGroups") {
+        return Err(err(
+            "/type",
+            format!(
+                "expected \"Microsoft.Compute/capacityReservationGroups\", found {}",
+                if ty.is_empty() {
+                    "none".to_string()
+                } else {
+                    format!("\"{ty}\"")
+                }
+            ),
+        ));
+    }
+    let id = text(get(&root, "id")).ok_or_else(|| err("/id", "the group has no id".into()))?;
+    let name = text(get(&root, "name")).unwrap_or_else(|| last_segment(&id).to_string());
+    let location = text(get(&root, "location"));
+    let properties = get(&root, "properties")
+        .ok_or_else(|| err("/properties", "the group has no properties".into()))?;
+    let view = get(properties, "instanceView").ok_or_else(|| {
+        err(
+            "/properties/instanceView",
+            "no instance view: get the group with $expand=instanceView (az capacity reservation group show --instance-view)".into(),
+        )
+    })?;
+    let entries = match get(view, "capacityReservations") {
+        None => Vec::new(),
+        Some(JsonValue::Array(a)) => a.elements.iter().collect(),
+        Some(_) => {
+            return Err(err(
+                "/properties/instanceView/capacityReservations",
+                "expected an array".into(),
+            ));
+        }
+    };
+    // The group's own list may carry the reservations' sku (newer API versions, or tools
+    // that expand it); matched by name.
+    let declared: Vec<&JsonValue> = match get(properties, "capacityReservations") {
+        Some(JsonValue::Array(a)) => a.elements.iter().collect(),
+        _ => Vec::new(),
+    };
+    let mut reservations = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let at = format!("/properties/instanceView/capacityReservations/{i}");
+        let name = text(get(e, "name"))
+            .ok_or_else(|| err(&format!("{at}/name"), "the reservation has no name".into()))?;
+        let allocated =
+            match get(e, "utilizationInfo").and_then(|u| get(u, "virtualMachinesAllocated")) {
+                None => Vec::new(),
+                Some(JsonValue::Array(a)) => {
+                    let mut ids = Vec::with_capacity(a.elements.len());
+                    for (j, vm) in a.elements.iter().enumerate() {
+                        ids.push(text(get(vm, "id")).ok_or_else(|| {
+                            err(
+                                &format!("{at}/utilizationInfo/virtualMachinesAllocated/{j}/id"),
+                                "expected a VM resource ID".into(),
+                            )
+                        })?);
+                    }
+                    ids
+                }
+                Some(_) => {
+                    return Err(err(
+                        &format!("{at}/utilizationInfo/virtualMachinesAllocated"),
+                        "expected an array".into(),
+                    ));
+                }
+            };
+        let twin = declared.iter().find(|d| {
+            text(get(d, "name"))
+                .or_else(|| text(get(d, "id")))
+                .is_some_and(|n| last_segment(&n).eq_ignore_ascii_case(&name))
+        });
+        let sku = get(e, "sku").or_else(|| twin.and_then(|t| get(t, "sku")));
+        reservations.push(ViewReservation {
+            name,
+            size: text(sku.and_then(|s| get(s, "name"))),
+            capacity: number(sku.and_then(|s| get(s, "capacity"))),
+            allocated,
+        });
+    }
+    Ok(InstanceView {
+        file: file.to_string(),
+        id,
+        name,
+        location,
+        reservations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mismatching_documents_name_the_path() {
+        let e = parse(
+            "v.json",
+            r#"{"type": "Microsoft.Compute/virtualMachines", "id": "/x"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.pointer, "/type");
+        let e = parse(
+            "v.json",
+            r#"{"type": "Microsoft.Compute/capacityReservationGroups", "id": "/x", "properties": {}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.pointer, "/properties/instanceView");
+        assert!(
+            e.to_string()
+                .starts_with("v.json at /properties/instanceView:")
+        );
+        let e = parse(
+            "v.json",
+            r#"{"type": "Microsoft.Compute/capacityReservationGroups", "id": "/x", "properties": {"instanceView": {"capacityReservations": [{"utilizationInfo": {}}]}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.pointer,
+            "/properties/instanceView/capacityReservations/0/name"
+        );
+        assert!(parse("v.json", "[1, 2").is_err());
+    }
+}
