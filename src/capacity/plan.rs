@@ -534,8 +534,7 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) {
                     .all(|r| r.reserved.is_some() && r.demand.complete);
         }
     }
-    plan.groups
-        .sort_by(|a, b| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()));
+    plan.groups.sort_by_key(|g| g.id.to_ascii_lowercase());
 }
 
 /// The name a templates' consumer would have for an allocated VM: the VM's, or for a scale set
