@@ -88,6 +88,10 @@ pub struct LintArgs {
     /// Print the run's summary counts.
     #[arg(long)]
     pub statistics: bool,
+    /// Live instance view of a capacity reservation group (repeatable): groups the templates
+    /// only reference become known to the capacity rules.
+    #[arg(long = "instance-view", value_name = "FILE")]
+    pub instance_views: Vec<PathBuf>,
     /// Colour: only on a terminal by default; NO_COLOR is honoured.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -239,8 +243,13 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             unknown.join(", ")
         ));
     }
+    let instance_views = match read_instance_views(&args.instance_views) {
+        Ok(v) => v,
+        Err(e) => return Outcome::usage(e),
+    };
     let opts = LintOptions {
         selection,
+        instance_views,
         scope: ScopeConfig {
             subscription_id: args.subscription_id.clone(),
             resource_group: args.resource_group.clone(),

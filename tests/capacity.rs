@@ -188,3 +188,60 @@ fn a_view_completes_a_referenced_group() {
     );
     snapshot("instance-views/live-with-sku.json", &plan);
 }
+
+/// `lint --instance-view`: the capacity rules know a referenced group from its view.
+fn lint_rules_with_view(template: &str, view: Option<&str>) -> Vec<(String, String)> {
+    let dir = PathBuf::from("fixtures/capacity/instance-views");
+    let d = discover(&[dir.join(template)], &DiscoverOptions::default()).expect("fixture");
+    let instance_views = view
+        .map(|v| {
+            let path = dir.join(v);
+            let text = std::fs::read_to_string(&path).expect("view");
+            vec![
+                armlint::capacity::instance_view::parse(&path.display().to_string(), &text)
+                    .expect("a valid view"),
+            ]
+        })
+        .unwrap_or_default();
+    let opts = LintOptions {
+        instance_views,
+        ..LintOptions::default()
+    };
+    armlint::engine::lint_inputs(&d.inputs, d.skipped, &opts)
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule.to_string(), d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn lint_uses_instance_views_for_referenced_groups() {
+    // CRG011: two new VMs and the three allocated now on four reserved.
+    assert!(lint_rules_with_view("adds-to-live.json", None).is_empty());
+    let with = lint_rules_with_view("adds-to-live.json", Some("live-with-sku.json"));
+    assert!(
+        with.iter().any(|(r, m)| r == "CRG011"
+            && m.contains("3 VMs allocated now")
+            && m.contains("1 instance would run without capacity SLA")),
+        "{with:?}"
+    );
+    // CRG003: a size the view's group does not reserve.
+    assert!(lint_rules_with_view("size-not-in-live.json", None).is_empty());
+    let with = lint_rules_with_view("size-not-in-live.json", Some("live-with-sku.json"));
+    assert!(
+        with.iter()
+            .any(|(r, m)| r == "CRG003" && m.contains("reserves only Standard_D4s_v5")),
+        "{with:?}"
+    );
+    // CRG013: ten reserved, one allocated now and one more from the template.
+    assert!(lint_rules_with_view("one-vm-on-live.json", None).is_empty());
+    let with = lint_rules_with_view("one-vm-on-live.json", Some("live-ten-reserved.json"));
+    assert!(
+        with.iter()
+            .any(|(r, m)| r == "CRG013" && m.contains("8 reserved instances")),
+        "{with:?}"
+    );
+    // The same view, fewer reserved than used: no over-reservation note.
+    let with = lint_rules_with_view("one-vm-on-live.json", Some("live-with-sku.json"));
+    assert!(with.iter().all(|(r, _)| r != "CRG013"), "{with:?}");
+}

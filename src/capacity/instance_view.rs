@@ -17,6 +17,8 @@ pub struct ViewReservation {
     pub capacity: Option<u64>,
     /// IDs of the VMs allocated against it (`utilizationInfo.virtualMachinesAllocated[].id`).
     pub allocated: Vec<String>,
+    /// Its zones when the view has them (`zones`); `None` when not given.
+    pub zones: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +29,27 @@ pub struct InstanceView {
     pub id: String,
     pub name: String,
     pub location: Option<String>,
+    /// The group's zones (empty: a regional group).
+    pub zones: Vec<String>,
+    /// Shared with other subscriptions (`sharingProfile.subscriptionIds` not empty).
+    pub shared: bool,
     pub reservations: Vec<ViewReservation>,
+}
+
+fn zones_of(v: Option<&JsonValue>) -> Option<Vec<String>> {
+    match v? {
+        JsonValue::Array(a) => Some(
+            a.elements
+                .iter()
+                .filter_map(|z| match z {
+                    JsonValue::StringLit(s) => Some(s.value.to_string()),
+                    JsonValue::NumberLit(n) => Some(n.value.to_string()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// A view that cannot be used: where and why.
@@ -167,18 +189,26 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
                 .is_some_and(|n| last_segment(&n).eq_ignore_ascii_case(&name))
         });
         let sku = get(e, "sku").or_else(|| twin.and_then(|t| get(t, "sku")));
+        let zones =
+            zones_of(get(e, "zones")).or_else(|| twin.and_then(|t| zones_of(get(t, "zones"))));
         reservations.push(ViewReservation {
             name,
             size: text(sku.and_then(|s| get(s, "name"))),
             capacity: number(sku.and_then(|s| get(s, "capacity"))),
             allocated,
+            zones,
         });
     }
+    let shared = get(properties, "sharingProfile")
+        .and_then(|s| get(s, "subscriptionIds"))
+        .is_some_and(|ids| matches!(ids, JsonValue::Array(a) if !a.elements.is_empty()));
     Ok(InstanceView {
         file: file.to_string(),
         id,
         name,
         location,
+        zones: zones_of(get(&root, "zones")).unwrap_or_default(),
+        shared,
         reservations,
     })
 }

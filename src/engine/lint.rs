@@ -24,6 +24,8 @@ pub struct LintOptions {
     /// Evaluate the properties of every resource, not only of the types the enabled rules read
     /// (the expression statistics then cover the whole template).
     pub evaluate_everything: bool,
+    /// Live instance views of capacity reservation groups (`--instance-view`).
+    pub instance_views: Vec<crate::capacity::instance_view::InstanceView>,
 }
 
 /// Lint the discovered inputs in parallel; the report is sorted and identical whatever the thread count.
@@ -289,7 +291,7 @@ fn lint_planned(
             }
         }
         let graph = ResourceGraph::build(expansion);
-        let ctx = RuleContext::new(&graph, source, &root);
+        let ctx = RuleContext::new(&graph, source, &root).with_views(&opts.instance_views);
         for rule in enabled {
             let mut findings = Vec::new();
             rule.check(&ctx, &mut findings);

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::arm::graph::ResourceGraph;
 use crate::arm::template::ResourceInstance;
+use crate::capacity::instance_view::InstanceView;
 use crate::diagnostic::Severity;
 use crate::rules::capacity::model::CapacityModel;
 use crate::source::SourceFile;
@@ -16,6 +17,8 @@ pub struct RuleContext<'a> {
     pub root: &'a JsonValue<'a>,
     /// The capacity model, built on first use and shared by the capacity rules.
     capacity: OnceCell<CapacityModel>,
+    /// Live instance views of capacity reservation groups (`--instance-view`).
+    views: &'a [InstanceView],
 }
 
 /// A rule's finding before it becomes a [`Diagnostic`](crate::diagnostic::Diagnostic): positions are
@@ -51,12 +54,19 @@ impl<'a> RuleContext<'a> {
             file,
             root,
             capacity: OnceCell::new(),
+            views: &[],
         }
+    }
+
+    /// The same, with live instance views for the capacity model.
+    pub fn with_views(mut self, views: &'a [InstanceView]) -> Self {
+        self.views = views;
+        self
     }
 
     pub fn capacity(&self) -> &CapacityModel {
         self.capacity
-            .get_or_init(|| CapacityModel::build(self.graph))
+            .get_or_init(|| CapacityModel::build_with_views(self.graph, self.views))
     }
 
     /// The text of the JSON string at a pointer, as written (an expression keeps its brackets).

@@ -12,6 +12,7 @@ use crate::arm::functions::parse_resource_id;
 use crate::arm::graph::{EdgeKind, ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;
 use crate::arm::value::{Tri, Value};
+use crate::capacity::instance_view::InstanceView;
 
 pub const GROUPS: &str = "Microsoft.Compute/capacityReservationGroups";
 pub const RESERVATIONS: &str = "Microsoft.Compute/capacityReservationGroups/capacityReservations";
@@ -184,7 +185,29 @@ pub struct Group {
     pub reservations: Vec<usize>,
     /// Closed world (spec 3.6): declared here, and every reservation it can have is declared here
     /// with known size, zone and capacity. Only then may "not reserved" and "over-reserved" fire.
+    /// A group known from an instance view is closed when the view gives all of that.
     pub closed: bool,
+    /// What a live instance view says of a group this template does not declare.
+    pub view: Option<GroupView>,
+}
+
+/// A group's reservations and allocations from an instance view.
+#[derive(Clone, Debug)]
+pub struct GroupView {
+    /// The view's file, for messages.
+    pub file: String,
+    pub reservations: Vec<ViewReservationInfo>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ViewReservationInfo {
+    pub name: String,
+    pub size: Option<String>,
+    pub capacity: Option<u64>,
+    /// `Some(None)` regional, `None` unknown.
+    pub zone: Option<Option<String>>,
+    /// VMs allocated now that this template does not declare.
+    pub allocated_elsewhere: u64,
 }
 
 impl Group {
@@ -357,6 +380,13 @@ fn short_name(s: &str) -> String {
 
 impl CapacityModel {
     pub fn build(graph: &ResourceGraph) -> CapacityModel {
+        Self::build_with_views(graph, &[])
+    }
+
+    /// [`CapacityModel::build`], with live instance views of groups the template only
+    /// references: their reservations close them, and their allocated VMs are demand already
+    /// there (a VM the template declares counts once).
+    pub fn build_with_views(graph: &ResourceGraph, views: &[InstanceView]) -> CapacityModel {
         let mut m = CapacityModel::default();
         let instances = graph.instances();
         // Groups declared here.
@@ -410,6 +440,7 @@ impl CapacityModel {
                 deployed: inst.deployed,
                 reservations: Vec::new(),
                 closed: false,
+                view: None,
             });
         }
 
@@ -595,6 +626,7 @@ impl CapacityModel {
             });
         }
 
+        m.apply_views(graph, views);
         m.compute_demand();
         m
     }
@@ -660,6 +692,7 @@ impl CapacityModel {
                     deployed: Tri::Unknown,
                     reservations: Vec::new(),
                     closed: false,
+                    view: None,
                 });
                 GroupRef::Group(self.groups.len() - 1)
             }
@@ -667,9 +700,130 @@ impl CapacityModel {
         }
     }
 
+    fn apply_views(&mut self, graph: &ResourceGraph, views: &[InstanceView]) {
+        if views.is_empty() {
+            return;
+        }
+        // VM names this template deploys, to count a VM allocated in a view once.
+        let declared_vms: Vec<String> = self
+            .consumers
+            .iter()
+            .filter_map(|c| graph.instances().get(c.node))
+            .filter_map(|i| i.name_str().map(|n| short_name(n).to_ascii_lowercase()))
+            .collect();
+        for g in 0..self.groups.len() {
+            let Some(group) = self.groups.get(g) else {
+                continue;
+            };
+            if group.declared() {
+                continue;
+            }
+            let id = group.id.to_ascii_lowercase();
+            let symbolic = group.id.contains(crate::arm::value::SYM_OPEN);
+            let by_id = views.iter().find(|v| v.id.to_ascii_lowercase() == id);
+            let by_name = || {
+                let same: Vec<&InstanceView> = views
+                    .iter()
+                    .filter(|v| symbolic && v.name.eq_ignore_ascii_case(&group.name))
+                    .collect();
+                match same.as_slice() {
+                    [one] => Some(*one),
+                    _ => None,
+                }
+            };
+            let Some(view) = by_id.or_else(by_name) else {
+                continue;
+            };
+            let regional = view.zones.is_empty();
+            let reservations: Vec<ViewReservationInfo> = view
+                .reservations
+                .iter()
+                .map(|r| ViewReservationInfo {
+                    name: r.name.clone(),
+                    size: r.size.clone(),
+                    capacity: r.capacity,
+                    zone: match &r.zones {
+                        Some(z) if z.is_empty() => Some(None),
+                        Some(z) if z.len() == 1 => z.first().cloned().map(Some),
+                        Some(_) => None,
+                        None if regional => Some(None),
+                        None => None,
+                    },
+                    allocated_elsewhere: r
+                        .allocated
+                        .iter()
+                        .filter(|vm| {
+                            !declared_vms.contains(
+                                &crate::capacity::instance_view::last_segment(vm)
+                                    .to_ascii_lowercase(),
+                            )
+                        })
+                        .count() as u64,
+                })
+                .collect();
+            let closed = reservations
+                .iter()
+                .all(|r| r.size.is_some() && r.capacity.is_some() && r.zone.is_some());
+            if let Some(group) = self.groups.get_mut(g) {
+                group.zones = if regional {
+                    Zones::Regional
+                } else {
+                    Zones::Zonal(view.zones.clone())
+                };
+                if let Some(l) = &view.location {
+                    group.location = Location::of(Some(&Value::string(l.as_str())));
+                }
+                group.shared = Some(view.shared);
+                group.closed = closed;
+                group.view = Some(GroupView {
+                    file: view.file.clone(),
+                    reservations,
+                });
+            }
+        }
+    }
+
+    /// The reservations an instance view gives group `g`.
+    pub fn view_reservations(&self, g: usize) -> &[ViewReservationInfo] {
+        self.groups
+            .get(g)
+            .and_then(|g| g.view.as_ref())
+            .map(|v| v.reservations.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Whether an instance view gives group `g` a reservation for `key`.
+    pub fn view_reserves(&self, key: &Key) -> bool {
+        let (g, size, zone) = key;
+        self.view_reservations(*g).iter().any(|r| {
+            r.size
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(size))
+                && r.zone.as_ref() == Some(zone)
+        })
+    }
+
     fn compute_demand(&mut self) {
         self.incomplete_groups = vec![false; self.groups.len()];
         let mut all_incomplete = false;
+        for (g, group) in self.groups.iter().enumerate() {
+            for r in group.view.iter().flat_map(|v| &v.reservations) {
+                let (Some(size), Some(zone)) = (&r.size, &r.zone) else {
+                    continue;
+                };
+                // VMs allocated now that the template does not deploy are demand already.
+                let d = self
+                    .demand
+                    .entry((g, size.to_ascii_lowercase(), zone.clone()))
+                    .or_insert_with(|| KeyDemand {
+                        complete: true,
+                        ..KeyDemand::default()
+                    });
+                d.min += r.allocated_elsewhere;
+                d.peak += r.allocated_elsewhere;
+                d.max += r.allocated_elsewhere;
+            }
+        }
         for res in &self.reservations {
             let (Some(g), Some(size), Some(zone)) = (res.group, &res.size, res.zone()) else {
                 continue;
@@ -863,6 +1017,18 @@ impl CapacityModel {
             }
             max += cap;
         }
+        for r in self.view_reservations(*g) {
+            let same_size = r
+                .size
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(size));
+            if !same_size || r.zone.as_ref() != Some(zone) {
+                continue;
+            }
+            let cap = r.capacity?;
+            min += cap;
+            max += cap;
+        }
         Some((min, max))
     }
 
@@ -872,20 +1038,23 @@ impl CapacityModel {
         if !self.group(g)?.closed {
             return None;
         }
-        Some(self.reservations_of(g).any(|r| {
-            r.size
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case(size))
-        }))
+        Some(
+            self.reservations_of(g)
+                .map(|r| r.size.as_deref())
+                .chain(self.view_reservations(g).iter().map(|r| r.size.as_deref()))
+                .any(|s| s.is_some_and(|s| s.eq_ignore_ascii_case(size))),
+        )
     }
 
     /// The sizes group `g` reserves, each once (case-insensitively), in declaration order.
     pub fn reserved_sizes(&self, g: usize) -> Vec<&str> {
         let mut sizes: Vec<&str> = Vec::new();
-        for r in self.reservations_of(g) {
-            if let Some(s) = r.size.as_deref()
-                && !sizes.iter().any(|k| k.eq_ignore_ascii_case(s))
-            {
+        let all = self
+            .reservations_of(g)
+            .map(|r| r.size.as_deref())
+            .chain(self.view_reservations(g).iter().map(|r| r.size.as_deref()));
+        for s in all.flatten() {
+            if !sizes.iter().any(|k| k.eq_ignore_ascii_case(s)) {
                 sizes.push(s);
             }
         }

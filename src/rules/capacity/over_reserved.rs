@@ -123,6 +123,73 @@ impl Rule for OverReserved {
                 out.push(over(ctx, model, r, size, reserved, d.max, &d.consumers));
             }
         }
+        over_reserved_from_views(ctx, model, out);
+    }
+}
+
+/// Groups the template only references, known from an instance view: a reservation above what
+/// the template and the VMs allocated now can use, reported where the template names the group.
+fn over_reserved_from_views(ctx: &RuleContext<'_>, model: &CapacityModel, out: &mut Vec<Finding>) {
+    for (g, group) in model.groups.iter().enumerate() {
+        let Some(view) = &group.view else {
+            continue;
+        };
+        if !group.closed
+            || group.shared != Some(false)
+            || model.incomplete_groups.get(g).copied().unwrap_or(true)
+        {
+            continue;
+        }
+        for r in &view.reservations {
+            let (Some(size), Some(zone), Some(cap)) = (&r.size, &r.zone, r.capacity) else {
+                continue;
+            };
+            let key: Key = (g, size.to_ascii_lowercase(), zone.clone());
+            let Some(d) = model.demand.get(&key) else {
+                continue;
+            };
+            // Only where this template uses the reservation: the rest is not its business.
+            let Some(con) = d
+                .consumers
+                .first()
+                .and_then(|&(c, _, _)| model.consumers.get(c))
+            else {
+                continue;
+            };
+            let Some((reserved, _)) = model.reserved(&key) else {
+                continue;
+            };
+            if !d.complete || reserved <= d.max || cap == 0 || misses_reservations(model, g) {
+                continue;
+            }
+            let idle = reserved - d.max;
+            let path = if con.kind == super::model::ConsumerKind::ScaleSet {
+                super::model::PROFILE_GROUP_PATH
+            } else {
+                super::model::VM_GROUP_PATH
+            };
+            out.push(Finding {
+                instance: con.node,
+                pointer: ctx.property_pointer(con.node, path),
+                message: format!(
+                    "reservation '{}/{}' reserves {reserved} {size} (instance view {}) but at most {} instance{} {} expected to use it, with the VMs allocated now; {idle} reserved instance{} {} billed without use",
+                    group.name,
+                    r.name,
+                    view.file,
+                    d.max,
+                    if d.max == 1 { "" } else { "s" },
+                    if d.max == 1 { "is" } else { "are" },
+                    if idle == 1 { "" } else { "s" },
+                    if idle == 1 { "is" } else { "are" },
+                ),
+                help: Some(format!(
+                    "lower the reservation's capacity to {} (the expected peak), unless other deployments use the group",
+                    d.max
+                )),
+                related: Vec::new(),
+                severity: None,
+            });
+        }
     }
 }
 
@@ -136,7 +203,10 @@ fn misses_reservations(model: &CapacityModel, g: usize) -> bool {
     });
     elsewhere
         || model.demand.iter().any(|(key, d)| {
-            key.0 == g && !d.consumers.is_empty() && model.reservations_for(key).is_empty()
+            key.0 == g
+                && !d.consumers.is_empty()
+                && model.reservations_for(key).is_empty()
+                && !model.view_reserves(key)
         })
 }
 

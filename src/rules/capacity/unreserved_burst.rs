@@ -104,9 +104,9 @@ impl Rule for UnreservedBurst {
         for (key, d) in &model.demand {
             let reservations = model.reservations_for(key);
             // No reservation for the key: the size or zone is not reserved (CRG003, CRG005).
-            let Some(first) = reservations.first() else {
+            if reservations.is_empty() && !model.view_reserves(key) {
                 continue;
-            };
+            }
             let Some((_, reserved)) = model.reserved(key) else {
                 continue;
             };
@@ -128,9 +128,19 @@ impl Rule for UnreservedBurst {
                         .or_insert((con.node, 1));
                 }
             }
-            let anchor = match decls.values().collect::<Vec<_>>().as_slice() {
-                [(only, _)] => (true, *only),
-                _ => (false, first.node),
+            // On the one declaration that overflows, else on the reservation, else (a group
+            // known from an instance view) on the first consumer.
+            let first_consumer = decls.values().next().map(|(n, _)| *n);
+            let anchor = match (
+                decls.values().collect::<Vec<_>>().as_slice(),
+                reservations.first(),
+            ) {
+                ([(only, _)], _) => (true, *only),
+                (_, Some(first)) => (false, first.node),
+                (_, None) => match first_consumer {
+                    Some(n) => (true, n),
+                    None => continue,
+                },
             };
             by_anchor.entry(anchor).or_default().push(Overallocated {
                 key: key.clone(),
@@ -177,7 +187,28 @@ fn finding(
     let size = reservations
         .first()
         .and_then(|r| r.size.clone())
+        .or_else(|| {
+            model.view_reservations(*g).iter().find_map(|r| {
+                r.size
+                    .clone()
+                    .filter(|s| s.eq_ignore_ascii_case(&first.key.1))
+            })
+        })
         .unwrap_or_else(|| first.key.1.clone());
+    // VMs allocated now (instance view) that no template here declares.
+    let allocated_now: u64 = model
+        .view_reservations(*g)
+        .iter()
+        .filter(|r| {
+            keys.iter().any(|k| {
+                r.size
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(&k.key.1))
+                    && r.zone.as_ref() == Some(&k.key.2)
+            })
+        })
+        .map(|r| r.allocated_elsewhere)
+        .sum();
     let steady: u64 = keys.iter().map(|k| k.min).sum();
     let peak: u64 = keys.iter().map(|k| k.peak).sum();
     // "up to" for a burst above the steady state; "at least" when unknowns make it a lower bound.
@@ -202,6 +233,11 @@ fn finding(
         .values()
         .map(|&(n, count)| describe_consumer(ctx, model, n, count))
         .collect();
+    let from_view = group
+        .view
+        .as_ref()
+        .map(|v| format!(" (per instance view {})", v.file))
+        .unwrap_or_default();
     let place = if keys.len() == 1 {
         format!("{} of group {label}", zone_text(&first.key.2))
     } else {
@@ -219,9 +255,17 @@ fn finding(
         format!("{} of group {label}", zones.join(", "))
     };
     let mut message = format!(
-        "{}{peak} {size} instances of {} can run in {place}, which reserves {reserved}: {bound}{unreserved} instance{} would run without capacity SLA (overallocated)",
+        "{}{peak} {size} instances of {} can run in {place}, which reserves {reserved}{from_view}: {bound}{unreserved} instance{} would run without capacity SLA (overallocated)",
         capitalized(bound),
-        who.join(" and "),
+        if allocated_now > 0 {
+            format!(
+                "{} and {allocated_now} VM{} allocated now",
+                who.join(" and "),
+                if allocated_now == 1 { "" } else { "s" }
+            )
+        } else {
+            who.join(" and ")
+        },
         if unreserved == 1 { "" } else { "s" },
     );
     if peak > steady && keys.iter().any(|k| k.min > k.reserved) {
@@ -246,7 +290,7 @@ fn finding(
         // Spec 6.6: whether member VMs count toward the set's capacity is not documented.
         message.push_str(" (member VMs are counted apart from the scale set's own instances)");
     }
-    let zero = reservations.iter().all(|r| r.capacity == Some(0));
+    let zero = !reservations.is_empty() && reservations.iter().all(|r| r.capacity == Some(0));
     let severity = if group.reservation_type == ReservationType::Block {
         message.push_str("; a Block reservation has no fallback, so these allocations fail");
         Some(Severity::Error)
