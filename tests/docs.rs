@@ -218,3 +218,34 @@ fn readme_rule_table_is_current() {
         }
     }
 }
+
+/// The capacity table in the README is what `armlint capacity` prints for its fixture.
+#[test]
+fn readme_capacity_example_is_current() {
+    let fixture = PathBuf::from("fixtures/capacity/overallocated.json");
+    let d = discover(std::slice::from_ref(&fixture), &DiscoverOptions::default()).expect("fixture");
+    let (plan, problems) = armlint::engine::capacity_plan(&d.inputs, &LintOptions::default());
+    assert!(problems.is_empty(), "{problems:?}");
+    let table = armlint::emit::capacity_table::render(&plan, false);
+    let wanted = format!(
+        "```text\n$ armlint capacity {}\n{table}```\n",
+        fixture.display()
+    );
+    let path: PathBuf = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let (start, end) = (
+        "<!-- capacity-example:start -->\n",
+        "<!-- capacity-example:end -->",
+    );
+    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
+        panic!("README.md lacks the {start:?} / {end:?} markers");
+    };
+    if readme[a + start.len()..b] != wanted {
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            let updated = format!("{}{wanted}{}", &readme[..a + start.len()], &readme[b..]);
+            std::fs::write(&path, updated).expect("write README.md");
+        } else {
+            panic!("README capacity example is stale; run `UPDATE_DOCS=1 cargo test --test docs`");
+        }
+    }
+}

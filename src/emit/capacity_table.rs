@@ -127,6 +127,18 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
             ));
         }
     }
+    // The NOW column only with an instance view.
+    let has_now = plan
+        .groups
+        .iter()
+        .flat_map(|g| &g.reservations)
+        .any(|r| r.current.is_some());
+    let columns = if has_now {
+        header.len()
+    } else {
+        header.len() - 1
+    };
+    let header = header.get(..columns).unwrap_or(&header);
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for (cells, _, _) in &rows {
         for (w, c) in widths.iter_mut().zip(cells) {
@@ -143,7 +155,12 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
     out.push_str(head.join("  ").trim_end());
     out.push('\n');
     for (cells, state, bar) in &rows {
-        let mut line: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
+        let mut line: Vec<String> = cells
+            .iter()
+            .take(columns)
+            .zip(&widths)
+            .map(|(c, w)| pad(c, *w))
+            .collect();
         if let Some(s) = line.get_mut(6) {
             *s = paint(s, *state, color);
         }
