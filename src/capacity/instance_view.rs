@@ -96,6 +96,35 @@ pub fn last_segment(s: &str) -> &str {
     s.trim_end_matches('/').rsplit('/').next().unwrap_or(s)
 }
 
+/// Whether VM `allocated` (an ID from a view) is the resource a template declares with ID
+/// `declared` (as evaluated; unknown parts as symbols): the same ID, case-insensitively, when
+/// the declared one is known; the same type and names when its subscription or resource group
+/// is not. A scale set instance (`…/virtualMachineScaleSets/web/virtualMachines/3`) is its set's.
+pub fn is_declared(allocated: &str, declared: &str) -> bool {
+    use crate::arm::functions::parse_resource_id;
+    let (Some(a), Some(d)) = (parse_resource_id(allocated), parse_resource_id(declared)) else {
+        return false;
+    };
+    let instance_of_set = a.resource_type
+        == "microsoft.compute/virtualmachinescalesets/virtualmachines"
+        && d.resource_type == "microsoft.compute/virtualmachinescalesets";
+    let names_match = if instance_of_set {
+        a.names.first() == d.names.first()
+    } else {
+        a.resource_type == d.resource_type && a.names == d.names
+    };
+    if !names_match {
+        return false;
+    }
+    let known = |s: &Option<String>| {
+        s.as_deref()
+            .is_some_and(|s| !s.contains(crate::arm::value::SYM_OPEN))
+    };
+    // A scope the template leaves unknown may be the view's.
+    let same = |x: &Option<String>, y: &Option<String>| !known(y) || x == y;
+    same(&a.subscription, &d.subscription) && same(&a.resource_group, &d.resource_group)
+}
+
 /// Read one instance view.
 pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> {
     let err = |pointer: &str, message: String| ViewError {
@@ -216,6 +245,26 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allocated_vms_are_recognised_by_id() {
+        let vm = "/subscriptions/S1/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/myVM1";
+        assert!(is_declared(vm, &vm.to_ascii_uppercase()));
+        // Another subscription or resource group is another VM.
+        assert!(!is_declared(vm, &vm.replace("S1", "S2")));
+        assert!(!is_declared(vm, &vm.replace("rg-app", "rg-other")));
+        // A template's unknown scope may be the view's.
+        let symbolic = "/subscriptions/⟪subscription().subscriptionId⟫/resourceGroups/⟪resourceGroup().name⟫/providers/Microsoft.Compute/virtualMachines/myvm1";
+        assert!(is_declared(vm, symbolic));
+        assert!(!is_declared(vm, &symbolic.replace("myvm1", "myvm2")));
+        // A scale set instance belongs to its set.
+        let instance = "/subscriptions/S1/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachineScaleSets/web/virtualMachines/3";
+        assert!(is_declared(
+            instance,
+            "/subscriptions/S1/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachineScaleSets/web"
+        ));
+        assert!(!is_declared(instance, vm));
+    }
 
     #[test]
     fn mismatching_documents_name_the_path() {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::instance_view::{InstanceView, last_segment};
+use super::instance_view::{InstanceView, is_declared, last_segment};
 use crate::arm::value::SYM_OPEN;
 use crate::rules::RuleContext;
 use crate::rules::capacity::model::{CapacityModel, Key};
@@ -75,6 +75,9 @@ pub struct ConsumerRef {
     pub sources: Vec<String>,
     /// The parameter file whose values give these figures; `None` for defaults.
     pub parameters: Option<String>,
+    /// Its resource ID as evaluated (unknown parts as symbols), to recognise it in an instance
+    /// view; not part of the output.
+    pub id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -265,6 +268,11 @@ fn consumer_ref(
     let inst = ctx.instance(con.node)?;
     let sources: Vec<String> = con.sources.iter().map(|s| s.text.clone()).collect();
     Some(ConsumerRef {
+        id: match &inst.id {
+            crate::arm::value::Value::String(s) => s.to_string(),
+            crate::arm::value::Value::Unknown(u) => u.symbol.as_deref().unwrap_or("").to_string(),
+            _ => String::new(),
+        },
         file: file.to_string(),
         pointer: ctx.decl_pointer(con.node),
         resource_type: inst.resource_type.clone(),
@@ -496,7 +504,7 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) {
                 if res
                     .consumers
                     .iter()
-                    .any(|c| c.name.eq_ignore_ascii_case(name) && c.file != view.file)
+                    .any(|c| c.file != view.file && is_declared(vm, &c.id))
                 {
                     continue;
                 }
@@ -511,6 +519,7 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) {
                     max: 1,
                     sources: vec!["allocated now (instance view)".into()],
                     parameters: None,
+                    id: vm.clone(),
                 });
             }
             let allocated = vr.allocated.len() as u64;

@@ -705,11 +705,11 @@ impl CapacityModel {
             return;
         }
         // VM names this template deploys, to count a VM allocated in a view once.
-        let declared_vms: Vec<String> = self
+        let declared_ids: Vec<String> = self
             .consumers
             .iter()
             .filter_map(|c| graph.instances().get(c.node))
-            .filter_map(|i| i.name_str().map(|n| short_name(n).to_ascii_lowercase()))
+            .map(|i| id_text(&i.id))
             .collect();
         for g in 0..self.groups.len() {
             let Some(group) = self.groups.get(g) else {
@@ -753,10 +753,9 @@ impl CapacityModel {
                         .allocated
                         .iter()
                         .filter(|vm| {
-                            !declared_vms.contains(
-                                &crate::capacity::instance_view::last_segment(vm)
-                                    .to_ascii_lowercase(),
-                            )
+                            !declared_ids
+                                .iter()
+                                .any(|d| crate::capacity::instance_view::is_declared(vm, d))
                         })
                         .count() as u64,
                 })
