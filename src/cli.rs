@@ -147,14 +147,16 @@ pub struct CapacityArgs {
 fn read_instance_views(
     paths: &[PathBuf],
 ) -> Result<Vec<crate::capacity::instance_view::InstanceView>, String> {
-    paths
+    let views = paths
         .iter()
         .map(|p| {
             let name = crate::source::display_path(p);
             let text = std::fs::read_to_string(p).map_err(|e| format!("{name}: {e}"))?;
             crate::capacity::instance_view::parse(&name, &text).map_err(|e| e.to_string())
         })
-        .collect()
+        .collect::<Result<Vec<_>, String>>()?;
+    crate::capacity::instance_view::check_distinct(&views).map_err(|e| e.to_string())?;
+    Ok(views)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -362,7 +364,9 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
         Err(e) => return Outcome::usage(e),
     };
     let (mut plan, problems) = crate::engine::capacity_plan(&d.inputs, &opts);
-    crate::capacity::plan::apply_views(&mut plan, &views);
+    if let Err(e) = crate::capacity::plan::apply_views(&mut plan, &views) {
+        return Outcome::usage(e.to_string());
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,

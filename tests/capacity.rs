@@ -119,7 +119,7 @@ fn plan_with_views(templates: &[&str], views: &[&str]) -> CapacityPlan {
                 .expect("a valid view")
         })
         .collect();
-    armlint::capacity::plan::apply_views(&mut plan, &views);
+    armlint::capacity::plan::apply_views(&mut plan, &views).expect("views that fit the templates");
     plan
 }
 

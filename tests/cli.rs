@@ -295,3 +295,48 @@ fn malformed_instance_views_are_usage_errors_naming_file_and_path() {
     assert!(err.contains("vm.json at /type"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A view that contradicts the templates (a reservation's size cannot change) and two views of one
+/// group are errors naming the file and the JSON path, not a plan built on one of them.
+#[test]
+fn mismatching_instance_views_are_usage_errors_naming_file_and_path() {
+    let dir = "fixtures/capacity/instance-views";
+    let out = armlint()
+        .args([
+            "capacity",
+            &format!("{dir}/template.json"),
+            "--instance-view",
+            &format!("{dir}/another-size.json"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another-size.json at /properties/capacityReservations/0/sku/name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Standard_E4s_v5") && err.contains("Standard_D2s_v3"),
+        "{err}"
+    );
+    for command in ["capacity", "lint"] {
+        let out = armlint()
+            .args([
+                command,
+                &format!("{dir}/template.json"),
+                "--instance-view",
+                &format!("{dir}/article-one-vm.json"),
+                "--instance-view",
+                &format!("{dir}/article-two-vms.json"),
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("article-two-vms.json at /id: a second instance view"),
+            "{command}: {err}"
+        );
+    }
+}

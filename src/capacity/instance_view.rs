@@ -19,6 +19,8 @@ pub struct ViewReservation {
     pub allocated: Vec<String>,
     /// Its zones when the view has them (`zones`); `None` when not given.
     pub zones: Option<Vec<String>>,
+    /// Where `sku.name` is in the document, for messages about it.
+    pub size_pointer: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,12 +214,29 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
                     ));
                 }
             };
-        let twin = declared.iter().find(|d| {
+        if reservations
+            .iter()
+            .any(|r: &ViewReservation| r.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(err(
+                &format!("{at}/name"),
+                format!("a second reservation named \"{name}\" in the same group"),
+            ));
+        }
+        let twin = declared.iter().position(|d| {
             text(get(d, "name"))
                 .or_else(|| text(get(d, "id")))
                 .is_some_and(|n| last_segment(&n).eq_ignore_ascii_case(&name))
         });
-        let sku = get(e, "sku").or_else(|| twin.and_then(|t| get(t, "sku")));
+        let twin_value = twin.and_then(|t| declared.get(t).copied());
+        let (sku, sku_at) = match get(e, "sku") {
+            Some(s) => (Some(s), Some(format!("{at}/sku"))),
+            None => (
+                twin_value.and_then(|t| get(t, "sku")),
+                twin.map(|t| format!("/properties/capacityReservations/{t}/sku")),
+            ),
+        };
+        let twin = twin_value;
         let zones =
             zones_of(get(e, "zones")).or_else(|| twin.and_then(|t| zones_of(get(t, "zones"))));
         reservations.push(ViewReservation {
@@ -226,6 +245,7 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
             capacity: number(sku.and_then(|s| get(s, "capacity"))),
             allocated,
             zones,
+            size_pointer: sku_at.map(|at| format!("{at}/name")),
         });
     }
     let shared = get(properties, "sharingProfile")
@@ -240,6 +260,27 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
         shared,
         reservations,
     })
+}
+
+/// Views that cannot all be true at once: two views of one group (which one is current?).
+pub fn check_distinct(views: &[InstanceView]) -> Result<(), ViewError> {
+    for (i, v) in views.iter().enumerate() {
+        if let Some(first) = views
+            .iter()
+            .take(i)
+            .find(|f| f.id.eq_ignore_ascii_case(&v.id))
+        {
+            return Err(ViewError {
+                file: v.file.clone(),
+                pointer: "/id".into(),
+                message: format!(
+                    "a second instance view of group {} (the first is {}); pass one view per group",
+                    v.id, first.file
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -294,5 +335,14 @@ mod tests {
             "/properties/instanceView/capacityReservations/0/name"
         );
         assert!(parse("v.json", "[1, 2").is_err());
+        let e = parse(
+            "v.json",
+            r#"{"type": "Microsoft.Compute/capacityReservationGroups", "id": "/x", "properties": {"instanceView": {"capacityReservations": [{"name": "r"}, {"name": "R"}]}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.pointer,
+            "/properties/instanceView/capacityReservations/1/name"
+        );
     }
 }

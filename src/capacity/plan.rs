@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::instance_view::{InstanceView, is_declared, last_segment};
+use super::instance_view::{InstanceView, ViewError, is_declared, last_segment};
 use crate::arm::value::SYM_OPEN;
 use crate::rules::RuleContext;
 use crate::rules::capacity::model::{CapacityModel, Key};
@@ -403,7 +403,8 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
 /// template gives it), their allocated VMs as existing demand (a VM also declared in a template
 /// counts once), and the state now. A group known from a view is complete when the view gives
 /// every reservation's size and capacity.
-pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) {
+pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) -> Result<(), ViewError> {
+    crate::capacity::instance_view::check_distinct(views)?;
     for view in views {
         let view_id = view.id.to_ascii_lowercase();
         let found = plan
@@ -467,6 +468,22 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) {
                     _ => None,
                 }
             };
+            // A reservation's size cannot change once created: a view that names another size
+            // for it is of another group, or the template is not what was deployed.
+            if let (Some(i), Some(size)) = (by_name, vr.size.as_deref())
+                && let Some(declared) = group.reservations.get(i)
+                && is_literal_size(&declared.size)
+                && !declared.size.eq_ignore_ascii_case(size)
+            {
+                return Err(ViewError {
+                    file: view.file.clone(),
+                    pointer: vr.size_pointer.clone().unwrap_or_default(),
+                    message: format!(
+                        "reservation \"{}\" reserves {size} here, but the templates declare it with {}; a reservation's size cannot change (is this the view of another group?)",
+                        vr.name, declared.size
+                    ),
+                });
+            }
             let r = match by_name.or_else(by_size) {
                 Some(r) => r,
                 None => {
@@ -544,6 +561,11 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) {
         }
     }
     plan.groups.sort_by_key(|g| g.id.to_ascii_lowercase());
+    Ok(())
+}
+
+fn is_literal_size(size: &str) -> bool {
+    size != "?" && !size.contains(SYM_OPEN)
 }
 
 /// The name a templates' consumer would have for an allocated VM: the VM's, or for a scale set
