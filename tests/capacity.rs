@@ -245,3 +245,26 @@ fn lint_uses_instance_views_for_referenced_groups() {
     let with = lint_rules_with_view("one-vm-on-live.json", Some("live-with-sku.json"));
     assert!(with.iter().all(|(r, _)| r != "CRG013"), "{with:?}");
 }
+
+/// Two templates that both declare `crg/d2` (capacity 4 and 3) describe one reservation: its
+/// quantity is not added up, while their consumers' demand is.
+#[test]
+fn a_reservation_two_templates_declare_counts_once() {
+    let paths: Vec<PathBuf> = ["available.json", "consumed.json"]
+        .iter()
+        .map(|f| PathBuf::from("fixtures/capacity").join(f))
+        .collect();
+    let d = discover(&paths, &DiscoverOptions::default()).expect("fixtures");
+    let (plan, problems) = capacity_plan(&d.inputs, &LintOptions::default());
+    assert!(problems.is_empty(), "{problems:?}");
+    let alone = |f: &str| reservation(&plan_of(f), "crg/d2").clone();
+    let (available, consumed) = (alone("available.json"), alone("consumed.json"));
+    let both = reservation(&plan, "crg/d2");
+    assert_eq!(
+        both.reserved,
+        available.reserved.max(consumed.reserved),
+        "{both:?}"
+    );
+    assert_eq!(both.demand.min, available.demand.min + consumed.demand.min);
+    assert_eq!(both.demand.max, available.demand.max + consumed.demand.max);
+}

@@ -139,6 +139,9 @@ struct KeyFigures {
     reservation: Option<String>,
     size: String,
     reserved: Option<u64>,
+    /// `reserved` per reservation (lower-cased name): a reservation two templates declare is
+    /// one resource, counted once.
+    reserved_by: BTreeMap<String, u64>,
     demand: DemandRange,
     consumers: Vec<ConsumerRef>,
 }
@@ -183,6 +186,13 @@ impl TemplateFigures {
             } else {
                 None
             };
+            let mut reserved_by: BTreeMap<String, u64> = BTreeMap::new();
+            if reserved.is_some() {
+                for r in &reservations {
+                    let cap = r.capacity.and_then(|c| u64::try_from(c).ok()).unwrap_or(0);
+                    *reserved_by.entry(r.name.to_ascii_lowercase()).or_default() += cap;
+                }
+            }
             let group_incomplete = model.incomplete_groups.get(*g).copied().unwrap_or(true);
             // One entry per declaration: the copies of a loop add up.
             let mut consumers: Vec<ConsumerRef> = Vec::new();
@@ -230,6 +240,7 @@ impl TemplateFigures {
                         .or_else(|| consumer_size(model, key))
                         .unwrap_or_else(|| size.clone()),
                     reserved,
+                    reserved_by,
                     demand: DemandRange {
                         min: d.min,
                         max: d.max,
@@ -330,9 +341,18 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
                     a.closed &= k.closed || !k.declared;
                     a.reservation = a.reservation.take().or(k.reservation);
                     a.reserved = match (a.reserved, k.reserved) {
-                        (Some(x), Some(y)) => Some(x + y),
+                        (Some(_), Some(_)) => {
+                            for (name, cap) in &k.reserved_by {
+                                let e = a.reserved_by.entry(name.clone()).or_default();
+                                *e = (*e).max(*cap);
+                            }
+                            Some(a.reserved_by.values().sum())
+                        }
                         (x, None) if !k.declared => x,
-                        (None, y) if !a.declared => y,
+                        (None, y) if !a.declared => {
+                            a.reserved_by = k.reserved_by.clone();
+                            y
+                        }
                         _ => None,
                     };
                     a.demand = DemandRange {

@@ -1,6 +1,8 @@
 //! `armlint capacity --format markdown`: the plan as a GitHub table, for pull-request comments.
 
-use super::capacity_table::{bar, current_text, demand_text, reserved_text, short_type, zone_text};
+use super::capacity_table::{
+    bar, current_text, demand_text, reserved_text, short_type, state_text, zone_text,
+};
 use crate::capacity::plan::{CapacityPlan, PlanState};
 
 fn cell(s: &str) -> String {
@@ -14,7 +16,7 @@ pub fn render(plan: &CapacityPlan) -> String {
         return out;
     }
     out.push_str(
-        "| Group | Reservation | Size | Zone | Reserved | Demand | State | No SLA at peak | Now | |\n",
+        "| Group | Reservation | Size | Zone | Reserved | Demand | State (steady → peak) | No SLA at peak | Now | |\n",
     );
     out.push_str("|---|---|---|---|---:|---:|---|---:|---|---|\n");
     for g in &plan.groups {
@@ -25,8 +27,8 @@ pub fn render(plan: &CapacityPlan) -> String {
         };
         for r in &g.reservations {
             let state = match r.state {
-                PlanState::Overallocated => "**overallocated**",
-                other => other.as_str(),
+                PlanState::Overallocated => format!("**{}**", state_text(r)),
+                _ => state_text(r),
             };
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",

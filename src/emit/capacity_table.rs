@@ -24,6 +24,16 @@ pub fn zone_text(r: &ReservationPlan) -> String {
     r.zone.clone().unwrap_or_else(|| "-".into())
 }
 
+/// The projected state: `consumed`, or `available → overallocated` when the steady state
+/// (demand `min`) and the peak (demand `max`) differ.
+pub fn state_text(r: &ReservationPlan) -> String {
+    if r.steady_state == r.state {
+        r.state.as_str().to_string()
+    } else {
+        format!("{} → {}", r.steady_state.as_str(), r.state.as_str())
+    }
+}
+
 /// The state now, from an instance view: `consumed (1/1)`.
 pub fn current_text(r: &ReservationPlan) -> String {
     match &r.current {
@@ -118,7 +128,7 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
                     zone_text(r),
                     reserved_text(r),
                     demand_text(r),
-                    r.state.as_str().to_string(),
+                    state_text(r),
                     r.unreserved_at_peak.to_string(),
                     current_text(r),
                 ],
@@ -173,7 +183,7 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
         out.push('\n');
     }
     out.push_str(
-        "\n█ reserved and used  ░ reserved, idle  ▒ beyond the reservation (no capacity SLA)\n",
+        "\n█ reserved and used  ░ reserved, idle  ▒ beyond the reservation (no capacity SLA)\nSTATE: steady state → at peak, when they differ; NO SLA: instances beyond the reservation at peak\n",
     );
     for g in &plan.groups {
         for r in &g.reservations {
