@@ -204,11 +204,28 @@ fn pointer_of(path: &[PathSeg]) -> String {
     p
 }
 
+/// Whether two names could be equal ignoring ASCII case: a 128-bit filter over each name's
+/// length and first and last bytes, so that the common object without repeats costs one pass.
+fn may_repeat(props: &[jsonc_parser::ast::ObjectProp]) -> bool {
+    let mut seen = 0u128;
+    for p in props {
+        let n = p.name.as_str().as_bytes();
+        let first = n.first().map_or(0, u8::to_ascii_lowercase) as usize;
+        let last = n.last().map_or(0, u8::to_ascii_lowercase) as usize;
+        let bit = 1u128 << ((n.len().wrapping_mul(7) ^ first.wrapping_mul(31) ^ last) & 127);
+        if seen & bit != 0 {
+            return true;
+        }
+        seen |= bit;
+    }
+    false
+}
+
 /// Index pairs (first, second) of the properties of one object whose names repeat, compared
 /// case-insensitively; each repeated name once, with its first two occurrences.
 pub fn repeated_properties(props: &[jsonc_parser::ast::ObjectProp]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    if props.len() < 2 {
+    if props.len() < 2 || !may_repeat(props) {
         return out;
     }
     // Small objects dominate: a quadratic scan is cheaper than hashing below ~16 keys.
@@ -419,6 +436,49 @@ mod tests {
         // What the fast parser leaves to jsonc-parser is walked.
         let (_, d) = parse_with_duplicate_keys("{\"a\": \"x\ny\", \"a\": 1}").unwrap();
         assert_eq!(d.len(), 1);
+    }
+
+    /// The filter in front of the scan never hides a repeat: objects of 1..40 names drawn from a
+    /// small alphabet (so repeats and case variants are common) agree with a naive search.
+    #[test]
+    fn repeated_properties_agree_with_a_naive_search() {
+        let alphabet = [
+            "a", "A", "ab", "aB", "b", "ba", "name", "NAME", "type", "x1", "x2", "", "é", "É",
+        ];
+        let mut seed = 0x9e37_79b9_u64;
+        for len in 1..40 {
+            for _ in 0..50 {
+                let names: Vec<&str> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        alphabet[(seed % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                let body: Vec<String> = names.iter().map(|n| format!("\"{n}\": 0")).collect();
+                let text = format!("{{{}}}", body.join(","));
+                let root = parse(&text).unwrap();
+                let Json::Object(o) = &root else { panic!() };
+                let mut naive = Vec::new();
+                for (i, n) in names.iter().enumerate() {
+                    let first = names.iter().position(|m| m.eq_ignore_ascii_case(n));
+                    if first != Some(i) {
+                        continue;
+                    }
+                    if let Some(j) = names
+                        .iter()
+                        .skip(i + 1)
+                        .position(|m| m.eq_ignore_ascii_case(n))
+                    {
+                        naive.push((i, i + 1 + j));
+                    }
+                }
+                let mut found = repeated_properties(&o.properties);
+                found.sort();
+                assert_eq!(found, naive, "{text}");
+            }
+        }
     }
 
     #[test]

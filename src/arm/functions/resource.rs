@@ -302,21 +302,33 @@ impl ParsedResourceId {
 
 /// Split on `/` outside symbol brackets.
 pub fn split_segments(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+    // Bytes, not chars: IDs are hot. The symbol brackets are three-byte characters; `/` never
+    // occurs inside a multi-byte character, so slicing at it is always on a boundary.
+    const OPEN: &[u8] = "⟪".as_bytes();
+    const CLOSE: &[u8] = "⟫".as_bytes();
+    debug_assert!(SYM_OPEN.len_utf8() == 3 && SYM_CLOSE.len_utf8() == 3);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(8);
     let mut depth = 0usize;
     let mut start = 0;
-    for (i, ch) in s.char_indices() {
-        match ch {
-            SYM_OPEN => depth += 1,
-            SYM_CLOSE => depth = depth.saturating_sub(1),
-            '/' if depth == 0 => {
-                out.push(&s[start..i]);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'/' {
+            if depth == 0 {
+                out.push(s.get(start..i).unwrap_or_default());
                 start = i + 1;
             }
-            _ => {}
+        } else if b == OPEN[0] {
+            let rest = bytes.get(i..).unwrap_or_default();
+            if rest.starts_with(OPEN) {
+                depth += 1;
+            } else if rest.starts_with(CLOSE) {
+                depth = depth.saturating_sub(1);
+            }
         }
+        i += 1;
     }
-    out.push(&s[start..]);
+    out.push(s.get(start..).unwrap_or_default());
     out
 }
 
@@ -375,6 +387,26 @@ pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splits_on_slashes_outside_symbols() {
+        let sym = format!("{SYM_OPEN}parameters('a/b'){SYM_CLOSE}");
+        let id =
+            format!("subscriptions/{sym}/x/{SYM_OPEN}f({SYM_OPEN}g('/'){SYM_CLOSE}){SYM_CLOSE}é/");
+        let segs = split_segments(&id);
+        assert_eq!(
+            segs,
+            vec![
+                "subscriptions",
+                sym.as_str(),
+                "x",
+                format!("{SYM_OPEN}f({SYM_OPEN}g('/'){SYM_CLOSE}){SYM_CLOSE}é").as_str(),
+                ""
+            ]
+        );
+        assert_eq!(split_segments(""), vec![""]);
+        assert_eq!(split_segments("a//b"), vec!["a", "", "b"]);
+    }
 
     #[test]
     fn parses_ids_with_and_without_scope() {
