@@ -42,7 +42,24 @@ pub enum Command {
     Explain {
         /// Rule ID (`VMSS001`) or name (`member-of-non-flexible`).
         rule: String,
+        /// Also load declarative rules from DIR (repeatable).
+        #[arg(long = "rules-dir", value_name = "DIR")]
+        rules_dirs: Vec<PathBuf>,
     },
+    /// Run policy authors' rule tests: the `*.tests.yaml` files under DIR, with the rules of DIR.
+    TestRules(TestRulesArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TestRulesArgs {
+    /// A directory of rule files and their tests (or one test file).
+    pub dir: PathBuf,
+    /// Also load declarative rules from DIR (repeatable).
+    #[arg(long = "rules-dir", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
+    /// Print each case, also the passing ones.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -104,6 +121,9 @@ pub struct LintArgs {
     /// Location of the resource group (otherwise symbolic).
     #[arg(long, value_name = "LOCATION")]
     pub location: Option<String>,
+    /// Also load declarative rules from DIR (repeatable).
+    #[arg(long = "rules-dir", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -191,6 +211,9 @@ pub enum ListFormat {
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+    /// Also load declarative rules from DIR (repeatable).
+    #[arg(long = "rules-dir", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
 }
 
 /// What the process should print and its exit code.
@@ -225,8 +248,25 @@ pub fn run(cli: Cli, env: &mut Environment<'_>) -> Outcome {
         Command::Capacity(args) => capacity(args, env),
         Command::Graph(args) => graph(args),
         Command::Rules(args) => list_rules(args),
-        Command::Explain { rule } => explain(&rule),
+        Command::Explain { rule, rules_dirs } => explain(&rule, &rules_dirs),
+        Command::TestRules(args) => test_rules(args),
     }
+}
+
+/// Users' rules from `dirs`; the problems as lines for stderr.
+fn load_user_rules(dirs: &[PathBuf]) -> (rules::ExtraRules, String) {
+    let (loaded, errors) = rules::declarative::load_dirs(dirs, rules::all());
+    let mut stderr = String::new();
+    for e in &errors {
+        stderr.push_str(&format!("armlint: {e}\n"));
+    }
+    if !errors.is_empty() {
+        stderr.push_str(&format!(
+            "armlint: {} rule file problem(s); the other rules ran\n",
+            errors.len()
+        ));
+    }
+    (rules::ExtraRules(loaded), stderr)
 }
 
 fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
@@ -238,7 +278,8 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
     };
-    let unknown = selection.unknown_names();
+    let (extra_rules, rule_problems) = load_user_rules(&args.rules_dirs);
+    let unknown = selection.unknown_names_among(&extra_rules.with_builtin());
     if !unknown.is_empty() {
         return Outcome::usage(format!(
             "unknown rule(s): {} (see `armlint rules`)",
@@ -250,6 +291,7 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         Err(e) => return Outcome::usage(e),
     };
     let opts = LintOptions {
+        extra_rules,
         selection,
         instance_views,
         scope: ScopeConfig {
@@ -330,10 +372,17 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
+    // A broken rule file never passes silently: the findings of the other rules are printed,
+    // and the run fails as "could not proceed".
+    let code = if rule_problems.is_empty() {
+        i32::from(report.fails(fail_on))
+    } else {
+        2
+    };
     Outcome {
         stdout,
-        stderr: String::new(),
-        code: i32::from(report.fails(fail_on)),
+        stderr: rule_problems,
+        code,
     }
 }
 
@@ -455,7 +504,15 @@ fn graph(args: GraphArgs) -> Outcome {
 }
 
 fn list_rules(args: RulesArgs) -> Outcome {
-    let rules = rules::all();
+    let (extra, problems) = load_user_rules(&args.rules_dirs);
+    let rules = extra.with_builtin();
+    let origin = |m: &rules::RuleMeta| {
+        if extra.0.iter().any(|r| std::ptr::eq(r.meta(), m)) {
+            m.source
+        } else {
+            "builtin"
+        }
+    };
     let stdout = match args.format {
         ListFormat::Json => {
             let list: Vec<serde_json::Value> = rules
@@ -464,7 +521,8 @@ fn list_rules(args: RulesArgs) -> Outcome {
                     let m = r.meta();
                     serde_json::json!({
                         "id": m.id, "name": m.name, "severity": m.severity.as_str(),
-                        "category": m.category, "summary": m.summary, "source": "builtin",
+                        "category": m.category, "summary": m.summary, "source": origin(m),
+                        "definedIn": m.source,
                     })
                 })
                 .collect();
@@ -477,7 +535,7 @@ fn list_rules(args: RulesArgs) -> Outcome {
                 "{:<24} {:<26} {:<8} {:<10} {}\n",
                 "ID", "NAME", "SEVERITY", "CATEGORY", "SUMMARY"
             );
-            for r in rules {
+            for r in &rules {
                 let m = r.meta();
                 s.push_str(&format!(
                     "{:<24} {:<26} {:<8} {:<10} {}\n",
@@ -493,13 +551,19 @@ fn list_rules(args: RulesArgs) -> Outcome {
     };
     Outcome {
         stdout,
-        ..Outcome::default()
+        code: if problems.is_empty() { 0 } else { 2 },
+        stderr: problems,
     }
 }
 
-fn explain(id: &str) -> Outcome {
-    let Some(rule) = rules::find(id) else {
-        return Outcome::usage(format!("no rule named '{id}' (see `armlint rules`)"));
+fn explain(id: &str, rules_dirs: &[PathBuf]) -> Outcome {
+    let (extra, problems) = load_user_rules(rules_dirs);
+    let Some(rule) = rules::find_in(&extra.with_builtin(), id) else {
+        return Outcome {
+            stderr: format!("{problems}armlint: no rule named '{id}' (see `armlint rules`)\n"),
+            code: 2,
+            ..Outcome::default()
+        };
     };
     let m = rule.meta();
     let docs: String = m
@@ -519,6 +583,82 @@ fn explain(id: &str) -> Outcome {
     );
     Outcome {
         stdout,
-        ..Outcome::default()
+        code: if problems.is_empty() { 0 } else { 2 },
+        stderr: problems,
+    }
+}
+
+/// `armlint test-rules DIR`: like a test runner, one line per failing case (every case with
+/// `--verbose`), then the counts. Exit 0 when all pass, 1 when one fails, 2 when a rule or test
+/// file cannot be read.
+fn test_rules(args: TestRulesArgs) -> Outcome {
+    let mut dirs = vec![args.dir.clone()];
+    dirs.extend(args.rules_dirs.iter().cloned());
+    let (extra, problems) = load_user_rules(&dirs);
+    let rules = extra.with_builtin();
+    let opts = LintOptions {
+        extra_rules: extra,
+        ..LintOptions::default()
+    };
+    let run = rules::declarative::rule_tests::run_dir(&args.dir, &rules, &opts);
+    let mut out = String::new();
+    let mut current_file = "";
+    for r in &run.results {
+        if !args.verbose && r.passed() {
+            continue;
+        }
+        if r.file != current_file {
+            out.push_str(&format!("{}\n", r.file));
+            current_file = &r.file;
+        }
+        let status = if r.passed() { "PASS" } else { "FAIL" };
+        let detail = match (&r.error, r.actual) {
+            (Some(e), _) => format!(": {e}"),
+            (None, Some(actual)) if actual != r.expected => format!(
+                ": expected {} to {}, it {}",
+                r.rule,
+                r.expected.as_str(),
+                if actual == rules::declarative::rule_tests::Verdict::Fail {
+                    "reported a finding"
+                } else {
+                    "reported nothing"
+                }
+            ),
+            _ => format!(" ({} {})", r.rule, r.expected.as_str()),
+        };
+        out.push_str(&format!("  {status}  {}{detail}\n", r.case));
+        if !r.passed() {
+            for f in &r.findings {
+                out.push_str(&format!("          {f}\n"));
+            }
+        }
+    }
+    let mut stderr = problems;
+    for e in &run.errors {
+        stderr.push_str(&format!("armlint: {e}\n"));
+    }
+    out.push_str(&format!(
+        "{} test(s): {} passed, {} failed\n",
+        run.results.len(),
+        run.passed(),
+        run.failed()
+    ));
+    let code = if !stderr.is_empty() {
+        2
+    } else if run.failed() > 0 || run.results.is_empty() {
+        1
+    } else {
+        0
+    };
+    if run.results.is_empty() && stderr.is_empty() {
+        stderr = format!(
+            "armlint: no tests under {} (test files end in .tests.yaml)\n",
+            args.dir.display()
+        );
+    }
+    Outcome {
+        stdout: out,
+        stderr,
+        code,
     }
 }

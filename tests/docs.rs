@@ -249,3 +249,37 @@ fn readme_capacity_example_is_current() {
         }
     }
 }
+
+/// Every YAML rule under `rules/` is embedded in the binary, and every embedded one exists.
+#[test]
+fn every_rule_file_is_embedded() {
+    let embedded: Vec<&str> = armlint::rules::declarative::BUILTIN_FILES
+        .iter()
+        .map(|(path, _)| *path)
+        .collect();
+    let mut on_disk = Vec::new();
+    let mut stack = vec![root().join("rules")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("rules/") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if armlint::rules::declarative::is_rule_file(&p) {
+                let rel = p.strip_prefix(root()).expect("inside").to_path_buf();
+                on_disk.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    for f in &on_disk {
+        assert!(
+            embedded.contains(&f.as_str()),
+            "{f} is not listed in BUILTIN_FILES (src/rules/declarative/mod.rs)"
+        );
+    }
+    for f in &embedded {
+        assert!(
+            on_disk.iter().any(|d| d == f),
+            "{f} is embedded but not on disk"
+        );
+    }
+}

@@ -26,6 +26,8 @@ pub struct LintOptions {
     pub evaluate_everything: bool,
     /// Live instance views of capacity reservation groups (`--instance-view`).
     pub instance_views: Vec<crate::capacity::instance_view::InstanceView>,
+    /// Users' declarative rules (`--rules-dir`), run beside the built-in ones.
+    pub extra_rules: rules::ExtraRules,
 }
 
 /// Lint the discovered inputs in parallel; the report is sorted and identical whatever the thread count.
@@ -61,9 +63,10 @@ struct RulePlan {
 
 impl RulePlan {
     fn new(opts: &LintOptions) -> RulePlan {
-        let enabled: Vec<&'static dyn rules::Rule> = rules::all()
-            .iter()
-            .copied()
+        let enabled: Vec<&'static dyn rules::Rule> = opts
+            .extra_rules
+            .with_builtin()
+            .into_iter()
             .filter(|r| opts.selection.enabled(r.meta()))
             .collect();
         // What the enabled rules read: the properties of other resource types are not evaluated.
@@ -166,7 +169,7 @@ fn lint_planned(
     opts: &LintOptions,
     plan: &RulePlan,
 ) -> (Vec<Diagnostic>, Summary) {
-    let mut summary = Summary {
+    let summary = Summary {
         files: 1 + parameter_files.len() as u64,
         templates: 1,
         ..Summary::default()
@@ -188,16 +191,7 @@ fn lint_planned(
             return (diags, summary);
         }
     };
-    let kind = kind.or(
-        match json::as_object(&root)
-            .and_then(|o| json::get_str(o, "$schema"))
-            .map(json::kind_of_schema)
-        {
-            Some(DocumentKind::Template(k)) => Some(k),
-            _ => None,
-        },
-    );
-    let kind = kind.unwrap_or(ScopeKind::ResourceGroup);
+    let kind = kind.unwrap_or_else(|| kind_of(&root));
 
     let dup_meta = &rules::syntax::duplicate_key::DuplicateKey::META;
     if opts.selection.enabled(dup_meta) {
@@ -239,22 +233,71 @@ fn lint_planned(
             }
         }
     }
+    lint_sets(source, &root, kind, sets, diags, summary, opts, plan)
+}
+
+/// Lint a template source under parameter sets already loaded (none: the defaults), e.g. the
+/// values a rule test gives.
+pub fn lint_with_parameter_sets(
+    source: &Arc<SourceFile>,
+    kind: Option<ScopeKind>,
+    sets: Vec<ParameterSet>,
+    opts: &LintOptions,
+) -> (Vec<Diagnostic>, Summary) {
+    let plan = RulePlan::new(opts);
+    let summary = Summary {
+        files: 1,
+        templates: 1,
+        ..Summary::default()
+    };
+    // Duplicate keys are the file's business, not what a rule test asks about.
+    let (root, _duplicates) = match json::parse_with_duplicate_keys(&source.text) {
+        Ok(r) => r,
+        Err(e) => {
+            let meta = &rules::syntax::parse_error::ParseError::META;
+            let diags = vec![engine_diagnostic(
+                meta,
+                source,
+                e.span,
+                "",
+                format!("invalid JSON: {}", e.message),
+            )];
+            return (diags, summary);
+        }
+    };
+    let kind = kind.unwrap_or_else(|| kind_of(&root));
+    lint_sets(source, &root, kind, sets, Vec::new(), summary, opts, &plan)
+}
+
+fn kind_of(root: &JsonValue) -> ScopeKind {
+    match json::as_object(root)
+        .and_then(|o| json::get_str(o, "$schema"))
+        .map(json::kind_of_schema)
+    {
+        Some(DocumentKind::Template(k)) => k,
+        _ => ScopeKind::ResourceGroup,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lint_sets(
+    source: &Arc<SourceFile>,
+    root: &JsonValue,
+    kind: ScopeKind,
+    mut sets: Vec<ParameterSet>,
+    mut diags: Vec<Diagnostic>,
+    mut summary: Summary,
+    opts: &LintOptions,
+    plan: &RulePlan,
+) -> (Vec<Diagnostic>, Summary) {
     if sets.is_empty() {
         sets.push(ParameterSet::default());
     }
-
     let enabled = &plan.enabled;
     let property_types = &plan.property_types;
     let mut seen: HashSet<(&'static str, usize, String, u32)> = HashSet::new();
     for (n, set) in sets.iter().enumerate() {
-        let expansion = expand_for(
-            source,
-            &root,
-            kind,
-            set,
-            &opts.scope,
-            property_types.clone(),
-        );
+        let expansion = expand_for(source, root, kind, set, &opts.scope, property_types.clone());
         let param_name = set.file.as_ref().map(|f| f.display_path());
         summary.expressions.merge(&expansion.stats);
         if n == 0 {
@@ -291,7 +334,7 @@ fn lint_planned(
             }
         }
         let graph = ResourceGraph::build(expansion);
-        let ctx = RuleContext::new(&graph, source, &root).with_views(&opts.instance_views);
+        let ctx = RuleContext::new(&graph, source, root).with_views(&opts.instance_views);
         for rule in enabled {
             let mut findings = Vec::new();
             rule.check(&ctx, &mut findings);

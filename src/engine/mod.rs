@@ -8,4 +8,6 @@ pub mod capacity;
 pub mod lint;
 
 pub use capacity::capacity_plan;
-pub use lint::{LintOptions, lint_inputs, lint_template, property_types_read_by};
+pub use lint::{
+    LintOptions, lint_inputs, lint_template, lint_with_parameter_sets, property_types_read_by,
+};

@@ -4,6 +4,7 @@
 
 pub mod capacity;
 mod context;
+pub mod declarative;
 mod declare;
 pub mod syntax;
 
@@ -12,44 +13,94 @@ pub use declare::{Rule, RuleMeta};
 
 use crate::diagnostic::Severity;
 
-/// Every built-in rule, in ID order.
+/// Every built-in rule: the Rust rules and the embedded YAML rules of `rules/`, the capacity
+/// rules in ID order.
 pub fn all() -> &'static [&'static dyn Rule] {
-    static RULES: &[&dyn Rule] = &[
-        &syntax::parse_error::ParseError,
-        &syntax::duplicate_key::DuplicateKey,
-        &syntax::invalid_expression::InvalidExpression,
-        &syntax::invalid_template::InvalidTemplate,
-        &syntax::invalid_parameter_file::InvalidParameterFile,
-        &syntax::invalid_parameter_value::InvalidParameterValue,
-        &syntax::evaluation_limit::EvaluationLimit,
-        &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
-        &capacity::flex_vm_crg_mismatch::FlexVmCrgMismatch,
-        &capacity::size_not_reserved::SizeNotReserved,
-        &capacity::location_mismatch::LocationMismatch,
-        &capacity::zone_mismatch::ZoneMismatch,
-        &capacity::reservation_zone_invalid::ReservationZoneInvalid,
-        &capacity::duplicate_reservation::DuplicateReservation,
-        &capacity::unsupported_combination::UnsupportedCombination,
-        &capacity::single_placement_group::SinglePlacementGroup,
-        &capacity::fault_domain_count::FaultDomainCount,
-        &capacity::unreserved_burst::UnreservedBurst,
-        &capacity::uneven_zone_reservation::UnevenZoneReservation,
-        &capacity::over_reserved::OverReserved,
-        &capacity::reservation_not_associated::ReservationNotAssociated,
-        &capacity::invalid_crg_reference::InvalidCrgReference,
-        &capacity::member_of_non_flexible::MemberOfNonFlexible,
-        &capacity::member_zone_mismatch::MemberZoneMismatch,
-        &capacity::member_placement::MemberPlacement,
-    ];
-    RULES
+    static ALL: std::sync::OnceLock<Vec<&'static dyn Rule>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut all: Vec<&'static dyn Rule> = RUST_RULES.to_vec();
+        all.extend(declarative::builtin());
+        let rank = |r: &&dyn Rule| match r.meta().category {
+            "syntax" => 0,
+            "suppression" => 1,
+            "capacity" => 2,
+            _ => 3,
+        };
+        // Stable: the engine rules keep their order; the capacity rules go by ID.
+        all.sort_by(|a, b| {
+            rank(a).cmp(&rank(b)).then_with(|| {
+                if rank(a) == 2 && rank(b) == 2 {
+                    a.meta().id.cmp(b.meta().id)
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+        });
+        all
+    })
 }
 
-/// Find a rule by ID or name, case-insensitively.
+/// The rules written in Rust.
+static RUST_RULES: &[&dyn Rule] = &[
+    &syntax::parse_error::ParseError,
+    &syntax::duplicate_key::DuplicateKey,
+    &syntax::invalid_expression::InvalidExpression,
+    &syntax::invalid_template::InvalidTemplate,
+    &syntax::invalid_parameter_file::InvalidParameterFile,
+    &syntax::invalid_parameter_value::InvalidParameterValue,
+    &syntax::evaluation_limit::EvaluationLimit,
+    &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
+    &capacity::flex_vm_crg_mismatch::FlexVmCrgMismatch,
+    &capacity::size_not_reserved::SizeNotReserved,
+    &capacity::location_mismatch::LocationMismatch,
+    &capacity::zone_mismatch::ZoneMismatch,
+    &capacity::reservation_zone_invalid::ReservationZoneInvalid,
+    &capacity::duplicate_reservation::DuplicateReservation,
+    &capacity::unsupported_combination::UnsupportedCombination,
+    &capacity::single_placement_group::SinglePlacementGroup,
+    &capacity::fault_domain_count::FaultDomainCount,
+    &capacity::unreserved_burst::UnreservedBurst,
+    &capacity::uneven_zone_reservation::UnevenZoneReservation,
+    &capacity::over_reserved::OverReserved,
+    &capacity::reservation_not_associated::ReservationNotAssociated,
+    &capacity::invalid_crg_reference::InvalidCrgReference,
+    &capacity::member_of_non_flexible::MemberOfNonFlexible,
+    &capacity::member_zone_mismatch::MemberZoneMismatch,
+    &capacity::member_placement::MemberPlacement,
+];
+
+/// Find a built-in rule by ID or name, case-insensitively.
 pub fn find(id_or_name: &str) -> Option<&'static dyn Rule> {
-    all().iter().copied().find(|r| {
+    find_in(all(), id_or_name)
+}
+
+/// Find a rule by ID or name among `rules`, case-insensitively.
+pub fn find_in(rules: &[&'static dyn Rule], id_or_name: &str) -> Option<&'static dyn Rule> {
+    rules.iter().copied().find(|r| {
         let m = r.meta();
         m.id.eq_ignore_ascii_case(id_or_name) || m.name.eq_ignore_ascii_case(id_or_name)
     })
+}
+
+/// Rules loaded at run time (users' YAML rules), beside the built-in ones.
+#[derive(Clone, Default)]
+pub struct ExtraRules(pub Vec<&'static dyn Rule>);
+
+impl std::fmt::Debug for ExtraRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|r| r.meta().id))
+            .finish()
+    }
+}
+
+impl ExtraRules {
+    /// The built-in rules followed by these.
+    pub fn with_builtin(&self) -> Vec<&'static dyn Rule> {
+        let mut v = all().to_vec();
+        v.extend(self.0.iter().copied());
+        v
+    }
 }
 
 /// Which rules run: all, minus `ignore`, or only `select` when given (IDs or names).
@@ -68,12 +119,17 @@ impl Selection {
         (self.select.is_empty() || hit(&self.select)) && !hit(&self.ignore)
     }
 
-    /// Names in select/ignore that match no rule (a usage error).
+    /// Names in select/ignore that match no built-in rule (a usage error).
     pub fn unknown_names(&self) -> Vec<String> {
+        self.unknown_names_among(all())
+    }
+
+    /// Names in select/ignore that match none of `rules`.
+    pub fn unknown_names_among(&self, rules: &[&'static dyn Rule]) -> Vec<String> {
         self.select
             .iter()
             .chain(&self.ignore)
-            .filter(|s| find(s).is_none())
+            .filter(|s| find_in(rules, s).is_none())
             .cloned()
             .collect()
     }
