@@ -283,3 +283,53 @@ fn every_rule_file_is_embedded() {
         );
     }
 }
+
+/// The README's "Writing a policy" example: its rule and test files, written out, pass
+/// `armlint test-rules` with exactly the output the README shows.
+#[test]
+fn readme_policy_example_runs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let block_after = |marker: &str| -> Option<String> {
+        let rest = &readme[readme.find(marker)? + marker.len()..];
+        let start = rest.find("```")?;
+        let body = &rest[start..];
+        let body = &body[body.find('\n')? + 1..];
+        Some(body[..body.find("```")?].to_string())
+    };
+    let dir = std::env::temp_dir().join(format!("armlint-readme-policy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut files = 0;
+    for (i, _) in readme.match_indices("<!-- policy-example:file ") {
+        let line = &readme[i..readme[i..].find("-->").map_or(i, |e| i + e)];
+        let name = line.trim_start_matches("<!-- policy-example:file ").trim();
+        let marker = format!("<!-- policy-example:file {name} -->");
+        let body = block_after(&marker).expect("a code block after the marker");
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+        std::fs::write(&path, body).expect("write");
+        files += 1;
+    }
+    assert_eq!(files, 2, "the README shows a rule and its tests");
+    let shown = block_after("<!-- policy-example:run -->").expect("the shown run");
+    let mut lines = shown.lines();
+    let command = lines.next().expect("a command line");
+    let expected: String = lines.map(|l| format!("{l}\n")).collect();
+    let args: Vec<&str> = command
+        .strip_prefix("$ armlint ")
+        .expect("an armlint command")
+        .split_whitespace()
+        .collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_armlint"))
+        .args(&args)
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        expected,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0));
+}

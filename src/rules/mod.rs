@@ -95,9 +95,17 @@ impl std::fmt::Debug for ExtraRules {
 }
 
 impl ExtraRules {
-    /// The built-in rules followed by these.
+    /// The built-in rules followed by these; a built-in YAML rule loaded from its own file
+    /// (a checkout's `rules/`) is the loaded version.
     pub fn with_builtin(&self) -> Vec<&'static dyn Rule> {
-        let mut v = all().to_vec();
+        let replaced = |b: &&'static dyn Rule| {
+            self.0.iter().any(|r| {
+                let (m, o) = (r.meta(), b.meta());
+                m.source == o.source && m.id == o.id
+            })
+        };
+        let mut v: Vec<&'static dyn Rule> =
+            all().iter().copied().filter(|b| !replaced(b)).collect();
         v.extend(self.0.iter().copied());
         v
     }

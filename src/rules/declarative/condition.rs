@@ -74,7 +74,10 @@ impl<'de> Deserialize<'de> for RegexText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         regex::Regex::new(&text).map(RegexText).map_err(|e| {
-            serde::de::Error::custom(format!("invalid regular expression {text:?}: {e}"))
+            // The regex crate draws a caret over several lines; its last line says what.
+            let e = e.to_string();
+            let why = e.lines().last().unwrap_or(&e).trim_start_matches("error: ");
+            serde::de::Error::custom(format!("invalid regular expression {text:?}: {why}"))
         })
     }
 }

@@ -425,13 +425,23 @@ pub fn load_dirs(
                 }
             };
             let m = rule.meta;
-            let clash = taken.iter().chain(rules.iter()).find(|r| {
+            // The file of a built-in rule, edited in a checkout (`test-rules rules/`): it
+            // replaces the compiled-in version.
+            let replaces_builtin = |r: &&&'static dyn Rule| {
                 let o = r.meta();
-                o.id.eq_ignore_ascii_case(m.id)
-                    || o.name.eq_ignore_ascii_case(m.name)
-                    || o.id.eq_ignore_ascii_case(m.name)
-                    || o.name.eq_ignore_ascii_case(m.id)
-            });
+                o.source == m.source && o.id == m.id && o.name == m.name
+            };
+            let clash = taken
+                .iter()
+                .filter(|r| !replaces_builtin(r))
+                .chain(rules.iter())
+                .find(|r| {
+                    let o = r.meta();
+                    o.id.eq_ignore_ascii_case(m.id)
+                        || o.name.eq_ignore_ascii_case(m.name)
+                        || o.id.eq_ignore_ascii_case(m.name)
+                        || o.name.eq_ignore_ascii_case(m.id)
+                });
             if let Some(other) = clash {
                 let o = other.meta();
                 let (key, what) =
@@ -668,6 +678,32 @@ mod tests {
         assert_eq!(e.line, 5, "{e}");
         let e = err("id: [\n");
         assert!(e.line > 0, "{e}");
+    }
+
+    #[test]
+    fn two_user_files_cannot_share_an_id() {
+        let dir = std::env::temp_dir().join(format!("armlint-dup-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let rule = |name: &str| {
+            format!(
+                "id: ORG9\nname: {name}\nseverity: note\nsummary: s\nchecks:\n  - when: {{path: $.a, exists: true}}\n    message: m\n"
+            )
+        };
+        std::fs::write(dir.join("a.yaml"), rule("first")).unwrap();
+        std::fs::write(dir.join("b.yaml"), rule("second")).unwrap();
+        std::fs::write(dir.join("b.tests.yaml"), "cases: []\n").unwrap();
+        let (loaded, errors) = load_dirs(std::slice::from_ref(&dir), crate::rules::all());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(loaded.len(), 1);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].file.ends_with("b.yaml"), "{}", errors[0]);
+        assert_eq!((errors[0].line, errors[0].column), (1, 5));
+        assert!(
+            errors[0].message.contains("duplicate rule id 'ORG9'"),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]

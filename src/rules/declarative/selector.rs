@@ -65,8 +65,12 @@ impl Selector {
                 "invalid JSONPath {text:?}: a selector starts with `$` (the resource) or `@` (the current node)"
             ));
         }
-        let mut query = jsonpath_rust::parser::parse_json_path(&absolute)
-            .map_err(|e| format!("invalid JSONPath {text:?}: {e}"))?;
+        let mut query = jsonpath_rust::parser::parse_json_path(&absolute).map_err(|e| {
+            format!(
+                "invalid JSONPath {text:?}: {}",
+                one_line_pest_error(&e.to_string())
+            )
+        })?;
         let mut reads_root = false;
         for s in &mut query.segments {
             lower_segment(s, &mut reads_root);
@@ -110,6 +114,24 @@ impl Selector {
                 .is_some_and(|rest| may_reach(&self.query.segments, rest))
         });
         Selection { nodes, influenced }
+    }
+}
+
+/// jsonpath-rust reports pest errors over several lines (` --> 1:21`, a caret, `= expected …`):
+/// one line, for `file:line:col: message`.
+fn one_line_pest_error(e: &str) -> String {
+    let at = e
+        .split("--> ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|pos| pos.split(':').nth(1));
+    let expected = e
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("= "))
+        .unwrap_or("syntax error");
+    match at {
+        Some(col) => format!("{expected} at character {col}"),
+        None => e.lines().next().unwrap_or(e).to_string(),
     }
 }
 
