@@ -48,6 +48,29 @@ pub enum Command {
     },
     /// Run policy authors' rule tests: the `*.tests.yaml` files under DIR, with the rules of DIR.
     TestRules(TestRulesArgs),
+    /// Speak the Language Server Protocol over stdio (for editors).
+    Lsp(LspArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LspArgs {
+    /// Also load declarative rules from DIR (repeatable).
+    #[arg(long = "rules-dir", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
+}
+
+/// `armlint lsp` on a connection (the binary gives it stdio): the exit code, and what to say on
+/// stderr (the client shows a server's stderr in its log).
+pub fn serve_lsp(connection: &lsp_server::Connection, args: &LspArgs) -> (i32, String) {
+    let (extra_rules, problems) = load_user_rules(&args.rules_dirs);
+    let options = move |_: &std::path::Path| LintOptions {
+        extra_rules: extra_rules.clone(),
+        ..LintOptions::default()
+    };
+    match crate::lsp::serve(connection, &options) {
+        Ok(()) => (0, problems),
+        Err(e) => (1, format!("{problems}armlint lsp: {e}\n")),
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -250,6 +273,7 @@ pub fn run(cli: Cli, env: &mut Environment<'_>) -> Outcome {
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule, rules_dirs } => explain(&rule, &rules_dirs),
         Command::TestRules(args) => test_rules(args),
+        Command::Lsp(_) => Outcome::usage("`lsp` needs a connection: run it from the binary"),
     }
 }
 

@@ -10,5 +10,6 @@ pub mod discover;
 pub mod emit;
 pub mod engine;
 pub mod fast_hash;
+pub mod lsp;
 pub mod rules;
 pub mod source;

@@ -10,6 +10,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = armlint::cli::Cli::parse();
+    if let armlint::cli::Command::Lsp(args) = &cli.command {
+        let (connection, io_threads) = lsp_server::Connection::stdio();
+        let (code, stderr) = armlint::cli::serve_lsp(&connection, args);
+        drop(connection);
+        let _ = io_threads.join();
+        let _ = std::io::stderr().write_all(stderr.as_bytes());
+        std::process::exit(code);
+    }
     let stdin = std::io::stdin();
     let mut lock = stdin.lock();
     let mut env = armlint::cli::Environment {

@@ -19,6 +19,19 @@ pub struct RuleMeta {
     pub summary: &'static str,
 }
 
+impl RuleMeta {
+    /// The first link under "## References": where an editor or code-scanning UI sends a
+    /// reader for more (`None` when the docs have no link).
+    pub fn help_uri(&self) -> Option<&'static str> {
+        let docs: &'static str = self.docs;
+        let refs = &docs[docs.find("## References")?..];
+        let start = refs.find("](")? + 2;
+        let rest = refs.get(start..)?;
+        let end = rest.find(')')?;
+        rest.get(..end).filter(|u| u.starts_with("http"))
+    }
+}
+
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     /// Report findings on one expanded template. Rules run by the engine itself (syntax errors)
