@@ -104,6 +104,10 @@ pub struct LintArgs {
     /// Location of the resource group (otherwise symbolic).
     #[arg(long, value_name = "LOCATION")]
     pub location: Option<String>,
+    /// The date suppression expiry dates are compared with (YYYY-MM-DD; default: today, UTC).
+    /// For reproducible tests.
+    #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
+    pub today: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -249,9 +253,19 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         Ok(v) => v,
         Err(e) => return Outcome::usage(e),
     };
+    let today = match args
+        .today
+        .as_deref()
+        .map(|t| (t, crate::suppress::Date::parse(t)))
+    {
+        None => None,
+        Some((_, Some(d))) => Some(d),
+        Some((t, None)) => return Outcome::usage(format!("--today {t}: not a date (YYYY-MM-DD)")),
+    };
     let opts = LintOptions {
         selection,
         instance_views,
+        today,
         scope: ScopeConfig {
             subscription_id: args.subscription_id.clone(),
             resource_group: args.resource_group.clone(),

@@ -12,3 +12,4 @@ pub mod engine;
 pub mod fast_hash;
 pub mod rules;
 pub mod source;
+pub mod suppress;

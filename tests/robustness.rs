@@ -75,6 +75,7 @@ impl Linted {
         let report = LintReport {
             diagnostics: self.diagnostics.clone(),
             summary: self.summary.clone(),
+            ..LintReport::default()
         };
         let mut out = Vec::new();
         for &format in OutputFormat::ALL {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::{ScopeConfig, ScopeKind};
 use crate::arm::template::{IssueKind, ParameterSet, expand_for};
-use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef};
+use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef, SuppressedDiagnostic};
 use crate::discover::{Input, Loaded};
 use crate::rules::{self, Finding, RuleContext, RuleMeta, Selection};
 use crate::source::json::{self, DocumentKind, JsonValue};
@@ -26,6 +26,8 @@ pub struct LintOptions {
     pub evaluate_everything: bool,
     /// Live instance views of capacity reservation groups (`--instance-view`).
     pub instance_views: Vec<crate::capacity::instance_view::InstanceView>,
+    /// The date suppression expiry is checked against; `None`: today (UTC, system clock).
+    pub today: Option<crate::suppress::Date>,
 }
 
 /// Lint the discovered inputs in parallel; the report is sorted and identical whatever the thread count.
@@ -35,7 +37,7 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
     let mut order: Vec<(u64, &Input)> = inputs.iter().map(|i| (i.size, i)).collect();
     order.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
     let plan = RulePlan::new(opts);
-    let results: Vec<(Vec<Diagnostic>, Summary)> = order
+    let results: Vec<Linted> = order
         .par_iter()
         .with_max_len(1)
         .map(|(_, input)| lint_input(input, opts, &plan))
@@ -43,11 +45,13 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
     let mut report = LintReport::default();
     report.summary.skipped = skipped;
     report.summary.files = skipped;
-    for (d, s) in results {
-        report.summary.merge(&s);
-        report.diagnostics.extend(d);
+    for r in results {
+        report.summary.merge(&r.summary);
+        report.diagnostics.extend(r.diagnostics);
+        report.suppressed.extend(r.suppressed);
     }
     diagnostic::sort(&mut report.diagnostics);
+    diagnostic::sort_suppressed(&mut report.suppressed);
     report.summary.count(&report.diagnostics);
     report
 }
@@ -57,6 +61,8 @@ struct RulePlan {
     enabled: Vec<&'static dyn rules::Rule>,
     /// The resource types whose properties are evaluated; `None`: all.
     property_types: Option<Arc<crate::fast_hash::FxHashSet<String>>>,
+    /// One date for the whole run, so that every file agrees on what has expired.
+    today: crate::suppress::Date,
 }
 
 impl RulePlan {
@@ -75,25 +81,34 @@ impl RulePlan {
         RulePlan {
             enabled,
             property_types,
+            today: opts.today.unwrap_or_else(crate::suppress::Date::today_utc),
         }
     }
 }
 
-fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> (Vec<Diagnostic>, Summary) {
+/// One template's findings: reported, suppressed, and its counts.
+#[derive(Default)]
+struct Linted {
+    diagnostics: Vec<Diagnostic>,
+    suppressed: Vec<SuppressedDiagnostic>,
+    summary: Summary,
+}
+
+fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
     match crate::discover::load(input) {
         Loaded::Template {
             source,
             kind,
             parameter_files,
         } => lint_planned(&source, Some(kind), &parameter_files, opts, plan),
-        Loaded::Skipped => (
-            Vec::new(),
-            Summary {
+        Loaded::Skipped => Linted {
+            summary: Summary {
                 files: 1,
                 skipped: 1,
                 ..Summary::default()
             },
-        ),
+            ..Linted::default()
+        },
         Loaded::Unreadable(message) => {
             // Report the unreadable file where it is, so the other files are still linted.
             let source = Arc::new(SourceFile::new(&input.path, String::new()));
@@ -114,7 +129,11 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> (Vec<Diagno
             } else {
                 vec![]
             };
-            (diags, summary)
+            Linted {
+                diagnostics: diags,
+                summary,
+                ..Linted::default()
+            }
         }
     }
 }
@@ -149,14 +168,16 @@ pub struct Evaluated {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Lint one template source with its parameter files (none: evaluate on defaults).
+/// Lint one template source with its parameter files (none: evaluate on defaults). The findings
+/// its suppressions accept are left out ([`lint_inputs`] reports them separately).
 pub fn lint_template(
     source: &Arc<SourceFile>,
     kind: Option<ScopeKind>,
     parameter_files: &[PathBuf],
     opts: &LintOptions,
 ) -> (Vec<Diagnostic>, Summary) {
-    lint_planned(source, kind, parameter_files, opts, &RulePlan::new(opts))
+    let linted = lint_planned(source, kind, parameter_files, opts, &RulePlan::new(opts));
+    (linted.diagnostics, linted.summary)
 }
 
 fn lint_planned(
@@ -165,7 +186,7 @@ fn lint_planned(
     parameter_files: &[PathBuf],
     opts: &LintOptions,
     plan: &RulePlan,
-) -> (Vec<Diagnostic>, Summary) {
+) -> Linted {
     let mut summary = Summary {
         files: 1 + parameter_files.len() as u64,
         templates: 1,
@@ -185,7 +206,11 @@ fn lint_planned(
                     format!("invalid JSON: {}", e.message),
                 ));
             }
-            return (diags, summary);
+            return Linted {
+                diagnostics: diags,
+                summary,
+                ..Linted::default()
+            };
         }
     };
     let kind = kind.or(
@@ -314,7 +339,15 @@ fn lint_planned(
             }
         }
     }
-    (diags, summary)
+    // After merging, so that a suppression counts as used when it accepted the finding under
+    // any parameter set.
+    let found = crate::suppress::collect(source, &root);
+    let applied = crate::suppress::apply(source, &root, &found, diags, &opts.selection, plan.today);
+    Linted {
+        diagnostics: applied.diagnostics,
+        suppressed: applied.suppressed,
+        summary,
+    }
 }
 
 /// The resource types whose properties `rules` read (lower-case); `None` when one may read any.
