@@ -104,6 +104,12 @@ pub struct LintArgs {
     /// Location of the resource group (otherwise symbolic).
     #[arg(long, value_name = "LOCATION")]
     pub location: Option<String>,
+    /// Report only findings whose fingerprint is not in FILE (written by --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE as a baseline; exits 0 unless the run itself failed.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// The date suppression expiry dates are compared with (YYYY-MM-DD; default: today, UTC).
     /// For reproducible tests.
     #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
@@ -262,6 +268,16 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         Some((_, Some(d))) => Some(d),
         Some((t, None)) => return Outcome::usage(format!("--today {t}: not a date (YYYY-MM-DD)")),
     };
+    // Read before linting: a malformed baseline is a usage error, not a late surprise.
+    let baseline = match args
+        .baseline
+        .as_deref()
+        .map(crate::baseline::Baseline::read)
+    {
+        None => None,
+        Some(Ok(b)) => Some(b),
+        Some(Err(e)) => return Outcome::usage(e),
+    };
     let opts = LintOptions {
         selection,
         instance_views,
@@ -326,7 +342,26 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             Err(e) => return Outcome::usage(e),
         }
     }
-    let report = lint_inputs(&inputs, skipped, &opts);
+    let mut report = lint_inputs(&inputs, skipped, &opts);
+    // Written before the old baseline applies: --baseline old --write-baseline new refreshes it.
+    let mut stderr = String::new();
+    if let Some(path) = &args.write_baseline {
+        let text = crate::baseline::render(&report);
+        if let Err(e) = std::fs::write(path, text) {
+            return Outcome::usage(format!(
+                "{}: cannot write the baseline: {e}",
+                path.display()
+            ));
+        }
+        stderr = format!(
+            "armlint: wrote {} to {}\n",
+            emit::plural(report.diagnostics.len() as u64, "finding", "findings"),
+            crate::source::display_path(path)
+        );
+    }
+    if let Some(b) = &baseline {
+        crate::baseline::apply(&mut report, b);
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -346,8 +381,8 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
     };
     Outcome {
         stdout,
-        stderr: String::new(),
-        code: i32::from(report.fails(fail_on)),
+        stderr,
+        code: i32::from(args.write_baseline.is_none() && report.fails(fail_on)),
     }
 }
 

@@ -3,6 +3,7 @@
 //! The library is the engine and never prints; `src/main.rs` is the command line.
 
 pub mod arm;
+pub mod baseline;
 pub mod capacity;
 pub mod cli;
 pub mod diagnostic;
