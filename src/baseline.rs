@@ -375,6 +375,38 @@ mod tests {
     }
 
     #[test]
+    fn what_changes_a_fingerprint_and_what_does_not() {
+        let r = crate::emit::test_support::report();
+        let (d, other) = (&r.diagnostics[0], &r.diagnostics[1]);
+        let fps = fingerprints(&[d, d, other]);
+        // Identical findings are told apart by their occurrence, deterministically.
+        assert_ne!(fps[0], fps[1]);
+        assert_eq!(fingerprints(&[d, d, other]), fps);
+        let first = |x: &Diagnostic| fingerprints(&[x]).remove(0);
+        // Position and message (which carries counts) do not count ...
+        let mut moved = d.clone();
+        moved.location.span = Span::new(1, 2);
+        moved.message = "value is bad (3 instances)".into();
+        assert_eq!(first(&moved), fps[0]);
+        // ... rule, resource, pointer below it, file and parameter file do.
+        let mut rule = d.clone();
+        rule.rule = "TST009";
+        let mut resource = d.clone();
+        if let Some(res) = resource.resource.as_mut() {
+            res.name = "thing2".into();
+        }
+        let mut pointer = d.clone();
+        pointer.location.pointer = "/a".into();
+        let mut file = d.clone();
+        file.location.file = Arc::new(SourceFile::new("infra/other.json", "{}"));
+        let mut parameters = d.clone();
+        parameters.parameters = None;
+        for changed in [rule, resource, pointer, file, parameters] {
+            assert_ne!(first(&changed), fps[0], "{changed:?}");
+        }
+    }
+
+    #[test]
     fn pointers_relative_to_the_declaration() {
         assert_eq!(
             relative_pointer("/resources/2/properties/x", "/resources/2"),
