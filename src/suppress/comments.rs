@@ -13,35 +13,51 @@ pub struct IgnoreComment {
     /// The text after the keyword (without `*/`).
     pub body: String,
     /// Byte offset of the first JSON token after the comment (skipping blanks and other
-    /// comments): the line it starts on is the line the directive applies to.
+    /// comments): the line it starts on is the line the directive applies to. `None` at the end.
     pub target: Option<usize>,
 }
 
-/// Every `armlint-ignore` comment of a document that parsed.
+/// Every `armlint-ignore` comment of a document that parsed. One pass: a comment's target is the
+/// first token the scan meets after it, so stacked comments cost nothing extra.
 pub fn scan(text: &str) -> Vec<IgnoreComment> {
-    let mut out = Vec::new();
+    let mut out: Vec<IgnoreComment> = Vec::new();
     if !text.contains(KEYWORD) {
         return out;
     }
     let bytes = text.as_bytes();
+    // Directives still waiting for the token after them: out[waiting..].
+    let mut waiting = 0;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         match b {
-            b'"' => i = skip_string(bytes, i),
-            b'/' if bytes.get(i + 1) == Some(&b'/') || bytes.get(i + 1) == Some(&b'*') => {
+            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
                 let (end, inner) = comment_at(text, i);
                 if let Some(body) = directive_body(inner) {
                     out.push(IgnoreComment {
                         start: i,
                         end,
                         body: body.to_string(),
-                        target: next_token(text, end),
+                        target: None,
                     });
                 }
                 i = end;
+                continue;
             }
-            _ => i += 1,
+            b if b.is_ascii_whitespace() => {
+                i += 1;
+                continue;
+            }
+            _ => {}
         }
+        for c in out.get_mut(waiting..).into_iter().flatten() {
+            c.target = Some(i);
+        }
+        waiting = out.len();
+        i = if b == b'"' {
+            skip_string(bytes, i)
+        } else {
+            i + 1
+        };
     }
     out
 }
@@ -87,22 +103,6 @@ fn directive_body(inner: &str) -> Option<&str> {
         Some(c) if c.is_whitespace() || c == ':' => Some(rest),
         Some(_) => None,
     }
-}
-
-/// The first byte after `from` that is neither blank nor inside a comment.
-fn next_token(text: &str, from: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = from;
-    while let Some(&b) = bytes.get(i) {
-        if b.is_ascii_whitespace() {
-            i += 1;
-        } else if b == b'/' && matches!(bytes.get(i + 1), Some(b'/' | b'*')) {
-            i = comment_at(text, i).0;
-        } else {
-            return Some(i);
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod date;
 mod directive;
 mod metadata;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use date::Date;
@@ -231,29 +232,58 @@ pub fn apply(
         .iter()
         .map(|s| vec![false; s.rules.len()])
         .collect();
+    // Live suppressions by rule (and by line for comments), so that a finding is compared with
+    // the few that could cover it, however many the file has.
+    type Candidates<'s> = HashMap<(&'s str, Option<usize>), Vec<(usize, usize)>>;
+    let mut candidates: Candidates = HashMap::new();
+    let mut any_line = false;
+    for (i, s) in found
+        .suppressions
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| live(s))
+    {
+        let line = match s.scope {
+            Scope::Line(l) => Some(l),
+            _ => None,
+        };
+        any_line |= line.is_some();
+        for (r, m) in s.rules.iter().enumerate() {
+            candidates.entry((m.id, line)).or_default().push((i, r));
+        }
+    }
     let matcher = Matcher { file, root };
     for d in diagnostics {
         let mut best: Option<((u8, std::cmp::Reverse<usize>), &Suppression)> = None;
         let can_suppress = rules::find(d.rule).is_none_or(|r| suppressible(r.meta()));
-        if can_suppress {
-            for (s, used) in found.suppressions.iter().zip(used.iter_mut()) {
-                if !live(s) {
-                    continue;
-                }
-                let Some(r) = s.rules.iter().position(|m| m.id == d.rule) else {
-                    continue;
-                };
-                if !matcher.covers(&s.scope, &d) {
-                    continue;
-                }
-                // Every suppression that covers the finding is used; the most specific one is
-                // named as the reason.
-                if let Some(u) = used.get_mut(r) {
-                    *u = true;
-                }
-                let rank = specificity(&s.scope);
-                if best.as_ref().is_none_or(|(b, _)| rank < *b) {
-                    best = Some((rank, s));
+        if can_suppress && matcher.in_file(&d) {
+            let lines = if any_line {
+                matcher.lines(&d)
+            } else {
+                [None, None]
+            };
+            let keys = [
+                Some(None),
+                lines[0].map(Some),
+                lines[1].filter(|l| Some(*l) != lines[0]).map(Some),
+            ];
+            for key in keys.into_iter().flatten() {
+                for &(i, r) in candidates.get(&(d.rule, key)).into_iter().flatten() {
+                    let Some(s) = found.suppressions.get(i) else {
+                        continue;
+                    };
+                    if !matcher.covers(&s.scope, &d) {
+                        continue;
+                    }
+                    // Every suppression that covers the finding is used; the most specific one
+                    // is named as the reason.
+                    if let Some(u) = used.get_mut(i).and_then(|u| u.get_mut(r)) {
+                        *u = true;
+                    }
+                    let rank = specificity(&s.scope);
+                    if best.as_ref().is_none_or(|(b, _)| rank < *b) {
+                        best = Some((rank, s));
+                    }
                 }
             }
         }
@@ -304,9 +334,24 @@ struct Matcher<'m, 'a> {
 }
 
 impl Matcher<'_, '_> {
+    fn in_file(&self, d: &Diagnostic) -> bool {
+        let f = &d.location.file;
+        Arc::ptr_eq(f, self.file) || f.path == self.file.path
+    }
+
+    /// The 0-based lines a comment may name for a finding: where its primary location starts,
+    /// and where its resource's declaration starts.
+    fn lines(&self, d: &Diagnostic) -> [Option<usize>; 2] {
+        let index = self.file.line_index();
+        let declaration = d.resource.as_ref().and_then(|r| {
+            json::lookup_pointer(self.root, &r.pointer)
+                .map(|n| index.line_of(json::span_of(n).start))
+        });
+        [Some(index.line_of(d.location.span.start)), declaration]
+    }
+
     fn covers(&self, scope: &Scope, d: &Diagnostic) -> bool {
-        let loc_file = &d.location.file;
-        if !(Arc::ptr_eq(loc_file, self.file) || loc_file.path == self.file.path) {
+        if !self.in_file(d) {
             return false;
         }
         // What the finding is about: its resource's declaration, else where it points.
@@ -318,14 +363,7 @@ impl Matcher<'_, '_> {
             Scope::File => true,
             Scope::Declaration(p) => within(subject, p),
             Scope::NestedTemplate(p) => within(subject, p) && subject.len() > p.len(),
-            Scope::Line(line) => {
-                let index = self.file.line_index();
-                index.line_of(d.location.span.start) == *line
-                    || d.resource.as_ref().is_some_and(|r| {
-                        json::lookup_pointer(self.root, &r.pointer)
-                            .is_some_and(|n| index.line_of(json::span_of(n).start) == *line)
-                    })
-            }
+            Scope::Line(line) => self.lines(d).contains(&Some(*line)),
         }
     }
 }
