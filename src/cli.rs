@@ -523,13 +523,13 @@ fn list_rules(args: RulesArgs) -> Outcome {
         }
         ListFormat::Table => {
             let mut s = format!(
-                "{:<24} {:<26} {:<8} {:<10} {}\n",
+                "{:<24} {:<26} {:<8} {:<11} {}\n",
                 "ID", "NAME", "SEVERITY", "CATEGORY", "SUMMARY"
             );
             for r in rules {
                 let m = r.meta();
                 s.push_str(&format!(
-                    "{:<24} {:<26} {:<8} {:<10} {}\n",
+                    "{:<24} {:<26} {:<8} {:<11} {}\n",
                     m.id,
                     m.name,
                     m.severity.as_str(),

@@ -158,6 +158,12 @@ fn each_form_suppresses_what_it_covers_and_nothing_else() {
             [s("CRG003", "batch-1", Metadata)].into(),
             set([("CRG003", "outer-big")]),
         ),
+        // On a nested deployment: the resources of its inline template.
+        (
+            "deployment-metadata.json",
+            [s("CRG003", "batch-1", Metadata)].into(),
+            set([("CRG003", "outside")]),
+        ),
         // Bicep output: `metadata armlint = …` of the file and of a module.
         (
             "bicep-metadata.json",
