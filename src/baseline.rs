@@ -161,10 +161,11 @@ pub fn fingerprints(diags: &[&Diagnostic]) -> Vec<String> {
         .collect()
 }
 
-/// Fingerprints of a report's findings: reported ones first, then the ones a template
-/// suppression accepted (already baselined ones excluded). Occurrences are counted over both, in
-/// report order, so that adding a suppression does not renumber the other findings.
-fn report_fingerprints(report: &LintReport) -> (Vec<String>, Vec<String>) {
+/// Fingerprints of a report's findings: `(reported, suppressed)`, index for index with
+/// `report.diagnostics` and `report.suppressed`. Occurrences are counted over both in report
+/// order, so a fingerprint does not depend on what is suppressed or baselined (what SARIF
+/// `partialFingerprints` should use to agree with baselines).
+pub fn report_fingerprints(report: &LintReport) -> (Vec<String>, Vec<String>) {
     let mut all: Vec<(bool, usize, &Diagnostic)> = report
         .diagnostics
         .iter()
@@ -175,7 +176,6 @@ fn report_fingerprints(report: &LintReport) -> (Vec<String>, Vec<String>) {
                 .suppressed
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.by.kind != SuppressionKind::Baseline)
                 .map(|(i, s)| (false, i, &s.diagnostic)),
         )
         .collect();
@@ -404,6 +404,26 @@ mod tests {
         for changed in [rule, resource, pointer, file, parameters] {
             assert_ne!(first(&changed), fps[0], "{changed:?}");
         }
+    }
+
+    #[test]
+    fn fingerprints_do_not_change_when_findings_are_baselined() {
+        let mut report = crate::emit::test_support::report_with_a_suppressed_finding();
+        let (reported, suppressed) = report_fingerprints(&report);
+        let mut before: Vec<String> = reported.iter().chain(&suppressed).cloned().collect();
+        // The baseline holds the reported finding only (not the suppressed one).
+        let written = render(&report);
+        assert_eq!(written.matches("\"fingerprint\"").count(), reported.len());
+        let baseline = Baseline::parse(Arc::new(SourceFile::new("b.json", written))).unwrap();
+        apply(&mut report, &baseline);
+        assert!(report.diagnostics.is_empty());
+        assert_eq!(report.suppressed_counts(), (1, 1));
+        let (reported, suppressed) = report_fingerprints(&report);
+        assert!(reported.is_empty());
+        let mut after = suppressed;
+        before.sort();
+        after.sort();
+        assert_eq!(before, after);
     }
 
     #[test]
