@@ -147,6 +147,16 @@ pub struct LintArgs {
     /// Also load declarative rules from DIR (repeatable).
     #[arg(long = "rules-dir", value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,
+    /// Report only findings whose fingerprint is not in FILE (written by --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE as a baseline; exits 0 unless the run itself failed.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// The date suppression expiry dates are compared with (YYYY-MM-DD; default: today, UTC).
+    /// For reproducible tests.
+    #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
+    pub today: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -314,10 +324,30 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         Ok(v) => v,
         Err(e) => return Outcome::usage(e),
     };
+    let today = match args
+        .today
+        .as_deref()
+        .map(|t| (t, crate::suppress::Date::parse(t)))
+    {
+        None => None,
+        Some((_, Some(d))) => Some(d),
+        Some((t, None)) => return Outcome::usage(format!("--today {t}: not a date (YYYY-MM-DD)")),
+    };
+    // Read before linting: a malformed baseline is a usage error, not a late surprise.
+    let baseline = match args
+        .baseline
+        .as_deref()
+        .map(crate::baseline::Baseline::read)
+    {
+        None => None,
+        Some(Ok(b)) => Some(b),
+        Some(Err(e)) => return Outcome::usage(e),
+    };
     let opts = LintOptions {
         extra_rules,
         selection,
         instance_views,
+        today,
         scope: ScopeConfig {
             subscription_id: args.subscription_id.clone(),
             resource_group: args.resource_group.clone(),
@@ -378,7 +408,26 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             Err(e) => return Outcome::usage(e),
         }
     }
-    let report = lint_inputs(&inputs, skipped, &opts);
+    let mut report = lint_inputs(&inputs, skipped, &opts);
+    // Written before the old baseline applies: --baseline old --write-baseline new refreshes it.
+    let mut stderr = String::new();
+    if let Some(path) = &args.write_baseline {
+        let text = crate::baseline::render(&report);
+        if let Err(e) = std::fs::write(path, text) {
+            return Outcome::usage(format!(
+                "{}: cannot write the baseline: {e}",
+                path.display()
+            ));
+        }
+        stderr = format!(
+            "armlint: wrote {} to {}\n",
+            emit::plural(report.diagnostics.len() as u64, "finding", "findings"),
+            crate::source::display_path(path)
+        );
+    }
+    if let Some(b) = &baseline {
+        crate::baseline::apply(&mut report, b);
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -398,14 +447,14 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
     };
     // A broken rule file never passes silently: the findings of the other rules are printed,
     // and the run fails as "could not proceed".
-    let code = if rule_problems.is_empty() {
-        i32::from(report.fails(fail_on))
-    } else {
+    let code = if !rule_problems.is_empty() {
         2
+    } else {
+        i32::from(args.write_baseline.is_none() && report.fails(fail_on))
     };
     Outcome {
         stdout,
-        stderr: rule_problems,
+        stderr: format!("{rule_problems}{stderr}"),
         code,
     }
 }
@@ -556,13 +605,13 @@ fn list_rules(args: RulesArgs) -> Outcome {
         }
         ListFormat::Table => {
             let mut s = format!(
-                "{:<24} {:<26} {:<8} {:<10} {}\n",
+                "{:<24} {:<26} {:<8} {:<11} {}\n",
                 "ID", "NAME", "SEVERITY", "CATEGORY", "SUMMARY"
             );
             for r in &rules {
                 let m = r.meta();
                 s.push_str(&format!(
-                    "{:<24} {:<26} {:<8} {:<10} {}\n",
+                    "{:<24} {:<26} {:<8} {:<11} {}\n",
                     m.id,
                     m.name,
                     m.severity.as_str(),

@@ -88,3 +88,47 @@ impl Diagnostic {
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
+
+/// What kept a finding out of the report (`suppressed.kind` in the JSON output).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SuppressionKind {
+    /// `metadata.armlint.suppress` in the template.
+    Metadata,
+    /// A `// armlint-ignore` comment.
+    Comment,
+    /// A fingerprint in the `--baseline` file.
+    Baseline,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Metadata => "metadata",
+            SuppressionKind::Comment => "comment",
+            SuppressionKind::Baseline => "baseline",
+        }
+    }
+}
+
+/// The suppression (or baseline entry) that applied to a finding.
+#[derive(Clone, Debug)]
+pub struct SuppressedBy {
+    pub kind: SuppressionKind,
+    pub reason: String,
+    pub expires: Option<crate::suppress::Date>,
+    /// The suppression entry, comment or baseline entry.
+    pub location: Location,
+}
+
+/// A finding that a suppression or the baseline keeps out of the text formats and the exit code;
+/// the JSON output still lists it.
+#[derive(Clone, Debug)]
+pub struct SuppressedDiagnostic {
+    pub diagnostic: Diagnostic,
+    pub by: SuppressedBy,
+}
+
+/// Sort suppressed findings like the others.
+pub fn sort_suppressed(diags: &mut [SuppressedDiagnostic]) {
+    diags.sort_by(|a, b| a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key()));
+}

@@ -3,6 +3,7 @@
 //! The library is the engine and never prints; `src/main.rs` is the command line.
 
 pub mod arm;
+pub mod baseline;
 pub mod capacity;
 pub mod cli;
 pub mod diagnostic;
@@ -13,3 +14,4 @@ pub mod fast_hash;
 pub mod lsp;
 pub mod rules;
 pub mod source;
+pub mod suppress;

@@ -75,6 +75,7 @@ impl Linted {
         let report = LintReport {
             diagnostics: self.diagnostics.clone(),
             summary: self.summary.clone(),
+            ..LintReport::default()
         };
         let mut out = Vec::new();
         for &format in OutputFormat::ALL {
@@ -806,5 +807,97 @@ proptest::proptest! {
             let slow = json::parse_with_jsonc(&text);
             proptest::prop_assert_eq!(fast.as_ref(), slow.as_ref().ok(), "{:?}", text);
         }
+    }
+}
+
+/// Thousands of findings, each under stacked comments, and a file-level list of thousands of
+/// entries: matching stays near-linear and every finding is suppressed once.
+#[test]
+fn thousands_of_suppressions_and_findings() {
+    isolated(
+        "thousands_of_suppressions_and_findings",
+        Duration::from_secs(60),
+        || {
+            let n = 3000;
+            let vm = |i: usize| {
+                format!(
+                    "// armlint-ignore CRG005: not this one\n/* armlint-ignore CRG003: vm {i} runs on demand */\n// armlint-ignore CRG011 until 2999-01-01: nor this\n{{\"type\": \"Microsoft.Compute/virtualMachines\", \"apiVersion\": \"2024-07-01\", \"name\": \"vm{i}\", \"location\": \"eastus\", \"properties\": {{\"hardwareProfile\": {{\"vmSize\": \"Standard_D4s_v5\"}}, \"capacityReservation\": {{\"capacityReservationGroup\": {{\"id\": \"[resourceId('Microsoft.Compute/capacityReservationGroups', 'crg')]\"}}}}}}}}"
+                )
+            };
+            let mut resources = vec![
+                "{\"type\": \"Microsoft.Compute/capacityReservationGroups\", \"apiVersion\": \"2024-07-01\", \"name\": \"crg\", \"location\": \"eastus\"}".to_string(),
+                "{\"type\": \"Microsoft.Compute/capacityReservationGroups/capacityReservations\", \"apiVersion\": \"2024-07-01\", \"name\": \"crg/d2\", \"location\": \"eastus\", \"sku\": {\"name\": \"Standard_D2s_v3\", \"capacity\": 1}}".to_string(),
+            ];
+            resources.extend((0..n).map(vm));
+            let entries: Vec<String> = (0..n)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        format!("\"CRG004: entry {i}\"")
+                    } else {
+                        format!("{{\"rule\": \"CRG003\", \"note\": {i}}}")
+                    }
+                })
+                .collect();
+            let text = template(&[
+                (
+                    "metadata",
+                    format!(
+                        "{{\"armlint\": {{\"suppress\": [{}]}}}}",
+                        entries.join(",\n")
+                    ),
+                ),
+                ("resources", format!("[\n{}\n]", resources.join(",\n"))),
+            ]);
+            let t0 = Instant::now();
+            let opts = LintOptions::default();
+            let source = Arc::new(SourceFile::new("robust/main.json", text));
+            let d = armlint::engine::lint_inputs(
+                &[armlint::discover::Input {
+                    path: source.path.clone(),
+                    size: source.text.len() as u64,
+                    source: Ok(Some(source.clone())),
+                    kind: None,
+                    parameter_files: Vec::new(),
+                    pair_parameter_files: false,
+                }],
+                0,
+                &opts,
+            );
+            eprintln!("  lint {:?}", t0.elapsed());
+            let suppressed_crg003 = d
+                .suppressed
+                .iter()
+                .filter(|s| s.diagnostic.rule == "CRG003")
+                .count();
+            assert_eq!(suppressed_crg003, n);
+            assert!(!d.diagnostics.iter().any(|x| x.rule == "CRG003"));
+            let count = |rule: &str| d.diagnostics.iter().filter(|x| x.rule == rule).count();
+            // Two unused comments per VM, the string entries unused, the object entries invalid
+            // (no reason, and an unknown key: two problems each).
+            assert_eq!(count("unused-suppression"), 2 * n + n / 2);
+            assert_eq!(count("invalid-suppression"), n);
+            let json = render(&d, OutputFormat::Json, &RenderOptions::default());
+            assert!(json.contains("\"suppressed\": 3000"));
+        },
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+    /// Any JSON value as `metadata.armlint` of the template and of a resource, and any text as a
+    /// directive comment: no panic, every location inside the file, every format renders.
+    #[test]
+    fn any_suppression_shape_is_handled(
+        top in json_value(),
+        on_resource in json_value(),
+        comment in ".{0,40}",
+    ) {
+        let comment = comment.replace(['\n', '\r'], " ");
+        let text = format!(
+            "{{\"$schema\": \"{SCHEMA}\", \"contentVersion\": \"1.0.0.0\",\n\"metadata\": {{\"armlint\": {top}}},\n\"resources\": [\n// armlint-ignore {comment}\n{{\"type\": \"Microsoft.Compute/virtualMachines\", \"apiVersion\": \"2024-07-01\", \"name\": \"vm\", \"location\": \"eastus\", \"metadata\": {{\"armlint\": {{\"suppress\": {on_resource}}}}}, \"properties\": {{\"hardwareProfile\": {{\"vmSize\": \"Standard_D2s_v3\"}}}}}}\n]}}\n",
+        );
+        let l = lint_text(text);
+        l.check();
     }
 }

@@ -248,8 +248,17 @@ fn report_of(d: &Diagnostic) -> Report {
 fn summary_line(report: &LintReport, color: bool) -> String {
     let s = &report.summary;
     let c = Counts::of(&report.diagnostics);
+    // Hidden findings are counted, so that a clean run under suppressions does not look clean.
+    let (suppressed, baselined) = report.suppressed_counts();
+    let mut hidden = String::new();
+    if suppressed > 0 {
+        hidden.push_str(&format!("; {suppressed} suppressed"));
+    }
+    if baselined > 0 {
+        hidden.push_str(&format!("; {baselined} in the baseline"));
+    }
     let files = format!(
-        "({} read, {} skipped)",
+        "({} read, {} skipped{hidden})",
         plural(s.files, "file", "files"),
         s.skipped
     );
@@ -379,6 +388,22 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("    fooBar: 2\n"), "{out}");
+    }
+
+    #[test]
+    fn suppressed_findings_are_not_printed_but_counted() {
+        let r = crate::emit::test_support::report_with_a_suppressed_finding();
+        let out = render(&r, &RenderOptions::default());
+        assert!(!out.contains("TST001"), "{out}");
+        assert!(out.contains("TST002"), "{out}");
+        assert!(
+            out.ends_with(
+                "⚠ 0 errors, 1 warning, 0 notes in 1 template (3 files read, 1 skipped; 1 suppressed)\n"
+            ),
+            "{out}"
+        );
+        let compact = crate::emit::compact::render(&r, &RenderOptions::default());
+        assert!(!compact.contains("TST001"), "{compact}");
     }
 
     #[test]

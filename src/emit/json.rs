@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Counts, unsupported_total};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location, Severity, SuppressedBy};
 use crate::engine::report::LintReport;
 
 /// Bumped only when a field is renamed or dropped; adding fields keeps it.
@@ -36,6 +36,19 @@ struct JsonDiagnostic<'a> {
     resource: Option<JsonResource<'a>>,
     related: Vec<JsonRelated<'a>>,
     parameters: Option<&'a str>,
+    /// The suppression or baseline entry that keeps the finding out of the text formats and the
+    /// exit code; `null` for a reported finding.
+    suppressed: Option<JsonSuppressed<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    kind: &'static str,
+    reason: &'a str,
+    expires: Option<String>,
+    file: String,
+    line: usize,
+    column: usize,
 }
 
 #[derive(Serialize)]
@@ -65,6 +78,10 @@ struct JsonSummary<'a> {
     errors: u64,
     warnings: u64,
     notes: u64,
+    /// Findings kept out by a suppression in the templates.
+    suppressed: u64,
+    /// Findings kept out by `--baseline`.
+    baselined: u64,
     expressions: JsonExpressions,
     unsupported_functions: &'a BTreeMap<String, u64>,
 }
@@ -83,7 +100,7 @@ fn positions(loc: &Location) -> ((usize, usize), (usize, usize)) {
     (start, end)
 }
 
-fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
+fn diagnostic<'a>(d: &'a Diagnostic, by: Option<&'a SuppressedBy>) -> JsonDiagnostic<'a> {
     let ((line, column), (end_line, end_column)) = positions(&d.location);
     JsonDiagnostic {
         rule: d.rule,
@@ -117,15 +134,40 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
             })
             .collect(),
         parameters: d.parameters.as_deref(),
+        suppressed: by.map(|s| {
+            let (line, column) = s.location.file.line_col(s.location.span.start);
+            JsonSuppressed {
+                kind: s.kind.as_str(),
+                reason: &s.reason,
+                expires: s.expires.map(|e| e.to_string()),
+                file: s.location.file.display_path(),
+                line,
+                column,
+            }
+        }),
     }
 }
 
 pub fn render(report: &LintReport) -> String {
     let s = &report.summary;
     let counts = Counts::of(&report.diagnostics);
+    let (suppressed, baselined) = report.suppressed_counts();
+    // Reported and suppressed findings in one sorted list, as if nothing were suppressed.
+    let mut all: Vec<(&Diagnostic, Option<&SuppressedBy>)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d, None))
+        .chain(
+            report
+                .suppressed
+                .iter()
+                .map(|s| (&s.diagnostic, Some(&s.by))),
+        )
+        .collect();
+    all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
     let out = JsonReport {
         version: VERSION,
-        diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
+        diagnostics: all.into_iter().map(|(d, by)| diagnostic(d, by)).collect(),
         summary: JsonSummary {
             files: s.files,
             templates: s.templates,
@@ -134,6 +176,8 @@ pub fn render(report: &LintReport) -> String {
             errors: counts.errors,
             warnings: counts.warnings,
             notes: counts.notes,
+            suppressed,
+            baselined,
             expressions: JsonExpressions {
                 evaluated: s.expressions.evaluated,
                 unknown: s.expressions.unknown,
@@ -175,7 +219,8 @@ mod tests {
                 { "file": "infra/main.json", "line": 2, "column": 3, "pointer": "/a", "message": "declared here" },
                 { "file": "infra/other.json", "line": 2, "column": 3, "pointer": "/x", "message": "used here" }
             ],
-            "parameters": "infra/main.parameters.json"
+            "parameters": "infra/main.parameters.json",
+            "suppressed": null
         });
         assert_eq!(d, &expected);
 
@@ -194,6 +239,7 @@ mod tests {
             serde_json::json!({
                 "files": 3, "templates": 1, "skipped": 1, "resources": 4,
                 "errors": 1, "warnings": 1, "notes": 0,
+                "suppressed": 0, "baselined": 0,
                 "expressions": { "evaluated": 10, "unknown": 2, "unsupported": 3 },
                 "unsupportedFunctions": { "baz": 1, "fooBar": 2 }
             })
@@ -218,6 +264,7 @@ mod tests {
             "\"resource\"",
             "\"related\"",
             "\"parameters\"",
+            "\"suppressed\"",
         ];
         let positions: Vec<usize> = keys.iter().map(|k| text.find(k).unwrap()).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
@@ -229,6 +276,8 @@ mod tests {
             "\"errors\"",
             "\"warnings\"",
             "\"notes\"",
+            "\"suppressed\": 0",
+            "\"baselined\"",
             "\"expressions\"",
             "\"unsupportedFunctions\"",
         ];
@@ -236,6 +285,27 @@ mod tests {
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
         assert!(text.starts_with("{\n  \"version\": 1,\n  \"diagnostics\": ["));
         assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn suppressed_findings_keep_their_place_with_the_suppression() {
+        let r = crate::emit::test_support::report_with_a_suppressed_finding();
+        let v: serde_json::Value = serde_json::from_str(&render(&r)).unwrap();
+        // Sorted with the reported ones, as if nothing were suppressed.
+        assert_eq!(v["diagnostics"][0]["rule"], "TST001");
+        assert_eq!(
+            v["diagnostics"][0]["suppressed"],
+            serde_json::json!({
+                "kind": "comment", "reason": "accepted for the test", "expires": "2027-03-31",
+                "file": "infra/main.json", "line": 2, "column": 3
+            })
+        );
+        assert_eq!(v["diagnostics"][1]["suppressed"], serde_json::Value::Null);
+        // Counted as suppressed, not as an error.
+        assert_eq!(v["summary"]["errors"], 0);
+        assert_eq!(v["summary"]["warnings"], 1);
+        assert_eq!(v["summary"]["suppressed"], 1);
+        assert_eq!(v["summary"]["baselined"], 0);
     }
 
     #[test]

@@ -250,6 +250,29 @@ pub(crate) mod test_support {
         LintReport {
             diagnostics: vec![diag, warning],
             summary,
+            suppressed: Vec::new(),
         }
+    }
+
+    /// The same report with its first finding suppressed by a comment on line 2 of its file.
+    pub fn report_with_a_suppressed_finding() -> LintReport {
+        use crate::diagnostic::{SuppressedBy, SuppressedDiagnostic, SuppressionKind};
+        let mut r = report();
+        let d = r.diagnostics.remove(0);
+        let location = Location {
+            file: d.location.file.clone(),
+            span: Span::new(4, 10),
+            pointer: String::new(),
+        };
+        r.suppressed.push(SuppressedDiagnostic {
+            diagnostic: d,
+            by: SuppressedBy {
+                kind: SuppressionKind::Comment,
+                reason: "accepted for the test".into(),
+                expires: crate::suppress::Date::new(2027, 3, 31),
+                location,
+            },
+        });
+        r
     }
 }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::{ScopeConfig, ScopeKind};
 use crate::arm::template::{IssueKind, ParameterSet, expand_for};
-use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef};
+use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef, SuppressedDiagnostic};
 use crate::discover::{Input, Loaded};
 use crate::rules::{self, Finding, RuleContext, RuleMeta, Selection};
 use crate::source::json::{self, DocumentKind, JsonValue};
@@ -26,6 +26,8 @@ pub struct LintOptions {
     pub evaluate_everything: bool,
     /// Live instance views of capacity reservation groups (`--instance-view`).
     pub instance_views: Vec<crate::capacity::instance_view::InstanceView>,
+    /// The date suppression expiry is checked against; `None`: today (UTC, system clock).
+    pub today: Option<crate::suppress::Date>,
     /// Users' declarative rules (`--rules-dir`), run beside the built-in ones.
     pub extra_rules: rules::ExtraRules,
 }
@@ -37,7 +39,7 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
     let mut order: Vec<(u64, &Input)> = inputs.iter().map(|i| (i.size, i)).collect();
     order.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
     let plan = RulePlan::new(opts);
-    let results: Vec<(Vec<Diagnostic>, Summary)> = order
+    let results: Vec<Linted> = order
         .par_iter()
         .with_max_len(1)
         .map(|(_, input)| lint_input(input, opts, &plan))
@@ -45,11 +47,13 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
     let mut report = LintReport::default();
     report.summary.skipped = skipped;
     report.summary.files = skipped;
-    for (d, s) in results {
-        report.summary.merge(&s);
-        report.diagnostics.extend(d);
+    for r in results {
+        report.summary.merge(&r.summary);
+        report.diagnostics.extend(r.diagnostics);
+        report.suppressed.extend(r.suppressed);
     }
     diagnostic::sort(&mut report.diagnostics);
+    diagnostic::sort_suppressed(&mut report.suppressed);
     report.summary.count(&report.diagnostics);
     report
 }
@@ -59,14 +63,18 @@ struct RulePlan {
     enabled: Vec<&'static dyn rules::Rule>,
     /// The resource types whose properties are evaluated; `None`: all.
     property_types: Option<Arc<crate::fast_hash::FxHashSet<String>>>,
+    /// One date for the whole run, so that every file agrees on what has expired.
+    today: crate::suppress::Date,
+    /// Every rule a suppression may name: the built-in and the loaded ones, enabled or not.
+    known: Vec<&'static dyn rules::Rule>,
 }
 
 impl RulePlan {
     fn new(opts: &LintOptions) -> RulePlan {
-        let enabled: Vec<&'static dyn rules::Rule> = opts
-            .extra_rules
-            .with_builtin()
-            .into_iter()
+        let known = opts.extra_rules.with_builtin();
+        let enabled: Vec<&'static dyn rules::Rule> = known
+            .iter()
+            .copied()
             .filter(|r| opts.selection.enabled(r.meta()))
             .collect();
         // What the enabled rules read: the properties of other resource types are not evaluated.
@@ -78,25 +86,35 @@ impl RulePlan {
         RulePlan {
             enabled,
             property_types,
+            today: opts.today.unwrap_or_else(crate::suppress::Date::today_utc),
+            known,
         }
     }
 }
 
-fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> (Vec<Diagnostic>, Summary) {
+/// One template's findings: reported, suppressed, and its counts.
+#[derive(Default)]
+struct Linted {
+    diagnostics: Vec<Diagnostic>,
+    suppressed: Vec<SuppressedDiagnostic>,
+    summary: Summary,
+}
+
+fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
     match crate::discover::load(input) {
         Loaded::Template {
             source,
             kind,
             parameter_files,
         } => lint_planned(&source, Some(kind), &parameter_files, opts, plan),
-        Loaded::Skipped => (
-            Vec::new(),
-            Summary {
+        Loaded::Skipped => Linted {
+            summary: Summary {
                 files: 1,
                 skipped: 1,
                 ..Summary::default()
             },
-        ),
+            ..Linted::default()
+        },
         Loaded::Unreadable(message) => {
             // Report the unreadable file where it is, so the other files are still linted.
             let source = Arc::new(SourceFile::new(&input.path, String::new()));
@@ -117,7 +135,11 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> (Vec<Diagno
             } else {
                 vec![]
             };
-            (diags, summary)
+            Linted {
+                diagnostics: diags,
+                summary,
+                ..Linted::default()
+            }
         }
     }
 }
@@ -152,14 +174,16 @@ pub struct Evaluated {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Lint one template source with its parameter files (none: evaluate on defaults).
+/// Lint one template source with its parameter files (none: evaluate on defaults). The findings
+/// its suppressions accept are left out ([`lint_inputs`] reports them separately).
 pub fn lint_template(
     source: &Arc<SourceFile>,
     kind: Option<ScopeKind>,
     parameter_files: &[PathBuf],
     opts: &LintOptions,
 ) -> (Vec<Diagnostic>, Summary) {
-    lint_planned(source, kind, parameter_files, opts, &RulePlan::new(opts))
+    let linted = lint_planned(source, kind, parameter_files, opts, &RulePlan::new(opts));
+    (linted.diagnostics, linted.summary)
 }
 
 fn lint_planned(
@@ -168,7 +192,7 @@ fn lint_planned(
     parameter_files: &[PathBuf],
     opts: &LintOptions,
     plan: &RulePlan,
-) -> (Vec<Diagnostic>, Summary) {
+) -> Linted {
     let summary = Summary {
         files: 1 + parameter_files.len() as u64,
         templates: 1,
@@ -188,7 +212,11 @@ fn lint_planned(
                     format!("invalid JSON: {}", e.message),
                 ));
             }
-            return (diags, summary);
+            return Linted {
+                diagnostics: diags,
+                summary,
+                ..Linted::default()
+            };
         }
     };
     let kind = kind.unwrap_or_else(|| kind_of(&root));
@@ -237,7 +265,7 @@ fn lint_planned(
 }
 
 /// Lint a template source under parameter sets already loaded (none: the defaults), e.g. the
-/// values a rule test gives.
+/// values a rule test gives. Suppressed findings are left out.
 pub fn lint_with_parameter_sets(
     source: &Arc<SourceFile>,
     kind: Option<ScopeKind>,
@@ -266,7 +294,8 @@ pub fn lint_with_parameter_sets(
         }
     };
     let kind = kind.unwrap_or_else(|| kind_of(&root));
-    lint_sets(source, &root, kind, sets, Vec::new(), summary, opts, &plan)
+    let linted = lint_sets(source, &root, kind, sets, Vec::new(), summary, opts, &plan);
+    (linted.diagnostics, linted.summary)
 }
 
 fn kind_of(root: &JsonValue) -> ScopeKind {
@@ -289,7 +318,7 @@ fn lint_sets(
     mut summary: Summary,
     opts: &LintOptions,
     plan: &RulePlan,
-) -> (Vec<Diagnostic>, Summary) {
+) -> Linted {
     if sets.is_empty() {
         sets.push(ParameterSet::default());
     }
@@ -357,7 +386,15 @@ fn lint_sets(
             }
         }
     }
-    (diags, summary)
+    // After merging, so that a suppression counts as used when it accepted the finding under
+    // any parameter set.
+    let found = crate::suppress::collect(source, root, &plan.known);
+    let applied = crate::suppress::apply(source, root, &found, diags, &opts.selection, plan.today);
+    Linted {
+        diagnostics: applied.diagnostics,
+        suppressed: applied.suppressed,
+        summary,
+    }
 }
 
 /// The resource types whose properties `rules` read (lower-case); `None` when one may read any.

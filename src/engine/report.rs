@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::arm::expr::EvalStats;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, SuppressedDiagnostic, SuppressionKind};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -49,14 +49,26 @@ impl Summary {
 
 #[derive(Debug, Default)]
 pub struct LintReport {
-    /// Sorted by file, position, rule.
+    /// Sorted by file, position, rule. What the text formats print and the exit code counts.
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
+    /// Findings kept out by a suppression or the baseline, sorted the same way (JSON lists them).
+    pub suppressed: Vec<SuppressedDiagnostic>,
 }
 
 impl LintReport {
     /// True when a finding is at or above `fail_on` (`None`: never fail).
     pub fn fails(&self, fail_on: Option<Severity>) -> bool {
         fail_on.is_some_and(|min| self.diagnostics.iter().any(|d| d.severity >= min))
+    }
+
+    /// Suppressed findings: (by a suppression in the template, by the baseline).
+    pub fn suppressed_counts(&self) -> (u64, u64) {
+        let baselined = self
+            .suppressed
+            .iter()
+            .filter(|s| s.by.kind == SuppressionKind::Baseline)
+            .count() as u64;
+        (self.suppressed.len() as u64 - baselined, baselined)
     }
 }

@@ -141,9 +141,9 @@ mod tests {
         let f = SourceFile::new("a.json", "{\n  \"😀\": 1\n}\n");
         let at = f.text.find(": 1").unwrap() as u32;
         let pos = |e| position(&f, at, e);
-        assert_eq!(pos(Encoding::Utf8), json!({"line": 1, "character": 9}));
-        assert_eq!(pos(Encoding::Utf16), json!({"line": 1, "character": 7}));
-        assert_eq!(pos(Encoding::Utf32), json!({"line": 1, "character": 6}));
+        assert_eq!(pos(Encoding::Utf8), json!({"line": 1, "character": 8}));
+        assert_eq!(pos(Encoding::Utf16), json!({"line": 1, "character": 6}));
+        assert_eq!(pos(Encoding::Utf32), json!({"line": 1, "character": 5}));
         // Past the end is clamped, not a panic.
         assert_eq!(position(&f, 10_000, Encoding::Utf16)["line"], json!(3));
     }

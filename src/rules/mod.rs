@@ -6,6 +6,7 @@ pub mod capacity;
 mod context;
 pub mod declarative;
 mod declare;
+pub mod suppression;
 pub mod syntax;
 
 pub use context::{Finding, RelatedFinding, RuleContext};
@@ -49,6 +50,9 @@ static RUST_RULES: &[&dyn Rule] = &[
     &syntax::invalid_parameter_file::InvalidParameterFile,
     &syntax::invalid_parameter_value::InvalidParameterValue,
     &syntax::evaluation_limit::EvaluationLimit,
+    &suppression::unused_suppression::UnusedSuppression,
+    &suppression::expired_suppression::ExpiredSuppression,
+    &suppression::invalid_suppression::InvalidSuppression,
     &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
     &capacity::flex_vm_crg_mismatch::FlexVmCrgMismatch,
     &capacity::size_not_reserved::SizeNotReserved,

@@ -23,7 +23,7 @@
 mod array;
 mod cidr;
 mod comparison;
-mod date;
+pub(crate) mod date;
 mod deployment;
 mod hash;
 mod lambda;
