@@ -284,3 +284,47 @@ fn rules_and_explain_cover_yaml_rules() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("a widget names its owner"));
 }
+
+/// A suppression may name a user's rule, like a built-in one.
+#[test]
+fn users_rules_can_be_suppressed() {
+    let dir = TempDir::new("suppress-user-rule");
+    let template = dir.0.join("main.json");
+    std::fs::write(
+        &template,
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    {"type": "Example.Widgets/widgets", "apiVersion": "2025-01-01", "name": "w1", "properties": {},
+     "metadata": {"armlint": {"suppress": [{"rule": "owner-missing", "reason": "owned by the platform team"}]}}},
+    {"type": "Example.Widgets/widgets", "apiVersion": "2025-01-01", "name": "w2", "properties": {}}
+  ]}"#,
+    )
+    .expect("write");
+    let d = discover(&[template], &DiscoverOptions::default()).expect("found");
+    let opts = LintOptions {
+        extra_rules: user_rules("fixtures/policies/operators"),
+        selection: Selection {
+            select: vec![
+                "TST002".into(),
+                "invalid-suppression".into(),
+                "unused-suppression".into(),
+            ],
+            ignore: Vec::new(),
+        },
+        ..LintOptions::default()
+    };
+    let report = lint_inputs(&d.inputs, d.skipped, &opts);
+    let reported: Vec<(&str, &str)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule, d.resource.as_ref().map_or("", |r| r.name.as_str())))
+        .collect();
+    assert_eq!(
+        reported,
+        vec![("TST002", "w2")],
+        "{:#?}",
+        report.diagnostics
+    );
+    assert_eq!(report.suppressed.len(), 1);
+    assert_eq!(report.suppressed[0].diagnostic.rule, "TST002");
+}
