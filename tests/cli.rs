@@ -340,3 +340,29 @@ fn mismatching_instance_views_are_usage_errors_naming_file_and_path() {
         );
     }
 }
+
+/// The editor path: the buffer comes on stdin, and the parameter files pair relative to the
+/// name it is reported under, as if the file were on disk there.
+#[test]
+fn stdin_pairs_parameter_files_beside_the_reported_name() {
+    let name = "fixtures/rules/unsupported-vm-series/invalid-parameters.json";
+    let text = std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR")))
+        .expect("fixture");
+    let run = |reported: &str| {
+        let out = armlint()
+            .args(["lint", "-", "--stdin-filename", reported, "--format", "json", "--select", "CRG021"])
+            .write_stdin(text.clone())
+            .output()
+            .expect("runs");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+    let beside = run(name);
+    assert_eq!(
+        beside["diagnostics"][0]["parameters"],
+        "fixtures/rules/unsupported-vm-series/invalid-parameters.parameters.json"
+    );
+    assert_eq!(beside["diagnostics"][0]["file"], name);
+    // Elsewhere, no parameter file pairs: the defaults reserve a supported size.
+    let elsewhere = run("somewhere/else/invalid-parameters.json");
+    assert_eq!(elsewhere["diagnostics"].as_array().map(Vec::len), Some(0));
+}
