@@ -346,11 +346,20 @@ fn mismatching_instance_views_are_usage_errors_naming_file_and_path() {
 #[test]
 fn stdin_pairs_parameter_files_beside_the_reported_name() {
     let name = "fixtures/rules/unsupported-vm-series/invalid-parameters.json";
-    let text = std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR")))
-        .expect("fixture");
+    let text =
+        std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
     let run = |reported: &str| {
         let out = armlint()
-            .args(["lint", "-", "--stdin-filename", reported, "--format", "json", "--select", "CRG021"])
+            .args([
+                "lint",
+                "-",
+                "--stdin-filename",
+                reported,
+                "--format",
+                "json",
+                "--select",
+                "CRG021",
+            ])
             .write_stdin(text.clone())
             .output()
             .expect("runs");

@@ -21,7 +21,11 @@ fn text(o: &Output) -> String {
 #[test]
 fn pre_commit_blocks_a_bad_template() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if Command::new("pre-commit").arg("--version").output().is_err() {
+    if Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("skipped: pre-commit is not installed (pip install pre-commit)");
         return;
     }
@@ -75,7 +79,16 @@ fn pre_commit_blocks_a_bad_template() {
 
     let commit = |msg: &str| {
         let mut c = Command::new("git");
-        c.args(["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", msg]);
+        c.args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            msg,
+        ]);
         with_env(&mut c);
         run(&mut c)
     };

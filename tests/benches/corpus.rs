@@ -8,6 +8,7 @@
 //! 3. one ~1 MB template and one typical quickstart template from process start to exit
 //!    (budgets 20 ms and 5 ms), with the peak memory of the 1 MB run.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -99,6 +100,76 @@ fn time_process(bin: &Path, args: &[&str], runs: usize) -> (Duration, Duration, 
     (median(times), min, peak_rss_kib(bin, args))
 }
 
+/// didSave → publishDiagnostics round trips of `armlint lsp` on one document.
+fn lsp_round_trips(bin: &Path, file: &Path, text: &str, n: usize) -> Vec<Duration> {
+    use std::io::{BufRead, BufReader, Read};
+    let Ok(mut child) = Command::new(bin)
+        .arg("lsp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    else {
+        return Vec::new();
+    };
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Vec::new();
+    };
+    let mut out = BufReader::new(stdout);
+    let mut send = |v: serde_json::Value| {
+        let body = v.to_string();
+        let _ = write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len());
+        let _ = stdin.flush();
+    };
+    let mut read = || -> Option<serde_json::Value> {
+        let mut len = 0;
+        loop {
+            let mut line = String::new();
+            if out.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length: ") {
+                len = v.parse().ok()?;
+            }
+        }
+        let mut body = vec![0; len];
+        out.read_exact(&mut body).ok()?;
+        serde_json::from_slice(&body).ok()
+    };
+    let uri = format!(
+        "file://{}",
+        std::fs::canonicalize(file).unwrap_or_default().display()
+    );
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    let _ = read();
+    send(serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}}}),
+    );
+    let _ = read();
+    let mut trips = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = Instant::now();
+        send(
+            serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didSave", "params": {"textDocument": {"uri": uri}, "text": text}}),
+        );
+        match read() {
+            Some(_) => trips.push(start.elapsed()),
+            None => break,
+        }
+    }
+    send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
+    let _ = read();
+    send(serde_json::json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
+    let _ = child.wait();
+    trips
+}
+
 fn main() {
     let root = std::env::var_os("ARMLINT_CORPUS")
         .map(PathBuf::from)
@@ -178,6 +249,41 @@ fn main() {
             ms(min),
             rss / 1024
         );
+    }
+    // 4. The editor paths on the ~1 MB template: the buffer on stdin from process start, and a
+    //    language server's didSave → publishDiagnostics round trip.
+    if let Some((size, file)) = near(1_000_000) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let f = file.to_string_lossy().into_owned();
+        let mut times = Vec::new();
+        for _ in 0..runs.max(5) * 4 {
+            let start = Instant::now();
+            let mut child = Command::new(bin)
+                .args(["lint", "-", "--stdin-filename", &f, "--format", "compact"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("armlint");
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = stdin.write_all(text.as_bytes());
+            }
+            let _ = child.wait();
+            times.push(start.elapsed());
+        }
+        println!(
+            "editor, stdin ({:.0} KB buffer, process start to exit): median {}",
+            size as f64 / 1e3,
+            ms(median(times))
+        );
+        let trips = lsp_round_trips(bin, &file, &text, runs.max(5) * 4);
+        if !trips.is_empty() {
+            println!(
+                "editor, language server didSave round trip ({:.0} KB): median {} over {} saves",
+                size as f64 / 1e3,
+                ms(median(trips.clone())),
+                trips.len()
+            );
+        }
     }
     let (_, largest) = sized
         .last()
