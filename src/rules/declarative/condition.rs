@@ -73,12 +73,25 @@ pub struct RegexText(pub regex::Regex);
 impl<'de> Deserialize<'de> for RegexText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        regex::Regex::new(&text).map(RegexText).map_err(|e| {
+        // Compiling is the costly part of loading a rule; rules repeat their patterns (one per
+        // resource type), and a compiled `Regex` is shared cheaply.
+        static COMPILED: std::sync::OnceLock<
+            std::sync::Mutex<std::collections::HashMap<String, regex::Regex>>,
+        > = std::sync::OnceLock::new();
+        let cache = COMPILED.get_or_init(Default::default);
+        if let Some(re) = cache.lock().ok().and_then(|c| c.get(&text).cloned()) {
+            return Ok(RegexText(re));
+        }
+        let re = regex::Regex::new(&text).map_err(|e| {
             // The regex crate draws a caret over several lines; its last line says what.
             let e = e.to_string();
             let why = e.lines().last().unwrap_or(&e).trim_start_matches("error: ");
             serde::de::Error::custom(format!("invalid regular expression {text:?}: {why}"))
-        })
+        })?;
+        if let Ok(mut c) = cache.lock() {
+            c.insert(text, re.clone());
+        }
+        Ok(RegexText(re))
     }
 }
 
