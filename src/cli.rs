@@ -260,10 +260,12 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         },
         // The statistics describe the whole template only when all of it is evaluated.
         evaluate_everything: args.statistics,
+        ..LintOptions::default()
     };
     let discover_opts = DiscoverOptions {
         no_parameter_files: args.no_parameter_files,
         explicit_parameters: args.parameters.clone(),
+        ..DiscoverOptions::default()
     };
     let mut paths = args.paths.clone();
     if paths.is_empty() {
@@ -350,6 +352,7 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
     let discover_opts = DiscoverOptions {
         no_parameter_files: args.no_parameter_files,
         explicit_parameters: args.parameters.clone(),
+        ..DiscoverOptions::default()
     };
     let mut paths = args.paths.clone();
     if paths.is_empty() {

@@ -1,6 +1,6 @@
 //! Linting one template (under each of its parameter sets) and many templates in parallel.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -9,8 +9,9 @@ use rayon::prelude::*;
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::{ScopeConfig, ScopeKind};
 use crate::arm::template::{IssueKind, ParameterSet, expand_for};
-use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef};
+use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef, Severity};
 use crate::discover::{Input, Loaded};
+use crate::rules::capacity::model::CapacityAssumptions;
 use crate::rules::{self, Finding, RuleContext, RuleMeta, Selection};
 use crate::source::json::{self, DocumentKind, JsonValue};
 use crate::source::{SourceFile, Span};
@@ -26,6 +27,11 @@ pub struct LintOptions {
     pub evaluate_everything: bool,
     /// Live instance views of capacity reservation groups (`--instance-view`).
     pub instance_views: Vec<crate::capacity::instance_view::InstanceView>,
+    /// Severity per rule ID (`severity:` in `.armlint.yaml`), for every diagnostic of the rule;
+    /// `parse-error` stays an error.
+    pub severity_overrides: BTreeMap<String, Severity>,
+    /// What the capacity model assumes about groups declared in the files.
+    pub capacity_assumptions: CapacityAssumptions,
 }
 
 /// Lint the discovered inputs in parallel; the report is sorted and identical whatever the thread count.
@@ -291,7 +297,9 @@ fn lint_planned(
             }
         }
         let graph = ResourceGraph::build(expansion);
-        let ctx = RuleContext::new(&graph, source, &root).with_views(&opts.instance_views);
+        let ctx = RuleContext::new(&graph, source, &root)
+            .with_views(&opts.instance_views)
+            .with_assumptions(opts.capacity_assumptions);
         for rule in enabled {
             let mut findings = Vec::new();
             rule.check(&ctx, &mut findings);
@@ -314,7 +322,22 @@ fn lint_planned(
             }
         }
     }
+    apply_severity_overrides(&mut diags, &opts.severity_overrides);
     (diags, summary)
+}
+
+/// The configured severity of each diagnostic's rule. A file that does not parse cannot be
+/// linted at all, so `parse-error` is always an error.
+fn apply_severity_overrides(diags: &mut [Diagnostic], overrides: &BTreeMap<String, Severity>) {
+    if overrides.is_empty() {
+        return;
+    }
+    let parse_error = rules::syntax::parse_error::ParseError::META.id;
+    for d in diags.iter_mut().filter(|d| d.rule != parse_error) {
+        if let Some(&severity) = overrides.get(d.rule) {
+            d.severity = severity;
+        }
+    }
 }
 
 /// The resource types whose properties `rules` read (lower-case); `None` when one may read any.
