@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::ScopeConfig;
 use crate::arm::template::{ParameterSet, expand};
+use crate::config::{self, Config};
 use crate::diagnostic::Severity;
-use crate::discover::{DiscoverOptions, Input, discover};
+use crate::discover::{Input, discover};
 use crate::emit::{self, OutputFormat, RenderOptions};
 use crate::engine::{LintOptions, lint_inputs};
-use crate::rules::{self, Selection};
+use crate::rules;
 use crate::source::SourceFile;
 use crate::source::json::{self, DocumentKind};
 
@@ -43,6 +44,29 @@ pub enum Command {
         /// Rule ID (`VMSS001`) or name (`member-of-non-flexible`).
         rule: String,
     },
+    /// Write a commented starter .armlint.yaml.
+    Init(InitArgs),
+}
+
+/// Which configuration file is in effect.
+#[derive(clap::Args, Debug, Default)]
+pub struct ConfigArgs {
+    /// Configuration file (default: the nearest .armlint.yaml from the current directory upward).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Use no configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// Directory to write .armlint.yaml in (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    /// Overwrite an existing configuration.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -104,6 +128,8 @@ pub struct LintArgs {
     /// Location of the resource group (otherwise symbolic).
     #[arg(long, value_name = "LOCATION")]
     pub location: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -141,6 +167,8 @@ pub struct CapacityArgs {
     /// Location of the resource group (otherwise symbolic).
     #[arg(long, value_name = "LOCATION")]
     pub location: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 /// Read the instance views named on the command line; the first problem is a usage error.
@@ -179,6 +207,8 @@ pub struct GraphArgs {
     pub subscription_id: Option<String>,
     #[arg(long)]
     pub resource_group: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -191,6 +221,8 @@ pub enum ListFormat {
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 /// What the process should print and its exit code.
@@ -226,6 +258,25 @@ pub fn run(cli: Cli, env: &mut Environment<'_>) -> Outcome {
         Command::Graph(args) => graph(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
+        Command::Init(args) => init(&args),
+    }
+}
+
+/// The configuration in effect for a command; an invalid one is a usage error.
+fn configuration(args: &ConfigArgs) -> Result<Config, Outcome> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Outcome::usage(format!("cannot read the current directory: {e}")))?;
+    config::resolve(args.config.as_deref(), !args.no_config, &cwd).map_err(Outcome::usage)
+}
+
+fn init(args: &InitArgs) -> Outcome {
+    let dir = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    match config::init(&dir, args.force) {
+        Ok(path) => Outcome {
+            stdout: format!("wrote {}\n", crate::source::display_path(&path)),
+            ..Outcome::default()
+        },
+        Err(e) => Outcome::usage(e),
     }
 }
 
@@ -234,10 +285,11 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         Ok(f) => f,
         Err(e) => return Outcome::usage(e),
     };
-    let selection = Selection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+    let config = match configuration(&args.config) {
+        Ok(c) => c,
+        Err(o) => return o,
     };
+    let selection = config.selection(&args.select, &args.ignore);
     let unknown = selection.unknown_names();
     if !unknown.is_empty() {
         return Outcome::usage(format!(
@@ -245,28 +297,25 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             unknown.join(", ")
         ));
     }
-    let instance_views = match read_instance_views(&args.instance_views) {
+    let instance_views = match read_instance_views(&config.instance_views(&args.instance_views)) {
         Ok(v) => v,
         Err(e) => return Outcome::usage(e),
     };
     let opts = LintOptions {
         selection,
         instance_views,
-        scope: ScopeConfig {
+        scope: config.scope(ScopeConfig {
             subscription_id: args.subscription_id.clone(),
             resource_group: args.resource_group.clone(),
             location: args.location.clone(),
             tenant_id: None,
-        },
+        }),
         // The statistics describe the whole template only when all of it is evaluated.
         evaluate_everything: args.statistics,
-        ..LintOptions::default()
+        severity_overrides: config.severity_overrides(),
+        capacity_assumptions: config.capacity,
     };
-    let discover_opts = DiscoverOptions {
-        no_parameter_files: args.no_parameter_files,
-        explicit_parameters: args.parameters.clone(),
-        ..DiscoverOptions::default()
-    };
+    let discover_opts = config.discover_options(&args.parameters, args.no_parameter_files);
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         paths.push(PathBuf::from("."));
@@ -283,14 +332,17 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             .clone()
             .unwrap_or_else(|| PathBuf::from("<stdin>"));
         let source = Arc::new(SourceFile::new(name.clone(), text));
+        // An editor linting the buffer of an excluded file gets nothing, as on disk.
+        let excluded = args
+            .stdin_filename
+            .as_ref()
+            .is_some_and(|n| discover_opts.is_excluded(n));
         match json::sniff_kind(&source.text) {
-            DocumentKind::Template(kind) => {
-                let parameter_files = if !args.parameters.is_empty() {
-                    args.parameters.clone()
-                } else if args.no_parameter_files || args.stdin_filename.is_none() {
-                    Vec::new()
+            DocumentKind::Template(kind) if !excluded => {
+                let parameter_files = if args.stdin_filename.is_some() {
+                    discover_opts.parameter_files_for(&name)
                 } else {
-                    crate::discover::paired_parameter_files(&name)
+                    args.parameters.clone()
                 };
                 inputs.push(Input {
                     path: name,
@@ -340,20 +392,21 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
 }
 
 fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
+    let config = match configuration(&args.config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
     let opts = LintOptions {
-        scope: ScopeConfig {
+        scope: config.scope(ScopeConfig {
             subscription_id: args.subscription_id.clone(),
             resource_group: args.resource_group.clone(),
             location: args.location.clone(),
             tenant_id: None,
-        },
+        }),
+        capacity_assumptions: config.capacity,
         ..LintOptions::default()
     };
-    let discover_opts = DiscoverOptions {
-        no_parameter_files: args.no_parameter_files,
-        explicit_parameters: args.parameters.clone(),
-        ..DiscoverOptions::default()
-    };
+    let discover_opts = config.discover_options(&args.parameters, args.no_parameter_files);
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         paths.push(PathBuf::from("."));
@@ -362,7 +415,7 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
         Ok(d) => d,
         Err(e) => return Outcome::usage(e),
     };
-    let views = match read_instance_views(&args.instance_views) {
+    let views = match read_instance_views(&config.instance_views(&args.instance_views)) {
         Ok(v) => v,
         Err(e) => return Outcome::usage(e),
     };
@@ -393,6 +446,10 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
 }
 
 fn graph(args: GraphArgs) -> Outcome {
+    let config = match configuration(&args.config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
     let source = match SourceFile::read(&args.file) {
         Ok(s) => Arc::new(s),
         Err(e) => return Outcome::usage(format!("{}: {e}", args.file.display())),
@@ -424,8 +481,11 @@ fn graph(args: GraphArgs) -> Outcome {
             ));
         }
     };
+    // Else the first the configuration maps to the template, or the first paired one.
     let param_path = args.parameters.clone().or_else(|| {
-        crate::discover::paired_parameter_files(&args.file)
+        config
+            .discover_options(&[], false)
+            .parameter_files_for(&args.file)
             .into_iter()
             .next()
     });
@@ -439,13 +499,13 @@ fn graph(args: GraphArgs) -> Outcome {
         },
         None => ParameterSet::default(),
     };
-    let config = ScopeConfig {
+    let scope = config.scope(ScopeConfig {
         subscription_id: args.subscription_id,
         resource_group: args.resource_group,
         location: None,
         tenant_id: None,
-    };
-    let graph = ResourceGraph::build(expand(&source, &root, kind, &params, &config));
+    });
+    let graph = ResourceGraph::build(expand(&source, &root, kind, &params, &scope));
     let stdout = match args.format {
         GraphFormat::Dot => emit::graph_dot::render(&graph),
         GraphFormat::Mermaid => emit::graph_mermaid::render(&graph),
@@ -458,6 +518,18 @@ fn graph(args: GraphArgs) -> Outcome {
 }
 
 fn list_rules(args: RulesArgs) -> Outcome {
+    let config = match configuration(&args.config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    // With a configuration, what it makes of each rule: its severity, or off.
+    let selection = config.selection(&[], &[]);
+    let overrides = config.severity_overrides();
+    let parse_error = rules::syntax::parse_error::ParseError::META.id;
+    let effective = |m: &rules::RuleMeta| match overrides.get(m.id) {
+        Some(s) if m.id != parse_error => *s,
+        _ => m.severity,
+    };
     let rules = rules::all();
     let stdout = match args.format {
         ListFormat::Json => {
@@ -466,8 +538,9 @@ fn list_rules(args: RulesArgs) -> Outcome {
                 .map(|r| {
                     let m = r.meta();
                     serde_json::json!({
-                        "id": m.id, "name": m.name, "severity": m.severity.as_str(),
+                        "id": m.id, "name": m.name, "severity": effective(m).as_str(),
                         "category": m.category, "summary": m.summary, "source": "builtin",
+                        "enabled": selection.enabled(m),
                     })
                 })
                 .collect();
@@ -482,13 +555,14 @@ fn list_rules(args: RulesArgs) -> Outcome {
             );
             for r in rules {
                 let m = r.meta();
+                let severity = if selection.enabled(m) {
+                    effective(m).as_str()
+                } else {
+                    "off"
+                };
                 s.push_str(&format!(
                     "{:<24} {:<26} {:<8} {:<10} {}\n",
-                    m.id,
-                    m.name,
-                    m.severity.as_str(),
-                    m.category,
-                    m.summary
+                    m.id, m.name, severity, m.category, m.summary
                 ));
             }
             s

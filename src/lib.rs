@@ -5,6 +5,7 @@
 pub mod arm;
 pub mod capacity;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod emit;
