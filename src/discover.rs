@@ -798,6 +798,145 @@ mod tests {
         assert!(loaded[2].1.contains("UTF-16LE"), "{:?}", loaded[2]);
     }
 
+    fn globs(t: &TempDir, globs: &[&str]) -> PathGlobs {
+        let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+        PathGlobs::new(&t.0, Path::new("/elsewhere"), &globs).expect("valid globs")
+    }
+
+    #[test]
+    fn exclude_applies_to_walked_and_named_files() {
+        let t = TempDir::new("exclude");
+        t.write("main.json", TEMPLATE);
+        t.write("legacy/old.json", TEMPLATE);
+        t.write("legacy/deep/older.json", TEMPLATE);
+        t.write("legacy/keep.json", TEMPLATE);
+        t.write("sub/app.generated.json", TEMPLATE);
+        t.write("sub/app.json", TEMPLATE);
+        let opts = DiscoverOptions {
+            exclude: Some(globs(
+                &t,
+                &["legacy/", "*.generated.json", "!legacy/keep.json"],
+            )),
+            ..Default::default()
+        };
+        let d = discover(std::slice::from_ref(&t.0), &opts).unwrap();
+        assert_eq!(
+            input_names(&t, &d),
+            ["legacy/keep.json", "main.json", "sub/app.json"]
+        );
+        // Named files are excluded too, and counted as looked at.
+        let named = [t.0.join("legacy/old.json"), t.0.join("sub/app.json")];
+        let d = discover(&named, &opts).unwrap();
+        assert_eq!(input_names(&t, &d), ["sub/app.json"]);
+        assert_eq!(d.skipped, 1);
+        // Without a negation a whole directory is pruned from the walk.
+        let opts = DiscoverOptions {
+            exclude: Some(globs(&t, &["legacy/**"])),
+            ..Default::default()
+        };
+        let d = discover(std::slice::from_ref(&t.0), &opts).unwrap();
+        assert_eq!(
+            input_names(&t, &d),
+            ["main.json", "sub/app.generated.json", "sub/app.json"]
+        );
+    }
+
+    #[test]
+    fn globs_are_relative_to_their_directory() {
+        let t = TempDir::new("globs");
+        let g = globs(&t, &["infra/*.json", "generated/"]);
+        assert!(g.matches(&t.0.join("infra/main.json"), false));
+        assert!(!g.matches(&t.0.join("other/infra/main.json"), false));
+        assert!(g.matches(&t.0.join("a/generated/x/y.json"), false));
+        assert!(g.matches(&t.0.join("x/../infra/main.json"), false));
+        // Outside the directory nothing matches; relative paths are relative to the cwd given.
+        assert!(!g.matches(Path::new("/infra/main.json"), false));
+        assert!(!g.matches(Path::new("infra/main.json"), false));
+        let from_cwd = PathGlobs::new(Path::new("conf"), &t.0, &["*.json".to_string()]).unwrap();
+        assert!(from_cwd.matches(Path::new("conf/a.json"), false));
+        assert!(from_cwd.matches(&t.0.join("conf/sub/a.json"), false));
+        assert!(!from_cwd.matches(Path::new("a.json"), false));
+        assert!(PathGlobs::check("a[").is_err());
+        assert!(PathGlobs::check("").is_err());
+        assert!(PathGlobs::check("# note").is_err());
+        assert!(PathGlobs::check("**/*.generated.json").is_ok());
+    }
+
+    #[test]
+    fn mapped_parameter_files_come_before_paired_ones() {
+        let t = TempDir::new("mapping");
+        t.write("infra/main.json", TEMPLATE);
+        t.write("infra/main.parameters.json", PARAMS);
+        t.write("other.json", TEMPLATE);
+        let prod = t.write("env/prod.json", PARAMS);
+        let dev = t.write("env/dev.json", PARAMS);
+        let mapping = |glob: &str, files: &[&PathBuf]| ParameterMapping {
+            templates: globs(&t, &[glob]),
+            files: files.iter().map(|f| (*f).clone()).collect(),
+        };
+        let opts = DiscoverOptions {
+            parameter_mappings: vec![
+                mapping("infra/main.json", &[&prod]),
+                mapping("infra/*.json", &[&dev, &prod]),
+            ],
+            ..Default::default()
+        };
+        let files_of = |opts: &DiscoverOptions| -> Vec<(String, Vec<String>)> {
+            let d = discover(std::slice::from_ref(&t.0), opts).unwrap();
+            d.inputs
+                .iter()
+                .filter_map(|i| match load(i) {
+                    Loaded::Template {
+                        parameter_files, ..
+                    } => Some((
+                        t.rel(&i.path),
+                        parameter_files.iter().map(|p| t.rel(p)).collect(),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            files_of(&opts),
+            [
+                (
+                    "infra/main.json".to_string(),
+                    vec![
+                        "env/prod.json".to_string(),
+                        "env/dev.json".to_string(),
+                        "infra/main.parameters.json".to_string()
+                    ]
+                ),
+                ("other.json".to_string(), vec![])
+            ]
+        );
+        // Without pairing only the mapping; --parameters replaces everything.
+        let no_pairing = DiscoverOptions {
+            no_parameter_files: true,
+            ..opts.clone()
+        };
+        assert_eq!(
+            files_of(&no_pairing)[0].1,
+            ["env/prod.json", "env/dev.json"]
+        );
+        let explicit = DiscoverOptions {
+            explicit_parameters: vec![dev.clone()],
+            ..opts.clone()
+        };
+        assert_eq!(files_of(&explicit)[0].1, ["env/dev.json"]);
+        assert_eq!(
+            opts.parameter_files_for(&t.0.join("infra/main.json"))
+                .iter()
+                .map(|p| t.rel(p))
+                .collect::<Vec<_>>(),
+            [
+                "env/prod.json",
+                "env/dev.json",
+                "infra/main.parameters.json"
+            ]
+        );
+    }
+
     #[test]
     fn relative_paths_stay_relative_without_dot_prefix() {
         assert_eq!(
