@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::ScopeConfig;
 use crate::arm::template::{ParameterSet, expand};
+use crate::config::{self, Config};
 use crate::diagnostic::Severity;
-use crate::discover::{DiscoverOptions, Input, discover};
+use crate::discover::{Input, discover};
 use crate::emit::{self, OutputFormat, RenderOptions};
 use crate::engine::{LintOptions, lint_inputs};
-use crate::rules::{self, Selection};
+use crate::rules;
 use crate::source::SourceFile;
 use crate::source::json::{self, DocumentKind};
 
@@ -50,6 +51,8 @@ pub enum Command {
     TestRules(TestRulesArgs),
     /// Speak the Language Server Protocol over stdio (for editors).
     Lsp(LspArgs),
+    /// Write a commented starter .armlint.yaml.
+    Init(InitArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -62,14 +65,70 @@ pub struct LspArgs {
 /// `armlint lsp` on a connection (the binary gives it stdio): the exit code, and what to say on
 /// stderr (the client shows a server's stderr in its log).
 pub fn serve_lsp(connection: &lsp_server::Connection, args: &LspArgs) -> (i32, String) {
-    let (extra_rules, problems) = load_user_rules(&args.rules_dirs);
-    let options = move |_: &std::path::Path| LintOptions {
-        extra_rules: extra_rules.clone(),
-        ..LintOptions::default()
+    // Each document is linted with the configuration nearest to it (its workspace's
+    // `.armlint.yaml`); a configuration and its rules are read again only when the file changes.
+    type Cached = (Option<std::time::SystemTime>, crate::lsp::DocumentOptions);
+    let cache: std::sync::Mutex<std::collections::HashMap<Option<PathBuf>, Cached>> =
+        Default::default();
+    let rules_dirs = args.rules_dirs.clone();
+    let options = move |path: &std::path::Path| -> crate::lsp::DocumentOptions {
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        let found = match config::find(dir) {
+            Ok(f) => f,
+            Err(e) => {
+                return crate::lsp::DocumentOptions {
+                    problems: vec![e.to_string()],
+                    ..Default::default()
+                };
+            }
+        };
+        let modified = found
+            .as_ref()
+            .and_then(|f| std::fs::metadata(f).ok()?.modified().ok());
+        if let Ok(c) = cache.lock()
+            && let Some((m, doc)) = c.get(&found)
+            && *m == modified
+        {
+            return doc.clone();
+        }
+        let config_args = ConfigArgs {
+            config: found.clone(),
+            no_config: found.is_none(),
+        };
+        let doc = match configuration_with_rules(&config_args, &rules_dirs) {
+            Ok((config, extra_rules, problems)) => {
+                let lint = LintOptions {
+                    extra_rules,
+                    selection: config.selection(&[], &[]),
+                    scope: config.scope(ScopeConfig::default()),
+                    severity_overrides: config.severity_overrides(),
+                    capacity_assumptions: config.capacity,
+                    instance_views: read_instance_views(&config.instance_views(&[]))
+                        .unwrap_or_default(),
+                    ..LintOptions::default()
+                };
+                crate::lsp::DocumentOptions {
+                    lint,
+                    discover: config.discover_options(&[], false),
+                    problems: problems
+                        .lines()
+                        .map(|l| l.trim_start_matches("armlint: ").to_string())
+                        .collect(),
+                }
+            }
+            Err(o) => crate::lsp::DocumentOptions {
+                problems: vec![o.stderr.trim().trim_start_matches("armlint: ").to_string()],
+                ..Default::default()
+            },
+        };
+        if let Ok(mut c) = cache.lock() {
+            c.insert(found, (modified, doc.clone()));
+        }
+        doc
     };
     match crate::lsp::serve(connection, &options) {
-        Ok(()) => (0, problems),
-        Err(e) => (1, format!("{problems}armlint lsp: {e}\n")),
+        Ok(()) => (0, String::new()),
+        Err(e) => (1, format!("armlint lsp: {e}\n")),
     }
 }
 
@@ -83,6 +142,27 @@ pub struct TestRulesArgs {
     /// Print each case, also the passing ones.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+/// Which configuration file is in effect.
+#[derive(clap::Args, Debug, Default)]
+pub struct ConfigArgs {
+    /// Configuration file (default: the nearest .armlint.yaml from the current directory upward).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Use no configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// Directory to write .armlint.yaml in (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    /// Overwrite an existing configuration.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -157,6 +237,8 @@ pub struct LintArgs {
     /// For reproducible tests.
     #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
     pub today: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -194,6 +276,8 @@ pub struct CapacityArgs {
     /// Location of the resource group (otherwise symbolic).
     #[arg(long, value_name = "LOCATION")]
     pub location: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 /// Read the instance views named on the command line; the first problem is a usage error.
@@ -232,6 +316,8 @@ pub struct GraphArgs {
     pub subscription_id: Option<String>,
     #[arg(long)]
     pub resource_group: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -247,6 +333,8 @@ pub struct RulesArgs {
     /// Also load declarative rules from DIR (repeatable).
     #[arg(long = "rules-dir", value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 /// What the process should print and its exit code.
@@ -284,6 +372,49 @@ pub fn run(cli: Cli, env: &mut Environment<'_>) -> Outcome {
         Command::Explain { rule, rules_dirs } => explain(&rule, &rules_dirs),
         Command::TestRules(args) => test_rules(args),
         Command::Lsp(_) => Outcome::usage("`lsp` needs a connection: run it from the binary"),
+        Command::Init(args) => init(&args),
+    }
+}
+
+/// The configuration in effect for a command; an invalid one is a usage error.
+fn configuration(args: &ConfigArgs) -> Result<Config, Outcome> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Outcome::usage(format!("cannot read the current directory: {e}")))?;
+    config::resolve(args.config.as_deref(), !args.no_config, &cwd).map_err(Outcome::usage)
+}
+
+/// The configuration with the declarative rules of its `rulesDirs` and of `--rules-dir`, and
+/// the problems of broken rule files (for stderr). The file is read twice: first to learn its
+/// rule directories, then to check the rule names it uses against every rule, loaded ones too.
+fn configuration_with_rules(
+    args: &ConfigArgs,
+    cli_rules_dirs: &[PathBuf],
+) -> Result<(Config, rules::ExtraRules, String), Outcome> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Outcome::usage(format!("cannot read the current directory: {e}")))?;
+    let explicit = args.config.as_deref();
+    let first = config::resolve_with(explicit, !args.no_config, &cwd, &config::KnownRules::any())
+        .map_err(Outcome::usage)?;
+    let (extra, problems) = load_user_rules(&first.rules_dirs(cli_rules_dirs));
+    let known = config::KnownRules::new(
+        extra
+            .with_builtin()
+            .iter()
+            .map(|r| (r.meta().id.to_string(), r.meta().name.to_string())),
+    );
+    let config =
+        config::resolve_with(explicit, !args.no_config, &cwd, &known).map_err(Outcome::usage)?;
+    Ok((config, extra, problems))
+}
+
+fn init(args: &InitArgs) -> Outcome {
+    let dir = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    match config::init(&dir, args.force) {
+        Ok(path) => Outcome {
+            stdout: format!("wrote {}\n", crate::source::display_path(&path)),
+            ..Outcome::default()
+        },
+        Err(e) => Outcome::usage(e),
     }
 }
 
@@ -308,11 +439,12 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         Ok(f) => f,
         Err(e) => return Outcome::usage(e),
     };
-    let selection = Selection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-    };
-    let (extra_rules, rule_problems) = load_user_rules(&args.rules_dirs);
+    let (config, extra_rules, rule_problems) =
+        match configuration_with_rules(&args.config, &args.rules_dirs) {
+            Ok(c) => c,
+            Err(o) => return o,
+        };
+    let selection = config.selection(&args.select, &args.ignore);
     let unknown = selection.unknown_names_among(&extra_rules.with_builtin());
     if !unknown.is_empty() {
         return Outcome::usage(format!(
@@ -320,7 +452,7 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             unknown.join(", ")
         ));
     }
-    let instance_views = match read_instance_views(&args.instance_views) {
+    let instance_views = match read_instance_views(&config.instance_views(&args.instance_views)) {
         Ok(v) => v,
         Err(e) => return Outcome::usage(e),
     };
@@ -348,19 +480,18 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         selection,
         instance_views,
         today,
-        scope: ScopeConfig {
+        scope: config.scope(ScopeConfig {
             subscription_id: args.subscription_id.clone(),
             resource_group: args.resource_group.clone(),
             location: args.location.clone(),
             tenant_id: None,
-        },
+        }),
         // The statistics describe the whole template only when all of it is evaluated.
         evaluate_everything: args.statistics,
+        severity_overrides: config.severity_overrides(),
+        capacity_assumptions: config.capacity,
     };
-    let discover_opts = DiscoverOptions {
-        no_parameter_files: args.no_parameter_files,
-        explicit_parameters: args.parameters.clone(),
-    };
+    let discover_opts = config.discover_options(&args.parameters, args.no_parameter_files);
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         paths.push(PathBuf::from("."));
@@ -377,14 +508,17 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             .clone()
             .unwrap_or_else(|| PathBuf::from("<stdin>"));
         let source = Arc::new(SourceFile::new(name.clone(), text));
+        // An editor linting the buffer of an excluded file gets nothing, as on disk.
+        let excluded = args
+            .stdin_filename
+            .as_ref()
+            .is_some_and(|n| discover_opts.is_excluded(n));
         match json::sniff_kind(&source.text) {
-            DocumentKind::Template(kind) => {
-                let parameter_files = if !args.parameters.is_empty() {
-                    args.parameters.clone()
-                } else if args.no_parameter_files || args.stdin_filename.is_none() {
-                    Vec::new()
+            DocumentKind::Template(kind) if !excluded => {
+                let parameter_files = if args.stdin_filename.is_some() {
+                    discover_opts.parameter_files_for(&name)
                 } else {
-                    crate::discover::paired_parameter_files(&name)
+                    args.parameters.clone()
                 };
                 inputs.push(Input {
                     path: name,
@@ -460,19 +594,21 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
 }
 
 fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
+    let config = match configuration(&args.config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
     let opts = LintOptions {
-        scope: ScopeConfig {
+        scope: config.scope(ScopeConfig {
             subscription_id: args.subscription_id.clone(),
             resource_group: args.resource_group.clone(),
             location: args.location.clone(),
             tenant_id: None,
-        },
+        }),
+        capacity_assumptions: config.capacity,
         ..LintOptions::default()
     };
-    let discover_opts = DiscoverOptions {
-        no_parameter_files: args.no_parameter_files,
-        explicit_parameters: args.parameters.clone(),
-    };
+    let discover_opts = config.discover_options(&args.parameters, args.no_parameter_files);
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         paths.push(PathBuf::from("."));
@@ -481,7 +617,7 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
         Ok(d) => d,
         Err(e) => return Outcome::usage(e),
     };
-    let views = match read_instance_views(&args.instance_views) {
+    let views = match read_instance_views(&config.instance_views(&args.instance_views)) {
         Ok(v) => v,
         Err(e) => return Outcome::usage(e),
     };
@@ -512,6 +648,10 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
 }
 
 fn graph(args: GraphArgs) -> Outcome {
+    let config = match configuration(&args.config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
     let source = match SourceFile::read(&args.file) {
         Ok(s) => Arc::new(s),
         Err(e) => return Outcome::usage(format!("{}: {e}", args.file.display())),
@@ -543,8 +683,11 @@ fn graph(args: GraphArgs) -> Outcome {
             ));
         }
     };
+    // Else the first the configuration maps to the template, or the first paired one.
     let param_path = args.parameters.clone().or_else(|| {
-        crate::discover::paired_parameter_files(&args.file)
+        config
+            .discover_options(&[], false)
+            .parameter_files_for(&args.file)
             .into_iter()
             .next()
     });
@@ -558,13 +701,13 @@ fn graph(args: GraphArgs) -> Outcome {
         },
         None => ParameterSet::default(),
     };
-    let config = ScopeConfig {
+    let scope = config.scope(ScopeConfig {
         subscription_id: args.subscription_id,
         resource_group: args.resource_group,
         location: None,
         tenant_id: None,
-    };
-    let graph = ResourceGraph::build(expand(&source, &root, kind, &params, &config));
+    });
+    let graph = ResourceGraph::build(expand(&source, &root, kind, &params, &scope));
     let stdout = match args.format {
         GraphFormat::Dot => emit::graph_dot::render(&graph),
         GraphFormat::Mermaid => emit::graph_mermaid::render(&graph),
@@ -577,7 +720,10 @@ fn graph(args: GraphArgs) -> Outcome {
 }
 
 fn list_rules(args: RulesArgs) -> Outcome {
-    let (extra, problems) = load_user_rules(&args.rules_dirs);
+    let (config, extra, problems) = match configuration_with_rules(&args.config, &args.rules_dirs) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
     let rules = extra.with_builtin();
     let origin = |m: &rules::RuleMeta| {
         if extra.0.iter().any(|r| std::ptr::eq(r.meta(), m)) {
@@ -586,6 +732,14 @@ fn list_rules(args: RulesArgs) -> Outcome {
             "builtin"
         }
     };
+    // With a configuration, what it makes of each rule: its severity, or off.
+    let selection = config.selection(&[], &[]);
+    let overrides = config.severity_overrides();
+    let parse_error = rules::syntax::parse_error::ParseError::META.id;
+    let effective = |m: &rules::RuleMeta| match overrides.get(m.id) {
+        Some(s) if m.id != parse_error => *s,
+        _ => m.severity,
+    };
     let stdout = match args.format {
         ListFormat::Json => {
             let list: Vec<serde_json::Value> = rules
@@ -593,9 +747,9 @@ fn list_rules(args: RulesArgs) -> Outcome {
                 .map(|r| {
                     let m = r.meta();
                     serde_json::json!({
-                        "id": m.id, "name": m.name, "severity": m.severity.as_str(),
+                        "id": m.id, "name": m.name, "severity": effective(m).as_str(),
                         "category": m.category, "summary": m.summary, "source": origin(m),
-                        "definedIn": m.source,
+                        "definedIn": m.source, "enabled": selection.enabled(m),
                     })
                 })
                 .collect();
@@ -610,13 +764,14 @@ fn list_rules(args: RulesArgs) -> Outcome {
             );
             for r in &rules {
                 let m = r.meta();
+                let severity = if selection.enabled(m) {
+                    effective(m).as_str()
+                } else {
+                    "off"
+                };
                 s.push_str(&format!(
                     "{:<24} {:<26} {:<8} {:<11} {}\n",
-                    m.id,
-                    m.name,
-                    m.severity.as_str(),
-                    m.category,
-                    m.summary
+                    m.id, m.name, severity, m.category, m.summary
                 ));
             }
             s

@@ -16,6 +16,182 @@ pub struct DiscoverOptions {
     pub no_parameter_files: bool,
     /// `--parameters FILE` (repeatable): used for every template instead of automatic pairing.
     pub explicit_parameters: Vec<PathBuf>,
+    /// Files not to lint, whether walked or named (`exclude:` in `.armlint.yaml`).
+    pub exclude: Option<PathGlobs>,
+    /// Parameter files for the templates a glob matches (`parameters:` in `.armlint.yaml`), in
+    /// addition to automatic pairing; `explicit_parameters` replace them.
+    pub parameter_mappings: Vec<ParameterMapping>,
+}
+
+/// Parameter files for the templates `templates` matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParameterMapping {
+    pub templates: PathGlobs,
+    pub files: Vec<PathBuf>,
+}
+
+impl DiscoverOptions {
+    /// Whether `path` (a template walked, named, or reported for stdin) is excluded.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        self.exclude
+            .as_ref()
+            .is_some_and(|globs| globs.matches(path, false))
+    }
+
+    /// Whether the parameter files beside a template are added when it is loaded.
+    fn pairs(&self) -> bool {
+        self.explicit_parameters.is_empty() && !self.no_parameter_files
+    }
+
+    /// The parameter files given for `template` before pairing: `--parameters` for every
+    /// template, else those of every mapping whose glob matches it (in order, each once).
+    fn given_parameter_files(&self, template: &Path) -> Vec<PathBuf> {
+        if !self.explicit_parameters.is_empty() {
+            return dedup_keep_order(&self.explicit_parameters);
+        }
+        let mapped: Vec<PathBuf> = self
+            .parameter_mappings
+            .iter()
+            .filter(|m| m.templates.matches(template, false))
+            .flat_map(|m| m.files.iter().cloned())
+            .collect();
+        dedup_keep_order(&mapped)
+    }
+
+    /// Every parameter file `template` is evaluated with, paired ones included (for a template
+    /// that is not walked, such as stdin reported under a name).
+    pub fn parameter_files_for(&self, template: &Path) -> Vec<PathBuf> {
+        let mut files = self.given_parameter_files(template);
+        if self.pairs() {
+            add_paired(&mut files, template);
+        }
+        files
+    }
+}
+
+/// Gitignore-style globs relative to a directory (a configuration file's): `legacy/` or
+/// `legacy/**` the files under a directory, `*.generated.json` a name at any depth, a glob with
+/// a slash anchored at the directory, `!keep.json` taken back out.
+#[derive(Clone, Debug)]
+pub struct PathGlobs {
+    /// Absolute and lexically normalised, like the paths matched against it.
+    root: PathBuf,
+    /// What relative paths are relative to (the working directory).
+    cwd: PathBuf,
+    globs: Vec<String>,
+    matcher: Arc<ignore::gitignore::Gitignore>,
+    /// Directories can be pruned from a walk only when no glob takes files back out.
+    has_negations: bool,
+}
+
+impl PartialEq for PathGlobs {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.root, &self.cwd, &self.globs) == (&other.root, &other.cwd, &other.globs)
+    }
+}
+
+impl Eq for PathGlobs {}
+
+impl PathGlobs {
+    /// Globs relative to `root`; relative paths (the root's, the matched ones) are relative to
+    /// `cwd`.
+    pub fn new(root: &Path, cwd: &Path, globs: &[String]) -> Result<PathGlobs, String> {
+        let cwd = absolute_lexical(Path::new(""), cwd);
+        let root = absolute_lexical(&cwd, root);
+        let mut builder = Self::builder(&root);
+        for glob in globs {
+            Self::check(glob)?;
+            builder
+                .add_line(None, glob)
+                .map_err(|e| format!("invalid glob '{glob}': {e}"))?;
+        }
+        let matcher = builder.build().map_err(|e| format!("invalid globs: {e}"))?;
+        Ok(PathGlobs {
+            root,
+            cwd,
+            globs: globs.to_vec(),
+            has_negations: matcher.num_whitelists() > 0,
+            matcher: Arc::new(matcher),
+        })
+    }
+
+    /// Whether `glob` is a glob [`PathGlobs::new`] accepts; why not otherwise.
+    pub fn check(glob: &str) -> Result<(), String> {
+        if glob.trim().is_empty() {
+            return Err("empty glob".into());
+        }
+        // In gitignore syntax these lines are comments: never what a list entry means.
+        if glob.starts_with('#') {
+            return Err(format!(
+                "invalid glob '{glob}': a leading '#' makes it a comment; write '\\#' for the character"
+            ));
+        }
+        let mut builder = Self::builder(Path::new("/"));
+        builder
+            .add_line(None, glob)
+            .map_err(|e| format!("invalid glob '{glob}': {}", glob_error_text(&e)))?;
+        builder
+            .build()
+            .map(|_| ())
+            .map_err(|e| format!("invalid glob '{glob}': {}", glob_error_text(&e)))
+    }
+
+    fn builder(root: &Path) -> ignore::gitignore::GitignoreBuilder {
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+        // As in `--glob` overrides: `[abc` is a mistake, not a literal bracket.
+        builder.allow_unclosed_class(false);
+        builder
+    }
+
+    /// The globs as written.
+    pub fn globs(&self) -> &[String] {
+        &self.globs
+    }
+
+    /// Whether a glob matches `path` or one of its directories up to the root; paths outside
+    /// the root never match.
+    pub fn matches(&self, path: &Path, is_dir: bool) -> bool {
+        let absolute = absolute_lexical(&self.cwd, path);
+        match absolute.strip_prefix(&self.root) {
+            // Relative to the root and never empty, as the matcher requires.
+            Ok(relative) if !relative.as_os_str().is_empty() => self
+                .matcher
+                .matched_path_or_any_parents(relative, is_dir)
+                .is_ignore(),
+            _ => false,
+        }
+    }
+
+    /// Whether a walk may skip directory `dir` altogether.
+    fn prunes(&self, dir: &Path) -> bool {
+        !self.has_negations && self.matches(dir, true)
+    }
+}
+
+/// The message of a glob error without the `ignore` crate's wrapping of it.
+fn glob_error_text(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::Glob { err, .. } => err.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `path` made absolute against `cwd`, with `.` and `..` resolved lexically (no file system
+/// access, so it works for paths that do not exist and is the same for every spelling).
+pub fn absolute_lexical(cwd: &Path, path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// A file to lint if it is a template, or one that could not be examined.
@@ -78,7 +254,7 @@ pub fn load(input: &Input) -> Loaded {
     };
     let mut parameter_files = input.parameter_files.clone();
     if input.pair_parameter_files {
-        parameter_files.extend(paired_parameter_files(&input.path));
+        add_paired(&mut parameter_files, &input.path);
     }
     Loaded::Template {
         source,
@@ -138,10 +314,14 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
     let mut candidates: Vec<(PathBuf, u64)> = Vec::new();
     let mut walk_errors: Vec<Input> = Vec::new();
     let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut skipped = 0;
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| stat_error(p, &e))?;
         if meta.is_dir() {
             dirs.push(p.clone());
+        } else if opts.is_excluded(p) {
+            // Named but excluded (pre-commit passes every staged file): looked at, not linted.
+            skipped += 1;
         } else {
             candidates.push((normalize(p), meta.len()));
         }
@@ -156,6 +336,15 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         }
         // .gitignore applies outside a git checkout too: templates are often linted from exports.
         builder.hidden(true).require_git(false).follow_links(false);
+        if let Some(exclude) = opts.exclude.clone() {
+            builder.filter_entry(move |e| {
+                if e.file_type().is_some_and(|t| t.is_dir()) {
+                    !exclude.prunes(e.path())
+                } else {
+                    !exclude.matches(e.path(), false)
+                }
+            });
+        }
         // The parallel walker reads directories and ignore files on every core; the order it
         // finds files in does not matter, candidates are sorted below.
         let found = std::sync::Mutex::new(WalkBatch::default());
@@ -201,21 +390,20 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
     candidates.sort();
 
     // Files are read, sniffed and paired only when linted (`load`): once each, in parallel.
-    let explicit = dedup_keep_order(&opts.explicit_parameters);
     let mut inputs: Vec<Input> = candidates
         .into_iter()
         .map(|(path, size)| Input {
+            parameter_files: opts.given_parameter_files(&path),
             path,
             source: Ok(None),
             kind: None,
-            parameter_files: explicit.clone(),
-            pair_parameter_files: explicit.is_empty() && !opts.no_parameter_files,
+            pair_parameter_files: opts.pairs(),
             size,
         })
         .collect();
     inputs.extend(walk_errors);
     inputs.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Discovery { inputs, skipped: 0 })
+    Ok(Discovery { inputs, skipped })
 }
 
 /// What one walker thread found.
@@ -331,6 +519,15 @@ fn dedup_keep_order(paths: &[PathBuf]) -> Vec<PathBuf> {
         .filter(|p| seen.insert(normalize(p)))
         .map(|p| normalize(p))
         .collect()
+}
+
+/// Add the files paired with `template` that are not listed yet (a mapping may name one).
+fn add_paired(files: &mut Vec<PathBuf>, template: &Path) {
+    for p in paired_parameter_files(template) {
+        if !files.contains(&p) {
+            files.push(p);
+        }
+    }
 }
 
 /// `X.parameters.json` and `X.parameters.*.json` beside `X.json` / `X.jsonc`, matched
@@ -599,6 +796,145 @@ mod tests {
         assert!(loaded[1].1.contains("UTF-8"), "{:?}", loaded[1]);
         assert_eq!(loaded[2].0, "utf16.json");
         assert!(loaded[2].1.contains("UTF-16LE"), "{:?}", loaded[2]);
+    }
+
+    fn globs(t: &TempDir, globs: &[&str]) -> PathGlobs {
+        let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+        PathGlobs::new(&t.0, Path::new("/elsewhere"), &globs).expect("valid globs")
+    }
+
+    #[test]
+    fn exclude_applies_to_walked_and_named_files() {
+        let t = TempDir::new("exclude");
+        t.write("main.json", TEMPLATE);
+        t.write("legacy/old.json", TEMPLATE);
+        t.write("legacy/deep/older.json", TEMPLATE);
+        t.write("legacy/keep.json", TEMPLATE);
+        t.write("sub/app.generated.json", TEMPLATE);
+        t.write("sub/app.json", TEMPLATE);
+        let opts = DiscoverOptions {
+            exclude: Some(globs(
+                &t,
+                &["legacy/", "*.generated.json", "!legacy/keep.json"],
+            )),
+            ..Default::default()
+        };
+        let d = discover(std::slice::from_ref(&t.0), &opts).unwrap();
+        assert_eq!(
+            input_names(&t, &d),
+            ["legacy/keep.json", "main.json", "sub/app.json"]
+        );
+        // Named files are excluded too, and counted as looked at.
+        let named = [t.0.join("legacy/old.json"), t.0.join("sub/app.json")];
+        let d = discover(&named, &opts).unwrap();
+        assert_eq!(input_names(&t, &d), ["sub/app.json"]);
+        assert_eq!(d.skipped, 1);
+        // Without a negation a whole directory is pruned from the walk.
+        let opts = DiscoverOptions {
+            exclude: Some(globs(&t, &["legacy/**"])),
+            ..Default::default()
+        };
+        let d = discover(std::slice::from_ref(&t.0), &opts).unwrap();
+        assert_eq!(
+            input_names(&t, &d),
+            ["main.json", "sub/app.generated.json", "sub/app.json"]
+        );
+    }
+
+    #[test]
+    fn globs_are_relative_to_their_directory() {
+        let t = TempDir::new("globs");
+        let g = globs(&t, &["infra/*.json", "generated/"]);
+        assert!(g.matches(&t.0.join("infra/main.json"), false));
+        assert!(!g.matches(&t.0.join("other/infra/main.json"), false));
+        assert!(g.matches(&t.0.join("a/generated/x/y.json"), false));
+        assert!(g.matches(&t.0.join("x/../infra/main.json"), false));
+        // Outside the directory nothing matches; relative paths are relative to the cwd given.
+        assert!(!g.matches(Path::new("/infra/main.json"), false));
+        assert!(!g.matches(Path::new("infra/main.json"), false));
+        let from_cwd = PathGlobs::new(Path::new("conf"), &t.0, &["*.json".to_string()]).unwrap();
+        assert!(from_cwd.matches(Path::new("conf/a.json"), false));
+        assert!(from_cwd.matches(&t.0.join("conf/sub/a.json"), false));
+        assert!(!from_cwd.matches(Path::new("a.json"), false));
+        assert!(PathGlobs::check("a[").is_err());
+        assert!(PathGlobs::check("").is_err());
+        assert!(PathGlobs::check("# note").is_err());
+        assert!(PathGlobs::check("**/*.generated.json").is_ok());
+    }
+
+    #[test]
+    fn mapped_parameter_files_come_before_paired_ones() {
+        let t = TempDir::new("mapping");
+        t.write("infra/main.json", TEMPLATE);
+        t.write("infra/main.parameters.json", PARAMS);
+        t.write("other.json", TEMPLATE);
+        let prod = t.write("env/prod.json", PARAMS);
+        let dev = t.write("env/dev.json", PARAMS);
+        let mapping = |glob: &str, files: &[&PathBuf]| ParameterMapping {
+            templates: globs(&t, &[glob]),
+            files: files.iter().map(|f| (*f).clone()).collect(),
+        };
+        let opts = DiscoverOptions {
+            parameter_mappings: vec![
+                mapping("infra/main.json", &[&prod]),
+                mapping("infra/*.json", &[&dev, &prod]),
+            ],
+            ..Default::default()
+        };
+        let files_of = |opts: &DiscoverOptions| -> Vec<(String, Vec<String>)> {
+            let d = discover(std::slice::from_ref(&t.0), opts).unwrap();
+            d.inputs
+                .iter()
+                .filter_map(|i| match load(i) {
+                    Loaded::Template {
+                        parameter_files, ..
+                    } => Some((
+                        t.rel(&i.path),
+                        parameter_files.iter().map(|p| t.rel(p)).collect(),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            files_of(&opts),
+            [
+                (
+                    "infra/main.json".to_string(),
+                    vec![
+                        "env/prod.json".to_string(),
+                        "env/dev.json".to_string(),
+                        "infra/main.parameters.json".to_string()
+                    ]
+                ),
+                ("other.json".to_string(), vec![])
+            ]
+        );
+        // Without pairing only the mapping; --parameters replaces everything.
+        let no_pairing = DiscoverOptions {
+            no_parameter_files: true,
+            ..opts.clone()
+        };
+        assert_eq!(
+            files_of(&no_pairing)[0].1,
+            ["env/prod.json", "env/dev.json"]
+        );
+        let explicit = DiscoverOptions {
+            explicit_parameters: vec![dev.clone()],
+            ..opts.clone()
+        };
+        assert_eq!(files_of(&explicit)[0].1, ["env/dev.json"]);
+        assert_eq!(
+            opts.parameter_files_for(&t.0.join("infra/main.json"))
+                .iter()
+                .map(|p| t.rel(p))
+                .collect::<Vec<_>>(),
+            [
+                "env/prod.json",
+                "env/dev.json",
+                "infra/main.parameters.json"
+            ]
+        );
     }
 
     #[test]

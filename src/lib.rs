@@ -6,6 +6,7 @@ pub mod arm;
 pub mod baseline;
 pub mod capacity;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod emit;

@@ -247,3 +247,55 @@ fn utf32_positions_when_the_client_offers_them() {
     c.notify("exit", json!(null));
     assert!(c.child.wait().expect("exits").success());
 }
+
+/// The workspace's `.armlint.yaml` applies (here a severity override), is read again when it
+/// changes, and an invalid one is shown to the user rather than ignored.
+#[test]
+fn the_workspace_configuration_applies() {
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("armlint-lsp-config-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("infra")).expect("dir");
+    std::fs::write(dir.join(".armlint.yaml"), "severity:\n  CRG001: warning\n").expect("write");
+    let template = dir.join("infra/main.json");
+    let invalid = fixture("fixtures/rules/flex-vm-missing-crg/invalid.json");
+    let mut c = Client::start();
+    let _ = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    let u = uri(&template);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": u, "languageId": "json", "version": 1, "text": invalid}}),
+    );
+    let diags = c.diagnostics_for(&u);
+    let crg001 = diags
+        .iter()
+        .find(|d| d["code"] == "CRG001")
+        .expect("CRG001");
+    assert_eq!(crg001["severity"], 2, "{crg001:#}");
+    // A broken configuration: the user is told where.
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(dir.join(".armlint.yaml"), "severity:\n  CRG001: loud\n").expect("write");
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": u}, "text": invalid}),
+    );
+    let shown = loop {
+        let msg = c.read();
+        if msg["method"] == "window/showMessage" {
+            break msg;
+        }
+    };
+    let text = shown["params"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(text.contains(".armlint.yaml:2:"), "{text}");
+    let _ = c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    assert!(c.child.wait().expect("exits").success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

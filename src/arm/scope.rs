@@ -32,7 +32,7 @@ pub enum ScopeKind {
 }
 
 /// Optional deployment context given by the user (configuration or command line).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScopeConfig {
     pub subscription_id: Option<String>,
     pub resource_group: Option<String>,
@@ -78,7 +78,7 @@ impl DeploymentScope {
                 .then(|| known(&config.resource_group, rg)),
             location: known(&config.location, location),
             deployment_name: deployment.clone(),
-            tenant_id: tenant.clone(),
+            tenant_id: known(&config.tenant_id, tenant),
             management_group: (kind == ScopeKind::ManagementGroup).then(|| mg.clone()),
             objects: std::cell::OnceCell::new(),
         }

@@ -81,7 +81,8 @@ fn figures_of(
         .map(|set| {
             let expansion = expand_for(&source, &root, kind, set, &opts.scope, Some(types.clone()));
             let graph = ResourceGraph::build(expansion);
-            let ctx = RuleContext::new(&graph, &source, &root);
+            let ctx = RuleContext::new(&graph, &source, &root)
+                .with_assumptions(opts.capacity_assumptions);
             TemplateFigures::of(&ctx, set.file.as_ref().map(|f| f.display_path()))
         })
         .collect();

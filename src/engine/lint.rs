@@ -1,6 +1,6 @@
 //! Linting one template (under each of its parameter sets) and many templates in parallel.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -9,8 +9,11 @@ use rayon::prelude::*;
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::{ScopeConfig, ScopeKind};
 use crate::arm::template::{IssueKind, ParameterSet, expand_for};
-use crate::diagnostic::{self, Diagnostic, Location, Related, ResourceRef, SuppressedDiagnostic};
+use crate::diagnostic::{
+    self, Diagnostic, Location, Related, ResourceRef, Severity, SuppressedDiagnostic,
+};
 use crate::discover::{Input, Loaded};
+use crate::rules::capacity::model::CapacityAssumptions;
 use crate::rules::{self, Finding, RuleContext, RuleMeta, Selection};
 use crate::source::json::{self, DocumentKind, JsonValue};
 use crate::source::{SourceFile, Span};
@@ -30,6 +33,11 @@ pub struct LintOptions {
     pub today: Option<crate::suppress::Date>,
     /// Users' declarative rules (`--rules-dir`), run beside the built-in ones.
     pub extra_rules: rules::ExtraRules,
+    /// Severity per rule ID (`severity:` in `.armlint.yaml`), for every diagnostic of the rule;
+    /// `parse-error` stays an error.
+    pub severity_overrides: BTreeMap<String, Severity>,
+    /// What the capacity model assumes about groups declared in the files.
+    pub capacity_assumptions: CapacityAssumptions,
 }
 
 /// Lint the discovered inputs in parallel; the report is sorted and identical whatever the thread count.
@@ -363,7 +371,9 @@ fn lint_sets(
             }
         }
         let graph = ResourceGraph::build(expansion);
-        let ctx = RuleContext::new(&graph, source, root).with_views(&opts.instance_views);
+        let ctx = RuleContext::new(&graph, source, root)
+            .with_views(&opts.instance_views)
+            .with_assumptions(opts.capacity_assumptions);
         for rule in enabled {
             let mut findings = Vec::new();
             rule.check(&ctx, &mut findings);
@@ -389,11 +399,34 @@ fn lint_sets(
     // After merging, so that a suppression counts as used when it accepted the finding under
     // any parameter set.
     let found = crate::suppress::collect(source, root, &plan.known);
-    let applied = crate::suppress::apply(source, root, &found, diags, &opts.selection, plan.today);
+    let mut applied =
+        crate::suppress::apply(source, root, &found, diags, &opts.selection, plan.today);
+    // Also the suppression machinery's own findings, and the suppressed ones JSON shows.
+    apply_severity_overrides(&mut applied.diagnostics, &opts.severity_overrides);
+    for s in &mut applied.suppressed {
+        apply_severity_overrides(
+            std::slice::from_mut(&mut s.diagnostic),
+            &opts.severity_overrides,
+        );
+    }
     Linted {
         diagnostics: applied.diagnostics,
         suppressed: applied.suppressed,
         summary,
+    }
+}
+
+/// The configured severity of each diagnostic's rule. A file that does not parse cannot be
+/// linted at all, so `parse-error` is always an error.
+fn apply_severity_overrides(diags: &mut [Diagnostic], overrides: &BTreeMap<String, Severity>) {
+    if overrides.is_empty() {
+        return;
+    }
+    let parse_error = rules::syntax::parse_error::ParseError::META.id;
+    for d in diags.iter_mut().filter(|d| d.rule != parse_error) {
+        if let Some(&severity) = overrides.get(d.rule) {
+            d.severity = severity;
+        }
     }
 }
 

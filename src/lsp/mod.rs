@@ -15,15 +15,24 @@ use lsp_server::{Connection, Message, Notification, Request, Response};
 use serde_json::{Value as Json, json};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::discover::{Input, paired_parameter_files};
+use crate::discover::Input;
 use crate::engine::{LintOptions, lint_inputs};
 use crate::source::SourceFile;
 use crate::source::json::{DocumentKind, sniff_kind};
 
 pub use position::{Encoding, path_from_uri, uri_from_path};
 
-/// How the server lints: the options a workspace's configuration gives.
-pub type OptionsFor = dyn Fn(&std::path::Path) -> LintOptions;
+/// How the server lints a document at a path, from its workspace's configuration.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentOptions {
+    pub lint: LintOptions,
+    /// Parameter files (mapping, pairing) and excludes.
+    pub discover: crate::discover::DiscoverOptions,
+    /// To tell the user: an invalid `.armlint.yaml`, a broken rule file.
+    pub problems: Vec<String>,
+}
+
+pub type OptionsFor = dyn Fn(&std::path::Path) -> DocumentOptions;
 
 /// Serve until the client asks to shut down and exits. Errors are protocol errors (the
 /// client went away); the caller reports them.
@@ -48,6 +57,7 @@ pub fn serve(connection: &Connection, options_for: &OptionsFor) -> Result<(), St
     let mut server = Server {
         documents: HashMap::new(),
         encoding,
+        told: Vec::new(),
     };
     let receiver = &connection.receiver;
     while let Ok(msg) = receiver.recv() {
@@ -88,6 +98,8 @@ struct Server {
     /// URI → (path, text); closed documents are removed.
     documents: HashMap<String, (PathBuf, String)>,
     encoding: Encoding,
+    /// Problems already shown, so that one broken file is not announced at every keystroke.
+    told: Vec<String>,
 }
 
 impl Server {
@@ -144,10 +156,25 @@ impl Server {
         }
     }
 
-    fn publish(&self, connection: &Connection, uri: &str, options_for: &OptionsFor) {
+    fn publish(&mut self, connection: &Connection, uri: &str, options_for: &OptionsFor) {
         let diagnostics = match self.documents.get(uri) {
             None => Vec::new(),
-            Some((path, text)) => self.lint(path, text, options_for),
+            Some((path, text)) => {
+                let opts = options_for(path);
+                for p in &opts.problems {
+                    if !self.told.contains(p) {
+                        let params = json!({"type": 1, "message": format!("armlint: {p}")});
+                        let _ = connection
+                            .sender
+                            .send(Message::Notification(Notification::new(
+                                "window/showMessage".into(),
+                                params,
+                            )));
+                        self.told.push(p.clone());
+                    }
+                }
+                self.lint(path, text, &opts)
+            }
         };
         let params = json!({"uri": uri, "diagnostics": diagnostics});
         let _ = connection
@@ -158,21 +185,25 @@ impl Server {
             )));
     }
 
-    fn lint(&self, path: &std::path::Path, text: &str, options_for: &OptionsFor) -> Vec<Json> {
+    fn lint(&self, path: &std::path::Path, text: &str, doc: &DocumentOptions) -> Vec<Json> {
         let source = Arc::new(SourceFile::new(path, text.to_string()));
         let DocumentKind::Template(kind) = sniff_kind(&source.text) else {
             return Vec::new();
         };
+        // Excluded by the configuration: not linted on the command line, not here either.
+        if doc.discover.is_excluded(path) {
+            return Vec::new();
+        }
+        let opts = &doc.lint;
         let input = Input {
             path: path.to_path_buf(),
             size: source.text.len() as u64,
             source: Ok(Some(source.clone())),
             kind: Some(kind),
-            parameter_files: paired_parameter_files(path),
+            parameter_files: doc.discover.parameter_files_for(path),
             pair_parameter_files: false,
         };
-        let opts = options_for(path);
-        let report = lint_inputs(std::slice::from_ref(&input), 0, &opts);
+        let report = lint_inputs(std::slice::from_ref(&input), 0, opts);
         let rules = opts.extra_rules.with_builtin();
         report
             .diagnostics

@@ -7,7 +7,7 @@ use crate::arm::graph::ResourceGraph;
 use crate::arm::template::ResourceInstance;
 use crate::capacity::instance_view::InstanceView;
 use crate::diagnostic::Severity;
-use crate::rules::capacity::model::CapacityModel;
+use crate::rules::capacity::model::{CapacityAssumptions, CapacityModel};
 use crate::source::SourceFile;
 use crate::source::json::JsonValue;
 
@@ -19,6 +19,7 @@ pub struct RuleContext<'a> {
     capacity: OnceCell<CapacityModel>,
     /// Live instance views of capacity reservation groups (`--instance-view`).
     views: &'a [InstanceView],
+    assumptions: CapacityAssumptions,
 }
 
 /// A rule's finding before it becomes a [`Diagnostic`](crate::diagnostic::Diagnostic): positions are
@@ -55,6 +56,7 @@ impl<'a> RuleContext<'a> {
             root,
             capacity: OnceCell::new(),
             views: &[],
+            assumptions: CapacityAssumptions::default(),
         }
     }
 
@@ -64,9 +66,15 @@ impl<'a> RuleContext<'a> {
         self
     }
 
+    /// The same, under other assumptions about groups declared in the files.
+    pub fn with_assumptions(mut self, assumptions: CapacityAssumptions) -> Self {
+        self.assumptions = assumptions;
+        self
+    }
+
     pub fn capacity(&self) -> &CapacityModel {
         self.capacity
-            .get_or_init(|| CapacityModel::build_with_views(self.graph, self.views))
+            .get_or_init(|| CapacityModel::build_assuming(self.graph, self.views, self.assumptions))
     }
 
     /// The text of the JSON string at a pointer, as written (an expression keeps its brackets).

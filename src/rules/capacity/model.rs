@@ -28,6 +28,25 @@ pub const MODEL_TYPES: &[&str] = &[
     "Microsoft.Insights/autoscalesettings",
 ];
 
+/// What the capacity model may assume about the world outside the analysed files
+/// (`capacity:` in `.armlint.yaml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapacityAssumptions {
+    /// A group declared in the files holds only the reservations declared there (closed world,
+    /// the default). False: every declared group may have reservations deployed elsewhere, so
+    /// the rules that need all of a group's reservations ("not reserved", "over-reserved") stay
+    /// silent for it. Groups known from an instance view are unaffected: the view is Azure's own.
+    pub declared_groups_complete: bool,
+}
+
+impl Default for CapacityAssumptions {
+    fn default() -> Self {
+        CapacityAssumptions {
+            declared_groups_complete: true,
+        }
+    }
+}
+
 /// Where a consumer's group reference sits in its body.
 pub const VM_GROUP_PATH: &str = "properties.capacityReservation.capacityReservationGroup.id";
 pub const PROFILE_GROUP_PATH: &str =
@@ -387,6 +406,15 @@ impl CapacityModel {
     /// references: their reservations close them, and their allocated VMs are demand already
     /// there (a VM the template declares counts once).
     pub fn build_with_views(graph: &ResourceGraph, views: &[InstanceView]) -> CapacityModel {
+        Self::build_assuming(graph, views, CapacityAssumptions::default())
+    }
+
+    /// [`CapacityModel::build_with_views`] under explicit assumptions about the outside world.
+    pub fn build_assuming(
+        graph: &ResourceGraph,
+        views: &[InstanceView],
+        assumptions: CapacityAssumptions,
+    ) -> CapacityModel {
         let mut m = CapacityModel::default();
         let instances = graph.instances();
         // Groups declared here.
@@ -482,7 +510,8 @@ impl CapacityModel {
             });
         }
         for g in &mut m.groups {
-            g.closed = g.declared()
+            g.closed = assumptions.declared_groups_complete
+                && g.declared()
                 && g.deployed == Tri::True
                 && !orphan_reservation
                 && g.reservations.iter().all(|&r| {
