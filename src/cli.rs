@@ -571,6 +571,10 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
         color,
         width: env.terminal_width.unwrap_or(100),
         statistics: args.statistics,
+        // Leaked once: the rules live as long as the process anyway.
+        rules: Some(Box::leak(
+            opts.extra_rules.with_builtin().into_boxed_slice(),
+        )),
     };
     let stdout = emit::render(&report, format, &render);
     let fail_on = match args.fail_on {

@@ -84,6 +84,7 @@ impl Linted {
                     color,
                     width: 80,
                     statistics,
+                    rules: None,
                 };
                 out.push(render(&report, format, &opts));
             }

@@ -64,6 +64,7 @@ fn run(rule: &str, fixture: &Path) -> (usize, String) {
             color: false,
             width: 100,
             statistics: false,
+            ..RenderOptions::default()
         },
     );
     let json = render(&report, OutputFormat::Json, &RenderOptions::default());

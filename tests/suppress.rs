@@ -113,6 +113,7 @@ fn fixture_snapshots() {
                 color: false,
                 width: 100,
                 statistics: false,
+                ..RenderOptions::default()
             },
         );
         let json = render(&report, OutputFormat::Json, &RenderOptions::default());

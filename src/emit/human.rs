@@ -342,6 +342,7 @@ mod tests {
                 color: false,
                 width: 80,
                 statistics: false,
+                ..RenderOptions::default()
             },
         );
         println!("{out}");
@@ -380,6 +381,7 @@ mod tests {
                 color: true,
                 width: 80,
                 statistics: true,
+                rules: None,
             },
         );
         assert!(out.contains('\u{1b}'));

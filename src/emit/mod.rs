@@ -1,25 +1,33 @@
 //! Output formats. Every emitter turns a [`LintReport`] into a string; the library never prints.
 //! Spans become lines and columns only here.
 
+pub mod azure;
 pub mod capacity_json;
 pub mod capacity_markdown;
 pub mod capacity_table;
 pub mod compact;
+pub mod github;
 pub mod graph_dot;
 pub mod graph_json;
 pub mod graph_mermaid;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::report::{LintReport, Summary};
 
-/// `--format`. More are planned (sarif, github, azure, junit).
+/// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OutputFormat {
     Human,
     Compact,
     Json,
+    Sarif,
+    Github,
+    Azure,
+    Junit,
 }
 
 impl OutputFormat {
@@ -27,6 +35,10 @@ impl OutputFormat {
         OutputFormat::Human,
         OutputFormat::Compact,
         OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Github,
+        OutputFormat::Azure,
+        OutputFormat::Junit,
     ];
 
     /// The name on the command line.
@@ -35,6 +47,10 @@ impl OutputFormat {
             OutputFormat::Human => "human",
             OutputFormat::Compact => "compact",
             OutputFormat::Json => "json",
+            OutputFormat::Sarif => "sarif",
+            OutputFormat::Github => "github",
+            OutputFormat::Azure => "azure",
+            OutputFormat::Junit => "junit",
         }
     }
 }
@@ -63,7 +79,7 @@ impl std::str::FromStr for OutputFormat {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct RenderOptions {
     /// ANSI colours (human format only).
     pub color: bool,
@@ -71,6 +87,20 @@ pub struct RenderOptions {
     pub width: usize,
     /// Append the run's summary counts (human and compact; json always has them).
     pub statistics: bool,
+    /// The rules findings may come from, for formats that describe them (SARIF); `None`: the
+    /// built-in ones.
+    pub rules: Option<&'static [&'static dyn crate::rules::Rule]>,
+}
+
+impl std::fmt::Debug for RenderOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderOptions")
+            .field("color", &self.color)
+            .field("width", &self.width)
+            .field("statistics", &self.statistics)
+            .field("rules", &self.rules.map(<[_]>::len))
+            .finish()
+    }
 }
 
 impl Default for RenderOptions {
@@ -79,6 +109,7 @@ impl Default for RenderOptions {
             color: false,
             width: 100,
             statistics: false,
+            rules: None,
         }
     }
 }
@@ -89,6 +120,10 @@ pub fn render(report: &LintReport, format: OutputFormat, opts: &RenderOptions) -
         OutputFormat::Human => human::render(report, opts),
         OutputFormat::Compact => compact::render(report, opts),
         OutputFormat::Json => json::render(report),
+        OutputFormat::Sarif => sarif::render(report, opts.rules.unwrap_or(crate::rules::all())),
+        OutputFormat::Github => github::render(report),
+        OutputFormat::Azure => azure::render(report),
+        OutputFormat::Junit => junit::render(report),
     }
 }
 
