@@ -198,6 +198,47 @@ fn colour_only_when_asked_or_on_a_terminal() {
     assert!(!never.contains('\u{1b}'));
 }
 
+/// On a real terminal (a pseudo-terminal from util-linux `script`), `--color auto` colours and
+/// `NO_COLOR` turns it off; `--color always` still wins. Skipped with a message without `script`.
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let bin = assert_cmd::cargo::cargo_bin("armlint");
+    let on_terminal = |no_color: Option<&str>, extra: &str| -> Option<String> {
+        let cmd = format!("{} lint {INVALID} {extra}", bin.display());
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        let out = c.output().ok()?;
+        Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let Some(auto) = on_terminal(None, "") else {
+        println!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert!(
+        auto.contains("CRG") || auto.contains("VMSS"),
+        "the finding is shown on the terminal: {auto}"
+    );
+    assert!(auto.contains('\u{1b}'), "colour on a terminal by default");
+    let no_color = on_terminal(Some("1"), "").unwrap_or_default();
+    assert!(no_color.contains("VMSS001"), "{no_color}");
+    assert!(!no_color.contains('\u{1b}'), "NO_COLOR turns colour off");
+    let empty = on_terminal(Some(""), "").unwrap_or_default();
+    assert!(empty.contains('\u{1b}'), "an empty NO_COLOR is not set");
+    let always = on_terminal(Some("1"), "--color always").unwrap_or_default();
+    assert!(
+        always.contains('\u{1b}'),
+        "--color always wins over NO_COLOR"
+    );
+    let never = on_terminal(None, "--color never").unwrap_or_default();
+    assert!(!never.contains('\u{1b}'), "--color never on a terminal");
+}
+
 /// Every expansion fixture's DOT graph renders with Graphviz without a warning (skipped with a
 /// message when Graphviz is not installed).
 #[test]
