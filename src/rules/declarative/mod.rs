@@ -63,10 +63,14 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
 /// A rule file as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RuleFile {
+struct RuleFile<C = RawCheck> {
     id: String,
     name: String,
     severity: Severity,
@@ -74,7 +78,7 @@ struct RuleFile {
     summary: String,
     /// Resource types the checks apply to (case-insensitive); absent: every type.
     types: Option<Vec<String>>,
-    checks: Vec<RawCheck>,
+    checks: Vec<C>,
     /// Markdown: What it does / Why is this bad? / Example / Use instead / References.
     docs: Option<String>,
 }
@@ -130,7 +134,6 @@ impl std::fmt::Display for RuleFileError {
 
 #[derive(Debug)]
 struct Check {
-    types: Option<Vec<String>>,
     each: Option<selector::Selector>,
     when: Condition,
     at: Option<selector::Selector>,
@@ -147,7 +150,13 @@ pub struct DeclarativeRule {
     /// Lower-cased; `None`: every type.
     types: Option<Vec<String>>,
     property_types: Option<&'static [&'static str]>,
-    checks: Vec<Check>,
+    /// Per check, lower-cased: the types it narrows to (`None`: the rule's).
+    check_types: Vec<Option<Vec<String>>>,
+    /// Compiled on first use: a built-in rule's checks wait, as JSON, for a resource of its
+    /// types (compiling JSONPath and regexes is most of what loading costs); a user's rule is
+    /// compiled as it is read, so its errors show then.
+    checks: OnceLock<Vec<Option<Check>>>,
+    deferred: Vec<serde_json::Value>,
 }
 
 /// Rules live as long as the process (the registry hands out `&'static dyn Rule`); a reload
@@ -233,7 +242,68 @@ pub fn yaml_error(file: &str, text: &str, e: &serde_norway::Error) -> RuleFileEr
 
 /// Read one rule file.
 pub fn parse_rule(file: &str, text: &str) -> Result<DeclarativeRule, RuleFileError> {
-    let raw: RuleFile = serde_norway::from_str(text).map_err(|e| yaml_error(file, text, &e))?;
+    let mut raw: RuleFile = serde_norway::from_str(text).map_err(|e| yaml_error(file, text, &e))?;
+    let check_types = raw.checks.iter().map(|c| c.types.clone()).collect();
+    let checks = std::mem::take(&mut raw.checks)
+        .into_iter()
+        .map(|c| Some(Check::from(c)))
+        .collect();
+    let rule = compile_rule(raw, check_types, file, text)?;
+    let _ = rule.checks.set(checks);
+    Ok(rule)
+}
+
+/// Read one built-in rule from the JSON build.rs made of its YAML `text` (positions in errors
+/// still come from `text`).
+fn parse_builtin_json(
+    file: &str,
+    text: &str,
+    json: &str,
+) -> Result<DeclarativeRule, RuleFileError> {
+    let mut raw: RuleFile<serde_json::Value> =
+        serde_json::from_str(json).map_err(|e| RuleFileError {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            message: format!("built-in rule converted by build.rs: {e}"),
+        })?;
+    let check_types = raw
+        .checks
+        .iter()
+        .map(|c| {
+            c.get("types")
+                .and_then(|t| Option::<Vec<String>>::deserialize(t).ok())
+                .flatten()
+        })
+        .collect();
+    let deferred = std::mem::take(&mut raw.checks);
+    let mut rule = compile_rule(raw, check_types, file, text)?;
+    rule.deferred = deferred;
+    Ok(rule)
+}
+
+impl From<RawCheck> for Check {
+    fn from(c: RawCheck) -> Check {
+        Check {
+            each: c.each.map(|s| s.0),
+            when: c.when,
+            at: c.at.map(|s| s.0),
+            message: c.message,
+            help: c.help,
+            severity: c.severity,
+            related: c.related.into_iter().map(|r| (r.at.0, r.message)).collect(),
+        }
+    }
+}
+
+/// Check a rule's header and the types of its checks, and work out what the engine must
+/// evaluate for it; the checks themselves are the caller's.
+fn compile_rule<C>(
+    raw: RuleFile<C>,
+    check_types: Vec<Option<Vec<String>>>,
+    file: &str,
+    text: &str,
+) -> Result<DeclarativeRule, RuleFileError> {
     let at_key = |key: &str, message: String| {
         let (line, column) = key_position(text, key);
         RuleFileError {
@@ -261,37 +331,24 @@ pub fn parse_rule(file: &str, text: &str) -> Result<DeclarativeRule, RuleFileErr
             ),
         ));
     }
-    if raw.checks.is_empty() {
+    if check_types.is_empty() {
         return Err(at_key("checks", "a rule needs at least one check".into()));
     }
-    check_types(&raw.types, text, file)?;
-    for c in &raw.checks {
-        check_types(&c.types, text, file)?;
+    self::check_types(&raw.types, text, file)?;
+    for t in &check_types {
+        self::check_types(t, text, file)?;
     }
     let lower = |t: &Option<Vec<String>>| {
         t.as_ref()
             .map(|v| v.iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>())
     };
     let types = lower(&raw.types);
-    let checks: Vec<Check> = raw
-        .checks
-        .into_iter()
-        .map(|c| Check {
-            types: lower(&c.types),
-            each: c.each.map(|s| s.0),
-            when: c.when,
-            at: c.at.map(|s| s.0),
-            message: c.message,
-            help: c.help,
-            severity: c.severity,
-            related: c.related.into_iter().map(|r| (r.at.0, r.message)).collect(),
-        })
-        .collect();
+    let check_types: Vec<Option<Vec<String>>> = check_types.iter().map(lower).collect();
     // What the engine must evaluate: the union of the types the checks look at.
     let mut all_types: Vec<&'static str> = Vec::new();
     let mut any_type = false;
-    for c in &checks {
-        match c.types.as_ref().or(types.as_ref()) {
+    for c in &check_types {
+        match c.as_ref().or(types.as_ref()) {
             Some(ts) if !ts.iter().any(|t| t == "*") => {
                 for t in ts {
                     if !all_types.iter().any(|a| a.eq_ignore_ascii_case(t)) {
@@ -326,7 +383,9 @@ pub fn parse_rule(file: &str, text: &str) -> Result<DeclarativeRule, RuleFileErr
         meta,
         types,
         property_types,
-        checks,
+        check_types,
+        checks: OnceLock::new(),
+        deferred: Vec::new(),
     })
 }
 
@@ -338,7 +397,12 @@ pub fn builtin() -> &'static [&'static dyn Rule] {
         // at run time the others still load.
         BUILTIN_FILES
             .iter()
-            .filter_map(|(file, text)| parse_rule(file, text).ok())
+            .filter_map(|(file, text)| {
+                match generated::BUILTIN_JSON.iter().find(|(f, _)| f == file) {
+                    Some((_, json)) => parse_builtin_json(file, text, json).ok(),
+                    None => parse_rule(file, text).ok(),
+                }
+            })
             .map(|r| &*Box::leak(Box::new(r)) as &'static dyn Rule)
             .collect()
     })
@@ -469,8 +533,20 @@ pub fn load_dirs(
 }
 
 impl DeclarativeRule {
-    fn applies(&self, check: &Check, resource_type: &str) -> bool {
-        match check.types.as_ref().or(self.types.as_ref()) {
+    /// The compiled checks (a built-in rule's deferred ones are compiled here, once; they are
+    /// checked by the tests, so none is dropped in practice).
+    fn checks(&self) -> &[Option<Check>] {
+        self.checks.get_or_init(|| {
+            self.deferred
+                .iter()
+                .map(|c| RawCheck::deserialize(c).ok().map(Check::from))
+                .collect()
+        })
+    }
+
+    fn applies(&self, check: usize, resource_type: &str) -> bool {
+        let types = self.check_types.get(check).and_then(Option::as_ref);
+        match types.or(self.types.as_ref()) {
             None => true,
             Some(ts) => ts
                 .iter()
@@ -496,10 +572,13 @@ impl Rule for DeclarativeRule {
                 continue;
             }
             let mut doc: Option<Document> = None;
-            for check in &self.checks {
-                if !self.applies(check, &inst.resource_type) {
+            for k in 0..self.check_types.len() {
+                if !self.applies(k, &inst.resource_type) {
                     continue;
                 }
+                let Some(Some(check)) = self.checks().get(k) else {
+                    continue;
+                };
                 let doc = doc.get_or_insert_with(|| Document::new(&inst.body));
                 let currents: Vec<Vec<Token>> = match &check.each {
                     None => vec![Vec::new()],
@@ -626,6 +705,35 @@ mod tests {
             }
         }
         assert_eq!(builtin().len(), BUILTIN_FILES.len());
+    }
+
+    /// The JSON build.rs makes of each built-in rule reads exactly as its YAML does.
+    #[test]
+    fn builtin_json_reads_as_the_yaml() {
+        for (file, text) in BUILTIN_FILES {
+            let json = generated::BUILTIN_JSON
+                .iter()
+                .find(|(f, _)| f == file)
+                .map(|(_, j)| *j)
+                .unwrap_or_else(|| panic!("build.rs did not convert {file}"));
+            // The JSON form defers its checks; compiled, they must be the YAML's, every one.
+            let shown = |r: DeclarativeRule| {
+                let checks = r.checks();
+                assert!(
+                    checks.iter().all(Option::is_some),
+                    "{file}: a check did not compile"
+                );
+                format!(
+                    "{:?} {:?} {:?} {:?} {checks:?}",
+                    r.meta, r.types, r.property_types, r.check_types
+                )
+            };
+            let from_yaml = parse_rule(file, text).map(shown);
+            let from_json = parse_builtin_json(file, text, json).map(shown);
+            assert_eq!(from_yaml, from_json, "{file}");
+            assert!(from_json.is_ok_and(|r| r.contains("message")), "{file}");
+        }
+        assert_eq!(generated::BUILTIN_JSON.len(), BUILTIN_FILES.len());
     }
 
     fn err(text: &str) -> RuleFileError {

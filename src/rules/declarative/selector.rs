@@ -55,6 +55,22 @@ pub struct Selection<'d> {
 
 impl Selector {
     pub fn parse(text: &str) -> Result<Selector, String> {
+        // Parsing JSONPath (pest) is the costly part of loading a rule, paid at every start;
+        // rules repeat their selectors, and a parsed one is cloned cheaply.
+        type Parsed = std::collections::HashMap<String, Result<Selector, String>>;
+        static PARSED: std::sync::OnceLock<std::sync::Mutex<Parsed>> = std::sync::OnceLock::new();
+        let cache = PARSED.get_or_init(Default::default);
+        if let Some(done) = cache.lock().ok().and_then(|c| c.get(text).cloned()) {
+            return done;
+        }
+        let parsed = Selector::parse_uncached(text);
+        if let Ok(mut c) = cache.lock() {
+            c.insert(text.to_string(), parsed.clone());
+        }
+        parsed
+    }
+
+    fn parse_uncached(text: &str) -> Result<Selector, String> {
         let trimmed = text.trim();
         let (relative, absolute) = match trimmed.strip_prefix('@') {
             Some(rest) => (true, format!("${rest}")),
