@@ -216,7 +216,11 @@ fn lint_planned(
         ..Summary::default()
     };
     let mut diags = Vec::new();
-    let (root, duplicates) = match json::parse_with_duplicate_keys(&source.text) {
+    let json::ParsedDocument {
+        root,
+        duplicates,
+        may_have_comments,
+    } = match json::parse_with_duplicate_keys(&source.text) {
         Ok(r) => r,
         Err(e) => {
             let meta = &rules::syntax::parse_error::ParseError::META;
@@ -278,7 +282,16 @@ fn lint_planned(
             }
         }
     }
-    lint_sets(source, &root, kind, sets, diags, summary, opts, plan)
+    lint_sets(
+        source,
+        (&root, may_have_comments),
+        kind,
+        sets,
+        diags,
+        summary,
+        opts,
+        plan,
+    )
 }
 
 /// Lint a template source under parameter sets already loaded (none: the defaults), e.g. the
@@ -296,7 +309,11 @@ pub fn lint_with_parameter_sets(
         ..Summary::default()
     };
     // Duplicate keys are the file's business, not what a rule test asks about.
-    let (root, _duplicates) = match json::parse_with_duplicate_keys(&source.text) {
+    let json::ParsedDocument {
+        root,
+        may_have_comments,
+        ..
+    } = match json::parse_with_duplicate_keys(&source.text) {
         Ok(r) => r,
         Err(e) => {
             let meta = &rules::syntax::parse_error::ParseError::META;
@@ -311,7 +328,16 @@ pub fn lint_with_parameter_sets(
         }
     };
     let kind = kind.unwrap_or_else(|| kind_of(&root));
-    let linted = lint_sets(source, &root, kind, sets, Vec::new(), summary, opts, &plan);
+    let linted = lint_sets(
+        source,
+        (&root, may_have_comments),
+        kind,
+        sets,
+        Vec::new(),
+        summary,
+        opts,
+        &plan,
+    );
     (linted.diagnostics, linted.summary)
 }
 
@@ -328,7 +354,7 @@ fn kind_of(root: &JsonValue) -> ScopeKind {
 #[allow(clippy::too_many_arguments)]
 fn lint_sets(
     source: &Arc<SourceFile>,
-    root: &JsonValue,
+    (root, may_have_comments): (&JsonValue, bool),
     kind: ScopeKind,
     mut sets: Vec<ParameterSet>,
     mut diags: Vec<Diagnostic>,
@@ -407,7 +433,7 @@ fn lint_sets(
     }
     // After merging, so that a suppression counts as used when it accepted the finding under
     // any parameter set.
-    let found = crate::suppress::collect(source, root, &plan.known);
+    let found = crate::suppress::collect(source, root, &plan.known, may_have_comments);
     let mut applied =
         crate::suppress::apply(source, root, &found, diags, &opts.selection, plan.today);
     // Also the suppression machinery's own findings, and the suppressed ones JSON shows.

@@ -20,6 +20,9 @@ pub struct RuleContext<'a> {
     /// Live instance views of capacity reservation groups (`--instance-view`).
     views: &'a [InstanceView],
     assumptions: CapacityAssumptions,
+    /// Each instance's body as the declarative rules' selectors see it, made on first use and
+    /// shared by those rules.
+    documents: OnceCell<Vec<OnceCell<crate::rules::declarative::selector::Document>>>,
 }
 
 /// A rule's finding before it becomes a [`Diagnostic`](crate::diagnostic::Diagnostic): positions are
@@ -57,6 +60,7 @@ impl<'a> RuleContext<'a> {
             capacity: OnceCell::new(),
             views: &[],
             assumptions: CapacityAssumptions::default(),
+            documents: OnceCell::new(),
         }
     }
 
@@ -75,6 +79,23 @@ impl<'a> RuleContext<'a> {
     pub fn capacity(&self) -> &CapacityModel {
         self.capacity
             .get_or_init(|| CapacityModel::build_assuming(self.graph, self.views, self.assumptions))
+    }
+
+    /// Instance `i`'s body as a selector document.
+    pub(crate) fn document(
+        &self,
+        i: usize,
+    ) -> Option<&crate::rules::declarative::selector::Document> {
+        let inst = self.instance(i)?;
+        let docs = self.documents.get_or_init(|| {
+            (0..self.graph.instances().len())
+                .map(|_| OnceCell::new())
+                .collect()
+        });
+        Some(
+            docs.get(i)?
+                .get_or_init(|| crate::rules::declarative::selector::Document::new(&inst.body)),
+        )
     }
 
     /// The text of the JSON string at a pointer, as written (an expression keeps its brackets).

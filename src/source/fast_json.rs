@@ -18,7 +18,7 @@ const MAX_DEPTH: usize = 200;
 
 /// Parse `text`, or `None` when it is not plain JSON with comments and trailing commas.
 pub fn parse(text: &str) -> Option<Json<'_>> {
-    run(text, false).map(|(v, _)| v)
+    run(text, false).map(|p| p.root)
 }
 
 /// A key that occurs twice in one object, found while parsing.
@@ -31,12 +31,22 @@ pub struct RawDuplicate {
     pub second: Range,
 }
 
-/// [`parse`], also reporting the keys that repeat within an object (case-insensitively).
-pub fn parse_finding_duplicates(text: &str) -> Option<(Json<'_>, Vec<RawDuplicate>)> {
+/// What [`parse_finding_duplicates`] found.
+pub struct Parsed<'a> {
+    pub root: Json<'a>,
+    /// Keys that repeat within an object (case-insensitively).
+    pub duplicates: Vec<RawDuplicate>,
+    /// Whether the text has a comment: the suppression comments are looked for only then.
+    pub has_comments: bool,
+}
+
+/// [`parse`], also reporting the keys that repeat within an object and whether there are
+/// comments.
+pub fn parse_finding_duplicates(text: &str) -> Option<Parsed<'_>> {
     run(text, true)
 }
 
-fn run(text: &str, find_duplicates: bool) -> Option<(Json<'_>, Vec<RawDuplicate>)> {
+fn run(text: &str, find_duplicates: bool) -> Option<Parsed<'_>> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
@@ -44,11 +54,16 @@ fn run(text: &str, find_duplicates: bool) -> Option<(Json<'_>, Vec<RawDuplicate>
         depth: 0,
         find_duplicates,
         duplicates: Vec::new(),
+        has_comments: false,
     };
     p.skip_trivia()?;
-    let v = p.value()?;
+    let root = p.value()?;
     p.skip_trivia()?;
-    (p.pos == p.bytes.len()).then_some((v, p.duplicates))
+    (p.pos == p.bytes.len()).then_some(Parsed {
+        root,
+        duplicates: p.duplicates,
+        has_comments: p.has_comments,
+    })
 }
 
 struct Parser<'a> {
@@ -58,6 +73,7 @@ struct Parser<'a> {
     depth: usize,
     find_duplicates: bool,
     duplicates: Vec<RawDuplicate>,
+    has_comments: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -73,12 +89,14 @@ impl<'a> Parser<'a> {
                 Some(b'\n' | b'\r' | b'\t') => self.pos += 1,
                 Some(b'/') => match self.bytes.get(self.pos + 1) {
                     Some(b'/') => {
+                        self.has_comments = true;
                         // jsonc-parser ends a line comment at '\n' (a '\r' before it is part of
                         // the comment, which is ignored anyway).
                         let rest = self.bytes.get(self.pos..)?;
                         self.pos += rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
                     }
                     Some(b'*') => {
+                        self.has_comments = true;
                         let rest = self.bytes.get(self.pos + 2..)?;
                         let end = rest.windows(2).position(|w| w == b"*/")?;
                         self.pos += 2 + end + 2;

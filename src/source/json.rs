@@ -299,11 +299,21 @@ fn walk_duplicates<'s>(v: &'s Json, path: &mut Vec<PathSeg<'s>>, out: &mut Vec<D
     }
 }
 
+/// A parsed document with its duplicate keys.
+pub struct ParsedDocument<'a> {
+    pub root: Json<'a>,
+    pub duplicates: Vec<DuplicateKey>,
+    /// `false` only when the document certainly has no comment.
+    pub may_have_comments: bool,
+}
+
 /// Parse a document and find its duplicate keys. The fast parser finds them while it builds
 /// each object; only for what it leaves to jsonc-parser is the tree walked again.
-pub fn parse_with_duplicate_keys(text: &str) -> Result<(Json<'_>, Vec<DuplicateKey>), JsonError> {
-    if let Some((root, found)) = super::fast_json::parse_finding_duplicates(text) {
-        let dups = found
+pub fn parse_with_duplicate_keys(text: &str) -> Result<ParsedDocument<'_>, JsonError> {
+    if let Some(parsed) = super::fast_json::parse_finding_duplicates(text) {
+        let root = parsed.root;
+        let duplicates = parsed
+            .duplicates
             .into_iter()
             .map(|d| DuplicateKey {
                 key: d.key,
@@ -312,11 +322,19 @@ pub fn parse_with_duplicate_keys(text: &str) -> Result<(Json<'_>, Vec<DuplicateK
                 second: d.second.into(),
             })
             .collect();
-        return Ok((root, dups));
+        return Ok(ParsedDocument {
+            root,
+            duplicates,
+            may_have_comments: parsed.has_comments,
+        });
     }
     let root = parse_with_jsonc(text)?;
-    let dups = duplicate_keys(&root);
-    Ok((root, dups))
+    let duplicates = duplicate_keys(&root);
+    Ok(ParsedDocument {
+        root,
+        duplicates,
+        may_have_comments: true,
+    })
 }
 
 /// The pointer of the object that starts at byte `start` (descending by ranges).
@@ -513,5 +531,46 @@ mod tests {
             ),
             DocumentKind::Parameters
         );
+    }
+}
+
+/// The JSON pointer of the innermost node that contains byte `offset` (where a comment sits,
+/// where a bad expression starts).
+pub fn pointer_at(root: &Json, offset: usize) -> String {
+    let mut pointer = String::new();
+    let mut cur = root;
+    loop {
+        let next = match cur {
+            Json::Object(o) => o
+                .properties
+                .iter()
+                .find(|p| {
+                    let r = Ranged::range(&p.value);
+                    r.start <= offset && offset < r.end
+                })
+                .map(|p| {
+                    pointer.push('/');
+                    push_pointer_token(&mut pointer, p.name.as_str());
+                    &p.value
+                }),
+            Json::Array(a) => a
+                .elements
+                .iter()
+                .enumerate()
+                .find(|(_, e)| {
+                    let r = Ranged::range(*e);
+                    r.start <= offset && offset < r.end
+                })
+                .map(|(i, e)| {
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    e
+                }),
+            _ => None,
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return pointer,
+        }
     }
 }

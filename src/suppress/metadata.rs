@@ -60,16 +60,17 @@ impl Reader<'_> {
                     pointer,
                     top_level,
                 } => {
-                    let scope = if top_level {
-                        Scope::File
-                    } else {
-                        Scope::NestedTemplate(pointer.clone())
-                    };
-                    self.metadata_of(object, &pointer, scope);
+                    self.metadata_of(object, &pointer, || {
+                        if top_level {
+                            Scope::File
+                        } else {
+                            Scope::NestedTemplate(pointer.clone())
+                        }
+                    });
                     push_resources(object, &pointer, &mut stack);
                 }
                 Pending::Resource { object, pointer } => {
-                    self.metadata_of(object, &pointer, Scope::Declaration(pointer.clone()));
+                    self.metadata_of(object, &pointer, || Scope::Declaration(pointer.clone()));
                     push_resources(object, &pointer, &mut stack);
                     let is_deployment = json::get_str(object, "type")
                         .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Resources/deployments"));
@@ -108,7 +109,8 @@ impl Reader<'_> {
     }
 
     /// `metadata.armlint` of a template or declaration at `owner` (a pointer).
-    fn metadata_of(&mut self, object: &JsonObject, owner: &str, scope: Scope) {
+    /// `scope` is made only for the few declarations that have suppressions.
+    fn metadata_of(&mut self, object: &JsonObject, owner: &str, scope: impl FnOnce() -> Scope) {
         // Azure keeps the last of repeated keys; so does armlint (duplicate-key reports them).
         let Some(meta) = last_property(object, "metadata") else {
             return;
@@ -119,6 +121,7 @@ impl Reader<'_> {
         let Some(ours) = last_property(meta_object, "armlint") else {
             return;
         };
+        let scope = scope();
         let pointer = format!(
             "{owner}/{}/{}",
             pointer_token(meta.name.as_str()),

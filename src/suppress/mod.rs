@@ -72,10 +72,18 @@ pub struct Found {
 
 /// Read the suppressions of a parsed template: its metadata and its comments.
 /// The suppressions of a file; `rules` are the ones they may name.
-pub fn collect(file: &Arc<SourceFile>, root: &JsonValue, rules: &[&'static dyn Rule]) -> Found {
+/// `may_have_comments` is the parser's word (false: there is no comment, so no directive).
+pub fn collect(
+    file: &Arc<SourceFile>,
+    root: &JsonValue,
+    rules: &[&'static dyn Rule],
+    may_have_comments: bool,
+) -> Found {
     let mut found = Found::default();
     metadata::collect(file, root, rules, &mut found);
-    collect_comments(file, root, rules, &mut found);
+    if may_have_comments {
+        collect_comments(file, root, rules, &mut found);
+    }
     found
         .suppressions
         .sort_by_key(|s| (s.location.span.start, s.location.span.end));
@@ -95,7 +103,7 @@ fn collect_comments(
         let location = Location {
             file: file.clone(),
             span: Span::new(c.start, c.end),
-            pointer: pointer_at(root, c.start),
+            pointer: json::pointer_at(root, c.start),
         };
         let problem = |message: String| Problem {
             kind: SuppressionKind::Comment,
@@ -166,46 +174,6 @@ fn resolve(name: &str, known: &[&'static dyn Rule]) -> Result<&'static RuleMeta,
         Ok(meta)
     } else {
         Err(format!("{} findings cannot be suppressed", meta.id))
-    }
-}
-
-/// The JSON pointer of the innermost node that contains `offset` (where a comment sits).
-fn pointer_at(root: &JsonValue, offset: usize) -> String {
-    let mut pointer = String::new();
-    let mut cur = root;
-    loop {
-        let next = match cur {
-            JsonValue::Object(o) => o
-                .properties
-                .iter()
-                .find(|p| {
-                    let r = jsonc_parser::common::Ranged::range(&p.value);
-                    r.start <= offset && offset < r.end
-                })
-                .map(|p| {
-                    pointer.push('/');
-                    json::push_pointer_token(&mut pointer, p.name.as_str());
-                    &p.value
-                }),
-            JsonValue::Array(a) => a
-                .elements
-                .iter()
-                .enumerate()
-                .find(|(_, e)| {
-                    let r = jsonc_parser::common::Ranged::range(*e);
-                    r.start <= offset && offset < r.end
-                })
-                .map(|(i, e)| {
-                    pointer.push('/');
-                    pointer.push_str(&i.to_string());
-                    e
-                }),
-            _ => None,
-        };
-        match next {
-            Some(n) => cur = n,
-            None => return pointer,
-        }
     }
 }
 

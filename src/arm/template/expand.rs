@@ -6,6 +6,7 @@
 
 use crate::fast_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -501,7 +502,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 for (i, e) in a.elements.iter().enumerate() {
                     let len = pointer.len();
                     pointer.push('/');
-                    pointer.push_str(&i.to_string());
+                    let _ = write!(pointer, "{i}");
                     items.push(self.eval_json(e, pointer));
                     pointer.truncate(len);
                 }
@@ -535,32 +536,13 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
 
     /// Check the expressions under `v` parse, without evaluating them: the properties of resources
     /// no enabled rule reads still get their syntax errors.
-    fn check_syntax(&mut self, v: &Json, pointer: &mut String) {
-        match v {
-            Json::StringLit(s) => {
-                if let Err(e) = crate::arm::expr::validate_template_string(&s.value) {
-                    self.report_invalid_expression(s, &e, pointer);
-                }
-            }
-            Json::Array(a) => {
-                for (i, e) in a.elements.iter().enumerate() {
-                    let len = pointer.len();
-                    pointer.push('/');
-                    pointer.push_str(&i.to_string());
-                    self.check_syntax(e, pointer);
-                    pointer.truncate(len);
-                }
-            }
-            Json::Object(o) => {
-                for p in &o.properties {
-                    let len = pointer.len();
-                    pointer.push('/');
-                    push_pointer_token(pointer, p.name.as_str());
-                    self.check_syntax(&p.value, pointer);
-                    pointer.truncate(len);
-                }
-            }
-            _ => {}
+    fn check_syntax(&mut self, v: &Json, pointer: &str) {
+        let mut invalid = Vec::new();
+        invalid_expressions(v, &mut invalid);
+        for (s, e) in invalid {
+            // Pointers are worked out only for what is reported.
+            let at = format!("{pointer}{}", sj::pointer_at(v, s.range.start));
+            self.report_invalid_expression(s, &e, &at);
         }
     }
 
@@ -598,7 +580,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 for (i, l) in loops.into_iter().enumerate() {
                     let plen = pointer.len();
                     pointer.push('/');
-                    pointer.push_str(&i.to_string());
+                    let _ = write!(pointer, "{i}");
                     let (name, value) = self.eval_property_copy(l, pointer);
                     pointer.truncate(plen);
                     obj.insert(name, value);
@@ -919,8 +901,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                     .borrow_mut()
                     .insert(std::ptr::from_ref(props) as usize)
             {
-                let mut p = format!("{pointer}/properties");
-                self.check_syntax(props, &mut p);
+                self.check_syntax(props, &format!("{pointer}/properties"));
             }
             body
         } else {
@@ -1783,4 +1764,28 @@ impl EvalContext for Expander<'_, '_, '_> {
 /// Convenience for tests and tools: literal JSON of a parameter value.
 pub fn parameter_value_from_json(v: &Json) -> Value {
     literal_value(v)
+}
+
+/// The template strings under `v` that do not parse, with why (JSON nesting is bounded by the
+/// parser, so recursion is too).
+fn invalid_expressions<'v, 'a>(
+    v: &'v Json<'a>,
+    out: &mut Vec<(
+        &'v jsonc_parser::ast::StringLit<'a>,
+        crate::arm::expr::ParseError,
+    )>,
+) {
+    match v {
+        Json::StringLit(s) => {
+            if let Err(e) = crate::arm::expr::validate_template_string(&s.value) {
+                out.push((s, e));
+            }
+        }
+        Json::Array(a) => a.elements.iter().for_each(|e| invalid_expressions(e, out)),
+        Json::Object(o) => o
+            .properties
+            .iter()
+            .for_each(|p| invalid_expressions(&p.value, out)),
+        _ => {}
+    }
 }

@@ -571,7 +571,6 @@ impl Rule for DeclarativeRule {
             if inst.existing || inst.deployed == Tri::False || !inst.properties_evaluated {
                 continue;
             }
-            let mut doc: Option<Document> = None;
             for k in 0..self.check_types.len() {
                 if !self.applies(k, &inst.resource_type) {
                     continue;
@@ -579,7 +578,9 @@ impl Rule for DeclarativeRule {
                 let Some(Some(check)) = self.checks().get(k) else {
                     continue;
                 };
-                let doc = doc.get_or_insert_with(|| Document::new(&inst.body));
+                let Some(doc) = ctx.document(i) else {
+                    continue;
+                };
                 let currents: Vec<Vec<Token>> = match &check.each {
                     None => vec![Vec::new()],
                     Some(sel) => sel
