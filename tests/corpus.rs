@@ -217,9 +217,30 @@ fn fast_parser_agrees_with_jsonc_parser_on_the_corpus() {
             // Duplicate keys found while parsing are the ones the tree walk finds.
             if let Ok(root) = &expected {
                 let mut walked = json::duplicate_keys(root);
-                let mut found = json::parse_with_duplicate_keys(&file.text)
-                    .map(|(_, d)| d)
-                    .unwrap_or_default();
+                let parsed = json::parse_with_duplicate_keys(&file.text);
+                // The parser's word that a file has no comment is what jsonc-parser sees.
+                let comments = jsonc_parser::parse_to_ast(
+                    &file.text,
+                    &jsonc_parser::CollectOptions {
+                        comments: jsonc_parser::CommentCollectionStrategy::Separate,
+                        tokens: false,
+                    },
+                    &Default::default(),
+                )
+                .ok()
+                .and_then(|r| r.comments)
+                .is_some_and(|c| c.values().any(|v| !v.is_empty()));
+                if let Ok(p) = &parsed {
+                    assert!(
+                        p.may_have_comments || !comments,
+                        "{}: comments missed",
+                        path.display()
+                    );
+                    if fast_json::parse(&file.text).is_some() {
+                        assert_eq!(p.may_have_comments, comments, "{}", path.display());
+                    }
+                }
+                let mut found = parsed.map(|p| p.duplicates).unwrap_or_default();
                 walked.sort_by_key(|d| d.second.start);
                 found.sort_by_key(|d| d.second.start);
                 assert_eq!(found, walked, "{}", path.display());

@@ -418,6 +418,47 @@ pub fn sniff_kind(text: &str) -> DocumentKind {
     DocumentKind::Other
 }
 
+/// The JSON pointer of the innermost node that contains byte `offset` (where a comment sits,
+/// where a bad expression starts).
+pub fn pointer_at(root: &Json, offset: usize) -> String {
+    let mut pointer = String::new();
+    let mut cur = root;
+    loop {
+        let next = match cur {
+            Json::Object(o) => o
+                .properties
+                .iter()
+                .find(|p| {
+                    let r = Ranged::range(&p.value);
+                    r.start <= offset && offset < r.end
+                })
+                .map(|p| {
+                    pointer.push('/');
+                    push_pointer_token(&mut pointer, p.name.as_str());
+                    &p.value
+                }),
+            Json::Array(a) => a
+                .elements
+                .iter()
+                .enumerate()
+                .find(|(_, e)| {
+                    let r = Ranged::range(*e);
+                    r.start <= offset && offset < r.end
+                })
+                .map(|(i, e)| {
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    e
+                }),
+            _ => None,
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return pointer,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,15 +486,22 @@ mod tests {
         ] {
             let root = parse(text).unwrap();
             let mut walked = duplicate_keys(&root);
-            let (_, mut found) = parse_with_duplicate_keys(text).unwrap();
+            let parsed = parse_with_duplicate_keys(text).unwrap();
+            // The second text has a comment; the others certainly have none.
+            assert_eq!(parsed.may_have_comments, text.contains("//"), "{text}");
+            let mut found = parsed.duplicates;
             walked.sort_by_key(|d| d.second.start);
             found.sort_by_key(|d| d.second.start);
             assert_eq!(found, walked, "{text}");
             assert!(!found.is_empty());
         }
         // What the fast parser leaves to jsonc-parser is walked.
-        let (_, d) = parse_with_duplicate_keys("{\"a\": \"x\ny\", \"a\": 1}").unwrap();
-        assert_eq!(d.len(), 1);
+        let d = parse_with_duplicate_keys("{\"a\": \"x\ny\", \"a\": 1}").unwrap();
+        assert_eq!(d.duplicates.len(), 1);
+        assert!(
+            d.may_have_comments,
+            "unknown after jsonc-parser: looked for"
+        );
     }
 
     /// The filter in front of the scan never hides a repeat: objects of 1..40 names drawn from a
@@ -531,46 +579,5 @@ mod tests {
             ),
             DocumentKind::Parameters
         );
-    }
-}
-
-/// The JSON pointer of the innermost node that contains byte `offset` (where a comment sits,
-/// where a bad expression starts).
-pub fn pointer_at(root: &Json, offset: usize) -> String {
-    let mut pointer = String::new();
-    let mut cur = root;
-    loop {
-        let next = match cur {
-            Json::Object(o) => o
-                .properties
-                .iter()
-                .find(|p| {
-                    let r = Ranged::range(&p.value);
-                    r.start <= offset && offset < r.end
-                })
-                .map(|p| {
-                    pointer.push('/');
-                    push_pointer_token(&mut pointer, p.name.as_str());
-                    &p.value
-                }),
-            Json::Array(a) => a
-                .elements
-                .iter()
-                .enumerate()
-                .find(|(_, e)| {
-                    let r = Ranged::range(*e);
-                    r.start <= offset && offset < r.end
-                })
-                .map(|(i, e)| {
-                    pointer.push('/');
-                    pointer.push_str(&i.to_string());
-                    e
-                }),
-            _ => None,
-        };
-        match next {
-            Some(n) => cur = n,
-            None => return pointer,
-        }
     }
 }

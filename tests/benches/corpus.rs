@@ -6,7 +6,11 @@
 //!    armlint's full in-process run (discover, expand, graph, rules, JSON report); budget 2x;
 //! 2. the same run as a process (`armlint lint DIR --format json`), with its peak memory;
 //! 3. one ~1 MB template and one typical quickstart template from process start to exit
-//!    (budgets 20 ms and 5 ms), with the peak memory of the 1 MB run.
+//!    (budgets 20 ms and 5 ms), with the peak memory of the 1 MB run;
+//! 4. the editor paths (stdin, a language server's didSave) on the ~1 MB template;
+//! 5. one thread's time by phase.
+//!
+//! `BENCH_ONLY=process|single|editor|corpus|phases` runs one part; `BENCH_RUNS=N` sets the runs.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -186,6 +190,8 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
+    let only = std::env::var("BENCH_ONLY").ok();
+    let want = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let (all_files, files) = corpus_files(&root);
     let bytes: u64 = all_files
         .iter()
@@ -204,14 +210,18 @@ fn main() {
     // parent's pages it starts with.
     // 2. The same as a process, with peak memory.
     let root_s = root.to_string_lossy().into_owned();
-    let (med, min, rss_corpus) =
-        time_process(bin, &["lint", &root_s, "--format", "json"], runs.min(3));
-    println!(
-        "whole corpus, process: median {} (best {}), peak RSS {} MiB",
-        ms(med),
-        ms(min),
-        rss_corpus / 1024
-    );
+    let mut rss_corpus = -1;
+    if want("process") {
+        let (med, min, rss) =
+            time_process(bin, &["lint", &root_s, "--format", "json"], runs.min(3));
+        rss_corpus = rss;
+        println!(
+            "whole corpus, process: median {} (best {}), peak RSS {} MiB",
+            ms(med),
+            ms(min),
+            rss_corpus / 1024
+        );
+    }
 
     // 3. One ~1 MB template, and a typical quickstart template, from process start.
     let mut sized: Vec<(u64, &PathBuf)> = files
@@ -234,7 +244,9 @@ fn main() {
         ("~1 MB template", near(1_000_000), 20.0),
         ("typical quickstart template", typical, 5.0),
     ] {
-        let Some((size, file)) = pick else { continue };
+        let Some((size, file)) = pick.filter(|_| want("single")) else {
+            continue;
+        };
         let f = file.to_string_lossy().into_owned();
         let (med, min, rss) = time_process(
             bin,
@@ -252,7 +264,7 @@ fn main() {
     }
     // 4. The editor paths on the ~1 MB template: the buffer on stdin from process start, and a
     //    language server's didSave → publishDiagnostics round trip.
-    if let Some((size, file)) = near(1_000_000) {
+    if let Some((size, file)) = near(1_000_000).filter(|_| want("editor")) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         let f = file.to_string_lossy().into_owned();
         let mut times = Vec::new();
@@ -290,71 +302,76 @@ fn main() {
         .map(|(s, f)| (*s, (*f).clone()))
         .unwrap_or_default();
     let lf = largest.to_string_lossy().into_owned();
-    let (t, _, rss) = time_process(bin, &["lint", &lf, "--format", "json"], 3);
-    println!(
-        "largest template {} ({:.1} MB) alone: {}, peak RSS {} MiB (the whole corpus: {} MiB)",
-        largest.strip_prefix(&root).unwrap_or(&largest).display(),
-        sized.last().map_or(0.0, |(s, _)| *s as f64 / 1e6),
-        ms(t),
-        rss / 1024,
-        rss_corpus / 1024
-    );
+    if want("single") {
+        let (t, _, rss) = time_process(bin, &["lint", &lf, "--format", "json"], 3);
+        println!(
+            "largest template {} ({:.1} MB) alone: {}, peak RSS {} MiB (the whole corpus: {} MiB)",
+            largest.strip_prefix(&root).unwrap_or(&largest).display(),
+            sized.last().map_or(0.0, |(s, _)| *s as f64 / 1e6),
+            ms(t),
+            rss / 1024,
+            rss_corpus / 1024
+        );
+    }
 
     // 1. Baseline: read + serde_json::Value parse of each file the lint run reads, in parallel,
     //    dropped as a linter would; and armlint's whole run. The two alternate, so that drift in
     //    the machine's speed affects both alike; the ratio is the median of the pairs' ratios.
-    let serde_parse = || {
-        let ok: usize = all_files
-            .par_iter()
-            .map(|f| {
-                let text = std::fs::read_to_string(f).unwrap_or_default();
-                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-                usize::from(serde_json::from_str::<serde_json::Value>(text).is_ok())
-            })
-            .sum();
-        std::hint::black_box(ok);
-    };
-    let mut out_len = 0;
-    let mut lint_run = || {
-        let d = armlint::discover::discover(std::slice::from_ref(&root), &Default::default())
-            .expect("discover");
-        let report = armlint::engine::lint_inputs(&d.inputs, d.skipped, &Default::default());
-        let json = armlint::emit::render(
-            &report,
-            armlint::emit::OutputFormat::Json,
-            &Default::default(),
-        );
-        out_len = json.len();
-    };
-    // One of each to warm the page cache and the allocator.
-    serde_parse();
-    lint_run();
-    let (mut base, mut lint, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..runs.max(3) * 2 {
-        let start = Instant::now();
+    if want("corpus") {
+        let serde_parse = || {
+            let ok: usize = all_files
+                .par_iter()
+                .map(|f| {
+                    let text = std::fs::read_to_string(f).unwrap_or_default();
+                    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                    usize::from(serde_json::from_str::<serde_json::Value>(text).is_ok())
+                })
+                .sum();
+            std::hint::black_box(ok);
+        };
+        let mut out_len = 0;
+        let mut lint_run = || {
+            let d = armlint::discover::discover(std::slice::from_ref(&root), &Default::default())
+                .expect("discover");
+            let report = armlint::engine::lint_inputs(&d.inputs, d.skipped, &Default::default());
+            let json = armlint::emit::render(
+                &report,
+                armlint::emit::OutputFormat::Json,
+                &Default::default(),
+            );
+            out_len = json.len();
+        };
+        // One of each to warm the page cache and the allocator.
         serde_parse();
-        let b = start.elapsed();
-        let start = Instant::now();
         lint_run();
-        let l = start.elapsed();
-        base.push(b);
-        lint.push(l);
-        ratios.push(l.as_secs_f64() / b.as_secs_f64());
+        let (mut base, mut lint, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..runs.max(3) * 2 {
+            let start = Instant::now();
+            serde_parse();
+            let b = start.elapsed();
+            let start = Instant::now();
+            lint_run();
+            let l = start.elapsed();
+            base.push(b);
+            lint.push(l);
+            ratios.push(l.as_secs_f64() / b.as_secs_f64());
+        }
+        ratios.sort_by(f64::total_cmp);
+        let ratio = ratios[ratios.len() / 2];
+        println!(
+            "whole corpus, in process ({} alternating pairs): serde_json parse {}  armlint lint {}  ratio {:.2}x (median of the pairs' ratios; range {:.2}..{:.2}; budget 2x; report {} bytes)",
+            ratios.len(),
+            ms(median(base)),
+            ms(median(lint)),
+            ratio,
+            ratios[0],
+            ratios[ratios.len() - 1],
+            out_len
+        );
     }
-    ratios.sort_by(f64::total_cmp);
-    let ratio = ratios[ratios.len() / 2];
-    println!(
-        "whole corpus, in process ({} alternating pairs): serde_json parse {}  armlint lint {}  ratio {:.2}x (median of the pairs' ratios; range {:.2}..{:.2}; budget 2x; report {} bytes)",
-        ratios.len(),
-        ms(median(base)),
-        ms(median(lint)),
-        ratio,
-        ratios[0],
-        ratios[ratios.len() - 1],
-        out_len
-    );
-
-    phases(&files, runs);
+    if want("phases") {
+        phases(&files, runs);
+    }
 }
 
 /// Where one thread's time goes, summed over the corpus (median of `runs`): reading, JSON parsing
@@ -390,10 +407,11 @@ fn phases(files: &[PathBuf], runs: usize) {
             let src = std::sync::Arc::new(src);
             tick(0, &mut t);
             // Duplicate keys are found while parsing (the tree walk only for jsonc-parser's files).
-            let Ok((root, dups)) = json::parse_with_duplicate_keys(&src.text) else {
+            let Ok(parsed) = json::parse_with_duplicate_keys(&src.text) else {
                 continue;
             };
-            std::hint::black_box(dups);
+            let root = parsed.root;
+            std::hint::black_box(parsed.duplicates);
             tick(1, &mut t);
             let e = expand_for(
                 &src,
