@@ -2,6 +2,8 @@
 //!
 //! The library is the engine and never prints; `src/main.rs` is the command line.
 
+#[cfg(feature = "mimalloc")]
+pub mod alloc;
 pub mod arm;
 pub mod baseline;
 pub mod capacity;

@@ -6,7 +6,7 @@ use clap::Parser;
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: armlint::alloc::Allocator = armlint::alloc::Allocator;
 
 fn main() {
     no_transparent_huge_pages();
@@ -34,10 +34,11 @@ fn main() {
     std::process::exit(outcome.code);
 }
 
-/// mimalloc reserves its arena with `MADV_HUGEPAGE`, so the first touch of each region zeroes a
-/// 2 MiB page: about a millisecond of a small template's few. Linting gains nothing measurable
-/// from huge pages (the corpus takes as long without them), so they are turned off for this
-/// process before it allocates much; the kernel checks the flag at every fault.
+/// With transparent huge pages the first touch of each region zeroes a 2 MiB page: about a
+/// millisecond of a small template's few. Linting gains nothing measurable from huge pages (the
+/// corpus takes as long without them). mimalloc is built not to ask for them (`no_thp`); this
+/// also covers systems that give them unasked (THP `always`). The kernel checks the flag at
+/// every fault.
 fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes an integer flag and touches no memory of ours.

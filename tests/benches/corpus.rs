@@ -19,8 +19,9 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: armlint::alloc::Allocator = armlint::alloc::Allocator;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -330,16 +331,22 @@ fn main() {
             std::hint::black_box(ok);
         };
         let mut out_len = 0;
+        // Where the lint run's wall time goes: discovery, linting (parallel), the report.
+        let mut split: Vec<[Duration; 3]> = Vec::new();
         let mut lint_run = || {
+            let start = Instant::now();
             let d = armlint::discover::discover(std::slice::from_ref(&root), &Default::default())
                 .expect("discover");
+            let discovered = Instant::now();
             let report = armlint::engine::lint_inputs(&d.inputs, d.skipped, &Default::default());
+            let linted = Instant::now();
             let json = armlint::emit::render(
                 &report,
                 armlint::emit::OutputFormat::Json,
                 &Default::default(),
             );
             out_len = json.len();
+            split.push([discovered - start, linted - discovered, linted.elapsed()]);
         };
         // One of each to warm the page cache and the allocator.
         serde_parse();
@@ -367,6 +374,13 @@ fn main() {
             ratios[0],
             ratios[ratios.len() - 1],
             out_len
+        );
+        let part = |i: usize| ms(median(split.iter().map(|s| s[i]).collect()));
+        println!(
+            "  armlint's run: discovery {}, linting {}, report {}",
+            part(0),
+            part(1),
+            part(2)
         );
     }
     if want("phases") {
