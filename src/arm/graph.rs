@@ -84,15 +84,25 @@ fn id_text(v: &Value) -> Option<&str> {
 
 fn looks_like_id(s: &str) -> bool {
     // IDs built by resourceId() and friends spell `/providers/` exactly; other spellings are rare.
-    // Only a `/` can start the segment, so long non-ID strings (scripts, JSON) are scanned once.
+    // One pass from `/` to `/`, so long non-ID strings (scripts, JSON) are scanned once.
     let b = s.as_bytes();
-    s.len() > 12
-        && (s.contains("/providers/")
-            || b.iter().enumerate().any(|(i, &c)| {
-                c == b'/'
-                    && b.get(i..i + 11)
-                        .is_some_and(|w| w.eq_ignore_ascii_case(b"/providers/"))
-            }))
+    if b.len() <= 12 {
+        return false;
+    }
+    let mut from = 0;
+    while let Some(i) = b
+        .get(from..)
+        .and_then(|r| r.iter().position(|&c| c == b'/'))
+    {
+        let at = from + i;
+        if b.get(at..at + 11)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"/providers/"))
+        {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 /// Compare two optional scope segments: Some(true) equal, Some(false) different, None unknown.
@@ -218,8 +228,13 @@ impl ResourceGraph {
         for (i, inst) in self.expansion.instances.iter().enumerate() {
             // Properties holding resource IDs.
             let autoscale = inst.is_type("Microsoft.Insights/autoscaleSettings");
-            let mut path = String::new();
-            collect_id_edges(self, i, &inst.body, &mut path, autoscale, &mut edges, 0);
+            IdEdges {
+                g: self,
+                from: i,
+                autoscale,
+                edges: &mut edges,
+            }
+            .walk(&inst.body, &mut Vec::new());
             // dependsOn
             for d in &inst.depends_on {
                 for target in self.resolve_depends_on(inst, d) {
@@ -390,86 +405,112 @@ fn is_id_key(key: &str) -> bool {
 
 const MAX_WALK_DEPTH: usize = 64;
 
-#[allow(clippy::too_many_arguments)]
-fn collect_id_edges(
-    g: &ResourceGraph,
-    from: usize,
-    v: &Value,
-    path: &mut String,
-    autoscale: bool,
-    edges: &mut Vec<Edge>,
-    depth: usize,
-) {
-    if depth > MAX_WALK_DEPTH {
-        return;
+/// One step of the path from an instance's body to a value: a key or an array index.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// `properties.ipConfigurations[0].id`: the edge's path, spelled only for the edges found.
+fn spell(path: &[Step<'_>]) -> String {
+    let mut out = String::new();
+    for s in path {
+        match s {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
+        }
     }
-    match v {
-        Value::Object(o) => {
-            for (k, child) in o.iter() {
-                // A nested deployment's parameters and the instance's own identity are not references.
-                if depth == 0 && (k.eq_ignore_ascii_case("name") || k.eq_ignore_ascii_case("type"))
-                {
-                    continue;
-                }
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                match child {
-                    Value::Unknown(u)
-                        if is_id_key(k)
-                            && u.symbol.as_deref().is_none_or(|s| !looks_like_id(s)) =>
+    out
+}
+
+/// The edges from the ID-valued properties under `v`.
+struct IdEdges<'g> {
+    g: &'g ResourceGraph,
+    from: usize,
+    autoscale: bool,
+    edges: &'g mut Vec<Edge>,
+}
+
+impl IdEdges<'_> {
+    fn walk<'v>(&mut self, v: &'v Value, path: &mut Vec<Step<'v>>) {
+        if path.len() > MAX_WALK_DEPTH {
+            return;
+        }
+        match v {
+            Value::Object(o) => {
+                for (k, child) in o.iter() {
+                    // A nested deployment's parameters and the instance's own identity are not
+                    // references.
+                    if path.is_empty()
+                        && (k.eq_ignore_ascii_case("name") || k.eq_ignore_ascii_case("type"))
                     {
-                        edges.push(Edge {
-                            from,
-                            kind: EdgeKind::Reference,
-                            path: path.clone(),
-                            target: Target::Unknown(u.reason.to_string()),
+                        continue;
+                    }
+                    path.push(Step::Key(k));
+                    match child {
+                        Value::Unknown(u)
+                            if is_id_key(k)
+                                && u.symbol.as_deref().is_none_or(|s| !looks_like_id(s)) =>
+                        {
+                            self.edges.push(Edge {
+                                from: self.from,
+                                kind: EdgeKind::Reference,
+                                path: spell(path),
+                                target: Target::Unknown(u.reason.to_string()),
+                            });
+                        }
+                        _ => self.walk(child, path),
+                    }
+                    path.pop();
+                }
+            }
+            Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    path.push(Step::Index(i));
+                    self.walk(child, path);
+                    path.pop();
+                }
+            }
+            Value::String(_) | Value::Unknown(_) => {
+                if let Some(text) = id_text(v)
+                    && looks_like_id(text)
+                    && let Some(parsed) = parse_resource_id(text)
+                {
+                    let path = spell(path);
+                    let kind = if self.autoscale
+                        && path.eq_ignore_ascii_case("properties.targetResourceUri")
+                    {
+                        EdgeKind::AutoscaleTarget
+                    } else {
+                        EdgeKind::Reference
+                    };
+                    // A resource's reference to itself (its own ID in a property) is not an edge.
+                    let target = self.g.resolve_parsed(&parsed, text);
+                    if target
+                        != (Target::Node {
+                            index: self.from,
+                            certain: true,
+                        })
+                    {
+                        self.edges.push(Edge {
+                            from: self.from,
+                            kind,
+                            path,
+                            target,
                         });
                     }
-                    _ => collect_id_edges(g, from, child, path, autoscale, edges, depth + 1),
-                }
-                path.truncate(len);
-            }
-        }
-        Value::Array(a) => {
-            for (i, child) in a.iter().enumerate() {
-                let len = path.len();
-                let _ = write!(path, "[{i}]");
-                collect_id_edges(g, from, child, path, autoscale, edges, depth + 1);
-                path.truncate(len);
-            }
-        }
-        Value::String(_) | Value::Unknown(_) => {
-            if let Some(text) = id_text(v)
-                && looks_like_id(text)
-                && let Some(parsed) = parse_resource_id(text)
-            {
-                let kind = if autoscale && path.eq_ignore_ascii_case("properties.targetResourceUri")
-                {
-                    EdgeKind::AutoscaleTarget
-                } else {
-                    EdgeKind::Reference
-                };
-                // A resource's reference to itself (its own ID in a property) is not an edge.
-                let target = g.resolve_parsed(&parsed, text);
-                if target
-                    != (Target::Node {
-                        index: from,
-                        certain: true,
-                    })
-                {
-                    edges.push(Edge {
-                        from,
-                        kind,
-                        path: path.clone(),
-                        target,
-                    });
                 }
             }
+            _ => {}
         }
-        _ => {}
     }
 }
 
@@ -480,6 +521,25 @@ mod tests {
 
     fn id(s: &str) -> ParsedResourceId {
         parse_resource_id(s).unwrap()
+    }
+
+    #[test]
+    fn looks_like_id_finds_providers_in_any_case() {
+        let naive = |s: &str| s.len() > 12 && s.to_ascii_lowercase().contains("/providers/");
+        for s in [
+            "",
+            "/providers/",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm",
+            "/SUBSCRIPTIONS/S/PROVIDERS/MICROSOFT.X/Y/Z",
+            "providers/Microsoft.Compute/x/y/z",
+            "////providers/x",
+            "/a/b/c/d/e/f/g/h/providers",
+            "/a/b/c/d/e/f/g/h/providerss/",
+            "no slash at all, but long enough",
+            "/x/Providers/Microsoft.Network/vnets/v",
+        ] {
+            assert_eq!(looks_like_id(s), naive(s), "{s:?}");
+        }
     }
 
     #[test]
