@@ -85,8 +85,9 @@ impl<'a> Parser<'a> {
     fn skip_trivia(&mut self) -> Option<()> {
         loop {
             match self.peek() {
-                Some(b' ') => self.pos = skip_spaces(self.bytes, self.pos),
-                Some(b'\n' | b'\r' | b'\t') => self.pos += 1,
+                Some(b' ' | b'\n' | b'\r' | b'\t') => {
+                    self.pos = skip_whitespace(self.bytes, self.pos);
+                }
                 Some(b'/') => match self.bytes.get(self.pos + 1) {
                     Some(b'/') => {
                         self.has_comments = true;
@@ -362,52 +363,155 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Index of the first byte at or after `pos` that is not a space, eight bytes at a time:
-/// indentation is much of a pretty-printed template.
-fn skip_spaces(bytes: &[u8], mut pos: usize) -> usize {
-    const SPACES: u64 = 0x2020_2020_2020_2020;
-    while let Some(chunk) = bytes.get(pos..pos + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let other = u64::from_le_bytes(word) ^ SPACES;
-        if other != 0 {
-            return pos + (other.trailing_zeros() / 8) as usize;
-        }
-        pos += 8;
+/// Index of the first byte at or after `pos` that is not JSON whitespace: indentation and line
+/// breaks are much of a pretty-printed template.
+fn skip_whitespace(bytes: &[u8], pos: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::skip_whitespace(bytes, pos)
     }
-    while bytes.get(pos) == Some(&b' ') {
-        pos += 1;
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        swar::skip_whitespace(bytes, pos)
     }
-    pos
 }
 
-/// Index of the first `"`, `\\` or control character (below 0x20), eight bytes at a time: string
-/// contents are most of a template's bytes.
+/// Index of the first `"`, `\\` or control character (below 0x20): string contents are most of
+/// a template's bytes.
 fn string_stop(bytes: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::string_stop(bytes)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        swar::string_stop(bytes)
+    }
+}
+
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+fn is_string_stop(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+/// Sixteen bytes at a time with SSE2, which every x86-64 processor has.
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+
+    /// One bit per byte of `chunk` (16 bytes), set where `flag` holds.
+    fn mask(chunk: &[u8], flag: impl Fn(__m128i) -> __m128i) -> u32 {
+        debug_assert_eq!(chunk.len(), 16);
+        // SAFETY: SSE2 is part of x86-64; the load reads exactly the 16 bytes of `chunk` (the
+        // callers slice 16) and needs no alignment.
+        unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            _mm_movemask_epi8(flag(v)) as u32 & 0xffff
+        }
+    }
+
+    pub fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
+        while let Some(chunk) = bytes.get(pos..pos + 16) {
+            // SAFETY: SSE2 is part of x86-64; these work on registers only.
+            let white = mask(chunk, |v| unsafe {
+                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+                _mm_or_si128(
+                    _mm_or_si128(eq(b' '), eq(b'\n')),
+                    _mm_or_si128(eq(b'\r'), eq(b'\t')),
+                )
+            });
+            if white != 0xffff {
+                return pos + (!white).trailing_zeros() as usize;
+            }
+            pos += 16;
+        }
+        while bytes.get(pos).is_some_and(|&b| super::is_whitespace(b)) {
+            pos += 1;
+        }
+        pos
+    }
+
+    pub fn string_stop(bytes: &[u8]) -> Option<usize> {
+        let mut i = 0;
+        while let Some(chunk) = bytes.get(i..i + 16) {
+            // SAFETY: SSE2 is part of x86-64; these work on registers only.
+            let stop = mask(chunk, |v| unsafe {
+                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+                // Unsigned `v <= 0x1f`: max(v, 0x1f) == 0x1f.
+                let control =
+                    _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+                _mm_or_si128(_mm_or_si128(eq(b'"'), eq(b'\\')), control)
+            });
+            if stop != 0 {
+                return Some(i + stop.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        let tail = bytes.get(i..)?;
+        tail.iter()
+            .position(|&b| super::is_string_stop(b))
+            .map(|p| i + p)
+    }
+}
+
+/// Eight bytes at a time in a `u64`, for other processors (and as the tests' second opinion).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+mod swar {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // A byte that is zero after the xor (or below 0x20) sets its high bit; borrows only
-        // carry into higher bytes, so the lowest flagged byte is the first match.
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let found = (quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (x.wrapping_sub(ONES * 0x20) & !x);
-        let found = found & HIGH;
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
+
+    fn word(chunk: &[u8]) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        u64::from_le_bytes(w)
     }
-    let tail = bytes.get(i..)?;
-    tail.iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|p| i + p)
+
+    /// High bit of each byte of `x` that is zero (exact for the lowest such byte, which is all
+    /// the callers read: borrows only carry upwards).
+    fn zero_bytes(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
+
+    pub fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
+        loop {
+            while let Some(chunk) = bytes.get(pos..pos + 8) {
+                let other = word(chunk) ^ (ONES * u64::from(b' '));
+                if other != 0 {
+                    pos += (other.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                pos += 8;
+            }
+            match bytes.get(pos) {
+                Some(&b) if super::is_whitespace(b) => pos += 1,
+                _ => return pos,
+            }
+        }
+    }
+
+    pub fn string_stop(bytes: &[u8]) -> Option<usize> {
+        let mut i = 0;
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            let x = word(chunk);
+            let found = zero_bytes(x ^ (ONES * u64::from(b'"')))
+                | zero_bytes(x ^ (ONES * u64::from(b'\\')))
+                | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+            if found != 0 {
+                return Some(i + (found.trailing_zeros() / 8) as usize);
+            }
+            i += 8;
+        }
+        let tail = bytes.get(i..)?;
+        tail.iter()
+            .position(|&b| super::is_string_stop(b))
+            .map(|p| i + p)
+    }
 }
 
 fn name_range(n: &ObjectPropName) -> Range {
@@ -436,14 +540,44 @@ mod tests {
         super::super::json::parse_with_jsonc(text).ok()
     }
 
+    /// Both scanners (SSE2 where it runs, and SWAR) against the byte-by-byte definition.
+    type Skip = fn(&[u8], usize) -> usize;
+    type Stop = fn(&[u8]) -> Option<usize>;
+    fn scanners() -> Vec<(Skip, Stop)> {
+        let mut v: Vec<(Skip, Stop)> = vec![(swar::skip_whitespace, swar::string_stop)];
+        #[cfg(target_arch = "x86_64")]
+        v.push((sse2::skip_whitespace, sse2::string_stop));
+        v.push((skip_whitespace, string_stop));
+        v
+    }
+
     #[test]
-    fn skip_spaces_stops_at_the_first_other_byte() {
-        for len in 0..20 {
-            for tail in [b"".as_slice(), b"x", b"\n  ", b"\t"] {
-                let mut v = vec![b' '; len];
-                v.extend_from_slice(tail);
-                for start in 0..=len {
-                    assert_eq!(skip_spaces(&v, start), len, "{len} {tail:?} {start}");
+    fn skip_whitespace_stops_at_the_first_other_byte() {
+        let naive = |b: &[u8], from: usize| {
+            from + b
+                .get(from..)
+                .map_or(0, |r| r.iter().take_while(|&&c| is_whitespace(c)).count())
+        };
+        for (skip, _) in scanners() {
+            for len in 0..40 {
+                for tail in [b"".as_slice(), b"x", b"\n  \"", b"\t", b"\r\n{"] {
+                    for fill in [b' ', b'\n', b'\t'] {
+                        let mut v: Vec<u8> = (0..len)
+                            .map(|i| if i % 7 == 3 { fill } else { b' ' })
+                            .collect();
+                        v.extend_from_slice(tail);
+                        for start in 0..=v.len() {
+                            assert_eq!(skip(&v, start), naive(&v, start), "{v:?} {start}");
+                        }
+                    }
+                }
+            }
+            // Every byte value at every position of a 40-byte run of spaces.
+            for pos in 0..40 {
+                for b in 0..=255u8 {
+                    let mut v = vec![b' '; 40];
+                    v[pos] = b;
+                    assert_eq!(skip(&v, 0), naive(&v, 0), "{pos} {b}");
                 }
             }
         }
@@ -451,7 +585,7 @@ mod tests {
 
     #[test]
     fn string_stop_finds_the_first_special_byte() {
-        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        let naive = |b: &[u8]| b.iter().position(|&c| is_string_stop(c));
         let samples: [&[u8]; 9] = [
             b"",
             b"abc",
@@ -463,15 +597,18 @@ mod tests {
             b"\x7f\x80\xff\xfe\x21\x1f",
             b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
         ];
-        for s in samples {
-            assert_eq!(string_stop(s), naive(s), "{s:?}");
-        }
-        // Every position and every byte value.
-        for pos in 0..20 {
-            for b in 0..=255u8 {
-                let mut v = vec![b'x'; 20];
-                v[pos] = b;
-                assert_eq!(string_stop(&v), naive(&v), "{pos} {b}");
+        for (_, stop) in scanners() {
+            for s in samples {
+                assert_eq!(stop(s), naive(s), "{s:?}");
+            }
+            // Every position and every byte value, across two 16-byte blocks and a tail.
+            for pos in 0..40 {
+                for b in 0..=255u8 {
+                    let mut v = vec![b'x'; 40];
+                    v[pos] = b;
+                    assert_eq!(stop(&v), naive(&v), "{pos} {b}");
+                    assert_eq!(stop(&v[1..]), naive(&v[1..]), "{pos} {b} shifted");
+                }
             }
         }
     }
