@@ -86,7 +86,11 @@ impl<'a> Parser<'a> {
         loop {
             match self.peek() {
                 Some(b' ' | b'\n' | b'\r' | b'\t') => {
-                    self.pos = skip_whitespace(self.bytes, self.pos);
+                    // Most runs are one byte (`": "`); the vector scan is for indentation.
+                    self.pos += 1;
+                    if self.peek().is_some_and(is_whitespace) {
+                        self.pos = skip_whitespace(self.bytes, self.pos);
+                    }
                 }
                 Some(b'/') => match self.bytes.get(self.pos + 1) {
                     Some(b'/') => {
