@@ -65,6 +65,9 @@ pub struct LspArgs {
 /// `armlint lsp` on a connection (the binary gives it stdio): the exit code, and what to say on
 /// stderr (the client shows a server's stderr in its log).
 pub fn serve_lsp(connection: &lsp_server::Connection, args: &LspArgs) -> (i32, String) {
+    // A long-lived process that lints whole documents on every change: huge pages pay off.
+    #[cfg(feature = "mimalloc")]
+    crate::alloc::use_huge_pages(true);
     // Each document is linted with the configuration nearest to it (its workspace's
     // `.armlint.yaml`); a configuration and its rules are read again only when the file changes.
     type Cached = (Option<std::time::SystemTime>, crate::lsp::DocumentOptions);
@@ -542,6 +545,8 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             Err(e) => return Outcome::usage(e),
         }
     }
+    #[cfg(feature = "mimalloc")]
+    crate::alloc::huge_pages_for_input(inputs.iter().map(|i| i.size).sum());
     let mut report = lint_inputs(&inputs, skipped, &opts);
     // Written before the old baseline applies: --baseline old --write-baseline new refreshes it.
     let mut stderr = String::new();
@@ -625,6 +630,8 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
         Ok(v) => v,
         Err(e) => return Outcome::usage(e),
     };
+    #[cfg(feature = "mimalloc")]
+    crate::alloc::huge_pages_for_input(d.inputs.iter().map(|i| i.size).sum());
     let (mut plan, problems) = crate::engine::capacity_plan(&d.inputs, &opts);
     if let Err(e) = crate::capacity::plan::apply_views(&mut plan, &views) {
         return Outcome::usage(e.to_string());

@@ -9,7 +9,10 @@ use clap::Parser;
 static GLOBAL: armlint::alloc::Allocator = armlint::alloc::Allocator;
 
 fn main() {
-    no_transparent_huge_pages();
+    // Small runs (an editor's save, one staged file) are faster without huge pages; the linting
+    // turns them back on when the input is large (`armlint::alloc::use_huge_pages`).
+    #[cfg(feature = "mimalloc")]
+    armlint::alloc::use_huge_pages(false);
     let cli = armlint::cli::Cli::parse();
     if let armlint::cli::Command::Lsp(args) = &cli.command {
         let (connection, io_threads) = lsp_server::Connection::stdio();
@@ -32,17 +35,4 @@ fn main() {
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
     std::process::exit(outcome.code);
-}
-
-/// With transparent huge pages the first touch of each region zeroes a 2 MiB page: about a
-/// millisecond of a small template's few. Linting gains nothing measurable from huge pages (the
-/// corpus takes as long without them). mimalloc is built not to ask for them (`no_thp`); this
-/// also covers systems that give them unasked (THP `always`). The kernel checks the flag at
-/// every fault.
-fn no_transparent_huge_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes an integer flag and touches no memory of ours.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
 }
