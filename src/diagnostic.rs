@@ -72,6 +72,30 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A finding of `meta`'s rule at its own severity, with nothing but a message.
+    pub fn new(meta: &'static crate::rules::RuleMeta, location: Location, message: String) -> Self {
+        Diagnostic {
+            rule: meta.id,
+            name: meta.name,
+            severity: meta.severity,
+            message,
+            help: None,
+            location,
+            resource: None,
+            related: Vec::new(),
+            parameters: None,
+        }
+    }
+
+    /// `text`, then the help on a line of its own (`help: …`) when there is one: how the
+    /// one-message formats (CI annotations, SARIF, JUnit, the language server) carry both.
+    pub fn with_help(&self, text: String) -> String {
+        match &self.help {
+            Some(h) => format!("{text}\nhelp: {h}"),
+            None => text,
+        }
+    }
+
     /// Sort key for deterministic output: file, position, rule, then message.
     pub fn sort_key(&self) -> (String, u32, u32, &'static str, &str) {
         (

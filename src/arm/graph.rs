@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use crate::arm::functions::{ParsedResourceId, parse_resource_id};
 use crate::arm::template::{Expansion, ResourceInstance};
 use crate::arm::value::{SYM_OPEN, Value};
+use crate::source::json::PathSeg;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EdgeKind {
@@ -405,25 +406,18 @@ fn is_id_key(key: &str) -> bool {
 
 const MAX_WALK_DEPTH: usize = 64;
 
-/// One step of the path from an instance's body to a value: a key or an array index.
-#[derive(Clone, Copy)]
-enum Step<'v> {
-    Key(&'v str),
-    Index(usize),
-}
-
 /// `properties.ipConfigurations[0].id`: the edge's path, spelled only for the edges found.
-fn spell(path: &[Step<'_>]) -> String {
+fn spell(path: &[PathSeg<'_>]) -> String {
     let mut out = String::new();
     for s in path {
         match s {
-            Step::Key(k) => {
+            PathSeg::Key(k) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
                 out.push_str(k);
             }
-            Step::Index(i) => {
+            PathSeg::Index(i) => {
                 let _ = write!(out, "[{i}]");
             }
         }
@@ -440,7 +434,7 @@ struct IdEdges<'g> {
 }
 
 impl IdEdges<'_> {
-    fn walk<'v>(&mut self, v: &'v Value, path: &mut Vec<Step<'v>>) {
+    fn walk<'v>(&mut self, v: &'v Value, path: &mut Vec<PathSeg<'v>>) {
         if path.len() > MAX_WALK_DEPTH {
             return;
         }
@@ -454,7 +448,7 @@ impl IdEdges<'_> {
                     {
                         continue;
                     }
-                    path.push(Step::Key(k));
+                    path.push(PathSeg::Key(k));
                     match child {
                         Value::Unknown(u)
                             if is_id_key(k)
@@ -474,7 +468,7 @@ impl IdEdges<'_> {
             }
             Value::Array(a) => {
                 for (i, child) in a.iter().enumerate() {
-                    path.push(Step::Index(i));
+                    path.push(PathSeg::Index(i));
                     self.walk(child, path);
                     path.pop();
                 }

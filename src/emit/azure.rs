@@ -25,14 +25,10 @@ pub fn line(d: &Diagnostic) -> String {
     };
     let loc = &d.location;
     let (l, c) = loc.file.line_col(loc.span.start);
-    let mut message = match d.severity {
+    let message = d.with_help(match d.severity {
         Severity::Note => format!("note: {}", d.message),
         _ => d.message.clone(),
-    };
-    if let Some(h) = &d.help {
-        message.push_str("\nhelp: ");
-        message.push_str(h);
-    }
+    });
     format!(
         "##vso[task.logissue type={kind};sourcepath={};linenumber={l};columnnumber={c};code={}]{}",
         escape(&loc.file.display_path(), true),
@@ -42,12 +38,7 @@ pub fn line(d: &Diagnostic) -> String {
 }
 
 pub fn render(report: &LintReport) -> String {
-    let mut out = String::new();
-    for d in &report.diagnostics {
-        out.push_str(&line(d));
-        out.push('\n');
-    }
-    out
+    super::one_line_each(report, line)
 }
 
 #[cfg(test)]

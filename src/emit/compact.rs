@@ -23,11 +23,7 @@ pub fn line(d: &Diagnostic) -> String {
 }
 
 pub fn render(report: &LintReport, opts: &RenderOptions) -> String {
-    let mut out = String::new();
-    for d in &report.diagnostics {
-        out.push_str(&line(d));
-        out.push('\n');
-    }
+    let mut out = super::one_line_each(report, line);
     if opts.statistics {
         out.push_str(&statistics(&report.summary));
     }

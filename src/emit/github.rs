@@ -27,11 +27,7 @@ pub fn line(d: &Diagnostic) -> String {
     let loc = &d.location;
     let (l, c) = loc.file.line_col(loc.span.start);
     let (el, ec) = loc.file.line_col(loc.span.end.max(loc.span.start));
-    let mut message = d.message.clone();
-    if let Some(h) = &d.help {
-        message.push_str("\nhelp: ");
-        message.push_str(h);
-    }
+    let message = d.with_help(d.message.clone());
     format!(
         "::{command} file={},line={l},col={c},endLine={el},endColumn={ec},title={}::{}",
         escape_property(&loc.file.display_path()),
@@ -41,12 +37,7 @@ pub fn line(d: &Diagnostic) -> String {
 }
 
 pub fn render(report: &LintReport) -> String {
-    let mut out = String::new();
-    for d in &report.diagnostics {
-        out.push_str(&line(d));
-        out.push('\n');
-    }
-    out
+    super::one_line_each(report, line)
 }
 
 #[cfg(test)]

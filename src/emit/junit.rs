@@ -32,11 +32,10 @@ fn case(d: &Diagnostic) -> String {
         || d.location.pointer.clone(),
         |r| format!("{} '{}'", r.resource_type, r.name),
     );
-    let mut body = format!("{file}:{l}:{c}: {}[{}] {}", d.severity, d.rule, d.message);
-    if let Some(h) = &d.help {
-        body.push_str("\nhelp: ");
-        body.push_str(h);
-    }
+    let body = d.with_help(format!(
+        "{file}:{l}:{c}: {}[{}] {}",
+        d.severity, d.rule, d.message
+    ));
     let name = escape(&format!("{} {what} line {l}", d.rule));
     if is_failure(d) {
         format!(

@@ -160,6 +160,16 @@ pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Each finding rendered by `line`, one a line (compact, GitHub, Azure Pipelines).
+pub(crate) fn one_line_each(report: &LintReport, line: fn(&Diagnostic) -> String) -> String {
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        out.push_str(&line(d));
+        out.push('\n');
+    }
+    out
+}
+
 /// The `--statistics` block shared by the text formats.
 pub(crate) fn statistics(summary: &Summary) -> String {
     let e = &summary.expressions;

@@ -71,11 +71,7 @@ fn result(
     fingerprint: &str,
     suppressed: Option<&SuppressedBy>,
 ) -> Json {
-    let mut message = d.message.clone();
-    if let Some(h) = &d.help {
-        message.push_str("\nhelp: ");
-        message.push_str(h);
-    }
+    let message = d.with_help(d.message.clone());
     let mut location = json!({"physicalLocation": physical(&d.location)});
     if let (Some(r), Some(o)) = (&d.resource, location.as_object_mut()) {
         o.insert(

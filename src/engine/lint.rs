@@ -168,21 +168,12 @@ fn engine_diagnostic(
     pointer: &str,
     message: String,
 ) -> Diagnostic {
-    Diagnostic {
-        rule: meta.id,
-        name: meta.name,
-        severity: meta.severity,
-        message,
-        help: None,
-        location: Location {
-            file: file.clone(),
-            span,
-            pointer: pointer.to_string(),
-        },
-        resource: None,
-        related: Vec::new(),
-        parameters: None,
-    }
+    let location = Location {
+        file: file.clone(),
+        span,
+        pointer: pointer.to_string(),
+    };
+    Diagnostic::new(meta, location, message)
 }
 
 /// A parsed template and the graphs of its evaluations (one per parameter set).
@@ -284,7 +275,8 @@ fn lint_planned(
     }
     lint_sets(
         source,
-        (&root, may_have_comments),
+        &root,
+        may_have_comments,
         kind,
         sets,
         diags,
@@ -330,7 +322,8 @@ pub fn lint_with_parameter_sets(
     let kind = kind.unwrap_or_else(|| kind_of(&root));
     let linted = lint_sets(
         source,
-        (&root, may_have_comments),
+        &root,
+        may_have_comments,
         kind,
         sets,
         Vec::new(),
@@ -354,7 +347,9 @@ fn kind_of(root: &JsonValue) -> ScopeKind {
 #[allow(clippy::too_many_arguments)]
 fn lint_sets(
     source: &Arc<SourceFile>,
-    (root, may_have_comments): (&JsonValue, bool),
+    root: &JsonValue,
+    // The parser's word; false: no comment, so no suppression comment to look for.
+    may_have_comments: bool,
     kind: ScopeKind,
     mut sets: Vec<ParameterSet>,
     mut diags: Vec<Diagnostic>,

@@ -222,11 +222,7 @@ impl Server {
             Severity::Warning => 2,
             Severity::Note => 3,
         };
-        let mut message = d.message.clone();
-        if let Some(help) = &d.help {
-            message.push_str("\nhelp: ");
-            message.push_str(help);
-        }
+        let message = d.with_help(d.message.clone());
         let related: Vec<Json> = d
             .related
             .iter()

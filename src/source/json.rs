@@ -185,9 +185,10 @@ pub fn duplicate_keys(root: &Json) -> Vec<DuplicateKey> {
     out
 }
 
-/// One step of the path to the current node; the pointer text is only built for a duplicate.
+/// One step of the path to the current node in a walk, kept so that the path's text is only
+/// built for what is reported (here a duplicate key; in the graph an edge).
 #[derive(Clone, Copy)]
-enum PathSeg<'s> {
+pub enum PathSeg<'s> {
     Key(&'s str),
     Index(usize),
 }

@@ -366,15 +366,8 @@ fn rule_diagnostic(
     help: String,
 ) -> Diagnostic {
     Diagnostic {
-        rule: meta.id,
-        name: meta.name,
-        severity: meta.severity,
-        message,
         help: Some(help),
-        location: location.clone(),
-        resource: None,
-        related: Vec::new(),
-        parameters: None,
+        ..Diagnostic::new(meta, location.clone(), message)
     }
 }
 
