@@ -360,7 +360,10 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
                             && has_json_extension(e.path())
                         {
                             let size = e.metadata().map_or(0, |m| m.len());
-                            batch.batch.files.push((normalize(e.path()), size));
+                            batch
+                                .batch
+                                .files
+                                .push((normalize_owned(e.into_path()), size));
                         }
                     }
                     Err(err) => batch.batch.errors.extend(walk_error_input(&err)),
@@ -401,8 +404,11 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
             size,
         })
         .collect();
-    inputs.extend(walk_errors);
-    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    // The candidates are in order already; comparing paths component-wise is not free.
+    if !walk_errors.is_empty() {
+        inputs.extend(walk_errors);
+        inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     Ok(Discovery { inputs, skipped })
 }
 
@@ -509,6 +515,26 @@ fn normalize(p: &Path) -> PathBuf {
         PathBuf::from(".")
     } else {
         out
+    }
+}
+
+/// [`normalize`] for an owned path, which is returned as it is when it has nothing to drop (a
+/// walk's paths, below a root already normalized).
+fn normalize_owned(p: PathBuf) -> PathBuf {
+    let b = p.as_os_str().as_encoded_bytes();
+    let contains = |needle: &[u8]| b.windows(needle.len()).any(|w| w == needle);
+    // Windows separators and prefixes take the general path.
+    if cfg!(windows)
+        || b == b"."
+        || b.starts_with(b"./")
+        || b.ends_with(b"/.")
+        || b.ends_with(b"/")
+        || contains(b"/./")
+        || contains(b"//")
+    {
+        normalize(&p)
+    } else {
+        p
     }
 }
 
@@ -944,5 +970,35 @@ mod tests {
             PathBuf::from("a/b.json")
         );
         assert_eq!(normalize(Path::new(".")), PathBuf::from("."));
+    }
+
+    #[test]
+    fn the_owned_fast_path_normalizes_alike() {
+        for p in [
+            ".",
+            "./",
+            "./a.json",
+            "a/./b.json",
+            "a//b.json",
+            "a/b/",
+            "a/b/.",
+            "/a/b.json",
+            "a/b.json",
+            "../a/b.json",
+            "a/../b.json",
+            ".a/b.json",
+            "a/.b.json",
+            "..",
+            "a/..",
+            "/",
+            "//a",
+            "a/.../b",
+        ] {
+            assert_eq!(
+                normalize_owned(PathBuf::from(p)).as_os_str(),
+                normalize(Path::new(p)).as_os_str(),
+                "{p}"
+            );
+        }
     }
 }

@@ -55,6 +55,8 @@ fn run(text: &str, find_duplicates: bool) -> Option<Parsed<'_>> {
         find_duplicates,
         duplicates: Vec::new(),
         has_comments: false,
+        props: Vec::new(),
+        elements: Vec::new(),
     };
     p.skip_trivia()?;
     let root = p.value()?;
@@ -74,6 +76,11 @@ struct Parser<'a> {
     find_duplicates: bool,
     duplicates: Vec<RawDuplicate>,
     has_comments: bool,
+    /// The members of the objects and arrays being parsed, innermost last: each container is
+    /// built here and moved into an exactly sized `Vec` when it closes, instead of growing its
+    /// own.
+    props: Vec<ObjectProp<'a>>,
+    elements: Vec<Json<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -162,7 +169,7 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let start = self.pos;
         self.pos += 1;
-        let mut properties = Vec::new();
+        let base = self.props.len();
         loop {
             self.skip_trivia()?;
             match self.peek()? {
@@ -182,7 +189,7 @@ impl<'a> Parser<'a> {
                 start: name.range.start,
                 end: value_end(&value),
             };
-            properties.push(ObjectProp {
+            self.props.push(ObjectProp {
                 range,
                 name: ObjectPropName::String(name),
                 value,
@@ -196,6 +203,7 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.depth -= 1;
+        let properties = self.props.split_off(base);
         if self.find_duplicates {
             for (i, j) in super::json::repeated_properties(&properties) {
                 if let (Some(first), Some(second)) = (properties.get(i), properties.get(j)) {
@@ -221,13 +229,14 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let start = self.pos;
         self.pos += 1;
-        let mut elements = Vec::new();
+        let base = self.elements.len();
         loop {
             self.skip_trivia()?;
             if self.peek()? == b']' {
                 break;
             }
-            elements.push(self.value()?);
+            let value = self.value()?;
+            self.elements.push(value);
             self.skip_trivia()?;
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -237,6 +246,7 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.depth -= 1;
+        let elements = self.elements.split_off(base);
         Some(Array {
             range: Range {
                 start,

@@ -108,6 +108,37 @@ pub fn push_pointer_token(out: &mut String, s: &str) {
     }
 }
 
+/// `base` + `/` + `key` (escaped): a child's pointer, built without the formatting machinery,
+/// which costs several times more and runs for every expanded instance.
+pub fn child_pointer(base: &str, key: &str) -> String {
+    let mut out = String::with_capacity(base.len() + 1 + key.len());
+    out.push_str(base);
+    out.push('/');
+    push_pointer_token(&mut out, key);
+    out
+}
+
+/// `base/section/index`: the pointer of an array element under `section`.
+pub fn element_pointer(base: &str, section: &str, index: usize) -> String {
+    let mut out = String::with_capacity(base.len() + section.len() + 6);
+    out.push_str(base);
+    out.push('/');
+    out.push_str(section);
+    out.push('/');
+    push_index(&mut out, index);
+    out
+}
+
+/// Append `index` in decimal.
+pub fn push_index(out: &mut String, index: usize) {
+    // At most 20 levels: the digits of a usize.
+    if index >= 10 {
+        push_index(out, index / 10);
+    }
+    // `index % 10` is below 10, so the digit is ASCII.
+    out.push(char::from(b'0' + (index % 10) as u8));
+}
+
 /// Follow an RFC 6901 pointer (object keys matched exactly first, then case-insensitively).
 pub fn lookup_pointer<'b, 'a>(root: &'b Json<'a>, pointer: &str) -> Option<&'b Json<'a>> {
     if pointer.is_empty() {

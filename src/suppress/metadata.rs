@@ -348,7 +348,7 @@ fn push_resources<'b, 'a>(
                 if let JsonValue::Object(o) = e {
                     stack.push(Pending::Resource {
                         object: o,
-                        pointer: format!("{owner}/resources/{i}"),
+                        pointer: json::element_pointer(owner, "resources", i),
                     });
                 }
             }
@@ -358,7 +358,12 @@ fn push_resources<'b, 'a>(
                 if let JsonValue::Object(o) = &p.value {
                     stack.push(Pending::Resource {
                         object: o,
-                        pointer: format!("{owner}/resources/{}", pointer_token(p.name.as_str())),
+                        pointer: {
+                            let mut at = json::child_pointer(owner, "resources");
+                            at.push('/');
+                            json::push_pointer_token(&mut at, p.name.as_str());
+                            at
+                        },
                     });
                 }
             }

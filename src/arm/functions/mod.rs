@@ -148,7 +148,17 @@ pub fn lookup(name: &str) -> Option<&'static FunctionDef> {
 /// unknown whose symbol is the literal text with the unknown parts' symbols in place
 /// (`/subscriptions/⟪subscription().subscriptionid⟫/...`).
 pub fn concat_strings(parts: &[Value]) -> Value {
-    let mut text = String::new();
+    // Sized for the string parts up front: IDs are built from many short pieces.
+    let mut text = String::with_capacity(
+        parts
+            .iter()
+            .map(|p| match p {
+                Value::String(s) => s.len(),
+                Value::Unknown(u) => u.symbol.as_ref().map_or(0, |s| s.len()),
+                _ => 8,
+            })
+            .sum(),
+    );
     let mut first_reason: Option<std::sync::Arc<UnknownReason>> = None;
     let mut anonymous = false;
     // Some known part is not empty: so is the result.

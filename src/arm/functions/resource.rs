@@ -134,17 +134,20 @@ fn provider_path(c: &FnCall, ty: &str, names: &[Value]) -> Result<Vec<Value>, Va
             known_name_segments
         )));
     }
-    let mut parts = vec![Value::string(format!("/providers/{namespace}"))];
+    // Concatenation, not `format!`: this runs for every resource ID built.
+    let mut parts = vec![Value::string(["/providers/", namespace].concat())];
     let mut t = types.iter();
     for n in names {
         match n {
             Value::String(s) => {
                 for seg in s.trim_matches('/').split('/') {
-                    parts.push(Value::string(format!("/{}/{seg}", t.next().unwrap_or(&""))));
+                    let ty: &str = t.next().unwrap_or(&"");
+                    parts.push(Value::string(["/", ty, "/", seg].concat()));
                 }
             }
             other => {
-                parts.push(Value::string(format!("/{}/", t.next().unwrap_or(&""))));
+                let ty: &str = t.next().unwrap_or(&"");
+                parts.push(Value::string(["/", ty, "/"].concat()));
                 parts.push(other.clone());
             }
         }

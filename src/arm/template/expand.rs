@@ -21,7 +21,7 @@ use crate::arm::expr::{
 };
 use crate::arm::scope::{DeploymentScope, ScopeConfig, ScopeKind};
 use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
-use crate::source::json::{self as sj, pointer_token, push_pointer_token};
+use crate::source::json::{self as sj, push_pointer_token};
 use crate::source::{SourceFile, Span};
 
 /// Azure's limit on copy loop counts.
@@ -664,7 +664,10 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     }
 
     fn section_pointer(&self, section: &str, key: &str) -> String {
-        format!("{}/{section}/{}", self.template_pointer, pointer_token(key))
+        let mut p = sj::child_pointer(&self.template_pointer, section);
+        p.push('/');
+        sj::push_pointer_token(&mut p, key);
+        p
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -679,7 +682,11 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                         if let Some(o) = sj::as_object(r) {
                             entries.push(DeclEntry {
                                 json: o,
-                                pointer: format!("{}/resources/{i}", self.template_pointer),
+                                pointer: sj::element_pointer(
+                                    &self.template_pointer,
+                                    "resources",
+                                    i,
+                                ),
                                 symbolic: None,
                             });
                         }
@@ -690,11 +697,13 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                         if let Some(ro) = sj::as_object(&p.value) {
                             entries.push(DeclEntry {
                                 json: ro,
-                                pointer: format!(
-                                    "{}/resources/{}",
-                                    self.template_pointer,
-                                    pointer_token(p.name.as_str())
-                                ),
+                                pointer: {
+                                    let mut at =
+                                        sj::child_pointer(&self.template_pointer, "resources");
+                                    at.push('/');
+                                    sj::push_pointer_token(&mut at, p.name.as_str());
+                                    at
+                                },
                                 symbolic: Some(p.name.as_str().to_string()),
                             });
                         }
@@ -871,7 +880,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         // Inside a deployment that may not happen, nothing is certain.
         let mut deployed = loop_known.and(self.deployed_base);
         if let Some(c) = sj::get(json, "condition") {
-            let cond = self.eval_json(c, &mut format!("{pointer}/condition"));
+            let cond = self.eval_json(c, &mut sj::child_pointer(pointer, "condition"));
             match cond.as_bool_lenient() {
                 Some(false) => {
                     self.out.borrow_mut().skipped_by_condition += 1;
@@ -901,7 +910,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                     .borrow_mut()
                     .insert(std::ptr::from_ref(props) as usize)
             {
-                self.check_syntax(props, &format!("{pointer}/properties"));
+                self.check_syntax(props, &sj::child_pointer(pointer, "properties"));
             }
             body
         } else {
@@ -937,7 +946,8 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         let mut depends_on = Vec::new();
         if let Some(Json::Array(deps)) = sj::get(json, "dependsOn") {
             for (i, d) in deps.elements.iter().enumerate() {
-                depends_on.push(self.eval_json(d, &mut format!("{pointer}/dependsOn/{i}")));
+                depends_on
+                    .push(self.eval_json(d, &mut sj::element_pointer(pointer, "dependsOn", i)));
             }
         }
         let mut copy_path = self.copy_path_prefix.clone();
@@ -975,7 +985,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         if let Some(Json::Array(children)) = sj::get(json, "resources") {
             for (i, c) in children.elements.iter().enumerate() {
                 if let Some(co) = sj::as_object(c) {
-                    let cp = format!("{pointer}/resources/{i}");
+                    let cp = sj::element_pointer(pointer, "resources", i);
                     self.expand_declaration(
                         co,
                         &cp,
@@ -1031,7 +1041,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             match scope.as_str() {
                 Some(s) if !s.starts_with('/') => {
                     prefix.push(self.id_scope.resource_group_id());
-                    prefix.push(Value::string(format!("/providers/{s}")));
+                    prefix.push(Value::string(["/providers/", s].concat()));
                 }
                 _ => prefix.push(scope),
             }
@@ -1072,16 +1082,16 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         let mut segs = resource_type.split('/');
         let namespace = segs.next().unwrap_or("");
         let types: Vec<&str> = segs.collect();
-        parts.push(Value::string(format!("/providers/{namespace}")));
+        parts.push(Value::string(["/providers/", namespace].concat()));
         let names = split_name(name);
         if names.len() == types.len() {
             for (t, n) in types.iter().zip(names) {
-                parts.push(Value::string(format!("/{t}/")));
+                parts.push(Value::string(["/", t, "/"].concat()));
                 parts.push(n);
             }
         } else {
             // The name does not split into one segment per type level (unknown or malformed).
-            parts.push(Value::string(format!("/{}/", types.join("/"))));
+            parts.push(Value::string(["/", &types.join("/"), "/"].concat()));
             parts.push(name.clone());
         }
         crate::arm::functions::concat_strings(&parts)
@@ -1589,8 +1599,9 @@ impl EvalContext for Expander<'_, '_, '_> {
         };
         let v = match pending {
             Slot::Pending(json) if self.budget.enter() => {
-                let ptr = self.section_pointer("parameters", name);
-                let v = self.eval_detached(json, &format!("{ptr}/defaultValue"));
+                let mut ptr = self.section_pointer("parameters", name);
+                ptr.push_str("/defaultValue");
+                let v = self.eval_detached(json, &ptr);
                 self.budget.leave();
                 v
             }
