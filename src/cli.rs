@@ -530,6 +530,7 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
                     kind: Some(kind),
                     parameter_files,
                     pair_parameter_files: false,
+                    siblings: None,
                 });
             }
             _ => skipped += 1,

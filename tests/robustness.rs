@@ -860,6 +860,7 @@ fn thousands_of_suppressions_and_findings() {
                     kind: None,
                     parameter_files: Vec::new(),
                     pair_parameter_files: false,
+                    siblings: None,
                 }],
                 0,
                 &opts,

@@ -202,6 +202,7 @@ impl Server {
             kind: Some(kind),
             parameter_files: doc.discover.parameter_files_for(path),
             pair_parameter_files: false,
+            siblings: None,
         };
         let report = lint_inputs(std::slice::from_ref(&input), 0, opts);
         let rules = opts.extra_rules.with_builtin();

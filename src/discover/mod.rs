@@ -10,6 +10,8 @@ use crate::arm::scope::ScopeKind;
 use crate::source::SourceFile;
 use crate::source::json::{DocumentKind, sniff_kind};
 
+pub mod walk;
+
 #[derive(Clone, Debug, Default)]
 pub struct DiscoverOptions {
     /// `--no-parameter-files`: do not pair parameter files automatically.
@@ -208,6 +210,9 @@ pub struct Input {
     pub parameter_files: Vec<PathBuf>,
     /// Add the parameter files found beside the template when it is loaded.
     pub pair_parameter_files: bool,
+    /// The entries of the template's directory, when a walk read them: pairing uses them instead
+    /// of reading the directory again.
+    pub siblings: Option<walk::Listing>,
     /// Size in bytes when known, to schedule the largest files first.
     pub size: u64,
 }
@@ -254,7 +259,15 @@ pub fn load(input: &Input) -> Loaded {
     };
     let mut parameter_files = input.parameter_files.clone();
     if input.pair_parameter_files {
-        add_paired(&mut parameter_files, &input.path);
+        let paired = match &input.siblings {
+            Some(listing) => paired_from_listing(&input.path, listing),
+            None => paired_parameter_files(&input.path),
+        };
+        for p in paired {
+            if !parameter_files.contains(&p) {
+                parameter_files.push(p);
+            }
+        }
     }
     Loaded::Template {
         source,
@@ -310,8 +323,9 @@ impl std::error::Error for DiscoverError {}
 /// ignored ones, whatever their extension); directories are walked for `.json` / `.jsonc` files.
 /// `-` (stdin) is the caller's business and is not accepted here.
 pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
-    // (path, size): sizes schedule the largest files first.
-    let mut candidates: Vec<(PathBuf, u64)> = Vec::new();
+    // (path, size, what its directory holds when walked): sizes schedule the largest files
+    // first, the listing pairs parameter files.
+    let mut candidates: Vec<(PathBuf, u64, Option<walk::Listing>)> = Vec::new();
     let mut walk_errors: Vec<Input> = Vec::new();
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut skipped = 0;
@@ -323,80 +337,59 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
             // Named but excluded (pre-commit passes every staged file): looked at, not linted.
             skipped += 1;
         } else {
-            candidates.push((normalize(p), meta.len()));
+            candidates.push((normalize(p), meta.len(), None));
         }
     }
     for p in &opts.explicit_parameters {
         std::fs::metadata(p).map_err(|e| stat_error(p, &e))?;
     }
-    if let Some((first, rest)) = dirs.split_first() {
-        let mut builder = ignore::WalkBuilder::new(first);
-        for d in rest {
-            builder.add(d);
-        }
-        // .gitignore applies outside a git checkout too: templates are often linted from exports.
-        builder.hidden(true).require_git(false).follow_links(false);
-        if let Some(exclude) = opts.exclude.clone() {
-            builder.filter_entry(move |e| {
-                if e.file_type().is_some_and(|t| t.is_dir()) {
-                    !exclude.prunes(e.path())
-                } else {
-                    !exclude.matches(e.path(), false)
-                }
-            });
-        }
-        // The parallel walker reads directories and ignore files on every core; the order it
-        // finds files in does not matter, candidates are sorted below.
-        let found = std::sync::Mutex::new(WalkBatch::default());
-        builder.build_parallel().run(|| {
-            let mut batch = FlushOnDrop {
-                batch: WalkBatch::default(),
-                into: &found,
-            };
-            Box::new(move |entry| {
-                match entry {
-                    Ok(e) => {
-                        if e.file_type().is_some_and(|t| t.is_file() || t.is_symlink())
-                            && has_json_extension(e.path())
-                        {
-                            let size = e.metadata().map_or(0, |m| m.len());
-                            batch
-                                .batch
-                                .files
-                                .push((normalize_owned(e.into_path()), size));
-                        }
-                    }
-                    Err(err) => batch.batch.errors.extend(walk_error_input(&err)),
-                }
-                ignore::WalkState::Continue
-            })
-        });
-        let WalkBatch { files, errors } = found.into_inner().unwrap_or_default();
-        candidates.extend(files);
-        walk_errors.extend(errors);
+    if !dirs.is_empty() {
+        let walked = walk::walk(&dirs, opts.exclude.as_ref());
+        candidates.extend(
+            walked
+                .files
+                .into_iter()
+                .map(|(path, size, listing)| (path, size, Some(listing))),
+        );
+        walk_errors.extend(walked.errors.into_iter().map(|(path, message)| Input {
+            path,
+            source: Err(message),
+            kind: None,
+            parameter_files: Vec::new(),
+            pair_parameter_files: false,
+            siblings: None,
+            size: 0,
+        }));
     }
 
     // With several paths the same file may be reached under two spellings (`dir/../dir/a.json`,
     // a walk and a name): keep the shortest, as the user most likely wrote that one. One walk
     // (links not followed) never yields a file twice, so it is spared a canonicalize per file.
     if paths.len() > 1 {
-        let mut by_file: HashMap<PathBuf, (PathBuf, u64)> = HashMap::new();
-        for (p, size) in candidates {
+        let mut by_file: HashMap<PathBuf, (PathBuf, u64, Option<walk::Listing>)> = HashMap::new();
+        for (p, size, listing) in candidates {
             let key = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
-            let best = by_file.entry(key).or_insert_with(|| (p.clone(), size));
+            let best = by_file
+                .entry(key)
+                .or_insert_with(|| (p.clone(), size, listing.clone()));
+            // The same file, so the same directory: either listing will do.
+            if best.2.is_none() {
+                best.2 = listing;
+            }
             if (p.as_os_str().len(), &p) < (best.0.as_os_str().len(), &best.0) {
                 best.0 = p;
             }
         }
         candidates = by_file.into_values().collect();
     }
-    candidates.sort();
+    candidates.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
 
     // Files are read, sniffed and paired only when linted (`load`): once each, in parallel.
     let mut inputs: Vec<Input> = candidates
         .into_iter()
-        .map(|(path, size)| Input {
+        .map(|(path, size, siblings)| Input {
             parameter_files: opts.given_parameter_files(&path),
+            siblings,
             path,
             source: Ok(None),
             kind: None,
@@ -410,29 +403,6 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         inputs.sort_by(|a, b| a.path.cmp(&b.path));
     }
     Ok(Discovery { inputs, skipped })
-}
-
-/// What one walker thread found.
-#[derive(Default)]
-struct WalkBatch {
-    files: Vec<(PathBuf, u64)>,
-    errors: Vec<Input>,
-}
-
-/// A walker thread's findings, handed to the shared list once, when the thread's visitor is dropped
-/// at the end of the walk (so the lock is taken once per thread, not per file).
-struct FlushOnDrop<'a> {
-    batch: WalkBatch,
-    into: &'a std::sync::Mutex<WalkBatch>,
-}
-
-impl Drop for FlushOnDrop<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut all) = self.into.lock() {
-            all.files.append(&mut self.batch.files);
-            all.errors.append(&mut self.batch.errors);
-        }
-    }
 }
 
 fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
@@ -476,29 +446,6 @@ fn decode_lossy(bytes: &[u8]) -> (String, &'static str) {
 
 /// A directory or file the walk could not read becomes a finding at its path; problems in ignore
 /// files themselves (a bad glob) are not the templates' fault and are dropped.
-fn walk_error_input(err: &ignore::Error) -> Option<Input> {
-    fn io_error(err: &ignore::Error, path: Option<&Path>) -> Option<(PathBuf, String)> {
-        match err {
-            ignore::Error::WithPath { path, err } => io_error(err, Some(path)),
-            ignore::Error::WithDepth { err, .. } => io_error(err, path),
-            ignore::Error::Io(e) => Some((
-                path.map_or_else(|| PathBuf::from("."), normalize),
-                e.to_string(),
-            )),
-            _ => None,
-        }
-    }
-    let (path, message) = io_error(err, None)?;
-    Some(Input {
-        path,
-        source: Err(message),
-        kind: None,
-        parameter_files: Vec::new(),
-        pair_parameter_files: false,
-        size: 0,
-    })
-}
-
 fn has_json_extension(p: &Path) -> bool {
     p.extension()
         .and_then(|e| e.to_str())
@@ -560,17 +507,9 @@ fn add_paired(files: &mut Vec<PathBuf>, template: &Path) {
 /// case-insensitively on the file name, sorted by name. Also files ignored by `.gitignore`: they
 /// belong to the template, not to the walk.
 pub fn paired_parameter_files(template: &Path) -> Vec<PathBuf> {
-    let Some(name) = template.file_name().and_then(|n| n.to_str()) else {
+    let Some(prefix) = parameter_prefix(template) else {
         return Vec::new();
     };
-    let lower = name.to_ascii_lowercase();
-    let Some(stem) = lower
-        .strip_suffix(".jsonc")
-        .or_else(|| lower.strip_suffix(".json"))
-    else {
-        return Vec::new();
-    };
-    let prefix = format!("{stem}.parameters.");
     let dir = template.parent().unwrap_or(Path::new(""));
     let read_from = if dir.as_os_str().is_empty() {
         Path::new(".")
@@ -580,10 +519,39 @@ pub fn paired_parameter_files(template: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(read_from) else {
         return Vec::new();
     };
-    let mut out: Vec<PathBuf> = entries
+    let entries = entries
         .filter_map(Result::ok)
-        .filter(|e| {
-            let file_name = e.file_name();
+        .filter_map(|e| Some((e.file_name(), e.file_type().ok()?)));
+    paired_among(dir, &prefix, entries)
+}
+
+/// [`paired_parameter_files`] from the entries of the template's directory, as a walk read them.
+fn paired_from_listing(template: &Path, listing: &walk::Listing) -> Vec<PathBuf> {
+    let Some(prefix) = parameter_prefix(template) else {
+        return Vec::new();
+    };
+    let dir = template.parent().unwrap_or(Path::new(""));
+    paired_among(dir, &prefix, listing.iter().cloned())
+}
+
+/// `x.parameters.` for `X.json` / `X.jsonc` (lowercase).
+fn parameter_prefix(template: &Path) -> Option<String> {
+    let lower = template.file_name()?.to_str()?.to_ascii_lowercase();
+    let stem = lower
+        .strip_suffix(".jsonc")
+        .or_else(|| lower.strip_suffix(".json"))?;
+    Some(format!("{stem}.parameters."))
+}
+
+/// The files among `entries` (of directory `dir`) named `<prefix>json` or
+/// `<prefix><something>.json`, case-insensitively, sorted.
+fn paired_among(
+    dir: &Path,
+    prefix: &str,
+    entries: impl Iterator<Item = (std::ffi::OsString, std::fs::FileType)>,
+) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = entries
+        .filter(|(file_name, file_type)| {
             let Some(n) = file_name.to_str() else {
                 return false;
             };
@@ -591,17 +559,16 @@ pub fn paired_parameter_files(template: &Path) -> Vec<PathBuf> {
             // compared without allocating: most entries are not parameter files.
             let matches = n.len() >= prefix.len() + 4
                 && n.get(..prefix.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(&prefix))
+                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
                 && n.get(n.len() - 4..)
                     .is_some_and(|x| x.eq_ignore_ascii_case("json"))
                 && n.get(prefix.len()..n.len() - 4)
                     .is_some_and(|mid| mid.is_empty() || (mid.len() > 1 && mid.ends_with('.')));
             matches
-                && e.file_type().is_ok_and(|t| {
-                    t.is_file() || (t.is_symlink() && dir.join(&file_name).is_file())
-                })
+                && (file_type.is_file()
+                    || (file_type.is_symlink() && dir.join(file_name).is_file()))
         })
-        .map(|e| dir.join(e.file_name()))
+        .map(|(file_name, _)| dir.join(file_name))
         .collect();
     out.sort();
     out
