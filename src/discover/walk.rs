@@ -114,8 +114,9 @@ fn level_of(
     };
     let rules = |file: PathBuf| -> Gitignore {
         let mut builder = GitignoreBuilder::new(dir);
-        // Unreadable or malformed ignore files are skipped, as git and the `ignore` crate do.
-        let _ = builder.add(file);
+        // Skipped when it cannot be read, a line that is not a valid glob too: as git and the
+        // `ignore` crate do (its rules are missing, so the walk takes more files, never fewer).
+        let _ = builder.add(&file);
         builder.build().unwrap_or_else(|_| Gitignore::empty())
     };
     let ignore = if holds(".ignore") {
@@ -383,6 +384,27 @@ mod tests {
             let _ = std::fs::remove_dir_all(&root);
             prop_assert_eq!(ours, theirs);
         }
+    }
+
+    #[test]
+    fn an_ignore_file_that_cannot_be_read_is_passed_over_as_the_ignore_crate_does() {
+        let t: Tree = vec![(vec![true, false, false, false, false, false], None, None); DIRS.len()];
+        let root = write(&t);
+        // A directory where the file should be: reading it fails.
+        std::fs::create_dir_all(root.join("c/.gitignore")).expect("temp dir");
+        let walked = walk(std::slice::from_ref(&root), None);
+        let reference_errors = ignore::WalkBuilder::new(&root)
+            .hidden(true)
+            .require_git(false)
+            .build()
+            .filter(Result::is_err)
+            .count();
+        let theirs = reference(&root);
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!((walked.errors.len(), reference_errors), (0, 0));
+        let ours: BTreeSet<PathBuf> = walked.files.into_iter().map(|(p, _, _)| p).collect();
+        assert_eq!(ours.len(), 4);
+        assert_eq!(ours, theirs);
     }
 
     #[test]
