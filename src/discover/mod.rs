@@ -65,7 +65,7 @@ impl DiscoverOptions {
     pub fn parameter_files_for(&self, template: &Path) -> Vec<PathBuf> {
         let mut files = self.given_parameter_files(template);
         if self.pairs() {
-            add_paired(&mut files, template);
+            add_paired(&mut files, template, None);
         }
         files
     }
@@ -259,15 +259,7 @@ pub fn load(input: &Input) -> Loaded {
     };
     let mut parameter_files = input.parameter_files.clone();
     if input.pair_parameter_files {
-        let paired = match &input.siblings {
-            Some(listing) => paired_from_listing(&input.path, listing),
-            None => paired_parameter_files(&input.path),
-        };
-        for p in paired {
-            if !parameter_files.contains(&p) {
-                parameter_files.push(p);
-            }
-        }
+        add_paired(&mut parameter_files, &input.path, input.siblings.as_ref());
     }
     Loaded::Template {
         source,
@@ -494,9 +486,14 @@ fn dedup_keep_order(paths: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Add the files paired with `template` that are not listed yet (a mapping may name one).
-fn add_paired(files: &mut Vec<PathBuf>, template: &Path) {
-    for p in paired_parameter_files(template) {
+/// Add the files paired with `template` that are not listed yet (a mapping may name one), from
+/// the listing of its directory when a walk read it.
+fn add_paired(files: &mut Vec<PathBuf>, template: &Path, siblings: Option<&walk::Listing>) {
+    let paired = match siblings {
+        Some(listing) => paired_from_listing(template, listing),
+        None => paired_parameter_files(template),
+    };
+    for p in paired {
         if !files.contains(&p) {
             files.push(p);
         }
@@ -583,10 +580,10 @@ mod tests {
     const PARAMS: &str = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {}}"#;
 
     /// A fresh directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
+    pub(super) struct TempDir(pub(super) PathBuf);
 
     impl TempDir {
-        fn new(name: &str) -> TempDir {
+        pub(super) fn new(name: &str) -> TempDir {
             static N: AtomicUsize = AtomicUsize::new(0);
             let dir = std::env::temp_dir().join(format!(
                 "armlint-discover-{}-{}-{}",

@@ -276,10 +276,10 @@ fn push_error(shared: &Shared, dir: &Path, e: &std::io::Error) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::TempDir;
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeSet;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     const DIRS: [&str; 6] = ["", "a", "a/b", "c", ".h", "a/.g"];
     const FILES: [&str; 6] = [
@@ -327,15 +327,11 @@ mod tests {
         )
     }
 
-    fn write(tree: &Tree) -> PathBuf {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let root = std::env::temp_dir().join(format!(
-            "armlint-walk-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        for (dir, (files, gitignore, ignore)) in DIRS.iter().zip(tree) {
-            let d = root.join(dir);
+    /// The tree on disk, in a directory removed when the result is dropped.
+    fn write(tree: &Tree) -> TempDir {
+        let dir = TempDir::new("walk");
+        for (sub, (files, gitignore, ignore)) in DIRS.iter().zip(tree) {
+            let d = dir.0.join(sub);
             std::fs::create_dir_all(&d).expect("temp dir");
             for (name, present) in FILES.iter().zip(files) {
                 if *present {
@@ -352,7 +348,7 @@ mod tests {
                 }
             }
         }
-        root
+        dir
     }
 
     /// The files the `ignore` crate's walker yields, configured as discovery used it.
@@ -374,14 +370,14 @@ mod tests {
 
         #[test]
         fn finds_what_the_ignore_crate_finds(t in tree()) {
-            let root = write(&t);
+            let dir = write(&t);
+            let root = dir.0.clone();
             let ours: BTreeSet<PathBuf> = walk(std::slice::from_ref(&root), None)
                 .files
                 .into_iter()
                 .map(|(p, _, _)| p)
                 .collect();
             let theirs = reference(&root);
-            let _ = std::fs::remove_dir_all(&root);
             prop_assert_eq!(ours, theirs);
         }
     }
@@ -389,7 +385,8 @@ mod tests {
     #[test]
     fn an_ignore_file_that_cannot_be_read_is_passed_over_as_the_ignore_crate_does() {
         let t: Tree = vec![(vec![true, false, false, false, false, false], None, None); DIRS.len()];
-        let root = write(&t);
+        let dir = write(&t);
+        let root = dir.0.clone();
         // A directory where the file should be: reading it fails.
         std::fs::create_dir_all(root.join("c/.gitignore")).expect("temp dir");
         let walked = walk(std::slice::from_ref(&root), None);
@@ -400,7 +397,6 @@ mod tests {
             .filter(Result::is_err)
             .count();
         let theirs = reference(&root);
-        let _ = std::fs::remove_dir_all(&root);
         assert_eq!((walked.errors.len(), reference_errors), (0, 0));
         let ours: BTreeSet<PathBuf> = walked.files.into_iter().map(|(p, _, _)| p).collect();
         assert_eq!(ours.len(), 4);
@@ -421,9 +417,9 @@ mod tests {
             (vec![false; 6], None, None),
             (vec![false; 6], None, None),
         ];
-        let root = write(&t);
+        let dir = write(&t);
+        let root = dir.0.clone();
         let walked = walk(std::slice::from_ref(&root), None);
-        let _ = std::fs::remove_dir_all(&root);
         // `x.parameters.json` is ignored and `.z.json` hidden: not candidates, but listed.
         assert_eq!(walked.files.len(), 1);
         let (path, size, listing) = &walked.files[0];

@@ -118,6 +118,14 @@ pub fn child_pointer(base: &str, key: &str) -> String {
     out
 }
 
+/// `base/section/key` (`key` escaped): the pointer of a member of the object under `section`.
+pub fn member_pointer(base: &str, section: &str, key: &str) -> String {
+    let mut out = child_pointer(base, section);
+    out.push('/');
+    push_pointer_token(&mut out, key);
+    out
+}
+
 /// `base/section/index`: the pointer of an array element under `section`.
 pub fn element_pointer(base: &str, section: &str, index: usize) -> String {
     let mut out = String::with_capacity(base.len() + section.len() + 6);

@@ -358,12 +358,7 @@ fn push_resources<'b, 'a>(
                 if let JsonValue::Object(o) = &p.value {
                     stack.push(Pending::Resource {
                         object: o,
-                        pointer: {
-                            let mut at = json::child_pointer(owner, "resources");
-                            at.push('/');
-                            json::push_pointer_token(&mut at, p.name.as_str());
-                            at
-                        },
+                        pointer: json::member_pointer(owner, "resources", p.name.as_str()),
                     });
                 }
             }

@@ -6,7 +6,6 @@
 
 use crate::fast_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -502,7 +501,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 for (i, e) in a.elements.iter().enumerate() {
                     let len = pointer.len();
                     pointer.push('/');
-                    let _ = write!(pointer, "{i}");
+                    sj::push_index(pointer, i);
                     items.push(self.eval_json(e, pointer));
                     pointer.truncate(len);
                 }
@@ -580,7 +579,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 for (i, l) in loops.into_iter().enumerate() {
                     let plen = pointer.len();
                     pointer.push('/');
-                    let _ = write!(pointer, "{i}");
+                    sj::push_index(pointer, i);
                     let (name, value) = self.eval_property_copy(l, pointer);
                     pointer.truncate(plen);
                     obj.insert(name, value);
@@ -664,10 +663,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     }
 
     fn section_pointer(&self, section: &str, key: &str) -> String {
-        let mut p = sj::child_pointer(&self.template_pointer, section);
-        p.push('/');
-        sj::push_pointer_token(&mut p, key);
-        p
+        sj::member_pointer(&self.template_pointer, section, key)
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -697,13 +693,11 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                         if let Some(ro) = sj::as_object(&p.value) {
                             entries.push(DeclEntry {
                                 json: ro,
-                                pointer: {
-                                    let mut at =
-                                        sj::child_pointer(&self.template_pointer, "resources");
-                                    at.push('/');
-                                    sj::push_pointer_token(&mut at, p.name.as_str());
-                                    at
-                                },
+                                pointer: sj::member_pointer(
+                                    &self.template_pointer,
+                                    "resources",
+                                    p.name.as_str(),
+                                ),
                                 symbolic: Some(p.name.as_str().to_string()),
                             });
                         }
