@@ -14,6 +14,7 @@ pub mod discover;
 pub mod emit;
 pub mod engine;
 pub mod fast_hash;
+pub mod limits;
 pub mod lsp;
 pub mod rules;
 pub mod source;

@@ -404,7 +404,7 @@ fn is_id_key(key: &str) -> bool {
     k == "id" || k.ends_with("resourceid") || k.ends_with("resourceuri") || k == "scope"
 }
 
-const MAX_WALK_DEPTH: usize = 64;
+use crate::limits::GRAPH_WALK_DEPTH;
 
 /// `properties.ipConfigurations[0].id`: the edge's path, spelled only for the edges found.
 fn spell(path: &[PathSeg<'_>]) -> String {
@@ -435,7 +435,7 @@ struct IdEdges<'g> {
 
 impl IdEdges<'_> {
     fn walk<'v>(&mut self, v: &'v Value, path: &mut Vec<PathSeg<'v>>) {
-        if path.len() > MAX_WALK_DEPTH {
+        if path.len() > GRAPH_WALK_DEPTH {
             return;
         }
         match v {

@@ -13,8 +13,7 @@ use jsonc_parser::ast::{
 };
 use jsonc_parser::common::Range;
 
-/// Nesting deeper than this is left to jsonc-parser (which limits it at 512 open ranges).
-const MAX_DEPTH: usize = 200;
+use crate::limits::JSON_FAST_DEPTH;
 
 /// Parse `text`, or `None` when it is not plain JSON with comments and trailing commas.
 pub fn parse(text: &str) -> Option<Json<'_>> {
@@ -162,7 +161,7 @@ impl<'a> Parser<'a> {
 
     fn enter(&mut self) -> Option<()> {
         self.depth += 1;
-        (self.depth <= MAX_DEPTH).then_some(())
+        (self.depth <= JSON_FAST_DEPTH).then_some(())
     }
 
     fn object(&mut self) -> Option<Object<'a>> {

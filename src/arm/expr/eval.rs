@@ -9,12 +9,7 @@ use crate::arm::functions::FnCall;
 use crate::arm::scope::DeploymentScope;
 use crate::arm::value::{SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
 
-/// Limits nested lambda / user-function evaluation, which recursion in a template could exhaust.
-const MAX_EVAL_DEPTH: usize = 64;
-
-/// Function calls (including lambda bodies) evaluated per template and parameter set before
-/// evaluation stops. The largest templates in the corpus need about 10^5.
-pub const MAX_CALLS: u64 = 2_000_000;
+use crate::limits::LAMBDA_DEPTH;
 
 /// What an expression can read from the template being evaluated.
 pub trait EvalContext {
@@ -110,7 +105,7 @@ impl<'c> Evaluator<'c> {
                         return budget_spent();
                     }
                     let args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect();
-                    if self.depth >= MAX_EVAL_DEPTH {
+                    if self.depth >= LAMBDA_DEPTH {
                         return Value::unknown(
                             UnknownReason::Limit("user function recursion".into()),
                             None,
@@ -173,7 +168,7 @@ impl<'c> Evaluator<'c> {
         {
             return Value::unknown(u.reason.clone(), call_symbol(def.name, &args));
         }
-        if self.depth >= MAX_EVAL_DEPTH {
+        if self.depth >= LAMBDA_DEPTH {
             return Value::unknown(UnknownReason::Limit("lambda recursion".into()), None);
         }
         self.depth += 1;
@@ -246,7 +241,7 @@ impl<'c> Evaluator<'c> {
         if !self.ctx.charge_call() {
             return budget_spent();
         }
-        if self.depth >= MAX_EVAL_DEPTH {
+        if self.depth >= LAMBDA_DEPTH {
             return Value::unknown(UnknownReason::Limit("lambda recursion".into()), None);
         }
         let saved = std::mem::replace(&mut self.lambda_vars, lambda.captured.clone());

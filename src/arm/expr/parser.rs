@@ -11,8 +11,7 @@ use std::sync::Arc;
 
 use super::{Call, Expr};
 
-/// Nesting limit: hostile input must not overflow the stack.
-const MAX_DEPTH: usize = 128;
+use crate::limits::EXPRESSION_DEPTH;
 const TOO_DEEP: &str =
     "expression nested too deeply (more than 128 levels of calls, indexes and properties)";
 
@@ -124,7 +123,7 @@ impl<'a> Parser<'a> {
 
     fn expr(&mut self) -> Result<Expr, ParseError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > EXPRESSION_DEPTH {
             return Err(self.error(TOO_DEEP));
         }
         let mut e = self.primary()?;
@@ -135,7 +134,7 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             if matches!(self.peek(), Some(b'.' | b'[')) {
                 self.depth += 1;
-                if self.depth > MAX_DEPTH {
+                if self.depth > EXPRESSION_DEPTH {
                     return Err(self.error(TOO_DEEP));
                 }
             }

@@ -26,7 +26,7 @@ impl Default for StandaloneContext {
             copy_index: None,
             scope: DeploymentScope::top_level(ScopeKind::ResourceGroup, &ScopeConfig::default()),
             stats: EvalStats::default(),
-            calls_left: super::MAX_CALLS,
+            calls_left: crate::limits::EVAL_CALLS,
         }
     }
 }

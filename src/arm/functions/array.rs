@@ -4,9 +4,10 @@
 
 use super::numeric::int_arg;
 use super::object::distinct_entries;
-use super::string::{MAX_STRING_LEN, find_ignore_case, too_large, utf16_len, utf16_slice};
+use super::string::{find_ignore_case, too_large, utf16_len, utf16_slice};
 use super::{FnCall, FunctionDef, concat_strings};
 use crate::arm::value::{Object, Tri, UnknownReason, Value, equals};
+use crate::limits::STRING_BYTES;
 
 pub const FUNCTIONS: &[FunctionDef] = &[
     FunctionDef {
@@ -151,13 +152,7 @@ pub const FUNCTIONS: &[FunctionDef] = &[
     },
 ];
 
-/// Arrays longer than this are not built (concatenation and flattening could otherwise grow without
-/// bound); functions comparing every pair of elements stop earlier.
-const MAX_ARRAY_LEN: usize = 1_000_000;
-const MAX_PAIRWISE: usize = 10_000;
-
-/// ARM's documented limit on `range()` counts.
-const MAX_RANGE: i64 = 10_000;
+use crate::limits::{ARRAY_LEN, AZURE_RANGE_COUNT, PAIRWISE};
 
 fn open_object(c: &FnCall) -> Value {
     c.unknown(UnknownReason::Runtime("object properties".into()))
@@ -205,7 +200,7 @@ fn concat(c: &mut FnCall) -> Value {
             .filter_map(Value::as_array)
             .map(<[Value]>::len)
             .sum();
-        if total > MAX_ARRAY_LEN {
+        if total > ARRAY_LEN {
             return too_large(c);
         }
         let mut out = Vec::with_capacity(total);
@@ -238,7 +233,7 @@ fn concat(c: &mut FnCall) -> Value {
             }
         }
     }
-    if total > MAX_STRING_LEN {
+    if total > STRING_BYTES {
         return too_large(c);
     }
     concat_strings(&parts)
@@ -365,7 +360,7 @@ fn flatten(c: &mut FnCall) -> Value {
     for (i, inner) in outer.iter().enumerate() {
         match inner {
             Value::Array(a) => {
-                if out.len() + a.len() > MAX_ARRAY_LEN {
+                if out.len() + a.len() > ARRAY_LEN {
                     return too_large(c);
                 }
                 out.extend(a.iter().cloned());
@@ -465,7 +460,7 @@ fn intersection(c: &mut FnCall) -> Value {
     match kind {
         Kind::Arrays => {
             let arrays: Vec<&[Value]> = c.args.iter().filter_map(Value::as_array).collect();
-            if arrays.iter().map(|a| a.len()).sum::<usize>() > MAX_PAIRWISE {
+            if arrays.iter().map(|a| a.len()).sum::<usize>() > PAIRWISE {
                 return too_large(c);
             }
             let mut out: Vec<Value> = Vec::new();
@@ -519,7 +514,7 @@ fn union(c: &mut FnCall) -> Value {
                 .filter_map(Value::as_array)
                 .map(<[Value]>::len)
                 .sum();
-            if total > MAX_PAIRWISE {
+            if total > PAIRWISE {
                 return too_large(c);
             }
             let mut out: Vec<Value> = Vec::new();
@@ -576,9 +571,9 @@ fn range(c: &mut FnCall) -> Value {
         Ok(v) => v,
         Err(e) => return e,
     };
-    if !(0..=MAX_RANGE).contains(&count) {
+    if !(0..=AZURE_RANGE_COUNT).contains(&count) {
         return c.error(format!(
-            "the count must be between 0 and {MAX_RANGE}, not {count}"
+            "the count must be between 0 and {AZURE_RANGE_COUNT}, not {count}"
         ));
     }
     // ARM's range is .NET's Enumerable.Range: 32-bit, and the last value must fit too.

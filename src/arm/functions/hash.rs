@@ -7,9 +7,9 @@
 //! - `guid`: a name-based UUID (RFC 4122 §4.3, version 5, SHA-1) in ARM's fixed namespace
 //!   `11fb06fb-712d-4ddd-98c7-e71bbd588830`.
 
-use super::string::LITERAL_LIMIT;
 use super::{FnCall, FunctionDef};
 use crate::arm::value::{UnknownReason, Value};
+use crate::limits::AZURE_LITERAL_CHARS;
 
 pub const FUNCTIONS: &[FunctionDef] = &[
     FunctionDef {
@@ -83,9 +83,9 @@ fn unique_string_fn(c: &mut FnCall) -> Value {
         .map(|p| p.encode_utf16().count())
         .sum::<usize>()
         + parts.len().saturating_sub(1);
-    if joined_len > LITERAL_LIMIT {
+    if joined_len > AZURE_LITERAL_CHARS {
         return c.error(format!(
-            "the input is {joined_len} characters long; the limit is {LITERAL_LIMIT}"
+            "the input is {joined_len} characters long; the limit is {AZURE_LITERAL_CHARS}"
         ));
     }
     let refs: Vec<&str> = parts.iter().map(String::as_str).collect();

@@ -152,14 +152,9 @@ pub const FUNCTIONS: &[FunctionDef] = &[
     },
 ];
 
-/// Results longer than this (in bytes) are not built: nested string functions could otherwise grow
-/// without bound. ARM's own limit on template literals is 131072 characters.
-pub(super) const MAX_STRING_LEN: usize = 4 << 20;
+use crate::limits::{AZURE_LITERAL_CHARS, STRING_BYTES};
 
-/// ARM's template literal limit (characters), enforced by functions that pad or hash.
-pub(super) const LITERAL_LIMIT: usize = 131_072;
-
-/// The unknown returned when a result would exceed [`MAX_STRING_LEN`] (or a similar size guard).
+/// The unknown returned when a result would exceed [`STRING_BYTES`] (or a similar size guard).
 pub(super) fn too_large(c: &FnCall) -> Value {
     Value::unknown(
         UnknownReason::Limit(format!("{}(): the result is too large", c.name)),
@@ -530,9 +525,9 @@ fn pad_left(c: &mut FnCall) -> Value {
     if width < 0 {
         return c.error(format!("the total length {width} is negative"));
     }
-    if width as u64 > LITERAL_LIMIT as u64 {
+    if width as u64 > AZURE_LITERAL_CHARS as u64 {
         return c.error(format!(
-            "the total length {width} exceeds the template literal limit of {LITERAL_LIMIT}"
+            "the total length {width} exceeds the template literal limit of {AZURE_LITERAL_CHARS}"
         ));
     }
     let pad = match c.args.get(2) {
@@ -573,7 +568,7 @@ fn replace(c: &mut FnCall) -> Value {
     }
     let count = s.matches(old).count();
     let projected = s.len().saturating_add(count.saturating_mul(new.len()));
-    if projected > MAX_STRING_LEN {
+    if projected > STRING_BYTES {
         return too_large(c);
     }
     Value::string(s.replace(old, new))
@@ -676,7 +671,7 @@ fn join(c: &mut FnCall) -> Value {
             }
         }
     }
-    if total > MAX_STRING_LEN {
+    if total > STRING_BYTES {
         return too_large(c);
     }
     concat_strings(&parts)
@@ -729,7 +724,7 @@ fn percent_decode(s: &str, plus: bool) -> Vec<u8> {
 fn uri_component(c: &mut FnCall) -> Value {
     match text_arg(c, 0, "the value") {
         Ok(s) => {
-            if s.len().saturating_mul(3) > MAX_STRING_LEN {
+            if s.len().saturating_mul(3) > STRING_BYTES {
                 return too_large(c);
             }
             Value::string(percent_encode(s, is_unreserved))
@@ -867,7 +862,7 @@ fn uri(c: &mut FnCall) -> Value {
         };
         format_uri(b.scheme, b.authority, &path, query, fragment)
     };
-    if resolved.len() > MAX_STRING_LEN {
+    if resolved.len() > STRING_BYTES {
         return too_large(c);
     }
     Value::string(resolved)
@@ -923,8 +918,7 @@ enum Piece {
     },
 }
 
-/// .NET's limit on composite format indexes and alignments.
-const FORMAT_LIMIT: i64 = 1_000_000;
+use crate::limits::DOTNET_FORMAT_INDEX;
 
 fn parse_composite(fmt: &str) -> Result<Vec<Piece>, String> {
     let chars: Vec<char> = fmt.chars().collect();
@@ -949,7 +943,7 @@ fn parse_composite(fmt: &str) -> Result<Vec<Piece>, String> {
                 let digits_start = i;
                 while let Some(d) = chars.get(i).and_then(|ch| ch.to_digit(10)) {
                     index = index * 10 + i64::from(d);
-                    if index >= FORMAT_LIMIT {
+                    if index >= DOTNET_FORMAT_INDEX {
                         return Err(bad());
                     }
                     i += 1;
@@ -973,7 +967,7 @@ fn parse_composite(fmt: &str) -> Result<Vec<Piece>, String> {
                     let start = i;
                     while let Some(d) = chars.get(i).and_then(|ch| ch.to_digit(10)) {
                         align = align * 10 + i64::from(d);
-                        if align >= FORMAT_LIMIT {
+                        if align >= DOTNET_FORMAT_INDEX {
                             return Err(bad());
                         }
                         i += 1;
@@ -1095,7 +1089,7 @@ fn format(c: &mut FnCall) -> Value {
                     text = if align > 0 { pad + &text } else { text + &pad };
                 }
                 total = total.saturating_add(text.len());
-                if total > MAX_STRING_LEN {
+                if total > STRING_BYTES {
                     return too_large(c);
                 }
                 parts.push(Value::string(text));

@@ -5,13 +5,7 @@
 
 use std::cell::Cell;
 
-pub use crate::arm::expr::MAX_CALLS;
-/// Nested evaluations of variables, parameter defaults, user functions and deployments (each
-/// refers to the next). Real templates stay below 20.
-pub const MAX_DEPTH: u32 = 48;
-
-/// Resource instances per template before expansion stops.
-pub const MAX_INSTANCES: usize = 50_000;
+use crate::limits::{EVAL_CALLS, EVAL_NESTING, INSTANCES};
 
 /// Which limit stopped evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,16 +19,16 @@ impl Limit {
     pub fn message(self) -> String {
         match self {
             Limit::Calls => format!(
-                "armlint stopped evaluating this template after {MAX_CALLS} function calls; \
+                "armlint stopped evaluating this template after {EVAL_CALLS} function calls; \
                  what depends on the rest is unknown"
             ),
             Limit::Depth => format!(
-                "evaluation nested deeper than {MAX_DEPTH} levels here (variables, parameter \
+                "evaluation nested deeper than {EVAL_NESTING} levels here (variables, parameter \
                  defaults, user-defined functions or deployments referring to each other); \
                  what depends on it is unknown"
             ),
             Limit::Instances => format!(
-                "armlint stopped expanding this template at {MAX_INSTANCES} resource instances; \
+                "armlint stopped expanding this template at {INSTANCES} resource instances; \
                  the remaining instances are not analysed"
             ),
         }
@@ -56,7 +50,7 @@ impl Budget {
     pub fn charge_call(&self) -> bool {
         let n = self.calls.get() + 1;
         self.calls.set(n);
-        if n > MAX_CALLS {
+        if n > EVAL_CALLS {
             self.hit(Limit::Calls);
             return false;
         }
@@ -66,7 +60,7 @@ impl Budget {
     /// Enter one nested evaluation; false (and nothing to leave) when too deep.
     pub fn enter(&self) -> bool {
         let d = self.depth.get();
-        if d >= MAX_DEPTH {
+        if d >= EVAL_NESTING {
             self.hit(Limit::Depth);
             return false;
         }

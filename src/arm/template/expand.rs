@@ -23,11 +23,9 @@ use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
 use crate::source::json::{self as sj, push_pointer_token};
 use crate::source::{SourceFile, Span};
 
-/// Azure's limit on copy loop counts.
-const MAX_COPY: i64 = 800;
-use super::budget::MAX_INSTANCES;
-/// Nested deployment depth.
-const MAX_NESTING: usize = 16;
+use crate::limits::AZURE_COPY_COUNT;
+use crate::limits::DEPLOYMENT_NESTING;
+use crate::limits::INSTANCES;
 
 /// The value of an evaluation refused by the depth limit.
 fn too_deep() -> Value {
@@ -636,13 +634,15 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// A known, valid loop count; reports counts Azure rejects.
     fn loop_count(&mut self, count: &Value, at: &JObject, pointer: &str) -> Option<i64> {
         let n = count.as_int_lenient()?;
-        if !(0..=MAX_COPY).contains(&n) {
+        if !(0..=AZURE_COPY_COUNT).contains(&n) {
             let span: Span = at.range.into();
             self.issue(
                 IssueKind::InvalidTemplate,
                 span,
                 pointer,
-                format!("copy count {n} is outside the range Azure accepts (0 to {MAX_COPY})"),
+                format!(
+                    "copy count {n} is outside the range Azure accepts (0 to {AZURE_COPY_COUNT})"
+                ),
             );
             return None;
         }
@@ -791,7 +791,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 match self.loop_count(&count, copy, &format!("{pointer}/copy")) {
                     Some(n) => {
                         for i in 0..n {
-                            if self.out.borrow().instances.len() >= MAX_INSTANCES {
+                            if self.out.borrow().instances.len() >= INSTANCES {
                                 if self.budget.claim_report() {
                                     self.issue(
                                         IssueKind::EvaluationLimit,
@@ -1160,7 +1160,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         let Some(template) = sj::get(props, "template").and_then(sj::as_object) else {
             return linked;
         };
-        if self.nesting >= MAX_NESTING {
+        if self.nesting >= DEPLOYMENT_NESTING {
             return NestedState::Fixed(Value::unknown(
                 UnknownReason::Limit("nested deployments too deep".into()),
                 None,
@@ -1420,7 +1420,9 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                     let count = sj::get(c, "count")
                         .map(|v| self.eval_json(v, &mut format!("{pointer}/copy/count")));
                     match count.and_then(|c| c.as_int_lenient()) {
-                        Some(n) if (0..=MAX_COPY).contains(&n) => (0..n).map(Some).collect(),
+                        Some(n) if (0..=AZURE_COPY_COUNT).contains(&n) => {
+                            (0..n).map(Some).collect()
+                        }
                         _ => vec![],
                     }
                 }

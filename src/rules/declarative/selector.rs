@@ -386,11 +386,10 @@ pub fn is_present_unknown(v: &Json) -> bool {
     matches!(v, Json::String(s) if s == UNKNOWN_ID_SENTINEL)
 }
 
-/// Deep enough for any real template; deeper values count as unknown rather than recursing on.
-const MAX_DEPTH: usize = 128;
+use crate::limits::SELECTOR_DEPTH;
 
 fn to_json(v: &Value, path: &mut Vec<Token>, unknowns: &mut Vec<Vec<Token>>, depth: usize) -> Json {
-    if depth > MAX_DEPTH {
+    if depth > SELECTOR_DEPTH {
         unknowns.push(path.clone());
         return Json::String(UNKNOWN_SENTINEL.into());
     }
