@@ -1,6 +1,8 @@
 //! The command line as users and scripts see it: exit codes, formats, stdin, rule listing and
 //! documentation, graph output, colour, and byte-identical output whatever the thread count.
 
+mod support;
+
 use assert_cmd::Command;
 
 fn armlint() -> Command {
@@ -217,7 +219,7 @@ fn colour_on_a_terminal_unless_no_color() {
         Some(String::from_utf8_lossy(&out.stdout).into_owned())
     };
     let Some(auto) = on_terminal(None, "") else {
-        println!("skipped: util-linux `script` is not installed");
+        support::skip_unless_ci("util-linux `script` is not installed");
         return;
     };
     assert!(
@@ -244,7 +246,7 @@ fn colour_on_a_terminal_unless_no_color() {
 #[test]
 fn dot_graphs_render_with_graphviz() {
     let Ok(version) = std::process::Command::new("dot").arg("-V").output() else {
-        eprintln!("skipped: Graphviz `dot` is not installed");
+        support::skip_unless_ci("Graphviz `dot` is not installed");
         return;
     };
     assert!(version.status.success());

@@ -2,13 +2,15 @@
 //! template with a finding, waits for the diagnostics, and writes what it got. Skipped with a
 //! message when `nvim` is not installed (`.ci/run` installs it when it can).
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
 #[test]
 fn neovim_shows_the_diagnostics() {
     if Command::new("nvim").arg("--version").output().is_err() {
-        eprintln!("skipped: nvim is not installed (apt-get install neovim)");
+        support::skip_unless_ci("nvim is not installed (apt-get install neovim)");
         return;
     }
     let dir = std::env::temp_dir().join(format!("armlint-nvim-{}", std::process::id()));

@@ -1,7 +1,9 @@
 //! `.pre-commit-hooks.yaml` with the real `pre-commit` tool (from PyPI) in a scratch git
 //! repository: the hook is added by repository and revision as users add it, a staged bad
 //! template blocks the commit, a good one (beside a package.json) goes through. Skipped with a
-//! message when `pre-commit` or git is missing, or the hooks file is not committed yet.
+//! message when `pre-commit` is missing (a failure in CI).
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -18,6 +20,61 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// The repository pre-commit installs the hook from, and its revision: this checkout at HEAD, or,
+/// when the crate is not a git checkout with the hooks file committed (an exported tree), a scratch
+/// repository holding a copy of the crate's files, so that the test runs either way.
+fn hook_repository(crate_dir: &Path) -> (PathBuf, String) {
+    let git = |dir: &Path, args: &[&str]| {
+        run(Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir))
+    };
+    let head = git(crate_dir, &["rev-parse", "HEAD"]);
+    let committed = git(
+        crate_dir,
+        &["cat-file", "-e", "HEAD:.pre-commit-hooks.yaml"],
+    );
+    let top = git(crate_dir, &["rev-parse", "--show-toplevel"]);
+    let is_own_checkout = top.status.success()
+        && Path::new(String::from_utf8_lossy(&top.stdout).trim())
+            .canonicalize()
+            .ok()
+            == crate_dir.canonicalize().ok();
+    if head.status.success() && committed.status.success() && is_own_checkout {
+        let rev = String::from_utf8_lossy(&head.stdout).trim().to_string();
+        return (crate_dir.to_path_buf(), rev);
+    }
+    let copy = std::env::temp_dir().join(format!("armlint-hook-repo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_tree(crate_dir, &copy);
+    assert!(git(&copy, &["init", "-q"]).status.success());
+    assert!(git(&copy, &["add", "."]).status.success());
+    assert!(git(&copy, &["commit", "-q", "-m", "hook"]).status.success());
+    let head = git(&copy, &["rev-parse", "HEAD"]);
+    assert!(head.status.success(), "{}", text(&head));
+    let rev = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    (copy, rev)
+}
+
+/// The crate's files without build output or version control.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for entry in std::fs::read_dir(from).expect("readable") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).expect("copy");
+        }
+    }
+}
+
 #[test]
 fn pre_commit_blocks_a_bad_template() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -26,21 +83,10 @@ fn pre_commit_blocks_a_bad_template() {
         .output()
         .is_err()
     {
-        eprintln!("skipped: pre-commit is not installed (pip install pre-commit)");
+        support::skip_unless_ci("pre-commit is not installed (pip install pre-commit)");
         return;
     }
-    let head = run(Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(repo));
-    let committed = run(Command::new("git")
-        .args(["cat-file", "-e", "HEAD:.pre-commit-hooks.yaml"])
-        .current_dir(repo));
-    if !head.status.success() || !committed.status.success() {
-        eprintln!("skipped: the crate is not a git checkout with .pre-commit-hooks.yaml committed");
-        return;
-    }
-    let rev = String::from_utf8_lossy(&head.stdout).trim().to_string();
-
+    let (hook_repo, rev) = hook_repository(repo);
     let scratch: PathBuf =
         std::env::temp_dir().join(format!("armlint-pre-commit-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
@@ -56,7 +102,7 @@ fn pre_commit_blocks_a_bad_template() {
         scratch.join(".pre-commit-config.yaml"),
         format!(
             "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: armlint\n",
-            repo.display()
+            hook_repo.display()
         ),
     )
     .expect("config");
@@ -110,4 +156,7 @@ fn pre_commit_blocks_a_bad_template() {
     let log = git(&["log", "--oneline"]);
     assert_eq!(String::from_utf8_lossy(&log.stdout).lines().count(), 1);
     let _ = std::fs::remove_dir_all(&scratch);
+    if hook_repo != repo {
+        let _ = std::fs::remove_dir_all(&hook_repo);
+    }
 }
