@@ -13,7 +13,6 @@ pub mod diagnostic;
 pub mod discover;
 pub mod emit;
 pub mod engine;
-pub mod fast_hash;
 pub mod limits;
 pub mod lsp;
 pub mod rules;

@@ -2,7 +2,7 @@
 //! `dependsOn`, parent/child and autoscale targets. A reference that matches no declared resource is
 //! *external*; one that cannot be evaluated is *unknown*.
 
-use crate::fast_hash::FxHashMap;
+use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
 
 use crate::arm::functions::{ParsedResourceId, parse_resource_id};
@@ -64,7 +64,7 @@ pub struct ResourceGraph {
 /// The index key of an ID: its type and names, hashed without building a string.
 fn key_of(p: &ParsedResourceId) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = crate::fast_hash::FxHasher::default();
+    let mut h = rustc_hash::FxHasher::default();
     p.resource_type.hash(&mut h);
     p.names.hash(&mut h);
     h.finish()

@@ -23,7 +23,7 @@ pub fn capacity_plan(inputs: &[Input], opts: &LintOptions) -> (CapacityPlan, Pro
         MODEL_TYPES
             .iter()
             .map(|t| t.to_ascii_lowercase())
-            .collect::<crate::fast_hash::FxHashSet<String>>(),
+            .collect::<rustc_hash::FxHashSet<String>>(),
     );
     let results: Vec<(Vec<TemplateFigures>, Problems)> = inputs
         .par_iter()
@@ -43,7 +43,7 @@ pub fn capacity_plan(inputs: &[Input], opts: &LintOptions) -> (CapacityPlan, Pro
 fn figures_of(
     input: &Input,
     opts: &LintOptions,
-    types: &Arc<crate::fast_hash::FxHashSet<String>>,
+    types: &Arc<rustc_hash::FxHashSet<String>>,
 ) -> (Vec<TemplateFigures>, Problems) {
     let path = crate::source::display_path(&input.path);
     let (source, kind, parameter_files) = match crate::discover::load(input) {

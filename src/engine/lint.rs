@@ -79,7 +79,7 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
 struct RulePlan {
     enabled: Vec<&'static dyn rules::Rule>,
     /// The resource types whose properties are evaluated; `None`: all.
-    property_types: Option<Arc<crate::fast_hash::FxHashSet<String>>>,
+    property_types: Option<Arc<rustc_hash::FxHashSet<String>>>,
     /// One date for the whole run, so that every file agrees on what has expired.
     today: crate::suppress::Date,
     /// Every rule a suppression may name: the built-in and the loaded ones, enabled or not.
@@ -463,11 +463,11 @@ fn apply_severity_overrides(diags: &mut [Diagnostic], overrides: &BTreeMap<Strin
 /// The resource types whose properties `rules` read (lower-case); `None` when one may read any.
 pub fn property_types_read_by(
     rules: &[&'static dyn rules::Rule],
-) -> Option<Arc<crate::fast_hash::FxHashSet<String>>> {
+) -> Option<Arc<rustc_hash::FxHashSet<String>>> {
     rules
         .iter()
         .map(|r| r.property_types())
-        .try_fold(crate::fast_hash::FxHashSet::default(), |mut set, types| {
+        .try_fold(rustc_hash::FxHashSet::default(), |mut set, types| {
             set.extend(types?.iter().map(|t| t.to_ascii_lowercase()));
             Some(set)
         })

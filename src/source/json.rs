@@ -289,8 +289,8 @@ pub fn repeated_properties(props: &[jsonc_parser::ast::ObjectProp]) -> Vec<(usiz
             }
         }
     } else {
-        let mut seen: crate::fast_hash::FxHashMap<String, usize> = Default::default();
-        let mut reported = crate::fast_hash::FxHashSet::default();
+        let mut seen: rustc_hash::FxHashMap<String, usize> = Default::default();
+        let mut reported = rustc_hash::FxHashSet::default();
         for (i, p) in props.iter().enumerate() {
             let k = p.name.as_str().to_ascii_lowercase();
             match seen.get(&k) {

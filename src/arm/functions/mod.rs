@@ -34,7 +34,7 @@ mod resource;
 mod scope;
 mod string;
 
-use crate::fast_hash::FxHashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use crate::arm::expr::Evaluator;

@@ -4,7 +4,7 @@
 //! resource and property copy loops, conditions per iteration, nested inline deployments with inner
 //! or outer expression scope and their outputs read back through `reference()`.
 
-use crate::fast_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -399,7 +399,7 @@ struct Expander<'t, 'a, 'f> {
     #[allow(clippy::option_option)]
     deployment_names: Option<Option<Rc<Vec<DeploymentName<'t, 'a>>>>>,
     /// Deployment instances created early by `reference()`; the main loop must not add them again.
-    early: crate::fast_hash::FxHashSet<(String, String)>,
+    early: rustc_hash::FxHashSet<(String, String)>,
 }
 
 /// Where a given parameter value is written: file (`None`: the template), span, JSON pointer.
