@@ -109,13 +109,19 @@ impl Worker {
         let (diagnostics, version) = match doc {
             None => (Vec::new(), None),
             Some((path, text, version)) => {
-                let opts = self.workspaces.options_for(&path);
-                self.tell(&opts.problems);
                 let encoding = self.encoding;
+                let workspaces = &mut self.workspaces;
                 // A bug in a rule must not take the server down with it: that document gets no
                 // diagnostics, the log says why, the others are linted as before.
-                match catch_unwind(AssertUnwindSafe(|| lint(&path, text, &opts, encoding))) {
-                    Ok(d) => (d, version),
+                let linted = catch_unwind(AssertUnwindSafe(|| {
+                    let opts = workspaces.options_for(&path);
+                    (lint(&path, text, &opts, encoding), opts)
+                }));
+                match linted {
+                    Ok((d, opts)) => {
+                        self.tell(&opts.problems);
+                        (d, version)
+                    }
                     Err(_) => {
                         let message = format!("armlint: internal error linting {}", path.display());
                         let params = LogMessageParams {
