@@ -83,7 +83,7 @@ pub fn serve_lsp(connection: &lsp_server::Connection, args: &LspArgs) -> (i32, S
                     selection: config.selection(&[], &[]),
                     scope: config.scope(ScopeConfig::default()),
                     severity_overrides: config.severity_overrides(),
-                    capacity_assumptions: config.capacity.clone(),
+                    capacity_assumptions: config.capacity,
                     instance_views: read_instance_views(&config.instance_views(&[]))
                         .unwrap_or_default(),
                     ..LintOptions::default()

@@ -305,10 +305,10 @@ impl Server<'_> {
                 // Linting a closed document clears its diagnostics.
                 self.lint(p.text_document.uri);
             }
-            DidChangeWatchedFiles::METHOD => {
-                if serde_json::from_value::<DidChangeWatchedFilesParams>(n.params).is_ok() {
-                    self.reload();
-                }
+            DidChangeWatchedFiles::METHOD
+                if serde_json::from_value::<DidChangeWatchedFilesParams>(n.params).is_ok() =>
+            {
+                self.reload();
             }
             _ => {}
         }
