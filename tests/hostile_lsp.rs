@@ -309,8 +309,9 @@ fn requests_before_initialize_are_refused() {
     assert!(is_error(&s.response(json!(6)), -32600));
 }
 
-/// A template whose evaluation doubles at each of 40 levels: linting it takes far longer than
-/// the test waits (without the evaluator's bounds, forever).
+/// A template whose evaluation doubles at each of 40 levels (`equals` walks both arrays, which
+/// share their halves): linting it takes far longer than the test waits (without the
+/// evaluator's bounds, forever).
 fn slow_template() -> String {
     let mut variables = serde_json::Map::new();
     variables.insert("v0".into(), json!("[createArray(1, 2)]"));
@@ -327,8 +328,15 @@ fn slow_template() -> String {
         "$schema": TEMPLATE_SCHEMA,
         "contentVersion": "1.0.0.0",
         "variables": variables,
-        "resources": [],
-        "outputs": {"n": {"type": "int", "value": "[length(string(variables('v39')))]"}}
+        "resources": [{
+            "type": "Microsoft.Storage/storageAccounts",
+            "apiVersion": "2023-01-01",
+            "name": "[string(equals(variables('v39'), variables('v38')))]",
+            "location": "westeurope",
+            "sku": {"name": "Standard_LRS"},
+            "kind": "StorageV2",
+            "properties": {}
+        }]
     })
     .to_string()
 }
@@ -341,11 +349,18 @@ fn shutdown_is_answered_while_a_lint_runs() {
         "textDocument/didOpen",
         json!({"textDocument": {"uri": "file:///tmp/armlint-hostile-slow/main.json", "languageId": "json", "version": 1, "text": slow_template()}}),
     );
-    // Let the worker start on it.
-    std::thread::sleep(Duration::from_millis(200));
+    // Right behind it, as an editor closed at once would: a server that lints before it reads
+    // on answers only once the lint is done.
     let asked = Instant::now();
     s.request(2, "shutdown", json!(null));
-    let answer = s.wait_for(Duration::from_secs(5), |v| v["id"] == 2);
+    // The lint is still running: its diagnostics have not come before the answer.
+    let answer = s.wait_for(Duration::from_secs(5), |v| {
+        v["id"] == 2 || v["method"] == "textDocument/publishDiagnostics"
+    });
+    assert_eq!(
+        answer["id"], 2,
+        "the template linted too fast to show anything: {answer}"
+    );
     assert!(answer["result"].is_null(), "{answer}");
     assert!(asked.elapsed() < Duration::from_secs(5));
     s.notify("exit", json!(null));
