@@ -69,36 +69,14 @@ pub fn serve_lsp(connection: &lsp_server::Connection, args: &LspArgs) -> (i32, S
     #[cfg(feature = "mimalloc")]
     crate::alloc::use_huge_pages(true);
     // Each document is linted with the configuration nearest to it (its workspace's
-    // `.armlint.yaml`); a configuration and its rules are read again only when the file changes.
-    type Cached = (Option<std::time::SystemTime>, crate::lsp::DocumentOptions);
-    let cache: std::sync::Mutex<std::collections::HashMap<Option<PathBuf>, Cached>> =
-        Default::default();
+    // `.armlint.yaml`); the server reads it again when it or a rule file changes.
     let rules_dirs = args.rules_dirs.clone();
-    let options = move |path: &std::path::Path| -> crate::lsp::DocumentOptions {
-        let dir = path.parent().unwrap_or(std::path::Path::new("."));
-        let found = match config::find(dir) {
-            Ok(f) => f,
-            Err(e) => {
-                return crate::lsp::DocumentOptions {
-                    problems: vec![e.to_string()],
-                    ..Default::default()
-                };
-            }
-        };
-        let modified = found
-            .as_ref()
-            .and_then(|f| std::fs::metadata(f).ok()?.modified().ok());
-        if let Ok(c) = cache.lock()
-            && let Some((m, doc)) = c.get(&found)
-            && *m == modified
-        {
-            return doc.clone();
-        }
+    let options = move |found: Option<&std::path::Path>| -> crate::lsp::DocumentOptions {
         let config_args = ConfigArgs {
-            config: found.clone(),
+            config: found.map(std::path::Path::to_path_buf),
             no_config: found.is_none(),
         };
-        let doc = match configuration_with_rules(&config_args, &rules_dirs) {
+        match configuration_with_rules(&config_args, &rules_dirs) {
             Ok((config, extra_rules, problems)) => {
                 let lint = LintOptions {
                     extra_rules,
@@ -117,22 +95,20 @@ pub fn serve_lsp(connection: &lsp_server::Connection, args: &LspArgs) -> (i32, S
                         .lines()
                         .map(|l| l.trim_start_matches("armlint: ").to_string())
                         .collect(),
+                    rules_dirs: config.rules_dirs(&rules_dirs),
                 }
             }
             Err(o) => crate::lsp::DocumentOptions {
                 problems: vec![o.stderr.trim().trim_start_matches("armlint: ").to_string()],
+                rules_dirs: rules_dirs.clone(),
                 ..Default::default()
             },
-        };
-        if let Ok(mut c) = cache.lock() {
-            c.insert(found, (modified, doc.clone()));
         }
-        doc
     };
-    match crate::lsp::serve(connection, &options) {
-        Ok(()) => (0, String::new()),
-        Err(e) => (1, format!("armlint lsp: {e}\n")),
-    }
+    (
+        crate::lsp::serve(connection, Box::new(options)),
+        String::new(),
+    )
 }
 
 #[derive(clap::Args, Debug)]

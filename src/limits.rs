@@ -60,6 +60,23 @@ pub const GRAPH_WALK_DEPTH: usize = 64;
 pub const SELECTOR_DEPTH: usize = 128;
 
 // ---------------------------------------------------------------------------------------------
+// The language server's transport.
+
+/// Bytes of one LSP message body (`Content-Length`). Azure refuses templates over 4 MiB, and JSON
+/// escaping can make a text up to six times longer (`\u0000`), so a whole-document `didOpen` or
+/// `didChange` of any deployable template fits with room to spare; a larger frame is refused
+/// before anything is allocated for it.
+pub const LSP_FRAME_BYTES: u64 = 64 << 20;
+
+/// Bytes of one message's header block (`Content-Length`, `Content-Type`). Real headers are
+/// under 100 bytes; a header line that never ends must not be buffered without bound.
+pub const LSP_HEADER_BYTES: u64 = 8 << 10;
+
+/// Rule files the language server stats under the rules directories, each time it checks
+/// whether a workspace's rules changed (before each lint). Real policy directories hold tens.
+pub const LSP_WATCHED_RULE_FILES: usize = 10_000;
+
+// ---------------------------------------------------------------------------------------------
 // Azure's own limits, enforced as Azure enforces them.
 
 /// Azure's limit on copy loop counts.

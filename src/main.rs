@@ -15,10 +15,10 @@ fn main() {
     armlint::alloc::use_huge_pages(false);
     let cli = armlint::cli::Cli::parse();
     if let armlint::cli::Command::Lsp(args) = &cli.command {
-        let (connection, io_threads) = lsp_server::Connection::stdio();
+        let (connection, io_threads) = armlint::lsp::stdio();
         let (code, stderr) = armlint::cli::serve_lsp(&connection, args);
         drop(connection);
-        let _ = io_threads.join();
+        io_threads.join();
         let _ = std::io::stderr().write_all(stderr.as_bytes());
         std::process::exit(code);
     }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value as Json, json};
+use lsp_types::{InitializeParams, Position, PositionEncodingKind, Range, Uri};
 
 use crate::source::{SourceFile, Span};
 
@@ -16,34 +16,36 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    pub fn name(self) -> &'static str {
+    pub fn kind(self) -> PositionEncodingKind {
         match self {
-            Encoding::Utf8 => "utf-8",
-            Encoding::Utf16 => "utf-16",
-            Encoding::Utf32 => "utf-32",
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+            Encoding::Utf32 => PositionEncodingKind::UTF32,
         }
     }
 }
 
 /// The client's preferred encoding among those it offers (`general.positionEncodings`, in order
 /// of preference); UTF-16, which every client supports, otherwise.
-pub fn negotiate(initialize_params: &Json) -> Encoding {
+pub fn negotiate(initialize_params: &InitializeParams) -> Encoding {
     let offered = initialize_params
-        .pointer("/capabilities/general/positionEncodings")
-        .and_then(Json::as_array);
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref());
     for e in offered.into_iter().flatten() {
         match e.as_str() {
-            Some("utf-32") => return Encoding::Utf32,
-            Some("utf-8") => return Encoding::Utf8,
-            Some("utf-16") => return Encoding::Utf16,
+            "utf-32" => return Encoding::Utf32,
+            "utf-8" => return Encoding::Utf8,
+            "utf-16" => return Encoding::Utf16,
             _ => {}
         }
     }
     Encoding::Utf16
 }
 
-/// `{line, character}` of a byte offset.
-fn position(file: &SourceFile, offset: u32, encoding: Encoding) -> Json {
+/// The position of a byte offset.
+fn position(file: &SourceFile, offset: u32, encoding: Encoding) -> Position {
     let text = &file.text;
     let offset = (offset as usize).min(text.len());
     let index = file.line_index();
@@ -59,80 +61,80 @@ fn position(file: &SourceFile, offset: u32, encoding: Encoding) -> Json {
         Encoding::Utf16 => prefix.chars().map(char::len_utf16).sum(),
         Encoding::Utf32 => prefix.chars().count(),
     };
-    json!({"line": line, "character": character})
+    // A line is shorter than the text, which is under 4 GiB (spans are `u32`).
+    Position::new(
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(character).unwrap_or(u32::MAX),
+    )
 }
 
-pub fn range(file: &SourceFile, span: Span, encoding: Encoding) -> Json {
+pub fn range(file: &SourceFile, span: Span, encoding: Encoding) -> Range {
     let end = span.end.max(span.start);
-    json!({"start": position(file, span.start, encoding), "end": position(file, end, encoding)})
+    Range::new(
+        position(file, span.start, encoding),
+        position(file, end, encoding),
+    )
 }
 
-/// `file:///a/b%20c.json` → `/a/b c.json`; `None` for other schemes.
-pub fn path_from_uri(uri: &str) -> Option<PathBuf> {
-    let rest = uri.strip_prefix("file://")?;
-    // `file://host/path` names a host; only local files are linted.
-    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%'
-            && let Some(hex) = rest.get(i + 1..i + 3)
-            && let Ok(v) = u8::from_str_radix(hex, 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b);
-        i += 1;
+/// The local path a `file:` URI names, as `url` reads it: percent-decoded (non-UTF-8 bytes
+/// included), `file://localhost/p` local; `None` for other schemes and for a remote host
+/// (`file://host/p`, a UNC path on Windows, where `url` returns it as such).
+pub fn path_from_uri(uri: &Uri) -> Option<PathBuf> {
+    let url = url::Url::parse(uri.as_str()).ok()?;
+    if url.scheme() != "file" {
+        return None;
     }
-    let decoded = String::from_utf8(out).ok()?;
-    // Windows: `file:///C:/x` → `C:/x`.
-    let decoded = match decoded.as_bytes() {
-        [b'/', drive, b':', ..] if drive.is_ascii_alphabetic() => decoded[1..].to_string(),
-        _ => decoded,
-    };
-    Some(PathBuf::from(decoded))
+    url.to_file_path().ok()
 }
 
-/// The `file://` URI of a path (made absolute against the working directory).
-pub fn uri_from_path(path: &Path) -> String {
+/// The `file:` URI of a path (made absolute against the working directory).
+pub fn uri_from_path(path: &Path) -> Option<Uri> {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path))
+        std::env::current_dir().ok()?.join(path)
     };
-    let text = abs.to_string_lossy().replace('\\', "/");
-    let mut out = String::from("file://");
-    if !text.starts_with('/') {
-        out.push('/');
-    }
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' | b':' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    let url = url::Url::from_file_path(&abs).ok()?;
+    url.as_str().parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn uri(s: &str) -> Uri {
+        s.parse().unwrap()
+    }
+
     #[test]
     fn uris_round_trip() {
-        let p = path_from_uri("file:///tmp/a%20b/%C3%A9.json").unwrap();
+        let p = path_from_uri(&uri("file:///tmp/a%20b/%C3%A9.json")).unwrap();
         assert_eq!(p, PathBuf::from("/tmp/a b/é.json"));
-        assert_eq!(uri_from_path(&p), "file:///tmp/a%20b/%C3%A9.json");
-        assert_eq!(path_from_uri("untitled:1"), None);
         assert_eq!(
-            path_from_uri("file:///C:/x/y.json").unwrap(),
-            PathBuf::from("C:/x/y.json")
+            uri_from_path(&p).unwrap().as_str(),
+            "file:///tmp/a%20b/%C3%A9.json"
         );
+        assert_eq!(path_from_uri(&uri("untitled:1")), None);
+        assert_eq!(
+            path_from_uri(&uri("file://localhost/tmp/x.json")),
+            Some(PathBuf::from("/tmp/x.json"))
+        );
+    }
+
+    /// `file://host/p` names a file on another machine, never the relative path `host/p`.
+    #[cfg(unix)]
+    #[test]
+    fn a_remote_host_is_not_a_local_path() {
+        assert_eq!(path_from_uri(&uri("file://host/p/main.json")), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_file_names_survive() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = path_from_uri(&uri("file:///tmp/%FF.json")).unwrap();
+        assert_eq!(p.as_os_str().as_bytes(), b"/tmp/\xff.json");
+        assert_eq!(uri_from_path(&p).unwrap().as_str(), "file:///tmp/%FF.json");
     }
 
     #[test]
@@ -141,17 +143,17 @@ mod tests {
         let f = SourceFile::new("a.json", "{\n  \"😀\": 1\n}\n");
         let at = f.text.find(": 1").unwrap() as u32;
         let pos = |e| position(&f, at, e);
-        assert_eq!(pos(Encoding::Utf8), json!({"line": 1, "character": 8}));
-        assert_eq!(pos(Encoding::Utf16), json!({"line": 1, "character": 6}));
-        assert_eq!(pos(Encoding::Utf32), json!({"line": 1, "character": 5}));
+        assert_eq!(pos(Encoding::Utf8), Position::new(1, 8));
+        assert_eq!(pos(Encoding::Utf16), Position::new(1, 6));
+        assert_eq!(pos(Encoding::Utf32), Position::new(1, 5));
         // Past the end is clamped, not a panic.
-        assert_eq!(position(&f, 10_000, Encoding::Utf16)["line"], json!(3));
+        assert_eq!(position(&f, 10_000, Encoding::Utf16).line, 3);
     }
 
     #[test]
     fn the_client_picks_the_encoding() {
-        let p = json!({"capabilities": {"general": {"positionEncodings": ["utf-32", "utf-16"]}}});
+        let p = serde_json::from_value(serde_json::json!({"capabilities": {"general": {"positionEncodings": ["utf-32", "utf-16"]}}})).unwrap();
         assert_eq!(negotiate(&p), Encoding::Utf32);
-        assert_eq!(negotiate(&json!({})), Encoding::Utf16);
+        assert_eq!(negotiate(&InitializeParams::default()), Encoding::Utf16);
     }
 }

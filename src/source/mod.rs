@@ -4,6 +4,7 @@
 pub mod fast_json;
 pub mod json;
 pub mod miette_source;
+pub mod percent;
 
 use std::path::{Path, PathBuf};
 

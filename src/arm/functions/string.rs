@@ -8,6 +8,7 @@
 
 use super::{FnCall, FunctionDef, concat_strings, string_of};
 use crate::arm::value::{UnknownReason, Value};
+use crate::source::percent;
 
 pub const FUNCTIONS: &[FunctionDef] = &[
     FunctionDef {
@@ -403,7 +404,7 @@ fn decode_data_uri(s: &str) -> Result<String, String> {
     let bytes = if base64 {
         base64_decode(data).ok_or_else(invalid)?
     } else {
-        percent_decode(data, false)
+        percent::decode(data)
     };
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -680,54 +681,13 @@ fn join(c: &mut FnCall) -> Value {
 // ---------------------------------------------------------------------------------------------
 // URIs.
 
-/// Percent-encode every byte outside `keep` (RFC 3986 unreserved characters for `uriComponent`).
-fn percent_encode(s: &str, keep: impl Fn(u8) -> bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if keep(b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-/// Decode `%XX` escapes (and `+` as a space when `plus` is set); malformed escapes stay as they are.
-fn percent_decode(s: &str, plus: bool) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if plus && b == b'+' { b' ' } else { b });
-        i += 1;
-    }
-    out
-}
-
 fn uri_component(c: &mut FnCall) -> Value {
     match text_arg(c, 0, "the value") {
         Ok(s) => {
             if s.len().saturating_mul(3) > STRING_BYTES {
                 return too_large(c);
             }
-            Value::string(percent_encode(s, is_unreserved))
+            Value::string(percent::encode(s.as_bytes(), percent::COMPONENT))
         }
         Err(e) => e,
     }
@@ -736,7 +696,7 @@ fn uri_component(c: &mut FnCall) -> Value {
 /// Decodes as `HttpUtility.UrlDecode` does (so `+` is a space).
 fn uri_component_to_string(c: &mut FnCall) -> Value {
     match text_arg(c, 0, "the value") {
-        Ok(s) => Value::string(String::from_utf8_lossy(&percent_decode(s, true)).into_owned()),
+        Ok(s) => Value::string(String::from_utf8_lossy(&percent::decode_form(s)).into_owned()),
         Err(e) => e,
     }
 }
@@ -875,15 +835,7 @@ fn format_uri(
     query: Option<&str>,
     fragment: Option<&str>,
 ) -> String {
-    let escape = |s: &str| {
-        percent_encode(s, |b| {
-            b.is_ascii_graphic()
-                && !matches!(
-                    b,
-                    b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'^' | b'\\'
-                )
-        })
-    };
+    let escape = |s: &str| percent::encode(s.as_bytes(), percent::DOTNET_URI);
     // The host is case-insensitive and .NET lower-cases it; user info keeps its case.
     let authority = match authority.rsplit_once('@') {
         Some((user, host)) => format!("{user}@{}", host.to_ascii_lowercase()),

@@ -450,6 +450,25 @@ pub fn yaml_files(dir: &Path, keep: fn(&Path) -> bool) -> Result<Vec<PathBuf>, R
     Ok(out)
 }
 
+/// A rule file read before, with the same name and text, is the rule read then: rules are
+/// leaked (`&'static dyn Rule`), and a long-lived process that loads its rules again (the
+/// language server, at each configuration change) must not leak them again each time.
+fn parse_rule_once(file: &str, text: &str) -> Result<&'static DeclarativeRule, RuleFileError> {
+    type Loaded = std::collections::HashMap<(String, String), &'static DeclarativeRule>;
+    static LOADED: std::sync::Mutex<Option<Loaded>> = std::sync::Mutex::new(None);
+    let key = (file.to_string(), text.to_string());
+    if let Ok(loaded) = LOADED.lock()
+        && let Some(rule) = loaded.as_ref().and_then(|l| l.get(&key))
+    {
+        return Ok(rule);
+    }
+    let rule: &'static DeclarativeRule = Box::leak(Box::new(parse_rule(file, text)?));
+    if let Ok(mut loaded) = LOADED.lock() {
+        loaded.get_or_insert_default().insert(key, rule);
+    }
+    Ok(rule)
+}
+
 /// Load the rules of `dirs` (each a directory or a file). Rules whose files are broken, or whose
 /// id or name is already taken (by a built-in rule or another file), are left out with an error;
 /// the others load.
@@ -481,7 +500,7 @@ pub fn load_dirs(
                     continue;
                 }
             };
-            let rule = match parse_rule(&file, &text) {
+            let rule = match parse_rule_once(&file, &text) {
                 Ok(r) => r,
                 Err(e) => {
                     errors.push(e);
@@ -526,7 +545,7 @@ pub fn load_dirs(
                 });
                 continue;
             }
-            rules.push(Box::leak(Box::new(rule)));
+            rules.push(rule);
         }
     }
     (rules, errors)
