@@ -671,7 +671,11 @@ string_scalar!(Text, "a string", |v| {
 /// A path relative to the configuration's directory, resolved; `is_dir` says what it must be.
 fn existing_path(v: &str, what: &str, is_dir: bool) -> Result<PathBuf, String> {
     with_context(|c| {
-        let resolved = normalize(&c.dir.join(v));
+        let mut resolved = normalize(&c.dir.join(v));
+        // `.` in a configuration of the current directory: the directory itself, not "".
+        if resolved.as_os_str().is_empty() {
+            resolved = PathBuf::from(".");
+        }
         let on_disk = absolute_lexical(&c.cwd, &resolved);
         let exists = if is_dir {
             on_disk.is_dir()

@@ -132,9 +132,13 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
             },
             ..Linted::default()
         },
-        Loaded::Unreadable(message) => {
+        Loaded::Unreadable(unreadable) => {
             // Report the unreadable file where it is, so the other files are still linted.
-            let source = Arc::new(SourceFile::new(&input.path, String::new()));
+            let (source, span) = unreadable.at.unwrap_or_else(|| {
+                let empty = Arc::new(SourceFile::new(&input.path, String::new()));
+                (empty, Span::default())
+            });
+            let message = unreadable.message;
             let meta = &rules::syntax::parse_error::ParseError::META;
             let summary = Summary {
                 files: 1,
@@ -145,7 +149,7 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
                 vec![engine_diagnostic(
                     meta,
                     &source,
-                    Span::default(),
+                    span,
                     "",
                     format!("cannot read the file: {message}"),
                 )]
