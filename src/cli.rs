@@ -350,6 +350,8 @@ pub struct Outcome {
 
 impl Outcome {
     fn usage(msg: impl std::fmt::Display) -> Outcome {
+        // Usage errors name paths the user gave; none may drive the terminal.
+        let msg = crate::source::printable_text(&msg.to_string());
         Outcome {
             stderr: format!("armlint: {msg}\n"),
             code: 2,
@@ -718,7 +720,10 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
     // A file the plan could not read leaves it incomplete: say so, and fail like lint does.
     let stderr: String = problems
         .iter()
-        .map(|(file, why)| format!("armlint: {file}: {why} (left out of the plan)\n"))
+        .map(|(file, why)| {
+            let file = crate::source::printable_text(file);
+            format!("armlint: {file}: {why} (left out of the plan)\n")
+        })
         .collect();
     Outcome {
         code: i32::from(!problems.is_empty()),

@@ -275,7 +275,7 @@ fn visit<'s>(
                 _ => None,
             };
             if let Some(what) = special {
-                let shown = crate::source::display_path(&super::normalize_owned(path));
+                let shown = crate::source::printable_path(&super::normalize_owned(path));
                 notes.push(format!("skipped {shown}: {what}, not a regular file"));
                 continue;
             }

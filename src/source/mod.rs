@@ -105,6 +105,68 @@ pub fn without_bom_message(encoding: read::Encoding) -> String {
     )
 }
 
+/// A file's path as reports print it (forward slashes, no leading `./`), as raw bytes: a name
+/// that is not UTF-8 keeps its bytes.
+pub fn display_path_bytes(path: &std::path::Path) -> Vec<u8> {
+    let raw = path.as_os_str().as_encoded_bytes();
+    let raw = raw.strip_prefix(b"./").unwrap_or(raw);
+    raw.iter()
+        .map(|&b| if b == b'\\' { b'/' } else { b })
+        .collect()
+}
+
+/// A file's path for a terminal or a CI log (human, compact, GitHub, Azure): control characters
+/// (ESC, BEL, CR, …) and bytes that are not UTF-8 are written as `\xNN` / `\u{…}` escapes, so a
+/// file name can neither drive the terminal nor forge an annotation. JSON and SARIF escape by
+/// their own rules.
+pub fn printable_path(path: &std::path::Path) -> String {
+    use std::fmt::Write as _;
+    let bytes = display_path_bytes(path);
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        push_printable(&mut out, chunk.valid());
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02X}");
+        }
+    }
+    out
+}
+
+/// Text for a terminal with its control characters escaped as in [`printable_path`], line
+/// breaks and tabs kept (for messages on stderr that name a file).
+pub fn printable_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        for (i, part) in body.split('\t').enumerate() {
+            if i > 0 {
+                out.push('\t');
+            }
+            push_printable(&mut out, part);
+        }
+        out.push_str(end);
+    }
+    out
+}
+
+fn push_printable(out: &mut String, text: &str) {
+    use std::fmt::Write as _;
+    for c in text.chars() {
+        match c {
+            c if c.is_control() && (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02X}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:X}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
 pub fn display_path(p: &Path) -> String {
     let s = p.to_string_lossy();
     let s = s.strip_prefix("./").unwrap_or(&s);
@@ -179,6 +241,21 @@ mod tests {
         assert_eq!(f.line_col(off), (2, 8));
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(10_000), (3, 2));
+    }
+
+    #[test]
+    fn printable_paths_escape_control_characters_and_bad_bytes() {
+        assert_eq!(
+            printable_path(Path::new("./a\x1b[31m/b\u{9b}\\c.json")),
+            "a\\x1B[31m/b\\u{9B}/c.json"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let p = Path::new(std::ffi::OsStr::from_bytes(b"caf\xe9\n.json"));
+            assert_eq!(printable_path(p), "caf\\xE9\\x0A.json");
+        }
+        assert_eq!(printable_path(Path::new("é/ok.json")), "é/ok.json");
     }
 
     #[test]
