@@ -662,9 +662,10 @@ fn refuse_to_overwrite_an_input(
             crate::source::display_path(input)
         ));
     }
-    if let Some(dir) = rules_dirs.iter().find(|d| {
-        std::fs::canonicalize(d).is_ok_and(|d| canonical.starts_with(d))
-    }) {
+    if let Some(dir) = rules_dirs
+        .iter()
+        .find(|d| std::fs::canonicalize(d).is_ok_and(|d| canonical.starts_with(d)))
+    {
         return Err(format!(
             "--write-baseline {shown}: refusing to write into the rule directory {}",
             crate::source::display_path(dir)

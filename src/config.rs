@@ -312,11 +312,13 @@ fn relative_to(cwd: &Path, path: &Path) -> PathBuf {
 /// Read and parse the configuration file at `path` (relative to `cwd`).
 pub fn load(path: &Path, cwd: &Path, rules: &KnownRules) -> Result<Config, ConfigError> {
     let file = crate::source::display_path(path);
-    let bytes = std::fs::read(absolute_lexical(cwd, path)).map_err(|e| ConfigError {
-        file: file.clone(),
-        position: None,
-        message: format!("cannot read the configuration: {e}"),
-    })?;
+    // Bounded like every input: a configuration named as /dev/zero ends with an error.
+    let (bytes, _) =
+        crate::source::read::read_file(&absolute_lexical(cwd, path)).map_err(|e| ConfigError {
+            file: file.clone(),
+            position: None,
+            message: format!("cannot read the configuration: {}", e.message()),
+        })?;
     let text = String::from_utf8(bytes).map_err(|_| ConfigError {
         file: file.clone(),
         position: None,

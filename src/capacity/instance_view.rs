@@ -143,7 +143,10 @@ impl<'a> DeclaredIds<'a> {
             match crate::arm::functions::parse_resource_id(id) {
                 Some(d) => index
                     .by_type_and_name
-                    .entry((d.resource_type, d.names.first().cloned().unwrap_or_default()))
+                    .entry((
+                        d.resource_type,
+                        d.names.first().cloned().unwrap_or_default(),
+                    ))
                     .or_default()
                     .push(id),
                 None => index.unparsed += 1,
@@ -160,7 +163,10 @@ impl<'a> DeclaredIds<'a> {
         let first = a.names.first().cloned().unwrap_or_default();
         let mut keys = vec![(a.resource_type.clone(), first.clone())];
         if a.resource_type == "microsoft.compute/virtualmachinescalesets/virtualmachines" {
-            keys.push(("microsoft.compute/virtualmachinescalesets".to_string(), first));
+            keys.push((
+                "microsoft.compute/virtualmachinescalesets".to_string(),
+                first,
+            ));
         }
         keys.iter()
             .filter_map(|k| self.by_type_and_name.get(k))
@@ -236,7 +242,9 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
     let mut twins: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (t, d) in declared.iter().enumerate() {
         if let Some(n) = text(get(d, "name")).or_else(|| text(get(d, "id"))) {
-            twins.entry(last_segment(&n).to_ascii_lowercase()).or_insert(t);
+            twins
+                .entry(last_segment(&n).to_ascii_lowercase())
+                .or_insert(t);
         }
     }
     for (i, e) in entries.iter().enumerate() {

@@ -311,9 +311,9 @@ pub fn load(input: &Input) -> Loaded {
 /// `Err` for one that cannot be read, or looks like a template but cannot be decoded.
 fn read_text(path: &Path) -> Result<Option<SourceFile>, Unreadable> {
     match read::read_file(path) {
-        Ok((bytes, EntryKind::Special(what))) if bytes.is_empty() => Err(Unreadable::new(
-            format!("{what} with nothing to read"),
-        )),
+        Ok((bytes, EntryKind::Special(what))) if bytes.is_empty() => {
+            Err(Unreadable::new(format!("{what} with nothing to read")))
+        }
         Ok((bytes, _)) => text_of(path, Ok(bytes)),
         Err(e) => text_of(path, Err(e)),
     }

@@ -67,7 +67,9 @@ impl SourceFile {
         let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
         let (bytes, _) = read::read_file(path).map_err(|e| invalid(e.message()))?;
         match read::decode(bytes) {
-            Ok(d) if d.bom || d.encoding == read::Encoding::Utf8 => Ok(SourceFile::new(path, d.text)),
+            Ok(d) if d.bom || d.encoding == read::Encoding::Utf8 => {
+                Ok(SourceFile::new(path, d.text))
+            }
             Ok(d) => Err(invalid(without_bom_message(d.encoding))),
             Err(e) => {
                 let at = SourceFile::new(path, e.valid);

@@ -67,7 +67,9 @@ pub fn entry_kind(file_type: &std::fs::FileType) -> EntryKind {
 /// file, bounded all the same.
 pub fn read_file(path: &Path) -> Result<(Vec<u8>, EntryKind), ReadFailure> {
     let file = open_without_blocking(path).map_err(|e| ReadFailure::Io(e.to_string()))?;
-    let meta = file.metadata().map_err(|e| ReadFailure::Io(e.to_string()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| ReadFailure::Io(e.to_string()))?;
     let kind = entry_kind(&meta.file_type());
     if kind == EntryKind::Special("a directory") {
         return Err(ReadFailure::Io("is a directory".into()));
@@ -91,7 +93,9 @@ pub fn read_stream(reader: &mut dyn Read) -> Result<Vec<u8>, ReadFailure> {
 fn read_bounded(reader: impl Read, capacity: usize) -> Result<Vec<u8>, ReadFailure> {
     let mut bytes = Vec::with_capacity(capacity);
     // One byte past the limit tells a file of exactly the limit from a larger one.
-    let limit = u64::try_from(FILE_BYTES).unwrap_or(u64::MAX).saturating_add(1);
+    let limit = u64::try_from(FILE_BYTES)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     reader
         .take(limit)
         .read_to_end(&mut bytes)
@@ -243,7 +247,10 @@ pub fn decode(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
     match encoding {
         Encoding::Utf16Le | Encoding::Utf16Be => {
             let units = body.chunks_exact(2).map(|c| {
-                let pair = [c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0)];
+                let pair = [
+                    c.first().copied().unwrap_or(0),
+                    c.get(1).copied().unwrap_or(0),
+                ];
                 if encoding == Encoding::Utf16Le {
                     u16::from_le_bytes(pair)
                 } else {
@@ -359,7 +366,10 @@ mod tests {
         let mut odd = utf16("{}", false, true);
         odd.push(b'x');
         let e = decode(odd).unwrap_err();
-        assert_eq!((e.encoding, e.byte, e.valid.as_str()), (Encoding::Utf16Le, 6, "{}"));
+        assert_eq!(
+            (e.encoding, e.byte, e.valid.as_str()),
+            (Encoding::Utf16Le, 6, "{}")
+        );
         // A lone surrogate.
         let mut bytes = utf16("{", false, true);
         bytes.extend([0x00, 0xd8, b'}', 0]);

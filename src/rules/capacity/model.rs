@@ -740,8 +740,9 @@ impl CapacityModel {
             .filter_map(|c| graph.instances().get(c.node))
             .map(|i| id_text(&i.id))
             .collect();
-        let declared =
-            crate::capacity::instance_view::DeclaredIds::new(declared_ids.iter().map(String::as_str));
+        let declared = crate::capacity::instance_view::DeclaredIds::new(
+            declared_ids.iter().map(String::as_str),
+        );
         for g in 0..self.groups.len() {
             let Some(group) = self.groups.get(g) else {
                 continue;
@@ -919,7 +920,11 @@ impl CapacityModel {
                 let d = self.demand.get(&(g, size.clone(), zone.clone()));
                 let (min, peak, max) = d.map_or((0, 0, 0), |d| (d.min, d.peak, d.max));
                 let (lo, hi) = if certain { (lo, hi) } else { (0, 0) };
-                sums.push((min.checked_add(lo), peak.checked_add(hi), max.checked_add(upper)));
+                sums.push((
+                    min.checked_add(lo),
+                    peak.checked_add(hi),
+                    max.checked_add(upper),
+                ));
             }
             let sums: Option<Vec<(u64, u64, u64)>> = sums
                 .into_iter()

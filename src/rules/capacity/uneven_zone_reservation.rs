@@ -1,7 +1,7 @@
-use crate::capacity::checked_sum;
 use super::group_label;
 use super::model::{CapacityModel, Consumer, ConsumerKind, Reservation};
 use crate::arm::value::Tri;
+use crate::capacity::checked_sum;
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
 crate::declare_rule! {

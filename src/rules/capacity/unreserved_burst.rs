@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
 
 use super::group_label;
-use crate::capacity::checked_sum;
 use super::model::{CapacityModel, ConsumerKind, Key, ReservationType};
 use crate::arm::value::Tri;
+use crate::capacity::checked_sum;
 use crate::diagnostic::Severity;
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
