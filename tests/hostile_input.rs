@@ -504,6 +504,14 @@ fn lf_crlf_and_lone_cr_report_the_same_line() {
         let errors = parse_errors(&run(&t.0, &["lint", name, "--format", "json"]));
         assert_eq!(errors.len(), 1, "{name}");
         positions.push((errors[0].1, errors[0].2));
+        // The snippet shows line 7 as line 7, without a raw CR.
+        let human = run(&t.0, &["lint", name, "--color", "never"]).stdout;
+        assert!(
+            human.contains(&format!("[{name}:7:"))
+                && human.contains(" 7 │ ")
+                && !human.contains('\r'),
+            "{name}: {human:?}"
+        );
     }
     assert_eq!(positions[0].0, 7);
     assert!(
