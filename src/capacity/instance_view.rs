@@ -131,25 +131,21 @@ pub fn is_declared(allocated: &str, declared: &str) -> bool {
 /// a view's allocated VMs ([`is_declared`]) costs a lookup, not a pass over every declaration.
 #[derive(Debug, Default)]
 pub struct DeclaredIds<'a> {
+    /// IDs that do not parse are left out: [`is_declared`] matches nothing with them.
     by_type_and_name: std::collections::HashMap<(String, String), Vec<&'a str>>,
-    /// IDs that do not parse: [`is_declared`] matches nothing with them.
-    unparsed: usize,
 }
 
 impl<'a> DeclaredIds<'a> {
     pub fn new(ids: impl IntoIterator<Item = &'a str>) -> DeclaredIds<'a> {
         let mut index = DeclaredIds::default();
         for id in ids {
-            match crate::arm::functions::parse_resource_id(id) {
-                Some(d) => index
+            if let Some(d) = crate::arm::functions::parse_resource_id(id) {
+                let first = d.names.first().cloned().unwrap_or_default();
+                index
                     .by_type_and_name
-                    .entry((
-                        d.resource_type,
-                        d.names.first().cloned().unwrap_or_default(),
-                    ))
+                    .entry((d.resource_type, first))
                     .or_default()
-                    .push(id),
-                None => index.unparsed += 1,
+                    .push(id);
             }
         }
         index
