@@ -267,8 +267,8 @@ fn read_instance_views(
         .iter()
         .map(|p| {
             let name = crate::source::display_path(p);
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{name}: {e}"))?;
-            crate::capacity::instance_view::parse(&name, &text).map_err(|e| e.to_string())
+            let file = SourceFile::read(p).map_err(|e| format!("{name}: {e}"))?;
+            crate::capacity::instance_view::parse(&name, &file.text).map_err(|e| e.to_string())
         })
         .collect::<Result<Vec<_>, String>>()?;
     crate::capacity::instance_view::check_distinct(&views).map_err(|e| e.to_string())?;
@@ -326,6 +326,8 @@ pub struct Outcome {
 
 impl Outcome {
     fn usage(msg: impl std::fmt::Display) -> Outcome {
+        // Usage errors name paths the user gave; none may drive the terminal.
+        let msg = crate::source::printable_text(&msg.to_string());
         Outcome {
             stderr: format!("armlint: {msg}\n"),
             code: 2,
@@ -477,39 +479,59 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
     }
     let mut inputs: Vec<Input> = Vec::new();
     let mut skipped = 0;
+    let mut notes = String::new();
     if paths.iter().any(|p| p.as_os_str() == "-") {
-        let mut text = String::new();
-        if let Err(e) = env.stdin.read_to_string(&mut text) {
-            return Outcome::usage(format!("cannot read stdin: {e}"));
-        }
+        // Read and decoded as a file on disk is: bounded, and a template in another encoding
+        // or with a bad byte is a finding at it, not a usage error.
+        let bytes = match crate::source::read::read_stream(env.stdin) {
+            Err(crate::source::read::ReadFailure::Io(e)) => {
+                return Outcome::usage(format!("cannot read stdin: {e}"));
+            }
+            other => other,
+        };
         let name = args
             .stdin_filename
             .clone()
             .unwrap_or_else(|| PathBuf::from("<stdin>"));
-        let source = Arc::new(SourceFile::new(name.clone(), text));
         // An editor linting the buffer of an excluded file gets nothing, as on disk.
         let excluded = args
             .stdin_filename
             .as_ref()
             .is_some_and(|n| discover_opts.is_excluded(n));
-        match json::sniff_kind(&source.text) {
-            DocumentKind::Template(kind) if !excluded => {
-                let parameter_files = if args.stdin_filename.is_some() {
-                    discover_opts.parameter_files_for(&name)
-                } else {
-                    args.parameters.clone()
-                };
-                inputs.push(Input {
-                    path: name,
-                    size: source.text.len() as u64,
-                    source: Ok(Some(source)),
-                    kind: Some(kind),
-                    parameter_files,
-                    pair_parameter_files: false,
-                    siblings: None,
-                });
+        match crate::discover::text_of(&name, bytes) {
+            _ if excluded => skipped += 1,
+            Ok(Some(source)) => {
+                let source = Arc::new(source);
+                match json::sniff_kind(&source.text) {
+                    DocumentKind::Template(kind) => {
+                        let parameter_files = if args.stdin_filename.is_some() {
+                            discover_opts.parameter_files_for(&name)
+                        } else {
+                            args.parameters.clone()
+                        };
+                        inputs.push(Input {
+                            path: name,
+                            size: source.text.len() as u64,
+                            source: Ok(Some(source)),
+                            kind: Some(kind),
+                            parameter_files,
+                            pair_parameter_files: false,
+                            siblings: None,
+                        });
+                    }
+                    _ => skipped += 1,
+                }
             }
-            _ => skipped += 1,
+            Ok(None) => skipped += 1,
+            Err(unreadable) => inputs.push(Input {
+                path: name,
+                size: 0,
+                source: Err(unreadable),
+                kind: None,
+                parameter_files: Vec::new(),
+                pair_parameter_files: false,
+                siblings: None,
+            }),
         }
         paths.retain(|p| p.as_os_str() != "-");
     }
@@ -518,8 +540,23 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             Ok(d) => {
                 skipped += d.skipped;
                 inputs.extend(d.inputs);
+                for n in d.notes {
+                    notes.push_str(&format!("armlint: note: {n}\n"));
+                }
             }
             Err(e) => return Outcome::usage(e),
+        }
+    }
+    if let Some(target) = &args.write_baseline {
+        let rules_dirs = config.rules_dirs(&args.rules_dirs);
+        let mut read: Vec<PathBuf> = inputs
+            .iter()
+            .flat_map(crate::discover::files_read_by)
+            .collect();
+        read.extend(config.path.iter().cloned());
+        read.extend(config.instance_views(&args.instance_views));
+        if let Err(e) = refuse_to_overwrite_an_input(target, &read, &rules_dirs) {
+            return Outcome::usage(e);
         }
     }
     #[cfg(feature = "mimalloc")]
@@ -574,9 +611,43 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
     };
     Outcome {
         stdout,
-        stderr: format!("{rule_problems}{stderr}"),
+        stderr: format!("{notes}{rule_problems}{stderr}"),
         code,
     }
+}
+
+/// `--write-baseline FILE` must not replace a file the run reads: a template, a parameter file,
+/// the configuration, an instance view, or a file in a rule directory. Compared by canonical
+/// path, so another spelling or a link to the same file is caught too.
+fn refuse_to_overwrite_an_input(
+    target: &std::path::Path,
+    read: &[PathBuf],
+    rules_dirs: &[PathBuf],
+) -> Result<(), String> {
+    // A file that does not exist yet is not an input.
+    let Ok(canonical) = std::fs::canonicalize(target) else {
+        return Ok(());
+    };
+    let shown = crate::source::display_path(target);
+    if let Some(input) = read
+        .iter()
+        .find(|p| std::fs::canonicalize(p).is_ok_and(|c| c == canonical))
+    {
+        return Err(format!(
+            "--write-baseline {shown}: refusing to overwrite {}, which this run reads",
+            crate::source::display_path(input)
+        ));
+    }
+    if let Some(dir) = rules_dirs
+        .iter()
+        .find(|d| std::fs::canonicalize(d).is_ok_and(|d| canonical.starts_with(d)))
+    {
+        return Err(format!(
+            "--write-baseline {shown}: refusing to write into the rule directory {}",
+            crate::source::display_path(dir)
+        ));
+    }
+    Ok(())
 }
 
 fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
@@ -626,7 +697,10 @@ fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome {
     // A file the plan could not read leaves it incomplete: say so, and fail like lint does.
     let stderr: String = problems
         .iter()
-        .map(|(file, why)| format!("armlint: {file}: {why} (left out of the plan)\n"))
+        .map(|(file, why)| {
+            let file = crate::source::printable_text(file);
+            format!("armlint: {file}: {why} (left out of the plan)\n")
+        })
         .collect();
     Outcome {
         code: i32::from(!problems.is_empty()),

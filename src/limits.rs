@@ -90,3 +90,21 @@ pub const AZURE_LITERAL_CHARS: usize = 131_072;
 
 /// .NET's limit on composite format indexes and alignments (`format()`).
 pub const DOTNET_FORMAT_INDEX: i64 = 1_000_000;
+
+// ---------------------------------------------------------------------------------------------
+// Reading files.
+
+/// Bytes read from one input file or stdin. Spans are `u32`, so the limit must stay far below
+/// 4 GiB; the largest templates in the corpus are about 2 MiB, and Azure rejects a template over
+/// 4 MiB, so 64 MiB leaves room for generated parameter files while bounding `lint /dev/zero` or an
+/// endless stdin.
+pub const FILE_BYTES: usize = 64 << 20;
+
+/// Bytes at the start of a file searched for a deployment schema URL when its `$schema` key
+/// cannot be found as written (an escaped or broken key). Every template in the corpus names its
+/// schema in the first 200 bytes.
+pub const SNIFF_HEAD_BYTES: usize = 4096;
+
+/// Nesting of a configuration file's YAML (`.armlint.yaml`); real configurations nest below 6,
+/// and the YAML parser's work grows with the square of the depth.
+pub const CONFIG_DEPTH: usize = 64;

@@ -127,6 +127,50 @@ pub fn is_declared(allocated: &str, declared: &str) -> bool {
     same(&a.subscription, &d.subscription) && same(&a.resource_group, &d.resource_group)
 }
 
+/// Resource IDs a template declares, indexed by type and first name, so that recognising each of
+/// a view's allocated VMs ([`is_declared`]) costs a lookup, not a pass over every declaration.
+#[derive(Debug, Default)]
+pub struct DeclaredIds<'a> {
+    /// IDs that do not parse are left out: [`is_declared`] matches nothing with them.
+    by_type_and_name: std::collections::HashMap<(String, String), Vec<&'a str>>,
+}
+
+impl<'a> DeclaredIds<'a> {
+    pub fn new(ids: impl IntoIterator<Item = &'a str>) -> DeclaredIds<'a> {
+        let mut index = DeclaredIds::default();
+        for id in ids {
+            if let Some(d) = crate::arm::functions::parse_resource_id(id) {
+                let first = d.names.first().cloned().unwrap_or_default();
+                index
+                    .by_type_and_name
+                    .entry((d.resource_type, first))
+                    .or_default()
+                    .push(id);
+            }
+        }
+        index
+    }
+
+    /// Whether VM `allocated` is one of the declared resources ([`is_declared`] of any).
+    pub fn contains(&self, allocated: &str) -> bool {
+        let Some(a) = crate::arm::functions::parse_resource_id(allocated) else {
+            return false;
+        };
+        let first = a.names.first().cloned().unwrap_or_default();
+        let mut keys = vec![(a.resource_type.clone(), first.clone())];
+        if a.resource_type == "microsoft.compute/virtualmachinescalesets/virtualmachines" {
+            keys.push((
+                "microsoft.compute/virtualmachinescalesets".to_string(),
+                first,
+            ));
+        }
+        keys.iter()
+            .filter_map(|k| self.by_type_and_name.get(k))
+            .flatten()
+            .any(|d| is_declared(allocated, d))
+    }
+}
+
 /// Read one instance view.
 pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> {
     let err = |pointer: &str, message: String| ViewError {
@@ -188,6 +232,17 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
         _ => Vec::new(),
     };
     let mut reservations = Vec::with_capacity(entries.len());
+    // Lower-cased names seen so far: one lookup per reservation, not a pass over the others.
+    let mut names_seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Declared reservations by lower-cased name (the first of a name, as a search would find).
+    let mut twins: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (t, d) in declared.iter().enumerate() {
+        if let Some(n) = text(get(d, "name")).or_else(|| text(get(d, "id"))) {
+            twins
+                .entry(last_segment(&n).to_ascii_lowercase())
+                .or_insert(t);
+        }
+    }
     for (i, e) in entries.iter().enumerate() {
         let at = format!("/properties/instanceView/capacityReservations/{i}");
         let name = text(get(e, "name"))
@@ -214,20 +269,13 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
                     ));
                 }
             };
-        if reservations
-            .iter()
-            .any(|r: &ViewReservation| r.name.eq_ignore_ascii_case(&name))
-        {
+        if !names_seen.insert(name.to_ascii_lowercase()) {
             return Err(err(
                 &format!("{at}/name"),
                 format!("a second reservation named \"{name}\" in the same group"),
             ));
         }
-        let twin = declared.iter().position(|d| {
-            text(get(d, "name"))
-                .or_else(|| text(get(d, "id")))
-                .is_some_and(|n| last_segment(&n).eq_ignore_ascii_case(&name))
-        });
+        let twin = twins.get(&name.to_ascii_lowercase()).copied();
         let twin_value = twin.and_then(|t| declared.get(t).copied());
         let (sku, sku_at) = match get(e, "sku") {
             Some(s) => (Some(s), Some(format!("{at}/sku"))),

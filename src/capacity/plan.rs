@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::instance_view::{InstanceView, ViewError, is_declared, last_segment};
+use super::instance_view::{DeclaredIds, InstanceView, ViewError, last_segment};
 use crate::arm::value::SYM_OPEN;
 use crate::rules::RuleContext;
 use crate::rules::capacity::model::{CapacityModel, Key};
@@ -190,7 +190,9 @@ impl TemplateFigures {
             if reserved.is_some() {
                 for r in &reservations {
                     let cap = r.capacity.and_then(|c| u64::try_from(c).ok()).unwrap_or(0);
-                    *reserved_by.entry(r.name.to_ascii_lowercase()).or_default() += cap;
+                    let e = reserved_by.entry(r.name.to_ascii_lowercase()).or_default();
+                    // Below the key's total, which the model summed without overflow.
+                    *e = e.saturating_add(cap);
                 }
             }
             let group_incomplete = model.incomplete_groups.get(*g).copied().unwrap_or(true);
@@ -204,8 +206,10 @@ impl TemplateFigures {
                 match consumers.iter().position(|e| e.pointer == r.pointer) {
                     Some(i) => {
                         if let (Some(e), Some(n)) = (consumers.get_mut(i), copies.get_mut(i)) {
-                            e.min += r.min;
-                            e.max += r.max;
+                            // Parts of the key's demand, which the model summed without
+                            // overflow: these sums cannot reach u64::MAX.
+                            e.min = e.min.saturating_add(r.min);
+                            e.max = e.max.saturating_add(r.max);
                             *n += 1;
                         }
                     }
@@ -346,7 +350,8 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
                                 let e = a.reserved_by.entry(name.clone()).or_default();
                                 *e = (*e).max(*cap);
                             }
-                            Some(a.reserved_by.values().sum())
+                            // A total past u64 is unknown.
+                            crate::capacity::checked_sum(a.reserved_by.values().copied())
                         }
                         (x, None) if !k.declared => x,
                         (None, y) if !a.declared => {
@@ -355,11 +360,7 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
                         }
                         _ => None,
                     };
-                    a.demand = DemandRange {
-                        min: a.demand.min + k.demand.min,
-                        max: a.demand.max + k.demand.max,
-                        complete: a.demand.complete && k.demand.complete,
-                    };
+                    a.demand = add_demand(a.demand, k.demand);
                     a.consumers.extend(k.consumers);
                 }
             }
@@ -416,6 +417,23 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
     }
     CapacityPlan {
         groups: plan.into_values().collect(),
+    }
+}
+
+/// The demand of two templates together. A sum past u64 is not a figure: the larger part is
+/// then a lower bound (shown `≥`), as for a consumer of unknown size.
+fn add_demand(a: DemandRange, b: DemandRange) -> DemandRange {
+    match (a.min.checked_add(b.min), a.max.checked_add(b.max)) {
+        (Some(min), Some(max)) => DemandRange {
+            min,
+            max,
+            complete: a.complete && b.complete,
+        },
+        _ => DemandRange {
+            min: a.min.max(b.min),
+            max: a.max.max(b.max),
+            complete: false,
+        },
     }
 }
 
@@ -535,18 +553,28 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) -> Result<()
             if res.name.is_none() {
                 res.name = Some(format!("{}/{}", view.name, vr.name));
             }
-            // Allocated VMs the templates do not declare are demand already there.
+            // Allocated VMs the templates do not declare are demand already there. The
+            // templates' consumers are indexed once: the VMs pushed below are the view's own.
+            let declared_ids: Vec<String> = res
+                .consumers
+                .iter()
+                .filter(|c| c.file != view.file)
+                .map(|c| c.id.clone())
+                .collect();
+            let declared = DeclaredIds::new(declared_ids.iter().map(String::as_str));
             for vm in &vr.allocated {
                 let name = allocated_name(vm);
-                if res
-                    .consumers
-                    .iter()
-                    .any(|c| c.file != view.file && is_declared(vm, &c.id))
-                {
+                if declared.contains(vm) {
                     continue;
                 }
-                res.demand.min += 1;
-                res.demand.max += 1;
+                res.demand = add_demand(
+                    res.demand,
+                    DemandRange {
+                        min: 1,
+                        max: 1,
+                        complete: true,
+                    },
+                );
                 res.consumers.push(ConsumerRef {
                     file: view.file.clone(),
                     pointer: String::new(),

@@ -7,8 +7,9 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::arm::scope::ScopeKind;
-use crate::source::SourceFile;
 use crate::source::json::{DocumentKind, sniff_kind};
+use crate::source::read::{self, EntryKind, ReadFailure};
+use crate::source::{SourceFile, Span};
 
 pub mod walk;
 
@@ -203,7 +204,7 @@ pub struct Input {
     pub path: PathBuf,
     /// `Ok(None)`: [`load`] reads the file when it is linted. `Ok(Some)`: already loaded (stdin).
     /// `Err`: why it could not be read (the engine reports that as a finding).
-    pub source: Result<Option<Arc<SourceFile>>, String>,
+    pub source: Result<Option<Arc<SourceFile>>, Unreadable>,
     /// The deployment scope; `None`: decided from the file's `$schema` when it is loaded.
     pub kind: Option<ScopeKind>,
     /// Parameter files to evaluate the template with, in order; empty: evaluate on defaults.
@@ -224,6 +225,38 @@ pub struct Discovery {
     /// Files looked at that are not templates (parameter files, package.json, ...); files found
     /// by a walk are only examined when loaded, which counts them.
     pub skipped: u64,
+    /// What the walk passed over and why (FIFOs, sockets, devices: reading them could block),
+    /// for stderr.
+    pub notes: Vec<String>,
+}
+
+/// Why a file that looks like a template cannot be linted, and where, when the problem has a
+/// place in its text (a bad byte).
+#[derive(Clone, Debug)]
+pub struct Unreadable {
+    pub message: String,
+    /// The text before the problem, and the problem's span in it.
+    pub at: Option<(Arc<SourceFile>, Span)>,
+}
+
+impl Unreadable {
+    pub fn new(message: impl Into<String>) -> Unreadable {
+        Unreadable {
+            message: message.into(),
+            at: None,
+        }
+    }
+
+    /// The message, led by `line:col: ` when it has a place.
+    pub fn located_message(&self) -> String {
+        match &self.at {
+            Some((file, span)) => {
+                let (line, col) = file.line_col(span.start);
+                format!("{line}:{col}: {}", self.message)
+            }
+            None => self.message.clone(),
+        }
+    }
 }
 
 /// What a candidate file is, once read.
@@ -236,7 +269,7 @@ pub enum Loaded {
     /// Not a template (parameter file, package.json, binary): skipped silently.
     Skipped,
     /// Looks like a template but cannot be used: why (a finding at its path).
-    Unreadable(String),
+    Unreadable(Unreadable),
 }
 
 /// Read a candidate once and decide what it is; pair its parameter files when asked.
@@ -254,7 +287,13 @@ pub fn load(input: &Input) -> Loaded {
         Some(k) => k,
         None => match sniff_kind(&source.text) {
             DocumentKind::Template(k) => k,
-            DocumentKind::Parameters | DocumentKind::Other => return Loaded::Skipped,
+            DocumentKind::Parameters => return Loaded::Skipped,
+            DocumentKind::Other => {
+                return match crate::source::json::control_character_in_schema_key(&source.text) {
+                    Some(at) => Loaded::Unreadable(broken_schema_key(source, at)),
+                    None => Loaded::Skipped,
+                };
+            }
         },
     };
     let mut parameter_files = input.parameter_files.clone();
@@ -268,25 +307,96 @@ pub fn load(input: &Input) -> Loaded {
     }
 }
 
-/// The text of a file; `Ok(None)` for a file that is not UTF-8 and does not look like a
-/// template (skipped like any non-template); `Err` for one that cannot be read, or looks like a
-/// template in another encoding.
-fn read_text(path: &Path) -> Result<Option<SourceFile>, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(SourceFile::new(path, text))),
-        Err(e) => {
-            // Only a file that looks like a template is worth a finding.
-            let bytes = e.into_bytes();
-            let (text, encoding) = decode_lossy(&bytes);
-            match sniff_kind(&text) {
-                DocumentKind::Template(_) => Err(format!(
-                    "the file is encoded as {encoding}; ARM templates must be UTF-8"
-                )),
-                _ => Ok(None),
-            }
+/// The text of a file; `Ok(None)` for one that is not a template (skipped like any other);
+/// `Err` for one that cannot be read, or looks like a template but cannot be decoded.
+fn read_text(path: &Path) -> Result<Option<SourceFile>, Unreadable> {
+    match read::read_file(path) {
+        Ok((bytes, EntryKind::Special(what))) if bytes.is_empty() => {
+            Err(Unreadable::new(format!("{what} with nothing to read")))
         }
+        Ok((bytes, _)) => text_of(path, Ok(bytes)),
+        Err(e) => text_of(path, Err(e)),
     }
+}
+
+/// A template whose `$schema` key holds a control character at byte `at`.
+fn broken_schema_key(source: Arc<SourceFile>, at: usize) -> Unreadable {
+    let c = source
+        .text
+        .get(at..)
+        .and_then(|r| r.chars().next())
+        .unwrap_or('\0');
+    let span = Span::new(at, at + c.len_utf8());
+    Unreadable {
+        message: format!(
+            "the `$schema` key holds the control character U+{:04X}, so it is not `$schema`: the file looks like a template that is broken",
+            u32::from(c)
+        ),
+        at: Some((source, span)),
+    }
+}
+
+/// Decide what bytes read for `path` (a file, or stdin reported under that name) are: a
+/// template's text, not a template (`Ok(None)`), or a template that cannot be used. Files that
+/// are not decodable, or too large, are findings only when they look like templates; a stream
+/// or device that exceeds the size limit always is (nothing else tells what it is).
+pub fn text_of(
+    path: &Path,
+    bytes: Result<Vec<u8>, ReadFailure>,
+) -> Result<Option<SourceFile>, Unreadable> {
+    let looks_like_template = |text: &str| matches!(sniff_kind(text), DocumentKind::Template(_));
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(ReadFailure::Io(e)) => return Err(Unreadable::new(e)),
+        Err(e @ ReadFailure::TooLarge { .. }) => {
+            let ReadFailure::TooLarge { head, regular } = &e else {
+                return Err(Unreadable::new(e.message()));
+            };
+            let head_text = match read::decode(head.clone()) {
+                Ok(d) => d.text,
+                Err(d) => d.lossy,
+            };
+            return if !regular || looks_like_template(&head_text) {
+                Err(Unreadable::new(e.message()))
+            } else {
+                Ok(None)
+            };
+        }
+    };
+    match read::decode(bytes) {
+        Ok(d) if d.bom || d.encoding == read::Encoding::Utf8 => {
+            Ok(Some(SourceFile::new(path, d.text)))
+        }
+        Ok(d) if looks_like_template(&d.text) => Err(Unreadable::new(
+            crate::source::without_bom_message(d.encoding),
+        )),
+        Ok(_) => Ok(None),
+        Err(e) if looks_like_template(&e.lossy) => {
+            let at = Arc::new(SourceFile::new(path, e.valid));
+            let offset = at.text.len();
+            Err(Unreadable {
+                message: format!(
+                    "the file is not valid {} (byte {}); ARM templates must be UTF-8, or UTF-16 with a byte order mark",
+                    e.encoding.name(),
+                    e.byte
+                ),
+                at: Some((at, Span::new(offset, offset))),
+            })
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+/// Every file linting `input` reads: the file itself and its parameter files, paired ones
+/// included (from the walk's listing when there is one). For guarding inputs against being
+/// overwritten; the directory is read again only for a file that was named, not walked.
+pub fn files_read_by(input: &Input) -> Vec<PathBuf> {
+    let mut files = vec![input.path.clone()];
+    files.extend(input.parameter_files.iter().cloned());
+    if input.pair_parameter_files {
+        add_paired(&mut files, &input.path, input.siblings.as_ref());
+    }
+    files
 }
 
 /// Why discovery could not proceed (exit code 2).
@@ -321,6 +431,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
     let mut walk_errors: Vec<Input> = Vec::new();
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut skipped = 0;
+    let mut notes = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| stat_error(p, &e))?;
         if meta.is_dir() {
@@ -343,9 +454,10 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
                 .into_iter()
                 .map(|(path, size, listing)| (path, size, Some(listing))),
         );
+        notes.extend(walked.notes);
         walk_errors.extend(walked.errors.into_iter().map(|(path, message)| Input {
             path,
-            source: Err(message),
+            source: Err(Unreadable::new(message)),
             kind: None,
             parameter_files: Vec::new(),
             pair_parameter_files: false,
@@ -394,7 +506,11 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         inputs.extend(walk_errors);
         inputs.sort_by(|a, b| a.path.cmp(&b.path));
     }
-    Ok(Discovery { inputs, skipped })
+    Ok(Discovery {
+        inputs,
+        skipped,
+        notes,
+    })
 }
 
 fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
@@ -404,35 +520,6 @@ fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
             path: path.to_path_buf(),
             message: e.to_string(),
         },
-    }
-}
-
-/// Best-effort text of a file that is not UTF-8, for sniffing only.
-fn decode_lossy(bytes: &[u8]) -> (String, &'static str) {
-    let utf16 = |be: bool| {
-        let units = bytes
-            .get(2..)
-            .unwrap_or_default()
-            .chunks_exact(2)
-            .filter_map(|c| <[u8; 2]>::try_from(c).ok())
-            .map(|c| {
-                if be {
-                    u16::from_be_bytes(c)
-                } else {
-                    u16::from_le_bytes(c)
-                }
-            });
-        char::decode_utf16(units)
-            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect::<String>()
-    };
-    match bytes {
-        [0xff, 0xfe, ..] => (utf16(false), "UTF-16LE"),
-        [0xfe, 0xff, ..] => (utf16(true), "UTF-16BE"),
-        _ => (
-            String::from_utf8_lossy(bytes).into_owned(),
-            "something other than UTF-8",
-        ),
     }
 }
 
@@ -630,7 +717,7 @@ mod tests {
                     names.push(t.rel(&i.path));
                 }
                 Loaded::Skipped => skipped += 1,
-                Loaded::Unreadable(m) => panic!("{}: {m}", i.path.display()),
+                Loaded::Unreadable(m) => panic!("{}: {}", i.path.display(), m.message),
             }
         }
         (names, skipped)
@@ -775,7 +862,7 @@ mod tests {
                 let what = match load(i) {
                     Loaded::Template { .. } => "template".to_string(),
                     Loaded::Skipped => "skipped".to_string(),
-                    Loaded::Unreadable(m) => m,
+                    Loaded::Unreadable(m) => m.located_message(),
                 };
                 (t.rel(&i.path), what)
             })
@@ -785,7 +872,8 @@ mod tests {
         assert_eq!(loaded[1].0, "latin1.json");
         assert!(loaded[1].1.contains("UTF-8"), "{:?}", loaded[1]);
         assert_eq!(loaded[2].0, "utf16.json");
-        assert!(loaded[2].1.contains("UTF-16LE"), "{:?}", loaded[2]);
+        // Azure reads UTF-16 with a byte order mark, and so does armlint.
+        assert_eq!(loaded[2].1, "template");
     }
 
     fn globs(t: &TempDir, globs: &[&str]) -> PathGlobs {

@@ -14,6 +14,7 @@ use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use super::PathGlobs;
+use crate::source::read::EntryKind;
 
 /// The entries of one directory, as read.
 pub type Listing = Arc<[(OsString, FileType)]>;
@@ -25,6 +26,9 @@ pub struct Walked {
     pub files: Vec<(PathBuf, u64, Listing)>,
     /// Directories that could not be read: path and why.
     pub errors: Vec<(PathBuf, String)>,
+    /// Candidates passed over because they are not regular files (a FIFO, a socket, a device,
+    /// or a link to one): reading them could block or never end. Sorted by the caller.
+    pub notes: Vec<String>,
 }
 
 /// The ignore rules of one directory, then its parent's.
@@ -90,7 +94,9 @@ pub fn walk(roots: &[PathBuf], exclude: Option<&PathGlobs>) -> Walked {
             scope.spawn(move |s| visit(s, shared, root, given, above));
         }
     });
-    shared.found.into_inner().unwrap_or_default()
+    let mut found = shared.found.into_inner().unwrap_or_default();
+    found.notes.sort();
+    found
 }
 
 fn strip_dot_slash(p: &Path) -> &Path {
@@ -238,6 +244,7 @@ fn visit<'s>(
         .into();
     let level = Arc::new(level_of(&dir, parent, Some(&listing), false));
     let mut files = Vec::new();
+    let mut notes = Vec::new();
     for ((entry, file_type), (name, _)) in entries.iter().zip(listing.iter()) {
         let path = dir.join(name);
         let is_dir = file_type.is_dir();
@@ -251,20 +258,38 @@ fn visit<'s>(
             }
             let (root, level) = (root.clone(), level.clone());
             scope.spawn(move |s| visit(s, shared, root, path, Some(level)));
-        } else if (file_type.is_file() || file_type.is_symlink())
-            && super::has_json_extension(&path)
+        } else if super::has_json_extension(&path)
             && !shared.exclude.is_some_and(|x| x.matches(&path, false))
         {
+            // A link is read through: what it points to must be a regular file too (a link to
+            // a missing file is left to the read, which reports it).
+            let special = match crate::source::read::entry_kind(file_type) {
+                EntryKind::Special(what) if !file_type.is_symlink() => Some(what),
+                _ if file_type.is_symlink() => match std::fs::metadata(&path) {
+                    Ok(target) => match crate::source::read::entry_kind(&target.file_type()) {
+                        EntryKind::Special(what) => Some(what),
+                        EntryKind::Regular => None,
+                    },
+                    Err(_) => None,
+                },
+                _ => None,
+            };
+            if let Some(what) = special {
+                let shown = crate::source::printable_path(&super::normalize_owned(path));
+                notes.push(format!("skipped {shown}: {what}, not a regular file"));
+                continue;
+            }
             // Relative to the open directory (no path lookup); a link's own size, as links
             // are not followed.
             let size = entry.metadata().map_or(0, |m| m.len());
             files.push((super::normalize_owned(path), size, listing.clone()));
         }
     }
-    if !files.is_empty()
+    if (!files.is_empty() || !notes.is_empty())
         && let Ok(mut found) = shared.found.lock()
     {
         found.files.extend(files);
+        found.notes.extend(notes);
     }
 }
 

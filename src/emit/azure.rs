@@ -31,7 +31,7 @@ pub fn line(d: &Diagnostic) -> String {
     });
     format!(
         "##vso[task.logissue type={kind};sourcepath={};linenumber={l};columnnumber={c};code={}]{}",
-        escape(&loc.file.display_path(), true),
+        escape(&super::printable_path(&loc.file.path), true),
         escape(d.rule, true),
         escape(&message, false)
     )

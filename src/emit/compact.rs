@@ -16,7 +16,7 @@ pub fn line(d: &Diagnostic) -> String {
         .join(" ");
     format!(
         "{}:{line}:{col}: {}[{}] {message}",
-        d.location.file.display_path(),
+        super::printable_path(&d.location.file.path),
         d.severity,
         d.rule
     )

@@ -30,7 +30,7 @@ pub fn line(d: &Diagnostic) -> String {
     let message = d.with_help(d.message.clone());
     format!(
         "::{command} file={},line={l},col={c},endLine={el},endColumn={ec},title={}::{}",
-        escape_property(&loc.file.display_path()),
+        escape_property(&super::printable_path(&loc.file.path)),
         escape_property(&format!("{} {}", d.rule, d.name)),
         escape_data(&message)
     )

@@ -192,7 +192,7 @@ const LONG_LABEL: usize = 120;
 fn indexed(file: &Arc<SourceFile>) -> ScalarColumns {
     ScalarColumns(IndexedSource {
         file: file.clone(),
-        name: file.display_path(),
+        name: super::printable_path(&file.path),
     })
 }
 

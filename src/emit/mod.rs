@@ -18,6 +18,21 @@ pub mod sarif;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::report::{LintReport, Summary};
 
+/// A path as a relative URI reference: every byte but the unreserved ones and `/` is
+/// percent-encoded, the raw bytes of a name that is not UTF-8 too (never U+FFFD). SARIF uses it;
+/// it is the one encoder for file paths in URIs.
+pub fn percent_encode_path(path: &std::path::Path) -> String {
+    percent_encode_bytes(&crate::source::display_path_bytes(path))
+}
+
+/// [`percent_encode_path`] on bytes: the one percent-encoder ([`crate::source::percent`]).
+pub fn percent_encode_bytes(bytes: &[u8]) -> String {
+    crate::source::percent::encode(bytes, crate::source::percent::PATH)
+}
+
+/// A file's path for a terminal or a CI log: [`crate::source::printable_path`].
+pub use crate::source::printable_path;
+
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OutputFormat {

@@ -46,23 +46,9 @@ fn region(loc: &Location) -> Json {
 
 fn physical(loc: &Location) -> Json {
     json!({
-        "artifactLocation": {"uri": uri_reference(&loc.file.display_path()), "uriBaseId": "%SRCROOT%"},
+        "artifactLocation": {"uri": super::percent_encode_path(&loc.file.path), "uriBaseId": "%SRCROOT%"},
         "region": region(loc),
     })
-}
-
-/// A path as a relative URI reference (spaces and other reserved bytes percent-encoded).
-fn uri_reference(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 fn result(
@@ -236,6 +222,13 @@ mod tests {
 
     #[test]
     fn uris_are_encoded() {
-        assert_eq!(uri_reference("a b/é.json"), "a%20b/%C3%A9.json");
+        let uri = |p: &str| super::super::percent_encode_path(std::path::Path::new(p));
+        assert_eq!(uri("./a b/é.json"), "a%20b/%C3%A9.json");
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let latin1 = std::path::Path::new(std::ffi::OsStr::from_bytes(b"caf\xe9.json"));
+            assert_eq!(super::super::percent_encode_path(latin1), "caf%E9.json");
+        }
     }
 }

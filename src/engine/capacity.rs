@@ -53,7 +53,7 @@ fn figures_of(
             parameter_files,
         } => (source, kind, parameter_files),
         Loaded::Skipped => return (Vec::new(), Vec::new()),
-        Loaded::Unreadable(why) => return (Vec::new(), vec![(path, why)]),
+        Loaded::Unreadable(why) => return (Vec::new(), vec![(path, why.located_message())]),
     };
     let root = match json::parse(&source.text) {
         Ok(r) => r,

@@ -63,12 +63,18 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
     };
     let mut report = LintReport::default();
     report.summary.skipped = skipped;
-    report.summary.files = skipped;
+    // Each file read counts once: a parameter file is also walked, or paired with two templates.
+    let mut read: HashSet<&std::path::Path> = inputs.iter().map(|i| i.path.as_path()).collect();
+    for r in &results {
+        read.extend(r.parameter_files.iter().map(PathBuf::as_path));
+    }
+    let files = skipped + read.len() as u64;
     for r in results {
         report.summary.merge(&r.summary);
         report.diagnostics.extend(r.diagnostics);
         report.suppressed.extend(r.suppressed);
     }
+    report.summary.files = files;
     diagnostic::sort(&mut report.diagnostics);
     diagnostic::sort_suppressed(&mut report.suppressed);
     report.summary.count(&report.diagnostics);
@@ -115,6 +121,8 @@ struct Linted {
     diagnostics: Vec<Diagnostic>,
     suppressed: Vec<SuppressedDiagnostic>,
     summary: Summary,
+    /// The parameter files read, so that the run counts each file once.
+    parameter_files: Vec<PathBuf>,
 }
 
 fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
@@ -123,7 +131,11 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
             source,
             kind,
             parameter_files,
-        } => lint_planned(&source, Some(kind), &parameter_files, opts, plan),
+        } => {
+            let mut linted = lint_planned(&source, Some(kind), &parameter_files, opts, plan);
+            linted.parameter_files = parameter_files;
+            linted
+        }
         Loaded::Skipped => Linted {
             summary: Summary {
                 files: 1,
@@ -132,9 +144,13 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
             },
             ..Linted::default()
         },
-        Loaded::Unreadable(message) => {
+        Loaded::Unreadable(unreadable) => {
             // Report the unreadable file where it is, so the other files are still linted.
-            let source = Arc::new(SourceFile::new(&input.path, String::new()));
+            let (source, span) = unreadable.at.unwrap_or_else(|| {
+                let empty = Arc::new(SourceFile::new(&input.path, String::new()));
+                (empty, Span::default())
+            });
+            let message = unreadable.message;
             let meta = &rules::syntax::parse_error::ParseError::META;
             let summary = Summary {
                 files: 1,
@@ -145,7 +161,7 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
                 vec![engine_diagnostic(
                     meta,
                     &source,
-                    Span::default(),
+                    span,
                     "",
                     format!("cannot read the file: {message}"),
                 )]
@@ -443,6 +459,7 @@ fn lint_sets(
         diagnostics: applied.diagnostics,
         suppressed: applied.suppressed,
         summary,
+        parameter_files: Vec::new(),
     }
 }
 

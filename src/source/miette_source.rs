@@ -77,19 +77,48 @@ impl SourceCode for IndexedSource {
                 1,
             )));
         }
+        // miette breaks lines at LF only: where a lone CR ends a line, it is shown without
+        // context lines and without its line break, so the line numbers stay the index's.
+        let lone_cr = |from: usize, to: usize| {
+            text.get(from..to).is_some_and(|w| {
+                w.as_bytes()
+                    .iter()
+                    .enumerate()
+                    .any(|(i, &b)| b == b'\r' && w.as_bytes().get(i + 1) != Some(&b'\n'))
+            })
+        };
+        let context_start = idx.line_start(first_line).unwrap_or(0) as usize;
+        let narrow = has_long_line || lone_cr(context_start, line_end(last_line));
         // Context lines only when none of them is long.
-        let (first_line, last_line) = if has_long_line {
+        let (first_line, last_line) = if narrow {
             (start_line, end_line)
         } else {
             (first_line, last_line)
         };
-        let (context_lines_before, context_lines_after) = if has_long_line {
+        let (context_lines_before, context_lines_after) = if narrow {
             (0, 0)
         } else {
             (context_lines_before, context_lines_after)
         };
         let win_start = idx.line_start(first_line).unwrap_or(0) as usize;
-        let win_end = line_end(last_line);
+        let mut win_end = line_end(last_line);
+        if narrow && !has_long_line {
+            while win_end > end.max(win_start)
+                && matches!(text.as_bytes().get(win_end - 1), Some(b'\r' | b'\n'))
+            {
+                win_end -= 1;
+            }
+            // The lines as they are, numbered by the index (miette would merge them).
+            let data = text.get(win_start..win_end).unwrap_or("");
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.name.clone(),
+                data.as_bytes(),
+                SourceSpan::new(win_start.into(), data.len()),
+                start_line,
+                0,
+                end_line.saturating_sub(start_line) + 1,
+            )));
+        }
         // Let miette compute columns on the window, then shift everything back to file coordinates.
         let window = text.get(win_start..win_end).unwrap_or("");
         let local = SourceSpan::new(

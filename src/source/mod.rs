@@ -5,6 +5,7 @@ pub mod fast_json;
 pub mod json;
 pub mod miette_source;
 pub mod percent;
+pub mod read;
 
 use std::path::{Path, PathBuf};
 
@@ -60,16 +61,27 @@ impl SourceFile {
         }
     }
 
-    /// Read a file; invalid UTF-8 is an error (ARM requires UTF-8).
+    /// Read a file (bounded, see [`read::read_file`]) in one of the encodings Azure accepts
+    /// (UTF-8, or UTF-16 / UTF-32 with a byte order mark); anything else is an error that says
+    /// where the first bad byte is.
     pub fn read(path: &Path) -> std::io::Result<SourceFile> {
-        let bytes = std::fs::read(path)?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("not valid UTF-8: {e}"),
-            )
-        })?;
-        Ok(SourceFile::new(path, text))
+        let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
+        let (bytes, _) = read::read_file(path).map_err(|e| invalid(e.message()))?;
+        match read::decode(bytes) {
+            Ok(d) if d.bom || d.encoding == read::Encoding::Utf8 => {
+                Ok(SourceFile::new(path, d.text))
+            }
+            Ok(d) => Err(invalid(without_bom_message(d.encoding))),
+            Err(e) => {
+                let at = SourceFile::new(path, e.valid);
+                let (line, col) = at.line_col(at.text.len() as u32);
+                Err(invalid(format!(
+                    "not valid {} at {line}:{col} (byte {})",
+                    e.encoding.name(),
+                    e.byte
+                )))
+            }
+        }
     }
 
     pub fn line_index(&self) -> &LineIndex {
@@ -87,13 +99,85 @@ impl SourceFile {
     }
 }
 
+/// Why a file in UTF-16 or UTF-32 without a byte order mark is not read: Azure's readers take
+/// such a file for UTF-8 and reject it.
+pub fn without_bom_message(encoding: read::Encoding) -> String {
+    format!(
+        "the file is encoded as {} without a byte order mark, which Azure reads as UTF-8 and rejects; save it as UTF-8 (or with a byte order mark)",
+        encoding.name()
+    )
+}
+
+/// A file's path as reports print it (forward slashes, no leading `./`), as raw bytes: a name
+/// that is not UTF-8 keeps its bytes.
+pub fn display_path_bytes(path: &std::path::Path) -> Vec<u8> {
+    let raw = path.as_os_str().as_encoded_bytes();
+    let raw = raw.strip_prefix(b"./").unwrap_or(raw);
+    raw.iter()
+        .map(|&b| if b == b'\\' { b'/' } else { b })
+        .collect()
+}
+
+/// A file's path for a terminal or a CI log (human, compact, GitHub, Azure): control characters
+/// (ESC, BEL, CR, …) and bytes that are not UTF-8 are written as `\xNN` / `\u{…}` escapes, so a
+/// file name can neither drive the terminal nor forge an annotation. JSON and SARIF escape by
+/// their own rules.
+pub fn printable_path(path: &std::path::Path) -> String {
+    use std::fmt::Write as _;
+    let bytes = display_path_bytes(path);
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        push_printable(&mut out, chunk.valid());
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02X}");
+        }
+    }
+    out
+}
+
+/// Text for a terminal with its control characters escaped as in [`printable_path`], line
+/// breaks and tabs kept (for messages on stderr that name a file).
+pub fn printable_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        for (i, part) in body.split('\t').enumerate() {
+            if i > 0 {
+                out.push('\t');
+            }
+            push_printable(&mut out, part);
+        }
+        out.push_str(end);
+    }
+    out
+}
+
+fn push_printable(out: &mut String, text: &str) {
+    use std::fmt::Write as _;
+    for c in text.chars() {
+        match c {
+            c if c.is_control() && (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02X}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:X}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
 pub fn display_path(p: &Path) -> String {
     let s = p.to_string_lossy();
     let s = s.strip_prefix("./").unwrap_or(&s);
     s.replace('\\', "/")
 }
 
-/// Start offsets of every line, for binary search.
+/// Start offsets of every line, for binary search. A line ends at LF, CRLF or a lone CR, as
+/// editors count lines; the language server's positions use this index too.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<u32>,
@@ -103,9 +187,16 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                starts.push((i + 1) as u32);
+        let bytes = text.as_bytes();
+        for (i, b) in bytes.iter().enumerate() {
+            let breaks = match b {
+                b'\n' => true,
+                // CRLF breaks at its LF.
+                b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if breaks {
+                starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
             }
         }
         LineIndex { starts }
@@ -153,5 +244,33 @@ mod tests {
         assert_eq!(f.line_col(off), (2, 8));
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(10_000), (3, 2));
+    }
+
+    #[test]
+    fn printable_paths_escape_control_characters_and_bad_bytes() {
+        assert_eq!(
+            printable_path(Path::new("./a\x1b[31m/b\u{9b}\\c.json")),
+            "a\\x1B[31m/b\\u{9B}/c.json"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let p = Path::new(std::ffi::OsStr::from_bytes(b"caf\xe9\n.json"));
+            assert_eq!(printable_path(p), "caf\\xE9\\x0A.json");
+        }
+        assert_eq!(printable_path(Path::new("é/ok.json")), "é/ok.json");
+    }
+
+    #[test]
+    fn lf_crlf_and_a_lone_cr_each_end_one_line() {
+        let f = SourceFile::new("a.json", "a\rb\r\nc\nd\r\re");
+        let at = |c: char| f.line_col(f.text.find(c).unwrap() as u32);
+        assert_eq!(
+            [at('a'), at('b'), at('c'), at('d'), at('e')],
+            [(1, 1), (2, 1), (3, 1), (4, 1), (6, 1)]
+        );
+        // The LF of a CRLF is still on the line the CR ends.
+        assert_eq!(f.line_col(4), (2, 3));
+        assert_eq!(f.line_index().line_count(), 6);
     }
 }

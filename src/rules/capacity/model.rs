@@ -740,6 +740,9 @@ impl CapacityModel {
             .filter_map(|c| graph.instances().get(c.node))
             .map(|i| id_text(&i.id))
             .collect();
+        let declared = crate::capacity::instance_view::DeclaredIds::new(
+            declared_ids.iter().map(String::as_str),
+        );
         for g in 0..self.groups.len() {
             let Some(group) = self.groups.get(g) else {
                 continue;
@@ -781,11 +784,7 @@ impl CapacityModel {
                     allocated_elsewhere: r
                         .allocated
                         .iter()
-                        .filter(|vm| {
-                            !declared_ids
-                                .iter()
-                                .any(|d| crate::capacity::instance_view::is_declared(vm, d))
-                        })
+                        .filter(|vm| !declared.contains(vm))
                         .count() as u64,
                 })
                 .collect();
@@ -847,9 +846,20 @@ impl CapacityModel {
                         complete: true,
                         ..KeyDemand::default()
                     });
-                d.min += r.allocated_elsewhere;
-                d.peak += r.allocated_elsewhere;
-                d.max += r.allocated_elsewhere;
+                let n = r.allocated_elsewhere;
+                match (
+                    d.min.checked_add(n),
+                    d.peak.checked_add(n),
+                    d.max.checked_add(n),
+                ) {
+                    (Some(min), Some(peak), Some(max)) => (d.min, d.peak, d.max) = (min, peak, max),
+                    // A sum past u64 is not a figure: what was added so far is a lower bound.
+                    _ => {
+                        if let Some(flag) = self.incomplete_groups.get_mut(g) {
+                            *flag = true;
+                        }
+                    }
+                }
             }
         }
         for res in &self.reservations {
@@ -903,7 +913,30 @@ impl CapacityModel {
             } else {
                 zones.iter().cloned().map(Some).collect()
             };
-            for zone in keys {
+            // Sums past u64 are not figures: a consumer whose instances would overflow a key's
+            // demand counts as one of unknown size (the demand is a lower bound), never wrapped.
+            let mut sums = Vec::with_capacity(keys.len());
+            for zone in &keys {
+                let d = self.demand.get(&(g, size.clone(), zone.clone()));
+                let (min, peak, max) = d.map_or((0, 0, 0), |d| (d.min, d.peak, d.max));
+                let (lo, hi) = if certain { (lo, hi) } else { (0, 0) };
+                sums.push((
+                    min.checked_add(lo),
+                    peak.checked_add(hi),
+                    max.checked_add(upper),
+                ));
+            }
+            let sums: Option<Vec<(u64, u64, u64)>> = sums
+                .into_iter()
+                .map(|(a, b, c)| Some((a?, b?, c?)))
+                .collect();
+            let Some(sums) = sums else {
+                if let Some(flag) = self.incomplete_groups.get_mut(g) {
+                    *flag = true;
+                }
+                continue;
+            };
+            for (zone, (min, peak, max)) in keys.into_iter().zip(sums) {
                 let d = self
                     .demand
                     .entry((g, size.clone(), zone))
@@ -911,13 +944,10 @@ impl CapacityModel {
                         complete: true,
                         ..KeyDemand::default()
                     });
-                if certain {
-                    d.min += lo;
-                    d.peak += hi;
-                } else {
+                if !certain {
                     d.complete = false;
                 }
-                d.max += upper;
+                (d.min, d.peak, d.max) = (min, peak, max);
                 if !con.instances_complete {
                     d.complete = false;
                 }
@@ -1040,10 +1070,11 @@ impl CapacityModel {
                 continue;
             }
             let cap = u64::try_from(r.capacity?).unwrap_or(0);
+            // A total past u64 is unknown, like an unknown capacity.
             if r.deployed == Tri::True {
-                min += cap;
+                min = min.checked_add(cap)?;
             }
-            max += cap;
+            max = max.checked_add(cap)?;
         }
         for r in self.view_reservations(*g) {
             let same_size = r
@@ -1054,8 +1085,8 @@ impl CapacityModel {
                 continue;
             }
             let cap = r.capacity?;
-            min += cap;
-            max += cap;
+            min = min.checked_add(cap)?;
+            max = max.checked_add(cap)?;
         }
         Some((min, max))
     }

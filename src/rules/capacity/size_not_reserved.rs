@@ -170,9 +170,16 @@ fn finding(ctx: &RuleContext<'_>, con: &Consumer, g: usize, count: usize) -> Fin
     }
     // The reservation to add: in the consumer's zone (one per zone of a zone-spanning scale set,
     // each taking its even share) and with the peak instance count of all the copies.
-    let peak = con.instances.map_or(1, |(_, hi)| hi.max(1)) * count as u64;
+    // A peak past u64 is unknown: the finding then suggests no quantity.
+    let peak = con
+        .instances
+        .map_or(1, |(_, hi)| hi.max(1))
+        .checked_mul(count as u64);
     let zones = con.zones.known().unwrap_or_default();
-    let capacity = peak.div_ceil(zones.len().max(1) as u64);
+    let capacity = peak.map_or_else(
+        || "<instances per zone>".to_string(),
+        |p| p.div_ceil(zones.len().max(1) as u64).to_string(),
+    );
     let (zone, others) = match zones {
         [] => (String::new(), String::new()),
         [first, rest @ ..] => (

@@ -1,6 +1,7 @@
 use super::group_label;
 use super::model::{CapacityModel, Consumer, ConsumerKind, Reservation};
 use crate::arm::value::Tri;
+use crate::capacity::checked_sum;
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
 crate::declare_rule! {
@@ -125,7 +126,7 @@ impl Rule for UnevenZoneReservation {
         let model = ctx.capacity();
         for con in &model.consumers {
             if let (Some(per_zone), Some((_, hi))) = (uneven(model, con), con.instances) {
-                out.push(finding(ctx, model, con, hi, &per_zone));
+                out.extend(finding(ctx, model, con, hi, &per_zone));
             }
         }
     }
@@ -145,19 +146,20 @@ fn finding(
     con: &Consumer,
     hi: u64,
     per_zone: &[(String, u64, &Reservation)],
-) -> Finding {
+) -> Option<Finding> {
     let k = per_zone.len() as u64;
     // Even spreading: each zone gets ⌊hi/k⌋ to ⌈hi/k⌉; count only what is certain.
     let (low, high) = (hi / k, hi.div_ceil(k));
     let mut idle = (0u64, Vec::new());
     let mut unprotected = (0u64, Vec::new());
     for (z, cap, _) in per_zone {
+        // Each difference is below its minuend; only the totals could pass u64.
         if *cap > high {
-            idle.0 += cap - high;
+            idle.0 = checked_sum([idle.0, cap - high])?;
             idle.1.push(z.clone());
         }
         if low > *cap {
-            unprotected.0 += low - cap;
+            unprotected.0 = checked_sum([unprotected.0, low - cap])?;
             unprotected.1.push(z.clone());
         }
     }
@@ -193,7 +195,7 @@ fn finding(
         consequences.join(", ")
     };
     let size = con.size.clone().unwrap_or_default();
-    Finding {
+    Some(Finding {
         instance: con.node,
         pointer: ctx.property_pointer(con.node, "zones"),
         message: format!(
@@ -213,5 +215,5 @@ fn finding(
             })
             .collect(),
         severity: None,
-    }
+    })
 }

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use super::group_label;
 use super::model::{CapacityModel, ConsumerKind, Key, ReservationType};
 use crate::arm::value::Tri;
+use crate::capacity::checked_sum;
 use crate::diagnostic::Severity;
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
@@ -208,9 +209,10 @@ fn finding(
             })
         })
         .map(|r| r.allocated_elsewhere)
-        .sum();
-    let steady: u64 = keys.iter().map(|k| k.min).sum();
-    let peak: u64 = keys.iter().map(|k| k.peak).sum();
+        .try_fold(0u64, u64::checked_add)?;
+    // Totals past u64 are unknown figures: no finding states them.
+    let steady = checked_sum(keys.iter().map(|k| k.min))?;
+    let peak = checked_sum(keys.iter().map(|k| k.peak))?;
     // "up to" for a burst above the steady state; "at least" when unknowns make it a lower bound.
     let bound = if !keys.iter().all(|k| k.complete) {
         "at least "
@@ -219,8 +221,8 @@ fn finding(
     } else {
         ""
     };
-    let unreserved: u64 = keys.iter().map(|k| k.peak - k.reserved).sum();
-    let reserved: u64 = keys.iter().map(|k| k.reserved).sum();
+    let unreserved = checked_sum(keys.iter().map(|k| k.peak.saturating_sub(k.reserved)))?;
+    let reserved = checked_sum(keys.iter().map(|k| k.reserved))?;
     // Who runs the instances, and where the peak comes from.
     let mut decls: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for k in keys {
@@ -337,12 +339,11 @@ fn finding(
     } else {
         ctx.property_pointer(node, "sku.capacity")
     };
-    let total_needed = reservations
+    let reserved_now = reservations
         .iter()
         .filter_map(|r| r.capacity)
-        .sum::<i64>()
-        .max(0) as u64
-        + unreserved;
+        .map(|c| u64::try_from(c).unwrap_or(0));
+    let total_needed = checked_sum(reserved_now)?.checked_add(unreserved)?;
     let help = if reservations.len() == 1 {
         format!(
             "raise `sku.capacity` of reservation '{}' to {total_needed}, or lower the peak (autoscale maximum, copy count, sku.capacity) to what is reserved",
