@@ -47,6 +47,10 @@ pub const STRING_BYTES: usize = 4 << 20;
 /// without bound).
 pub const ARRAY_LEN: usize = 1_000_000;
 
+/// Bytes of an unknown's symbol. A longer one is dropped (the unknown is then anonymous: it equals
+/// nothing), since it would be copied into every symbol built from it.
+pub const SYMBOL_BYTES: usize = 64 << 10;
+
 /// Elements a function compares pairwise (quadratic in the length).
 pub const PAIRWISE: usize = 10_000;
 
