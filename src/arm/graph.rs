@@ -229,13 +229,17 @@ impl ResourceGraph {
         for (i, inst) in self.expansion.instances.iter().enumerate() {
             // Properties holding resource IDs.
             let autoscale = inst.is_type("Microsoft.Insights/autoscaleSettings");
-            IdEdges {
-                g: self,
-                from: i,
-                autoscale,
-                edges: &mut edges,
+            // Shared parts make a body's logical size exponential in its memory size: one too
+            // large to walk is not searched for IDs.
+            if inst.body.walkable().is_ok() {
+                IdEdges {
+                    g: self,
+                    from: i,
+                    autoscale,
+                    edges: &mut edges,
+                }
+                .walk(&inst.body, &mut Vec::new());
             }
-            .walk(&inst.body, &mut Vec::new());
             // dependsOn
             for d in &inst.depends_on {
                 for target in self.resolve_depends_on(inst, d) {

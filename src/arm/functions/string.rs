@@ -364,7 +364,8 @@ fn data_uri(c: &mut FnCall) -> Value {
             ));
         }
     };
-    if !base64_len_within_limit(data.len()) {
+    let prefix = "data:;base64,".len() + content_type.len();
+    if !base64_len_within_limit(data.len().saturating_add(prefix)) {
         return too_large(c);
     }
     Value::string(format!(
@@ -634,6 +635,12 @@ fn split(c: &mut FnCall) -> Value {
         .map(String::as_str)
         .filter(|d| !d.is_empty())
         .collect();
+    // One delimiter (the common case): the parts are counted before any is built.
+    if let [d] = delimiters.as_slice()
+        && s.matches(*d).count() >= ARRAY_LEN
+    {
+        return too_large(c);
+    }
     let mut parts = Vec::new();
     let mut start = 0;
     let mut i = 0;
