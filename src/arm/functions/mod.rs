@@ -7,7 +7,7 @@
 //! | `cidr.rs` | parseCidr, cidrSubnet, cidrHost |
 //! | `comparison.rs` | coalesce, equals, greater, greaterOrEquals, less, lessOrEquals |
 //! | `date.rs` | dateTimeAdd, dateTimeFromEpoch, dateTimeToEpoch, utcNow |
-//! | `deployment.rs` | parameters, variables, copyIndex, deployment, environment |
+//! | `deployment.rs` | parameters, variables, copyIndex, deployment, deployer, environment, extensions, fail |
 //! | `hash.rs` | uniqueString, guid, newGuid (Azure's exact algorithms) |
 //! | `lambda.rs` | filter, groupBy, map, mapValues, reduce, sort, toObject |
 //! | `logical.rs` | and, bool, false, not, or, true (`if` and `lambda` are special forms in the evaluator) |
