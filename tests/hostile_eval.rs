@@ -203,9 +203,9 @@ fn string_of_a_megabyte_variable_mapped_ten_thousand_times() {
                 format!("[base64(string({mapped}))]"),
                 format!("[join({mapped}, ',')]"),
                 format!("[uniqueString(string({mapped}))]"),
-                format!("[concat(variables('big'), variables('big'), variables('big'), variables('big'), variables('big'))]"),
-                format!("[replace(variables('big'), 'x', 'yyyy')]"),
-                format!("[uriComponent(concat(variables('big'), variables('big')))]"),
+                "[concat(variables('big'), variables('big'), variables('big'), variables('big'), variables('big'))]".to_string(),
+                "[replace(variables('big'), 'x', 'yyyy')]".to_string(),
+                "[uriComponent(concat(variables('big'), variables('big')))]".to_string(),
                 "[base64(concat(variables('big'), variables('big'), variables('big'), variables('big')))]".into(),
                 "[dataUri(concat(variables('big'), variables('big'), variables('big')))]".into(),
             ] {
@@ -214,7 +214,10 @@ fn string_of_a_megabyte_variable_mapped_ten_thousand_times() {
                 assert!(t < Duration::from_secs(5), "{f}: {t:?}");
             }
             // Below the limit the same functions still answer.
-            let (v, _) = eval(&vars, "[length(string(map(range(0, 3), lambda('x', variables('big')))))]");
+            let (v, _) = eval(
+                &vars,
+                "[length(string(map(range(0, 3), lambda('x', variables('big')))))]",
+            );
             assert_eq!(v.as_int_lenient(), Some(3 * ((1 << 20) + 2) + 4));
         },
     );
@@ -229,13 +232,19 @@ fn small_inputs_that_ask_for_huge_results() {
         || {
             let cases: &[(&str, Option<&str>)] = &[
                 // Azure's own limits: errors.
-                ("[padLeft('a', 100000000)]", Some("exceeds the template literal limit")),
+                (
+                    "[padLeft('a', 100000000)]",
+                    Some("exceeds the template literal limit"),
+                ),
                 ("[format('{0,100000000}', 1)]", None),
                 ("[format('{100000000}', 1)]", None),
                 ("[range(0, 100000000)]", Some("between 0 and 10000")),
                 ("[take(range(0, 10), 9223372036854775807)]", None),
                 ("[skip('abc', 9223372036854775807)]", None),
-                ("[dateTimeAdd('2020-01-01T00:00:00Z', 'P99999999999999Y')]", Some("")),
+                (
+                    "[dateTimeAdd('2020-01-01T00:00:00Z', 'P99999999999999Y')]",
+                    Some(""),
+                ),
                 ("[cidrSubnet('10.0.0.0/8', 32, 99999999999)]", Some("")),
                 ("[cidrHost('::/0', 9223372036854775807)]", None),
                 ("[indexOf(string(range(0, 10000)), 'zzz')]", None),
@@ -321,7 +330,10 @@ fn split_into_millions_of_parts_is_refused() {
             for _ in 0..5 {
                 let (v, _) = eval(&vars, "[length(split(variables('s'), ','))]");
                 assert_limit(&v, "split into 4M parts");
-                let (v, _) = eval(&vars, "[length(split(variables('s'), createArray(';', ',')))]");
+                let (v, _) = eval(
+                    &vars,
+                    "[length(split(variables('s'), createArray(';', ',')))]",
+                );
                 assert_limit(&v, "split into 4M parts on two delimiters");
             }
             eprintln!("  10 splits into 4M parts: {:?}", start.elapsed());
@@ -366,7 +378,10 @@ fn functions_over_shared_data_return() {
             let vars = [("v", v), ("w", w), ("o", o)];
             let known = [
                 ("[length(variables('v'))]", serde_json::json!(2)),
-                ("[equals(variables('v'), variables('v'))]", serde_json::json!(true)),
+                (
+                    "[equals(variables('v'), variables('v'))]",
+                    serde_json::json!(true),
+                ),
                 ("[empty(variables('o'))]", serde_json::json!(false)),
                 ("[length(objectKeys(variables('o')))]", serde_json::json!(2)),
                 ("[length(first(variables('v')))]", serde_json::json!(2)),
@@ -453,7 +468,11 @@ fn templates_with_shared_data_are_linted() {
                 .output()
                 .expect("run armlint");
             assert!(start.elapsed() < Duration::from_secs(10));
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert!(out.stdout.len() < 1 << 20, "{} bytes", out.stdout.len());
             let _ = std::fs::remove_dir_all(&dir);
         },
@@ -473,7 +492,8 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     d
 }
 
-const NESTED_RANGES: &str = "[length(map(range(0, 50), lambda('a', map(range(0, 10000), lambda('b', range(0, 10000))))))]";
+const NESTED_RANGES: &str =
+    "[length(map(range(0, 50), lambda('a', map(range(0, 10000), lambda('b', range(0, 10000))))))]";
 
 #[test]
 fn nested_ranges_exhaust_the_budget_not_the_memory() {
@@ -488,7 +508,8 @@ fn nested_ranges_exhaust_the_budget_not_the_memory() {
             )]));
             eprintln!("  nested ranges: {t:?} {:?}", names(&d));
             assert!(
-                d.iter().any(|d| d.name == "evaluation-limit" && d.message.contains("cells")),
+                d.iter()
+                    .any(|d| d.name == "evaluation-limit" && d.message.contains("cells")),
                 "{:?}",
                 d.iter().map(|d| &d.message).collect::<Vec<_>>()
             );
@@ -519,12 +540,19 @@ fn a_file_exhausting_its_budget_leaves_the_others_linted() {
         || {
             let dir = tempdir("budget-dir");
             // In the name, which every run evaluates.
-            let name = format!("[string({})]", NESTED_RANGES.trim_start_matches('[').trim_end_matches(']'));
+            let name = format!(
+                "[string({})]",
+                NESTED_RANGES.trim_start_matches('[').trim_end_matches(']')
+            );
             std::fs::write(
                 dir.join("a-hostile.json"),
                 template(&[(
                     "resources",
-                    format!("[{}]", resource_with("1").replace("\"name\": \"ip\"", &format!("\"name\": \"{name}\""))),
+                    format!(
+                        "[{}]",
+                        resource_with("1")
+                            .replace("\"name\": \"ip\"", &format!("\"name\": \"{name}\""))
+                    ),
                 )]),
             )
             .expect("write");

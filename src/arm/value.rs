@@ -416,9 +416,11 @@ impl Value {
             cur = match cur {
                 Value::Unknown(u) => return Some(u),
                 Value::Array(a) if !a.shape.known => a.iter().find(|v| !v.shape().known)?,
-                Value::Object(o) if !o.shape.known => {
-                    o.entries.iter().map(|(_, v)| v).find(|v| !v.shape().known)?
-                }
+                Value::Object(o) if !o.shape.known => o
+                    .entries
+                    .iter()
+                    .map(|(_, v)| v)
+                    .find(|v| !v.shape().known)?,
                 _ => return None,
             };
         }

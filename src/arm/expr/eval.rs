@@ -40,7 +40,10 @@ pub fn fresh_cells(v: &Value) -> u64 {
         Value::Array(a) => a.len() as u64,
         Value::Object(o) => o.entries.len() as u64,
         Value::String(s) => (s.len() / CELL_BYTES) as u64,
-        Value::Unknown(u) => u.symbol.as_ref().map_or(0, |s| (s.len() / CELL_BYTES) as u64),
+        Value::Unknown(u) => u
+            .symbol
+            .as_ref()
+            .map_or(0, |s| (s.len() / CELL_BYTES) as u64),
         _ => 0,
     }
 }

@@ -562,7 +562,10 @@ fn pairwise_walkable(c: &FnCall) -> Result<(), Value> {
             Value::Object(o) => o.len(),
             _ => 0,
         };
-        (e.saturating_add(len as u64), n.saturating_add(a.shape().nodes))
+        (
+            e.saturating_add(len as u64),
+            n.saturating_add(a.shape().nodes),
+        )
     });
     if elements.saturating_mul(nodes) > PAIRWISE_WORK {
         return Err(Value::limit(format!(
