@@ -213,6 +213,14 @@ fn string_of_a_megabyte_variable_mapped_ten_thousand_times() {
                 assert_limit(&v, &f);
                 assert!(t < Duration::from_secs(5), "{f}: {t:?}");
             }
+            // Reading a large variable many times builds nothing: the budget is not spent.
+            let (v, _) = eval(&vars, &format!("[length({mapped})]"));
+            assert_eq!(v.as_int_lenient(), Some(10_000));
+            let (v, _) = eval(
+                &vars,
+                "[length(map(range(0, 10000), lambda('x', concat(variables('big'), 'y'))))]",
+            );
+            assert_limit(&v, "10,000 new megabyte strings exhaust the budget");
             // Below the limit the same functions still answer.
             let (v, _) = eval(
                 &vars,

@@ -32,17 +32,19 @@ pub trait EvalContext {
 }
 
 /// The cells a function's result newly occupies, in constant time: its own elements or members,
-/// or its string's length in [`CELL_BYTES`] units. Children are shared with the arguments or were
-/// charged when they were built; functions that build nested values of their own (`json()`)
-/// charge those themselves.
+/// or its string's length in [`CELL_BYTES`] units, when nothing else holds it yet (a variable's
+/// value or an argument handed back is shared, and was counted when it was built). Children are
+/// shared with the arguments or were charged when they were built; functions that build nested
+/// values of their own (`json()`) charge those themselves.
 pub fn fresh_cells(v: &Value) -> u64 {
     match v {
-        Value::Array(a) => a.len() as u64,
-        Value::Object(o) => o.entries.len() as u64,
-        Value::String(s) => (s.len() / CELL_BYTES) as u64,
+        Value::Array(a) if Arc::strong_count(a) == 1 => a.len() as u64,
+        Value::Object(o) if Arc::strong_count(o) == 1 => o.entries.len() as u64,
+        Value::String(s) if Arc::strong_count(s) == 1 => (s.len() / CELL_BYTES) as u64,
         Value::Unknown(u) => u
             .symbol
             .as_ref()
+            .filter(|s| Arc::strong_count(s) == 1)
             .map_or(0, |s| (s.len() / CELL_BYTES) as u64),
         _ => 0,
     }

@@ -563,8 +563,8 @@ fn pad_left(c: &mut FnCall) -> Value {
         }
     };
     let missing = (width as usize).saturating_sub(utf16_len(&value));
-    let mut out = String::with_capacity(missing + value.len());
-    out.extend(std::iter::repeat_n(pad, missing));
+    let mut buf = [0u8; 4];
+    let mut out = pad.encode_utf8(&mut buf).repeat(missing);
     out.push_str(&value);
     Value::string(out)
 }
