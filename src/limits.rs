@@ -63,8 +63,9 @@ pub const VALUE_DEPTH: usize = 256;
 /// Logical nodes of a value (shared children counted each time they occur) that one comparison,
 /// search or conversion may walk. Values share children, so `v = createArray(v, v)` forty times is
 /// a few hundred bytes standing for 2^40 nodes; a walk over more than this is refused (unknown,
-/// limit) instead of never returning. A 1 MB template's largest value has about 10^5 nodes.
-pub const VALUE_WALK_NODES: u64 = 1 << 22;
+/// limit) instead of never returning. A 1 MB template's largest value has at most about 2 x 10^5
+/// nodes; the rules' selectors copy a body of this many nodes into about 350 MB.
+pub const VALUE_WALK_NODES: u64 = 1 << 20;
 
 /// Work of one pairwise function (`union`, `intersection` of arrays): elements times the logical
 /// nodes compared, so that 10,000 elements of a large value do not compare for minutes.

@@ -465,6 +465,15 @@ fn templates_with_shared_data_are_linted() {
                 eprintln!("  {expr} (object: {object}): {t:?} {:?}", names(&d));
                 assert!(t < Duration::from_secs(10), "{expr}: {t:?}");
             }
+            // A rule's selectors read a scale set's profile: the shared object, bounded.
+            let vmss = dag_template(40, true, "[variables('v40')]").replace(
+                "\"type\": \"Microsoft.Network/publicIPAddresses\"",
+                "\"type\": \"Microsoft.Compute/virtualMachineScaleSets\", \"sku\": {\"name\": \"Standard_D2s_v3\", \"capacity\": 2}",
+            ).replace("\"properties\": {\"x\":", "\"properties\": {\"orchestrationMode\": \"Flexible\", \"virtualMachineProfile\":");
+            assert!(vmss.contains("virtualMachineProfile"));
+            let (d, t) = lint_text(vmss);
+            eprintln!("  scale set profile (object DAG): {t:?} {:?}", names(&d));
+            assert!(t < Duration::from_secs(10), "scale set profile: {t:?}");
             // The graph of such a template, through the binary.
             let dir = tempdir("dag-graph");
             let file = dir.join("main.json");

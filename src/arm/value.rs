@@ -370,6 +370,45 @@ impl Value {
         }
     }
 
+    /// This value when walking every node of it is affordable; else a copy in which the members
+    /// that do not fit in [`VALUE_WALK_NODES`] nodes (in order) are unknowns (limit), so that a
+    /// walk over all of it (rules' selectors, the graph's ID search) stays bounded while the
+    /// members that fit stay known. Only containers too large to keep are rebuilt, so the work
+    /// is the width of one path down, not the logical size.
+    pub fn bounded_for_walk(&self) -> std::borrow::Cow<'_, Value> {
+        if self.walkable().is_ok() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut left = VALUE_WALK_NODES;
+        std::borrow::Cow::Owned(self.bounded(&mut left))
+    }
+
+    /// [`Value::bounded_for_walk`] with `left` nodes still to give; recursion is bounded by
+    /// [`VALUE_DEPTH`].
+    fn bounded(&self, left: &mut u64) -> Value {
+        let nodes = self.shape().nodes;
+        if nodes <= *left {
+            *left -= nodes;
+            return self.clone();
+        }
+        if *left == 0 {
+            return too_large_to_walk();
+        }
+        *left -= 1;
+        match self {
+            Value::Array(a) => Value::array(a.iter().map(|v| v.bounded(left)).collect()),
+            Value::Object(o) => {
+                let mut out = Object::with_capacity(o.len());
+                out.open = o.open;
+                for (k, v) in &o.entries {
+                    out.push(k.clone(), v.bounded(left));
+                }
+                Value::object(out)
+            }
+            _ => too_large_to_walk(),
+        }
+    }
+
     /// Property lookup (case-insensitive). `None` when the key is absent from a known object;
     /// an unknown (or open object) yields an unknown member.
     pub fn get(&self, key: &str) -> Option<Value> {
