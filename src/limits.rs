@@ -47,8 +47,40 @@ pub const STRING_BYTES: usize = 4 << 20;
 /// without bound).
 pub const ARRAY_LEN: usize = 1_000_000;
 
+/// Bytes of an unknown's symbol. A longer one is dropped (the unknown is then anonymous: it equals
+/// nothing), since it would be copied into every symbol built from it.
+pub const SYMBOL_BYTES: usize = 64 << 10;
+
 /// Elements a function compares pairwise (quadratic in the length).
 pub const PAIRWISE: usize = 10_000;
+
+/// Nesting of arrays and objects in one value. Enforced when a value is built (a deeper one is an
+/// unknown), so every walk of a value (serialisation, equality, conversion, drop) recurses at most
+/// this deep: a dozen chained `reduce(…, createArray(acc))` overflowed the stack. Templates nest
+/// below 40; the JSON readers stop at 200 (fast path) and 512 (jsonc-parser).
+pub const VALUE_DEPTH: usize = 256;
+
+/// Logical nodes of a value (shared children counted each time they occur) that one comparison,
+/// search or conversion may walk. Values share children, so `v = createArray(v, v)` forty times is
+/// a few hundred bytes standing for 2^40 nodes; a walk over more than this is refused (unknown,
+/// limit) instead of never returning. A 1 MB template's largest value has at most about 2 x 10^5
+/// nodes; the rules' selectors copy a body of this many nodes into about 350 MB.
+pub const VALUE_WALK_NODES: u64 = 1 << 20;
+
+/// Work of one pairwise function (`union`, `intersection` of arrays): elements times the logical
+/// nodes compared, so that 10,000 elements of a large value do not compare for minutes.
+pub const PAIRWISE_WORK: u64 = 1 << 26;
+
+/// Cells (one array element or object member, or 32 bytes of string) that the functions of one
+/// template evaluation may build in total, counted as they are built. A 432-byte template of
+/// nested `map`/`range` built 10.8 GB before this was counted; a cell is about 32 bytes of memory,
+/// so this caps what one file's evaluation builds at about 150 MB. The most demanding template of
+/// the JSON and Bicep corpora builds 11,173 cells (375 times fewer). Values shared rather than
+/// built (a variable read again) are not counted again.
+pub const EVAL_CELLS: u64 = 4 << 20;
+
+/// Bytes of one string cell for [`EVAL_CELLS`].
+pub const CELL_BYTES: usize = 32;
 
 // ---------------------------------------------------------------------------------------------
 // Walking evaluated values and the graph.

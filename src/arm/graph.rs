@@ -229,13 +229,15 @@ impl ResourceGraph {
         for (i, inst) in self.expansion.instances.iter().enumerate() {
             // Properties holding resource IDs.
             let autoscale = inst.is_type("Microsoft.Insights/autoscaleSettings");
+            // Shared parts make a body's logical size exponential in its memory size.
+            let body = inst.body.bounded_for_walk();
             IdEdges {
                 g: self,
                 from: i,
                 autoscale,
                 edges: &mut edges,
             }
-            .walk(&inst.body, &mut Vec::new());
+            .walk(&body, &mut Vec::new());
             // dependsOn
             for d in &inst.depends_on {
                 for target in self.resolve_depends_on(inst, d) {

@@ -10,6 +10,8 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use crate::limits::{STRING_BYTES, VALUE_DEPTH, VALUE_WALK_NODES};
+
 /// Opening and closing marks around an unknown fragment inside a symbol.
 pub const SYM_OPEN: char = '⟪';
 pub const SYM_CLOSE: char = '⟫';
@@ -23,7 +25,9 @@ pub enum Value {
     /// JSON literals may carry fractions; ARM expressions themselves only produce integers.
     Float(f64),
     String(Arc<str>),
-    Array(Arc<Vec<Value>>),
+    /// Built only through [`Value::array`], which bounds its nesting.
+    Array(Arc<Array>),
+    /// Built only through [`Value::object`], which bounds its nesting.
     Object(Arc<Object>),
     /// The value of `lambda(...)`: only meaningful as an argument of a lambda function.
     Lambda(Arc<crate::arm::expr::Lambda>),
@@ -92,14 +96,98 @@ impl Unknown {
     }
 }
 
+/// What a container knows of its whole subtree, computed once when it is built (its children
+/// already know theirs), so that no question about a value has to walk it. Values share children
+/// (`Arc`), so a value of a few kilobytes can stand for an exponentially large tree: the sizes here
+/// are *logical* (as if every shared child were copied) and saturate instead of overflowing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Nodes of the logical tree (this one included): what a walk of every node costs.
+    pub nodes: u64,
+    /// A lower bound on the bytes of the value's compact JSON (one per node, plus the bytes of
+    /// every string and key), so that serialisation is refused before it starts.
+    pub bytes: u64,
+    /// Containers on the deepest path (0 for a scalar).
+    pub depth: u32,
+    /// No unknown (or lambda) anywhere inside; an open object's own openness is not included.
+    pub known: bool,
+    /// Some unknown inside has no reproducible symbol.
+    pub anonymous: bool,
+}
+
+impl Shape {
+    /// The shape of an empty container.
+    const EMPTY: Shape = Shape {
+        nodes: 1,
+        bytes: 2,
+        depth: 1,
+        known: true,
+        anonymous: false,
+    };
+
+    /// Add a member (`key_len` bytes of key, 0 for an array element).
+    fn add(&mut self, key_len: usize, member: &Shape) {
+        self.nodes = self.nodes.saturating_add(member.nodes);
+        self.bytes = self
+            .bytes
+            .saturating_add(member.bytes)
+            .saturating_add(key_len as u64)
+            .saturating_add(1);
+        self.depth = self.depth.max(member.depth.saturating_add(1));
+        self.known &= member.known;
+        self.anonymous |= member.anonymous;
+    }
+}
+
+/// The elements of an ARM array with their [`Shape`]. Read it as a `Vec<Value>`; it cannot be
+/// changed once built, so the shape stays true.
+#[derive(Clone, Debug)]
+pub struct Array {
+    items: Vec<Value>,
+    shape: Shape,
+}
+
+impl Array {
+    pub fn new(items: Vec<Value>) -> Self {
+        let mut shape = Shape::EMPTY;
+        for v in &items {
+            shape.add(0, &v.shape());
+        }
+        Array { items, shape }
+    }
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+}
+
+impl std::ops::Deref for Array {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.items
+    }
+}
+
 /// An ARM object: insertion-ordered, keys compared case-insensitively (as ARM does).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Object {
+    /// Read freely; change only through [`Object::push`] and [`Object::insert`], which keep the
+    /// shape.
     pub entries: Vec<(Arc<str>, Value)>,
     /// The object may have properties beyond `entries` that are not known (the result of
     /// `reference()` for a deployment: its outputs are known, the rest is not). A missing key is then
     /// unknown instead of an error.
     pub open: bool,
+    shape: Shape,
+}
+
+impl Default for Object {
+    fn default() -> Self {
+        Object {
+            entries: Vec::new(),
+            open: false,
+            shape: Shape::EMPTY,
+        }
+    }
 }
 
 impl Object {
@@ -109,8 +197,12 @@ impl Object {
     pub fn with_capacity(n: usize) -> Self {
         Object {
             entries: Vec::with_capacity(n),
-            open: false,
+            ..Object::default()
         }
+    }
+    /// The shape of the entries (the object's own openness is in `open`).
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
     /// Case-insensitive lookup; with duplicate keys the last one wins (as in Azure).
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -122,7 +214,9 @@ impl Object {
     }
     /// Append without checking for an existing key (callers that build from JSON in order).
     pub fn push(&mut self, key: impl Into<Arc<str>>, value: Value) {
-        self.entries.push((key.into(), value));
+        let key = key.into();
+        self.shape.add(key.len(), &value.shape());
+        self.entries.push((key, value));
     }
     /// Insert or replace (case-insensitively), keeping the first spelling's position.
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Value) {
@@ -133,7 +227,14 @@ impl Object {
             .find(|(k, _)| k.eq_ignore_ascii_case(&key))
         {
             slot.1 = value;
+            // The replaced value's share of the shape cannot be taken out of saturated sums.
+            let mut shape = Shape::EMPTY;
+            for (k, v) in &self.entries {
+                shape.add(k.len(), &v.shape());
+            }
+            self.shape = shape;
         } else {
+            self.shape.add(key.len(), &value.shape());
             self.entries.push((key, value));
         }
     }
@@ -152,11 +253,65 @@ impl Value {
     pub fn string(s: impl Into<Arc<str>>) -> Value {
         Value::String(s.into())
     }
+    /// An array value; nested deeper than [`VALUE_DEPTH`] it is an unknown (limit) instead, so that
+    /// every walk of a value is bounded in depth.
     pub fn array(items: Vec<Value>) -> Value {
-        Value::Array(Arc::new(items))
+        let a = Array::new(items);
+        if a.shape.depth as usize > VALUE_DEPTH {
+            return too_deep();
+        }
+        Value::Array(Arc::new(a))
     }
+    /// An object value; nested deeper than [`VALUE_DEPTH`] it is an unknown (limit) instead.
     pub fn object(obj: Object) -> Value {
+        if obj.shape.depth as usize > VALUE_DEPTH {
+            return too_deep();
+        }
         Value::Object(Arc::new(obj))
+    }
+    /// An unknown because a limit of armlint's own was reached (not a fault of the template).
+    pub fn limit(msg: impl Into<String>) -> Value {
+        Value::unknown(UnknownReason::Limit(msg.into()), None)
+    }
+
+    /// The shape of this value's subtree, in constant time.
+    pub fn shape(&self) -> Shape {
+        let scalar = |bytes: usize| Shape {
+            nodes: 1,
+            bytes: (bytes as u64).saturating_add(1),
+            depth: 0,
+            known: true,
+            anonymous: false,
+        };
+        match self {
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => scalar(0),
+            Value::String(s) => scalar(s.len()),
+            Value::Array(a) => a.shape,
+            Value::Object(o) => Shape {
+                known: o.shape.known && !o.open,
+                ..o.shape
+            },
+            Value::Lambda(_) => Shape {
+                known: false,
+                ..scalar(0)
+            },
+            Value::Unknown(u) => Shape {
+                known: false,
+                anonymous: u.symbol.is_none(),
+                ..scalar(u.symbol.as_ref().map_or(0, |s| s.len()))
+            },
+        }
+    }
+
+    /// The same value, when walking every node of it is affordable ([`VALUE_WALK_NODES`]); else
+    /// the unknown (limit) to give instead. Functions that compare, search or convert a whole value
+    /// ask first, because shared children make the logical size exponential in the memory size.
+    pub fn walkable(&self) -> Result<&Value, Value> {
+        if self.shape().nodes > VALUE_WALK_NODES {
+            Err(too_large_to_walk())
+        } else {
+            Ok(self)
+        }
     }
     pub fn unknown(reason: impl Into<Arc<UnknownReason>>, symbol: Option<String>) -> Value {
         Value::Unknown(Unknown::new(reason, symbol))
@@ -215,6 +370,45 @@ impl Value {
         }
     }
 
+    /// This value when walking every node of it is affordable; else a copy in which the members
+    /// that do not fit in [`VALUE_WALK_NODES`] nodes (in order) are unknowns (limit), so that a
+    /// walk over all of it (rules' selectors, the graph's ID search) stays bounded while the
+    /// members that fit stay known. Only containers too large to keep are rebuilt, so the work
+    /// is the width of one path down, not the logical size.
+    pub fn bounded_for_walk(&self) -> std::borrow::Cow<'_, Value> {
+        if self.walkable().is_ok() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut left = VALUE_WALK_NODES;
+        std::borrow::Cow::Owned(self.bounded(&mut left))
+    }
+
+    /// [`Value::bounded_for_walk`] with `left` nodes still to give; recursion is bounded by
+    /// [`VALUE_DEPTH`].
+    fn bounded(&self, left: &mut u64) -> Value {
+        let nodes = self.shape().nodes;
+        if nodes <= *left {
+            *left -= nodes;
+            return self.clone();
+        }
+        if *left == 0 {
+            return too_large_to_walk();
+        }
+        *left -= 1;
+        match self {
+            Value::Array(a) => Value::array(a.iter().map(|v| v.bounded(left)).collect()),
+            Value::Object(o) => {
+                let mut out = Object::with_capacity(o.len());
+                out.open = o.open;
+                for (k, v) in &o.entries {
+                    out.push(k.clone(), v.bounded(left));
+                }
+                Value::object(out)
+            }
+            _ => too_large_to_walk(),
+        }
+    }
+
     /// Property lookup (case-insensitive). `None` when the key is absent from a known object;
     /// an unknown (or open object) yields an unknown member.
     pub fn get(&self, key: &str) -> Option<Value> {
@@ -248,23 +442,26 @@ impl Value {
         Some(cur)
     }
 
-    /// True when no [`Value::Unknown`] occurs anywhere inside.
+    /// True when no [`Value::Unknown`] occurs anywhere inside (constant time: see [`Shape`]).
     pub fn is_fully_known(&self) -> bool {
-        match self {
-            Value::Unknown(_) | Value::Lambda(_) => false,
-            Value::Array(a) => a.iter().all(Value::is_fully_known),
-            Value::Object(o) => !o.open && o.entries.iter().all(|(_, v)| v.is_fully_known()),
-            _ => true,
-        }
+        self.shape().known
     }
 
-    /// The first unknown found inside (depth first), for reporting why something is unknown.
+    /// The first unknown found inside (depth first), for reporting why something is unknown. Only
+    /// subtrees that hold an unknown are entered, so the walk follows one path down.
     pub fn first_unknown(&self) -> Option<&Unknown> {
-        match self {
-            Value::Unknown(u) => Some(u),
-            Value::Array(a) => a.iter().find_map(Value::first_unknown),
-            Value::Object(o) => o.entries.iter().find_map(|(_, v)| v.first_unknown()),
-            _ => None,
+        let mut cur = self;
+        loop {
+            cur = match cur {
+                Value::Unknown(u) => return Some(u),
+                Value::Array(a) if !a.shape.known => a.iter().find(|v| !v.shape().known)?,
+                Value::Object(o) if !o.shape.known => o
+                    .entries
+                    .iter()
+                    .map(|(_, v)| v)
+                    .find(|v| !v.shape().known)?,
+                _ => return None,
+            };
         }
     }
 
@@ -311,29 +508,57 @@ impl Value {
                     out.push(SYM_CLOSE);
                 }
             },
-            other => other.write_json(out),
+            // A symbol too long to write is cut (`…`): symbols are compared, never parsed.
+            other => match other.try_to_json_string(STRING_BYTES) {
+                Some(json) => out.push_str(&json),
+                None => out.push('…'),
+            },
         }
     }
 
     /// True when this unknown (or any unknown inside) has no reproducible symbol.
     pub fn has_anonymous_unknown(&self) -> bool {
-        match self {
-            Value::Unknown(u) => u.symbol.is_none(),
-            Value::Array(a) => a.iter().any(Value::has_anonymous_unknown),
-            Value::Object(o) => o.entries.iter().any(|(_, v)| v.has_anonymous_unknown()),
-            _ => false,
-        }
+        self.shape().anonymous
     }
 
     /// Compact JSON as ARM's `string()` writes objects and arrays. Unknown leaves are written as their
-    /// symbol in a string (only used for symbols and display, never for a known result).
+    /// symbol in a string (only used for symbols and display, never for a known result). For display
+    /// only: beyond [`STRING_BYTES`] the text is cut and ends with `…`; a result that must be exact
+    /// uses [`Value::try_to_json_string`].
     pub fn to_json_string(&self) -> String {
-        let mut out = String::new();
-        self.write_json(&mut out);
-        out
+        match self.try_to_json_string(STRING_BYTES) {
+            Some(s) => s,
+            None => {
+                let mut out = String::new();
+                let _ = self.write_json(&mut out, STRING_BYTES);
+                let mut cut = out.len().min(STRING_BYTES);
+                while !out.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                out.truncate(cut);
+                out.push('…');
+                out
+            }
+        }
     }
 
-    fn write_json(&self, out: &mut String) {
+    /// Compact JSON, or `None` when it would be longer than `max_bytes` (refused before writing
+    /// when the shape already says so, else as soon as the text passes the limit).
+    pub fn try_to_json_string(&self, max_bytes: usize) -> Option<String> {
+        if self.shape().bytes > max_bytes as u64 {
+            return None;
+        }
+        let mut out = String::new();
+        self.write_json(&mut out, max_bytes).ok()?;
+        Some(out)
+    }
+
+    /// Append compact JSON to `out`; `Err` once `out` is longer than `max_bytes`, having written
+    /// at most one string past it. Recursion is bounded by [`VALUE_DEPTH`].
+    fn write_json(&self, out: &mut String, max_bytes: usize) -> Result<(), TooLong> {
+        if out.len() > max_bytes {
+            return Err(TooLong);
+        }
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -354,7 +579,7 @@ impl Value {
                     if i > 0 {
                         out.push(',');
                     }
-                    v.write_json(out);
+                    v.write_json(out, max_bytes)?;
                 }
                 out.push(']');
             }
@@ -366,17 +591,31 @@ impl Value {
                     }
                     write_json_string(out, k);
                     out.push(':');
-                    v.write_json(out);
+                    v.write_json(out, max_bytes)?;
                 }
                 out.push('}');
             }
             Value::Lambda(_) => out.push_str("\"<lambda>\""),
             Value::Unknown(_) => write_json_string(out, &self.symbol_fragment()),
         }
+        if out.len() > max_bytes {
+            return Err(TooLong);
+        }
+        Ok(())
     }
 
     /// Conversion for JSON output (graph and rule results); unknowns become `{"$unknown": reason, "symbol": ...}`.
+    /// A value with more than [`VALUE_WALK_NODES`] logical nodes is written as the unknown it
+    /// stands for (a limit), instead of being copied out node by node.
     pub fn to_serde(&self) -> serde_json::Value {
+        match self.walkable() {
+            Ok(v) => v.to_serde_unchecked(),
+            Err(limit) => limit.to_serde_unchecked(),
+        }
+    }
+
+    /// [`Value::to_serde`] below the size check; recursion is bounded by [`VALUE_DEPTH`].
+    fn to_serde_unchecked(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match self {
             Value::Null => J::Null,
@@ -384,11 +623,11 @@ impl Value {
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Value::String(s) => J::String(s.to_string()),
-            Value::Array(a) => J::Array(a.iter().map(Value::to_serde).collect()),
+            Value::Array(a) => J::Array(a.iter().map(Value::to_serde_unchecked).collect()),
             Value::Object(o) => {
                 let mut m = serde_json::Map::new();
                 for (k, v) in &o.entries {
-                    m.insert(k.to_string(), v.to_serde());
+                    m.insert(k.to_string(), v.to_serde_unchecked());
                 }
                 J::Object(m)
             }
@@ -405,6 +644,8 @@ impl Value {
     }
 
     /// Conversion from plain JSON (parameter values given on the command line, instance views).
+    /// serde_json's reader nests at most 128 deep, so the recursion here is bounded; deeper than
+    /// [`VALUE_DEPTH`] the result is an unknown (limit).
     pub fn from_serde(v: &serde_json::Value) -> Value {
         use serde_json::Value as J;
         match v {
@@ -425,6 +666,22 @@ impl Value {
             }
         }
     }
+}
+
+/// A serialisation went past its byte limit.
+#[derive(Debug)]
+struct TooLong;
+
+fn too_deep() -> Value {
+    Value::limit(format!(
+        "the value nests deeper than {VALUE_DEPTH} arrays and objects"
+    ))
+}
+
+fn too_large_to_walk() -> Value {
+    Value::limit(format!(
+        "the value has more than {VALUE_WALK_NODES} elements once its shared parts are counted"
+    ))
 }
 
 pub fn write_json_string(out: &mut String, s: &str) {
@@ -486,7 +743,20 @@ impl std::ops::Not for Tri {
 
 /// Deep equality as ARM's `equals()` defines it: strings compare case-sensitively, objects by keys
 /// (case-insensitive) and values, arrays element-wise. Unknowns compare equal only by identical symbol.
+/// Values with more than [`VALUE_WALK_NODES`] logical nodes are not compared (unknown), except a
+/// known value with itself; recursion is bounded by [`VALUE_DEPTH`].
 pub fn equals(a: &Value, b: &Value) -> Tri {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) if Arc::ptr_eq(x, y) && x.shape.known => Tri::True,
+        (Value::Object(x), Value::Object(y)) if Arc::ptr_eq(x, y) && b.is_fully_known() => {
+            Tri::True
+        }
+        _ if a.shape().nodes.min(b.shape().nodes) > VALUE_WALK_NODES => Tri::Unknown,
+        _ => equals_unchecked(a, b),
+    }
+}
+
+fn equals_unchecked(a: &Value, b: &Value) -> Tri {
     match (a, b) {
         (Value::Unknown(x), Value::Unknown(y)) => match (&x.symbol, &y.symbol) {
             (Some(s), Some(t)) if s == t => Tri::True,
@@ -507,7 +777,7 @@ pub fn equals(a: &Value, b: &Value) -> Tri {
             }
             x.iter()
                 .zip(y.iter())
-                .fold(Tri::True, |acc, (p, q)| acc.and(equals(p, q)))
+                .fold(Tri::True, |acc, (p, q)| acc.and(equals_unchecked(p, q)))
         }
         (Value::Object(x), Value::Object(y)) => {
             if x.open || y.open {
@@ -519,7 +789,7 @@ pub fn equals(a: &Value, b: &Value) -> Tri {
             let mut acc = Tri::True;
             for (k, v) in x.iter() {
                 match y.get(k) {
-                    Some(w) => acc = acc.and(equals(v, w)),
+                    Some(w) => acc = acc.and(equals_unchecked(v, w)),
                     None => return Tri::False,
                 }
             }

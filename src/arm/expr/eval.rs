@@ -9,7 +9,7 @@ use crate::arm::functions::FnCall;
 use crate::arm::scope::DeploymentScope;
 use crate::arm::value::{SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
 
-use crate::limits::LAMBDA_DEPTH;
+use crate::limits::{CELL_BYTES, LAMBDA_DEPTH, SYMBOL_BYTES};
 
 /// What an expression can read from the template being evaluated.
 pub trait EvalContext {
@@ -26,6 +26,28 @@ pub trait EvalContext {
     /// Count one function call against the evaluation budget; false once it is spent (the call
     /// then yields an unknown), so that no input evaluates for long.
     fn charge_call(&mut self) -> bool;
+    /// Count the cells of a value a function just built (see [`crate::limits::EVAL_CELLS`]);
+    /// false once the budget is spent (the value is then dropped for an unknown).
+    fn charge_cells(&mut self, cells: u64) -> bool;
+}
+
+/// The cells a function's result newly occupies, in constant time: its own elements or members,
+/// or its string's length in [`CELL_BYTES`] units, when nothing else holds it yet (a variable's
+/// value or an argument handed back is shared, and was counted when it was built). Children are
+/// shared with the arguments or were charged when they were built; functions that build nested
+/// values of their own (`json()`) charge those themselves.
+pub fn fresh_cells(v: &Value) -> u64 {
+    match v {
+        Value::Array(a) if Arc::strong_count(a) == 1 => a.len() as u64,
+        Value::Object(o) if Arc::strong_count(o) == 1 => o.entries.len() as u64,
+        Value::String(s) if Arc::strong_count(s) == 1 => (s.len() / CELL_BYTES) as u64,
+        Value::Unknown(u) => u
+            .symbol
+            .as_ref()
+            .filter(|s| Arc::strong_count(s) == 1)
+            .map_or(0, |s| (s.len() / CELL_BYTES) as u64),
+        _ => 0,
+    }
 }
 
 /// The value of a call made after the evaluation budget is spent.
@@ -179,6 +201,9 @@ impl<'c> Evaluator<'c> {
         };
         let r = (def.func)(&mut fc);
         self.depth -= 1;
+        if !self.ctx.charge_cells(fresh_cells(&r)) {
+            return budget_spent();
+        }
         r
     }
 
@@ -267,7 +292,10 @@ fn arity_text(min: usize, max: Option<usize>) -> String {
 /// The symbol of `name(args)` when an argument is unknown: `⟪name(frag, ...)⟫`, or `None` when an
 /// argument has no reproducible symbol.
 pub fn call_symbol(name: &str, args: &[Value]) -> Option<String> {
-    if args.iter().any(Value::has_anonymous_unknown) {
+    if args
+        .iter()
+        .any(|a| a.has_anonymous_unknown() || a.shape().bytes > SYMBOL_BYTES as u64)
+    {
         return None;
     }
     let mut s = String::with_capacity(64);
@@ -279,6 +307,9 @@ pub fn call_symbol(name: &str, args: &[Value]) -> Option<String> {
             s.push_str(", ");
         }
         a.write_symbol_fragment(&mut s);
+        if s.len() > SYMBOL_BYTES {
+            return None;
+        }
     }
     s.push(')');
     s.push(SYM_CLOSE);
@@ -304,7 +335,9 @@ pub fn index_value(target: &Value, index: &Value) -> Value {
     match (target, index) {
         (Value::Unknown(u), i) => {
             let sym = match (&u.symbol, i) {
-                (Some(s), i) if !i.has_anonymous_unknown() => {
+                (Some(s), i)
+                    if !i.has_anonymous_unknown() && i.shape().bytes <= SYMBOL_BYTES as u64 =>
+                {
                     Some(format!("{s}[{}]", i.symbol_fragment()))
                 }
                 _ => None,

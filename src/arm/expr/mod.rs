@@ -8,7 +8,7 @@ mod eval;
 mod parser;
 mod standalone;
 
-pub use eval::{EvalContext, EvalStats, Evaluator, call_symbol, index_value, member};
+pub use eval::{EvalContext, EvalStats, Evaluator, call_symbol, fresh_cells, index_value, member};
 pub use parser::{ParseError, parse_expression, validate_expression};
 pub use standalone::StandaloneContext;
 

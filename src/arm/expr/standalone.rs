@@ -16,6 +16,8 @@ pub struct StandaloneContext {
     pub stats: EvalStats,
     /// Function calls left before evaluation stops (see [`EvalContext::charge_call`]).
     pub calls_left: u64,
+    /// Cells functions may still build (see [`EvalContext::charge_cells`]).
+    pub cells_left: u64,
 }
 
 impl Default for StandaloneContext {
@@ -27,6 +29,7 @@ impl Default for StandaloneContext {
             scope: DeploymentScope::top_level(ScopeKind::ResourceGroup, &ScopeConfig::default()),
             stats: EvalStats::default(),
             calls_left: crate::limits::EVAL_CALLS,
+            cells_left: crate::limits::EVAL_CELLS,
         }
     }
 }
@@ -97,6 +100,18 @@ impl EvalContext for StandaloneContext {
     }
     fn charge_call(&mut self) -> bool {
         self.calls_left = self.calls_left.saturating_sub(1);
-        self.calls_left > 0
+        self.calls_left > 0 && self.cells_left > 0
+    }
+    fn charge_cells(&mut self, cells: u64) -> bool {
+        match self.cells_left.checked_sub(cells) {
+            Some(left) => {
+                self.cells_left = left;
+                true
+            }
+            None => {
+                self.cells_left = 0;
+                false
+            }
+        }
     }
 }

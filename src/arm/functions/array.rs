@@ -152,7 +152,7 @@ pub const FUNCTIONS: &[FunctionDef] = &[
     },
 ];
 
-use crate::limits::{ARRAY_LEN, AZURE_RANGE_COUNT, PAIRWISE};
+use crate::limits::{ARRAY_LEN, AZURE_RANGE_COUNT, PAIRWISE, PAIRWISE_WORK};
 
 fn open_object(c: &FnCall) -> Value {
     c.unknown(UnknownReason::Runtime("object properties".into()))
@@ -270,6 +270,10 @@ fn contains(c: &mut FnCall) -> Value {
             )),
         },
         Value::Array(a) => {
+            // Each comparison walks at most the element's nodes: the container bounds them all.
+            if let Err(limit) = c.walkable_args() {
+                return limit;
+            }
             let mut undecided = false;
             for e in a.iter() {
                 match equals(e, item) {
@@ -399,6 +403,9 @@ fn find_index(c: &FnCall, last: bool) -> Value {
             if matches!(item, Value::Lambda(_)) {
                 return c.error("a lambda is not a value");
             }
+            if let Err(limit) = c.walkable_args() {
+                return limit;
+            }
             let mut order: Box<dyn Iterator<Item = (usize, &Value)>> = if last {
                 Box::new(a.iter().enumerate().rev())
             } else {
@@ -456,6 +463,9 @@ fn intersection(c: &mut FnCall) -> Value {
     };
     if c.args.iter().any(|a| !a.is_fully_known()) {
         return c.unknown_from_args();
+    }
+    if let Err(limit) = pairwise_walkable(c) {
+        return limit;
     }
     match kind {
         Kind::Arrays => {
@@ -517,6 +527,9 @@ fn union(c: &mut FnCall) -> Value {
             if total > PAIRWISE {
                 return too_large(c);
             }
+            if let Err(limit) = pairwise_walkable(c) {
+                return limit;
+            }
             let mut out: Vec<Value> = Vec::new();
             for e in c.args.iter().filter_map(Value::as_array).flatten() {
                 if !out.iter().any(|x| equals(x, e) == Tri::True) {
@@ -526,6 +539,10 @@ fn union(c: &mut FnCall) -> Value {
             Value::array(out)
         }
         Kind::Objects => {
+            // Merging walks the objects nested in both sides.
+            if let Err(limit) = c.walkable_args() {
+                return limit;
+            }
             let mut acc = Object::new();
             for o in c.args.iter().filter_map(Value::as_object) {
                 merge_into(&mut acc, o);
@@ -535,6 +552,31 @@ fn union(c: &mut FnCall) -> Value {
     }
 }
 
+/// The arguments of a pairwise function (every element compared with every other), when that
+/// work stays within [`PAIRWISE_WORK`]; else the limit unknown to return.
+fn pairwise_walkable(c: &FnCall) -> Result<(), Value> {
+    c.walkable_args()?;
+    let (elements, nodes) = c.args.iter().fold((0u64, 0u64), |(e, n), a| {
+        let len = match a {
+            Value::Array(x) => x.len(),
+            Value::Object(o) => o.len(),
+            _ => 0,
+        };
+        (
+            e.saturating_add(len as u64),
+            n.saturating_add(a.shape().nodes),
+        )
+    });
+    if elements.saturating_mul(nodes) > PAIRWISE_WORK {
+        return Err(Value::limit(format!(
+            "{}(): comparing every element with every other is too much work",
+            c.name
+        )));
+    }
+    Ok(())
+}
+
+/// Recursion is bounded by [`crate::limits::VALUE_DEPTH`], the work by the caller's size check.
 fn merge_into(target: &mut Object, patch: &Object) {
     target.open |= patch.open;
     for (k, v) in patch.iter() {

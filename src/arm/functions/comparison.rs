@@ -70,6 +70,12 @@ fn equals(c: &mut FnCall) -> Value {
     if c.args.iter().any(|a| matches!(a, Value::Lambda(_))) {
         return c.error("a lambda is not a value");
     }
+    if let Err(limit) = c.walkable_args() {
+        // A value compared with itself needs no walk.
+        if value_equals(c.arg(0), c.arg(1)) != Tri::True {
+            return limit;
+        }
+    }
     match value_equals(c.arg(0), c.arg(1)) {
         Tri::True => Value::Bool(true),
         Tri::False => Value::Bool(false),

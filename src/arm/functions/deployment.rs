@@ -1,4 +1,5 @@
-//! Deployment functions: parameters, variables, copyIndex, deployment, deployer, environment, fail.
+//! Deployment functions: parameters, variables, copyIndex, deployment, deployer, environment,
+//! extensions, fail.
 
 use super::{FnCall, FunctionDef};
 use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
@@ -10,6 +11,13 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         max_args: Some(0),
         handles_unknown: false,
         func: deployer,
+    },
+    FunctionDef {
+        name: "extensions",
+        min_args: 1,
+        max_args: Some(1),
+        handles_unknown: false,
+        func: extensions,
     },
     FunctionDef {
         name: "fail",
@@ -126,6 +134,24 @@ fn deployer(_c: &mut FnCall) -> Value {
         UnknownReason::Context("deployer()".into()),
         Some(format!("{SYM_OPEN}deployer(){SYM_CLOSE}")),
     )
+}
+
+/// `extensions(alias)`: the Bicep extension declared as `alias` in the template's `extensions`
+/// section, as the deployment sees it (`.config` holds the configuration the deployer or the
+/// parent deployment's `extensionConfigs` supplied, or the declared defaults). All of it is
+/// deployment context, so it stays unknown, with a symbol: `extensions('k8s').config.namespace`
+/// used twice compares equal.
+fn extensions(c: &mut FnCall) -> Value {
+    match c.arg(0) {
+        Value::String(_) => c.unknown(UnknownReason::Context(format!(
+            "the configuration of extension {}",
+            c.arg(0).symbol_fragment()
+        ))),
+        other => c.error(format!(
+            "the extension alias must be a string, not {}",
+            other.type_name()
+        )),
+    }
 }
 
 /// `fail(message)` (Bicep's `fail()`): evaluating it makes the deployment fail with the message.

@@ -95,7 +95,7 @@ fn lambda_arg(c: &FnCall, i: usize, min: usize, max: usize) -> Result<Arc<Lambda
 }
 
 /// The input array (argument 0); `Err` holds the result for unknown or wrongly typed input.
-fn array_arg(c: &FnCall) -> Result<Arc<Vec<Value>>, Value> {
+fn array_arg(c: &FnCall) -> Result<Arc<crate::arm::value::Array>, Value> {
     match c.arg(0) {
         Value::Array(a) => Ok(a.clone()),
         Value::Unknown(_) => Err(anonymous(c, None)),

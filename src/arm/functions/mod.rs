@@ -7,7 +7,7 @@
 //! | `cidr.rs` | parseCidr, cidrSubnet, cidrHost |
 //! | `comparison.rs` | coalesce, equals, greater, greaterOrEquals, less, lessOrEquals |
 //! | `date.rs` | dateTimeAdd, dateTimeFromEpoch, dateTimeToEpoch, utcNow |
-//! | `deployment.rs` | parameters, variables, copyIndex, deployment, environment |
+//! | `deployment.rs` | parameters, variables, copyIndex, deployment, deployer, environment, extensions, fail |
 //! | `hash.rs` | uniqueString, guid, newGuid (Azure's exact algorithms) |
 //! | `lambda.rs` | filter, groupBy, map, mapValues, reduce, sort, toObject |
 //! | `logical.rs` | and, bool, false, not, or, true (`if` and `lambda` are special forms in the evaluator) |
@@ -39,6 +39,7 @@ use std::sync::OnceLock;
 
 use crate::arm::expr::Evaluator;
 use crate::arm::value::{SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+use crate::limits::{STRING_BYTES, SYMBOL_BYTES, VALUE_WALK_NODES};
 
 pub use hash::{guid, unique_string};
 pub use resource::{ParsedResourceId, parse_resource_id, split_segments};
@@ -84,6 +85,27 @@ impl FnCall<'_, '_> {
     /// The error result (the deployment would fail) for this function.
     pub fn error(&self, msg: impl std::fmt::Display) -> Value {
         Value::error(format!("{}(): {msg}", self.name))
+    }
+    /// The arguments, when walking all of them is affordable ([`VALUE_WALK_NODES`] logical nodes
+    /// together); else the limit unknown to return instead.
+    pub fn walkable_args(&self) -> Result<(), Value> {
+        let nodes = self
+            .args
+            .iter()
+            .fold(0u64, |n, a| n.saturating_add(a.shape().nodes));
+        if nodes > VALUE_WALK_NODES {
+            return Err(Value::limit(format!(
+                "{}(): the arguments have more than {VALUE_WALK_NODES} elements once their \
+                 shared parts are counted",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+    /// Charge cells this call builds beyond its result's own elements (nested values it creates,
+    /// like `json()`'s); false when the evaluation budget is spent.
+    pub fn charge_cells(&mut self, cells: u64) -> bool {
+        self.ev.ctx.charge_cells(cells)
     }
 }
 
@@ -188,32 +210,56 @@ pub fn concat_strings(parts: &[Value]) -> Value {
                 if first_reason.is_none() {
                     first_reason = p.first_unknown().map(|u| u.reason.clone());
                 }
-                text.push(SYM_OPEN);
-                text.push_str(&p.to_json_string());
-                text.push(SYM_CLOSE);
+                if p.shape().bytes > SYMBOL_BYTES as u64 {
+                    anonymous = true;
+                } else {
+                    text.push(SYM_OPEN);
+                    text.push_str(&p.to_json_string());
+                    text.push(SYM_CLOSE);
+                }
             }
-            other => {
-                let s = string_of(other);
-                literal |= !s.is_empty();
-                text.push_str(&s);
-            }
+            other => match string_of_bounded(other, STRING_BYTES) {
+                Some(s) => {
+                    literal |= !s.is_empty();
+                    text.push_str(&s);
+                }
+                None => {
+                    return Value::limit("the concatenated text is too large");
+                }
+            },
         }
     }
     match first_reason {
         None => Value::string(text),
         Some(r) => Value::Unknown(crate::arm::value::Unknown {
             non_empty_string: literal,
-            ..crate::arm::value::Unknown::new(r, (!anonymous).then_some(text))
+            // A symbol that long is of no use for comparing, and would be copied into every
+            // symbol built from it.
+            ..crate::arm::value::Unknown::new(
+                r,
+                (!anonymous && text.len() <= SYMBOL_BYTES).then_some(text),
+            )
         }),
     }
 }
 
-/// ARM's `string()` of a known value: strings as is, everything else as compact JSON.
+/// ARM's `string()` of a known value: strings as is, everything else as compact JSON. For display
+/// and small values; a result that must be exact uses [`string_of_bounded`].
 pub fn string_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.to_string(),
         Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
         other => other.to_json_string(),
+    }
+}
+
+/// [`string_of`], or `None` when the text would be longer than `max_bytes` (refused before it is
+/// written when the value's shape says so).
+pub fn string_of_bounded(v: &Value, max_bytes: usize) -> Option<String> {
+    match v {
+        Value::String(s) if s.len() > max_bytes => None,
+        Value::String(_) | Value::Bool(_) => Some(string_of(v)),
+        other => other.try_to_json_string(max_bytes),
     }
 }
 

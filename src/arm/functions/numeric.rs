@@ -68,11 +68,16 @@ pub(super) fn as_int(v: &Value) -> Option<i64> {
 
 /// The integer argument `i`, or the error result naming it.
 pub(super) fn int_arg(c: &FnCall, i: usize, what: &str) -> Result<i64, Value> {
-    as_int(c.arg(i)).ok_or_else(|| {
-        c.error(format!(
+    as_int(c.arg(i)).ok_or_else(|| match c.arg(i) {
+        // ARM calls every number "int", which would read "must be an integer, not int".
+        Value::Float(f) => c.error(format!(
+            "{what} must be an integer, not the number {}",
+            serde_json::Number::from_f64(*f).map_or_else(|| f.to_string(), |n| n.to_string())
+        )),
+        other => c.error(format!(
             "{what} must be an integer, not {}",
-            c.arg(i).type_name()
-        ))
+            other.type_name()
+        )),
     })
 }
 

@@ -137,12 +137,21 @@ fn items(c: &mut FnCall) -> Value {
 fn json(c: &mut FnCall) -> Value {
     match c.arg(0) {
         Value::String(s) => match parse_json(s) {
-            Some(v) => v,
+            Some(v) => charged(c, v),
             None => c.error("the argument is not valid JSON"),
         },
         // ARM turns a null argument into an empty object.
         Value::Null => Value::object(Object::new()),
         other => c.error(format!("expects a string, not {}", other.type_name())),
+    }
+}
+
+/// A value this call built in full (every node new), charged to the evaluation budget.
+pub(super) fn charged(c: &mut FnCall, v: Value) -> Value {
+    if c.charge_cells(v.shape().nodes) {
+        v
+    } else {
+        Value::limit("the evaluation budget is spent")
     }
 }
 

@@ -6,7 +6,7 @@
 //! ARM runs on .NET: string lengths and indexes count UTF-16 code units, and "case-insensitive"
 //! means the invariant culture. Null is accepted wherever ARM treats it as "text" (an empty string).
 
-use super::{FnCall, FunctionDef, concat_strings, string_of};
+use super::{FnCall, FunctionDef, concat_strings, string_of, string_of_bounded};
 use crate::arm::value::{UnknownReason, Value};
 use crate::source::percent;
 
@@ -153,7 +153,7 @@ pub const FUNCTIONS: &[FunctionDef] = &[
     },
 ];
 
-use crate::limits::{AZURE_LITERAL_CHARS, STRING_BYTES};
+use crate::limits::{ARRAY_LEN, AZURE_LITERAL_CHARS, STRING_BYTES};
 
 /// The unknown returned when a result would exceed [`STRING_BYTES`] (or a similar size guard).
 pub(super) fn too_large(c: &FnCall) -> Value {
@@ -303,8 +303,14 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The length of `n` bytes in base64, if it stays within [`STRING_BYTES`].
+fn base64_len_within_limit(n: usize) -> bool {
+    n.div_ceil(3).saturating_mul(4) <= STRING_BYTES
+}
+
 fn base64(c: &mut FnCall) -> Value {
     match text_arg(c, 0, "the value") {
+        Ok(s) if !base64_len_within_limit(s.len()) => too_large(c),
         Ok(s) => Value::string(base64_encode(s.as_bytes())),
         Err(e) => e,
     }
@@ -331,7 +337,7 @@ fn base64_to_json(c: &mut FnCall) -> Value {
         return c.error(format!("'{s}' is not valid base64"));
     };
     match super::object::parse_json(&String::from_utf8_lossy(&bytes)) {
-        Some(v) => v,
+        Some(v) => super::object::charged(c, v),
         None => c.error("the decoded value is not valid JSON"),
     }
 }
@@ -344,7 +350,10 @@ fn data_uri(c: &mut FnCall) -> Value {
             if !v.is_fully_known() {
                 return c.unknown_from_args();
             }
-            ("application/json;charset=utf8", v.to_json_string())
+            match v.try_to_json_string(STRING_BYTES) {
+                Some(json) => ("application/json;charset=utf8", json),
+                None => return too_large(c),
+            }
         }
         v @ (Value::Int(_) | Value::Bool(_) | Value::Float(_)) => {
             ("application/json;charset=utf8", string_of(v))
@@ -356,6 +365,10 @@ fn data_uri(c: &mut FnCall) -> Value {
             ));
         }
     };
+    let prefix = "data:;base64,".len() + content_type.len();
+    if !base64_len_within_limit(data.len().saturating_add(prefix)) {
+        return too_large(c);
+    }
     Value::string(format!(
         "data:{content_type};base64,{}",
         base64_encode(data.as_bytes())
@@ -462,7 +475,10 @@ fn string(c: &mut FnCall) -> Value {
         Value::Null => Value::string(""),
         Value::Lambda(_) => c.error("a lambda is not a value"),
         v @ (Value::Array(_) | Value::Object(_)) if !v.is_fully_known() => c.unknown_from_args(),
-        v => Value::string(string_of(v)),
+        v => match string_of_bounded(v, STRING_BYTES) {
+            Some(s) => Value::string(s),
+            None => too_large(c),
+        },
     }
 }
 
@@ -548,8 +564,8 @@ fn pad_left(c: &mut FnCall) -> Value {
         }
     };
     let missing = (width as usize).saturating_sub(utf16_len(&value));
-    let mut out = String::with_capacity(missing + value.len());
-    out.extend(std::iter::repeat_n(pad, missing));
+    let mut buf = [0u8; 4];
+    let mut out = pad.encode_utf8(&mut buf).repeat(missing);
     out.push_str(&value);
     Value::string(out)
 }
@@ -620,12 +636,22 @@ fn split(c: &mut FnCall) -> Value {
         .map(String::as_str)
         .filter(|d| !d.is_empty())
         .collect();
+    // One delimiter (the common case): the parts are counted before any is built.
+    if let [d] = delimiters.as_slice()
+        && s.matches(*d).count() >= ARRAY_LEN
+    {
+        return too_large(c);
+    }
     let mut parts = Vec::new();
     let mut start = 0;
     let mut i = 0;
     while i < s.len() {
         let rest = s.get(i..).unwrap_or("");
         if let Some(d) = delimiters.iter().find(|d| rest.starts_with(**d)) {
+            // The last part is pushed after the loop.
+            if parts.len() >= ARRAY_LEN - 1 {
+                return too_large(c);
+            }
             parts.push(Value::string(s.get(start..i).unwrap_or("")));
             i += d.len();
             start = i;
@@ -979,6 +1005,8 @@ enum FmtError {
     Invalid(String),
     /// A format armlint does not reproduce.
     Unsupported(String),
+    /// The text would pass [`STRING_BYTES`].
+    TooLarge,
 }
 
 fn format(c: &mut FnCall) -> Value {
@@ -1033,6 +1061,7 @@ fn format(c: &mut FnCall) -> Value {
                     Err(FmtError::Unsupported(msg)) => {
                         return Value::unknown(UnknownReason::Unsupported(msg), None);
                     }
+                    Err(FmtError::TooLarge) => return too_large(c),
                 };
                 let width = align.unsigned_abs() as usize;
                 let len = utf16_len(&text);
@@ -1071,7 +1100,10 @@ fn format_value(v: &Value, spec: Option<&str>) -> Result<String, FmtError> {
             format_number(&Decimal::from_f64(*f), false, spec)
         }
         // Arrays and objects are written as compact JSON with single quotes (ARM replaces them).
-        Value::Array(_) | Value::Object(_) => Ok(v.to_json_string().replace('"', "'")),
+        Value::Array(_) | Value::Object(_) => v
+            .try_to_json_string(STRING_BYTES)
+            .map(|json| json.replace('"', "'"))
+            .ok_or(FmtError::TooLarge),
         other => Err(FmtError::Invalid(format!(
             "cannot format a {}",
             other.type_name()

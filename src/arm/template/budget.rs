@@ -5,12 +5,14 @@
 
 use std::cell::Cell;
 
-use crate::limits::{EVAL_CALLS, EVAL_NESTING, INSTANCES};
+use crate::limits::{EVAL_CALLS, EVAL_CELLS, EVAL_NESTING, INSTANCES};
 
 /// Which limit stopped evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Limit {
     Calls,
+    /// The values built by functions reached [`EVAL_CELLS`].
+    Cells,
     Depth,
     Instances,
 }
@@ -21,6 +23,11 @@ impl Limit {
             Limit::Calls => format!(
                 "armlint stopped evaluating this template after {EVAL_CALLS} function calls; \
                  what depends on the rest is unknown"
+            ),
+            Limit::Cells => format!(
+                "armlint stopped evaluating this template after its functions built {EVAL_CELLS} \
+                 array elements, object members and string cells; what depends on the rest is \
+                 unknown"
             ),
             Limit::Depth => format!(
                 "evaluation nested deeper than {EVAL_NESTING} levels here (variables, parameter \
@@ -38,6 +45,8 @@ impl Limit {
 #[derive(Default)]
 pub struct Budget {
     calls: Cell<u64>,
+    /// Cells of the values built so far (see [`EVAL_CELLS`]).
+    cells: Cell<u64>,
     depth: Cell<u32>,
     /// A limit reached and not yet reported at an expression.
     pending: Cell<Option<Limit>>,
@@ -46,12 +55,24 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// Count one function call; false once the budget is spent.
+    /// Count one function call; false once the budget (calls or cells) is spent.
     pub fn charge_call(&self) -> bool {
-        let n = self.calls.get() + 1;
+        let n = self.calls.get().saturating_add(1);
         self.calls.set(n);
         if n > EVAL_CALLS {
             self.hit(Limit::Calls);
+            return false;
+        }
+        self.cells.get() <= EVAL_CELLS
+    }
+
+    /// Count the cells of a value just built; false once they pass [`EVAL_CELLS`], and from then
+    /// on every call is refused, so the file's evaluation ends and the other files are linted.
+    pub fn charge_cells(&self, cells: u64) -> bool {
+        let n = self.cells.get().saturating_add(cells);
+        self.cells.set(n);
+        if n > EVAL_CELLS {
+            self.hit(Limit::Cells);
             return false;
         }
         true

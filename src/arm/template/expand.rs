@@ -1766,6 +1766,10 @@ impl EvalContext for Expander<'_, '_, '_> {
     fn charge_call(&mut self) -> bool {
         self.budget.charge_call()
     }
+
+    fn charge_cells(&mut self, cells: u64) -> bool {
+        self.budget.charge_cells(cells)
+    }
 }
 
 /// Convenience for tests and tools: literal JSON of a parameter value.

@@ -354,7 +354,8 @@ impl Document {
     pub fn new(body: &Value) -> Document {
         let mut unknowns = Vec::new();
         let mut path = Vec::new();
-        let json = to_json(body, &mut path, &mut unknowns, 0);
+        // Shared parts make a body's logical size exponential in its memory size.
+        let json = to_json(&body.bounded_for_walk(), &mut path, &mut unknowns, 0);
         Document { json, unknowns }
     }
 
