@@ -3,6 +3,8 @@
 //! exactly a new finding (a new violating resource, a renamed one) is reported; malformed
 //! baselines are usage errors with a position.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -1,6 +1,8 @@
 //! `armlint capacity`: the plan of the templates in `fixtures/capacity/` (one per projected state,
 //! and an incomplete one), asserted and snapshotted in the three formats beside each fixture.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::path::{Path, PathBuf};
 
 use armlint::capacity::plan::{CapacityPlan, PlanState, ReservationPlan};

@@ -1,6 +1,8 @@
 //! The command line as users and scripts see it: exit codes, formats, stdin, rule listing and
 //! documentation, graph output, colour, and byte-identical output whatever the thread count.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 mod support;
 
 use assert_cmd::Command;

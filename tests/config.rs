@@ -3,6 +3,8 @@
 //! winning over the file, invalid files as usage errors naming file, line and column, and
 //! `armlint init`. Every test works in its own directory under the system temp dir.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -3,6 +3,8 @@
 //! by real templates is unsupported; the rule pack reports nothing on templates that declare no
 //! capacity reservation. Skipped, with a message, when the corpus is absent.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 mod support;
 
 use std::path::{Path, PathBuf};

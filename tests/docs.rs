@@ -6,6 +6,8 @@
 //! - the README rule table is the one generated from the registry
 //!   (`UPDATE_DOCS=1 cargo test --test docs` rewrites it).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::path::{Path, PathBuf};
 
 use armlint::discover::{DiscoverOptions, discover};

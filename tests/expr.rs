@@ -4,6 +4,8 @@
 //! `error: true` means the deployment would fail (an unknown with an error reason).
 //! Plus property tests: parsing and evaluating arbitrary text never panics.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::path::Path;
 
 use armlint::arm::expr::{StandaloneContext, parse_expression};

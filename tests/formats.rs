@@ -3,6 +3,8 @@
 //! of every format (`sarif`, `github`, `azure`, `junit`) on a fixture with related locations and
 //! on one with suppressed findings.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::path::Path;
 
 use assert_cmd::Command;

@@ -2,6 +2,8 @@
 //! loops (resource, property, variable), filtered loops, conditions, nested children, a Bicep module
 //! (inner scope) in a loop with outputs read back, an outer-scope nested deployment, a linked template.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::path::Path;
 use std::sync::Arc;
 

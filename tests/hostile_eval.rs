@@ -7,6 +7,8 @@
 //! that a stack overflow, an allocation abort or an endless loop fails the case instead of taking
 //! the suite down; the child reports its peak memory (`VmHWM`), which the parent bounds.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::io::Read as _;
 use std::process::{Command, Stdio};
 use std::sync::Arc;

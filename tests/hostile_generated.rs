@@ -5,6 +5,8 @@
 //! Each must finish in a bounded time without a panic or an abort, and every finding it gives must
 //! be placed inside the file. Proptest's seed is fixed, so a CI run is repeatable and bounded.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,8 @@
 //! capacity arithmetic. Each test is the regression test of a failure of issue 13 (the slice of
 //! inputs, files, positions, CLI and capacity sums), run through the binary as users run it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,6 +1,8 @@
 //! `armlint lsp` driven as an editor drives it: the real binary over stdio with framed JSON-RPC
 //! (initialize, didOpen, didChange, didSave, didClose, shutdown, exit).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};

@@ -2,6 +2,8 @@
 //! template with a finding, waits for the diagnostics, and writes what it got. Skipped with a
 //! message when `nvim` is not installed (`.ci/run` installs it when it can).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 mod support;
 
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! template, the rule tests of the built-in and fixture rules, a failing rule test, every kind of
 //! bad rule file, and the commands that list and explain rules.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::path::{Path, PathBuf};
 
 use armlint::discover::{DiscoverOptions, discover};

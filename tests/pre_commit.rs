@@ -3,6 +3,8 @@
 //! template blocks the commit, a good one (beside a package.json) goes through. Skipped with a
 //! message when `pre-commit` is missing (a failure in CI).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 mod support;
 
 use std::path::{Path, PathBuf};

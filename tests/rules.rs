@@ -3,6 +3,8 @@
 //! (`<file>.snap`; the machine formats are snapshotted once, in tests/formats.rs). A `valid*` fixture must give no finding of the rule, an `invalid*`
 //! fixture at least one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::path::{Path, PathBuf};
 
 use armlint::discover::{DiscoverOptions, discover};

@@ -3,6 +3,8 @@
 //! beside it; then what each form covers, expiry on both sides of the date, the parameter sets a
 //! suppression is used under, a control run with the suppressions disabled, and exit codes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

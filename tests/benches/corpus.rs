@@ -12,6 +12,8 @@
 //!
 //! `BENCH_ONLY=process|single|editor|corpus|phases` runs one part; `BENCH_RUNS=N` sets the runs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;

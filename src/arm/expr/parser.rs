@@ -175,7 +175,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        if self.pos == start || self.s[start].is_ascii_digit() {
+        if self.pos == start || self.s.get(start).is_some_and(u8::is_ascii_digit) {
             self.pos = start;
             return None;
         }

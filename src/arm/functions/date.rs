@@ -473,8 +473,7 @@ fn format_datetime(ticks: i64, format: &str) -> Result<String, String> {
     let p = parts(ticks);
     let mut out = String::new();
     let mut i = 0;
-    while i < chars.len() {
-        let ch = chars[i];
+    while let Some(&ch) = chars.get(i) {
         let run = chars
             .get(i..)
             .unwrap_or(&[])

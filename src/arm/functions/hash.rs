@@ -47,7 +47,8 @@ pub fn unique_string(parts: &[&str]) -> String {
     let mut out = String::with_capacity(13);
     let mut v = hash;
     for _ in 0..13 {
-        out.push(ALPHABET[(v >> 59) as usize] as char);
+        // The top five bits pick one of the 32 letters.
+        out.extend(ALPHABET.get((v >> 59) as usize).map(|&b| char::from(b)));
         v <<= 5;
     }
     out
@@ -214,12 +215,17 @@ fn sha1(data: &[u8]) -> [u8; 20] {
     }
     msg.extend_from_slice(&bit_len.to_be_bytes());
     for block in msg.chunks_exact(64) {
-        let mut w = [0u32; 80];
-        for (i, word) in block.chunks_exact(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        // The message schedule: 16 words of the block, then 64 derived from the earlier ones.
+        let mut w = Vec::with_capacity(80);
+        w.extend(
+            block
+                .chunks_exact(4)
+                .map(|word| u32::from_be_bytes(word.try_into().unwrap_or_default())),
+        );
+        while w.len() < 80 {
+            let at = |back: usize| w.get(w.len() - back).copied().unwrap_or(0);
+            let next = (at(3) ^ at(8) ^ at(14) ^ at(16)).rotate_left(1);
+            w.push(next);
         }
         let [mut a, mut b, mut c, mut d, mut e] = h;
         for (i, wi) in w.iter().enumerate() {
@@ -248,8 +254,8 @@ fn sha1(data: &[u8]) -> [u8; 20] {
         h[4] = h[4].wrapping_add(e);
     }
     let mut out = [0u8; 20];
-    for (i, v) in h.iter().enumerate() {
-        out[i * 4..i * 4 + 4].copy_from_slice(&v.to_be_bytes());
+    for (chunk, v) in out.chunks_exact_mut(4).zip(h.iter()) {
+        chunk.copy_from_slice(&v.to_be_bytes());
     }
     out
 }

@@ -150,10 +150,7 @@ pub fn names() -> Vec<&'static str> {
 pub fn lookup(name: &str) -> Option<&'static FunctionDef> {
     let mut buf = [0u8; 64];
     let bytes = name.as_bytes();
-    if bytes.len() > buf.len() {
-        return None;
-    }
-    let lower = &mut buf[..bytes.len()];
+    let lower = buf.get_mut(..bytes.len())?;
     lower.copy_from_slice(bytes);
     lower.make_ascii_lowercase();
     let key = std::str::from_utf8(lower).ok()?;

@@ -70,7 +70,7 @@ fn create_object(c: &mut FnCall) -> Value {
     }
     let mut o = Object::with_capacity(c.args.len() / 2);
     for pair in c.args.chunks_exact(2) {
-        let (k, v) = (&pair[0], &pair[1]);
+        let [k, v] = pair else { continue };
         let key = match k {
             Value::String(s) => s.clone(),
             Value::Unknown(u) => return c.unknown(u.reason.clone()),

@@ -321,7 +321,7 @@ pub fn split_segments(s: &str) -> Vec<&str> {
                 out.push(s.get(start..i).unwrap_or_default());
                 start = i + 1;
             }
-        } else if b == OPEN[0] {
+        } else if OPEN.first() == Some(&b) {
             let rest = bytes.get(i..).unwrap_or_default();
             if rest.starts_with(OPEN) {
                 depth += 1;
@@ -361,7 +361,8 @@ pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
     if last_provider < i {
         return None;
     }
-    let parent_scope = (last_provider > i).then(|| format!("/{}", segs[..last_provider].join("/")));
+    let parent_scope = (last_provider > i)
+        .then(|| format!("/{}", segs.get(..last_provider).unwrap_or(&[]).join("/")));
     let rest = segs.get(last_provider + 1..)?;
     let namespace = rest.first()?;
     if !namespace.contains('.') && !namespace.contains(SYM_OPEN) {
@@ -373,10 +374,12 @@ pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
     }
     let mut resource_type = namespace.to_string();
     let mut names = Vec::with_capacity(pairs.len() / 2);
-    for pair in pairs.chunks(2) {
-        resource_type.push('/');
-        resource_type.push_str(pair[0]);
-        names.push(pair[1].to_string());
+    for pair in pairs.chunks_exact(2) {
+        if let [type_segment, name] = pair {
+            resource_type.push('/');
+            resource_type.push_str(type_segment);
+            names.push(name.to_string());
+        }
     }
     Some(ParsedResourceId {
         subscription,

@@ -253,7 +253,10 @@ fn base64_encode(data: &[u8]) -> String {
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                out.extend(
+                    B64.get(((n >> (18 - 6 * i)) & 63) as usize)
+                        .map(|&b| char::from(b)),
+                );
             } else {
                 out.push('=');
             }
@@ -904,8 +907,8 @@ fn parse_composite(fmt: &str) -> Result<Vec<Piece>, String> {
     let mut pieces = Vec::new();
     let mut lit = String::new();
     let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
+    while let Some(&ch) = chars.get(i) {
+        match ch {
             '{' if chars.get(i + 1) == Some(&'{') => {
                 lit.push('{');
                 i += 2;
@@ -1345,7 +1348,7 @@ fn format_number(d: &Decimal, integer: bool, spec: &str) -> Result<String, FmtEr
                     let exp = d.int.len() as i64 - 1 - pos as i64;
                     let m = Decimal {
                         negative: false,
-                        int: vec![all[pos]],
+                        int: all.get(pos).copied().into_iter().collect(),
                         frac: all.get(pos + 1..).unwrap_or(&[]).to_vec(),
                     };
                     let r = m.round(decimals);
@@ -1463,7 +1466,10 @@ fn format_custom(d: &Decimal, spec: &str) -> Result<String, FmtError> {
     // Analyse the placeholders.
     let point = toks.iter().position(|t| matches!(t, Tok::Point));
     let (int_toks, frac_toks) = match point {
-        Some(p) => (&toks[..p], toks.get(p + 1..).unwrap_or(&[])),
+        Some(p) => (
+            toks.get(..p).unwrap_or(&[]),
+            toks.get(p + 1..).unwrap_or(&[]),
+        ),
         None => (toks, &[][..]),
     };
     let is_digit = |t: &Tok| matches!(t, Tok::Zero | Tok::Hash);

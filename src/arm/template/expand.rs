@@ -144,7 +144,7 @@ pub fn expand_for(
             )
         })
         .collect();
-    if keys.windows(2).all(|w| w[0] <= w[1]) {
+    if keys.is_sorted() {
         return result;
     }
     let mut order: Vec<usize> = (0..keys.len()).collect();
@@ -163,7 +163,9 @@ fn copy_key(path: &[Value]) -> Vec<i64> {
 fn reorder_instances(result: &mut Expansion, order: &[usize]) {
     let mut new_pos = vec![0usize; order.len()];
     for (new, &old) in order.iter().enumerate() {
-        new_pos[old] = new;
+        if let Some(slot) = new_pos.get_mut(old) {
+            *slot = new;
+        }
     }
     let mut old: Vec<Option<ResourceInstance>> = std::mem::take(&mut result.instances)
         .into_iter()
