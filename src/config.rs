@@ -14,9 +14,9 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use crate::arm::scope::ScopeConfig;
+use crate::capacity::model::CapacityAssumptions;
 use crate::diagnostic::Severity;
 use crate::discover::{DiscoverOptions, ParameterMapping, PathGlobs, absolute_lexical};
-use crate::rules::capacity::model::CapacityAssumptions;
 use crate::rules::{self, Selection};
 
 /// The names a configuration file may have, in order of preference.

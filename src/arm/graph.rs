@@ -168,6 +168,34 @@ impl ResourceGraph {
         &self.expansion.instances
     }
 
+    /// JSON pointer of instance `i`'s declaration (empty when there is no such instance).
+    pub fn declaration_pointer(&self, i: usize) -> String {
+        self.instances()
+            .get(i)
+            .and_then(|inst| self.expansion.declarations.get(inst.decl))
+            .map(|d| d.pointer.clone())
+            .unwrap_or_default()
+    }
+
+    /// A readable name for instance `i`: its evaluated name, else the declaration's text.
+    pub fn display_name(&self, i: usize) -> String {
+        let Some(inst) = self.instances().get(i) else {
+            return String::new();
+        };
+        if let Some(n) = inst.name.as_str() {
+            return n.to_string();
+        }
+        self.expansion
+            .declarations
+            .get(inst.decl)
+            .map(|d| {
+                d.symbolic_name
+                    .clone()
+                    .unwrap_or_else(|| d.name_text.clone())
+            })
+            .unwrap_or_default()
+    }
+
     /// Resolve a resource ID value to a target.
     pub fn resolve(&self, v: &Value) -> Target {
         let Some(text) = id_text(v) else {

@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 
 use super::instance_view::{DeclaredIds, InstanceView, ViewError, last_segment};
+use crate::arm::graph::ResourceGraph;
 use crate::arm::value::SYM_OPEN;
-use crate::rules::RuleContext;
-use crate::rules::capacity::model::{CapacityModel, Key};
+use crate::capacity::model::{CapacityModel, Key};
 
 /// The projected state of a reservation (the "Overallocate capacity reservation" article's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -158,10 +158,13 @@ pub struct TemplateFigures {
 }
 
 impl TemplateFigures {
-    /// Read the figures of one evaluated template off its capacity model.
-    pub fn of(ctx: &RuleContext<'_>, parameters: Option<String>) -> TemplateFigures {
-        let model = ctx.capacity();
-        let file = ctx.file.display_path();
+    /// Read the figures of one evaluated template (`graph`, from `file`) off its capacity model.
+    pub fn of(
+        model: &CapacityModel,
+        graph: &ResourceGraph,
+        file: String,
+        parameters: Option<String>,
+    ) -> TemplateFigures {
         let mut out = TemplateFigures {
             file: file.clone(),
             ..TemplateFigures::default()
@@ -200,7 +203,8 @@ impl TemplateFigures {
             let mut consumers: Vec<ConsumerRef> = Vec::new();
             let mut copies: Vec<usize> = Vec::new();
             for &(c, lo, hi) in &d.consumers {
-                let Some(r) = consumer_ref(ctx, model, c, lo, hi, &file, parameters.clone()) else {
+                let Some(r) = consumer_ref(graph, model, c, lo, hi, &file, parameters.clone())
+                else {
                     continue;
                 };
                 match consumers.iter().position(|e| e.pointer == r.pointer) {
@@ -221,7 +225,7 @@ impl TemplateFigures {
             }
             for (e, n) in consumers.iter_mut().zip(&copies) {
                 if e.resource_type
-                    .eq_ignore_ascii_case(crate::rules::capacity::VIRTUAL_MACHINES)
+                    .eq_ignore_ascii_case(crate::capacity::VIRTUAL_MACHINES)
                 {
                     e.sources = vec![if *n == 1 {
                         "1 VM".to_string()
@@ -271,7 +275,7 @@ fn consumer_size(model: &CapacityModel, key: &Key) -> Option<String> {
 }
 
 fn consumer_ref(
-    ctx: &RuleContext<'_>,
+    graph: &ResourceGraph,
     model: &CapacityModel,
     c: usize,
     min: u64,
@@ -280,7 +284,7 @@ fn consumer_ref(
     parameters: Option<String>,
 ) -> Option<ConsumerRef> {
     let con = model.consumers.get(c)?;
-    let inst = ctx.instance(con.node)?;
+    let inst = graph.instances().get(con.node)?;
     let sources: Vec<String> = con.sources.iter().map(|s| s.text.clone()).collect();
     Some(ConsumerRef {
         id: match &inst.id {
@@ -289,9 +293,9 @@ fn consumer_ref(
             _ => String::new(),
         },
         file: file.to_string(),
-        pointer: ctx.decl_pointer(con.node),
+        pointer: graph.declaration_pointer(con.node),
         resource_type: inst.resource_type.clone(),
-        name: ctx.display_name(con.node),
+        name: graph.display_name(con.node),
         min,
         max,
         sources,
@@ -578,7 +582,7 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) -> Result<()
                 res.consumers.push(ConsumerRef {
                     file: view.file.clone(),
                     pointer: String::new(),
-                    resource_type: crate::rules::capacity::VIRTUAL_MACHINES.to_string(),
+                    resource_type: crate::capacity::VIRTUAL_MACHINES.to_string(),
                     name: name.to_string(),
                     min: 1,
                     max: 1,

@@ -8,10 +8,9 @@ use rayon::prelude::*;
 use super::lint::{LintOptions, load_parameter_file};
 use crate::arm::graph::ResourceGraph;
 use crate::arm::template::{ParameterSet, expand_for};
+use crate::capacity::model::{CapacityModel, MODEL_TYPES};
 use crate::capacity::plan::{CapacityPlan, TemplateFigures, combine};
 use crate::discover::{Input, Loaded};
-use crate::rules::RuleContext;
-use crate::rules::capacity::model::MODEL_TYPES;
 use crate::source::json;
 
 /// What the run could not read, for the caller to report: (file, why).
@@ -81,9 +80,13 @@ fn figures_of(
         .map(|set| {
             let expansion = expand_for(&source, &root, kind, set, &opts.scope, Some(types.clone()));
             let graph = ResourceGraph::build(expansion);
-            let ctx = RuleContext::new(&graph, &source, &root)
-                .with_assumptions(opts.capacity_assumptions);
-            TemplateFigures::of(&ctx, set.file.as_ref().map(|f| f.display_path()))
+            let model = CapacityModel::build_assuming(&graph, &[], opts.capacity_assumptions);
+            TemplateFigures::of(
+                &model,
+                &graph,
+                source.display_path(),
+                set.file.as_ref().map(|f| f.display_path()),
+            )
         })
         .collect();
     (figures, problems)

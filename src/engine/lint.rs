@@ -9,11 +9,11 @@ use rayon::prelude::*;
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::{ScopeConfig, ScopeKind};
 use crate::arm::template::{IssueKind, ParameterSet, expand_for};
+use crate::capacity::model::CapacityAssumptions;
 use crate::diagnostic::{
     self, Diagnostic, Location, Related, ResourceRef, Severity, SuppressedDiagnostic,
 };
 use crate::discover::{Input, Loaded};
-use crate::rules::capacity::model::CapacityAssumptions;
 use crate::rules::{self, Finding, RuleContext, RuleMeta, Selection};
 use crate::source::json::{self, DocumentKind, JsonValue};
 use crate::source::{SourceFile, Span};

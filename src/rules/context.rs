@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crate::arm::graph::ResourceGraph;
 use crate::arm::template::ResourceInstance;
 use crate::capacity::instance_view::InstanceView;
+use crate::capacity::model::{CapacityAssumptions, CapacityModel};
 use crate::diagnostic::Severity;
-use crate::rules::capacity::model::{CapacityAssumptions, CapacityModel};
 use crate::source::SourceFile;
 use crate::source::json::JsonValue;
 
@@ -111,10 +111,7 @@ impl<'a> RuleContext<'a> {
 
     /// Pointer of an instance's declaration.
     pub fn decl_pointer(&self, i: usize) -> String {
-        self.instance(i)
-            .and_then(|inst| self.graph.expansion.declarations.get(inst.decl))
-            .map(|d| d.pointer.clone())
-            .unwrap_or_default()
+        self.graph.declaration_pointer(i)
     }
 
     /// Pointer of a property of an instance's declaration (`properties.virtualMachineScaleSet`);
@@ -130,21 +127,6 @@ impl<'a> RuleContext<'a> {
 
     /// A readable name for an instance: its evaluated name, else the declaration's text.
     pub fn display_name(&self, i: usize) -> String {
-        let Some(inst) = self.instance(i) else {
-            return String::new();
-        };
-        if let Some(n) = inst.name.as_str() {
-            return n.to_string();
-        }
-        self.graph
-            .expansion
-            .declarations
-            .get(inst.decl)
-            .map(|d| {
-                d.symbolic_name
-                    .clone()
-                    .unwrap_or_else(|| d.name_text.clone())
-            })
-            .unwrap_or_default()
+        self.graph.display_name(i)
     }
 }

@@ -10,7 +10,6 @@ pub mod location_mismatch;
 pub mod member_of_non_flexible;
 pub mod member_placement;
 pub mod member_zone_mismatch;
-pub mod model;
 pub mod over_reserved;
 pub mod reservation_not_associated;
 pub mod reservation_zone_invalid;
@@ -24,33 +23,11 @@ pub mod zone_mismatch;
 
 use crate::arm::graph::{ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;
-use crate::arm::value::{Tri, Value};
+use crate::arm::value::Tri;
 
-pub const VIRTUAL_MACHINES: &str = "Microsoft.Compute/virtualMachines";
-pub const SCALE_SETS: &str = "Microsoft.Compute/virtualMachineScaleSets";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Orchestration {
-    Uniform,
-    Flexible,
-}
-
-/// Orchestration mode from the scale set's own declaration (spec 3.3 rules 1, 3, 4, 5): the literal
-/// mode; else Flexible without a VM profile, Uniform with one; `None` when it cannot be known.
-pub fn declared_orchestration(ss: &ResourceInstance) -> Option<Orchestration> {
-    match ss.get("properties.orchestrationMode") {
-        Some(Value::String(m)) if m.eq_ignore_ascii_case("Uniform") => Some(Orchestration::Uniform),
-        Some(Value::String(m)) if m.eq_ignore_ascii_case("Flexible") => {
-            Some(Orchestration::Flexible)
-        }
-        Some(Value::Null) | None => match ss.get("properties.virtualMachineProfile") {
-            Some(Value::Null) | None => Some(Orchestration::Flexible),
-            Some(Value::Object(_)) => Some(Orchestration::Uniform),
-            _ => None,
-        },
-        _ => None,
-    }
-}
+/// The capacity model the capacity rules read (built in `crate::capacity`).
+pub use crate::capacity::model;
+pub use crate::capacity::{Orchestration, SCALE_SETS, VIRTUAL_MACHINES, declared_orchestration};
 
 /// A VM that takes part in the deployment (not `existing`, not excluded by a condition).
 pub fn is_deployed_vm(inst: &ResourceInstance) -> bool {
