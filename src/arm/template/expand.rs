@@ -15,6 +15,7 @@ use super::budget::{Budget, Limit};
 use super::constraints;
 use super::model::*;
 use super::parameters::{ParameterSet, literal_value, number_value};
+use super::structure;
 use crate::arm::expr::{
     EvalContext, EvalStats, Evaluator, TemplateString, call_symbol, parse_template_string,
 };
@@ -88,7 +89,7 @@ pub fn expand_for(
         parse_cache: Rc::default(),
         decl_ids: Rc::default(),
         property_types,
-        syntax_checked: Rc::default(),
+        syntax_reported: Rc::default(),
         budget: Rc::default(),
         pending_cycle: None,
         template,
@@ -122,6 +123,7 @@ pub fn expand_for(
         Some((Some(file.clone()), span, pointer))
     });
     exp.expand_resources();
+    exp.check_structure(root);
     let stats = exp.take_stats();
     drop(exp);
     let mut result = Rc::try_unwrap(out)
@@ -356,9 +358,10 @@ struct Expander<'t, 'a, 'f> {
     decl_ids: Rc<RefCell<FxHashMap<String, usize>>>,
     /// Lower-case resource types whose `properties` are evaluated; `None`: all.
     property_types: Option<Arc<FxHashSet<String>>>,
-    /// Unevaluated `properties` objects whose syntax was checked (by address), shared by all
-    /// expanders of the file.
-    syntax_checked: Rc<RefCell<FxHashSet<usize>>>,
+    /// Start offsets of the template strings already reported as invalid expressions, shared by
+    /// all expanders of the file: each is reported once, where it is first evaluated, and the
+    /// final syntax pass reports the rest.
+    syntax_reported: Rc<RefCell<FxHashSet<usize>>>,
     /// Evaluation limits, shared by all expanders of the file.
     budget: Rc<Budget>,
     /// A circular reference found while evaluating, reported at the innermost expression.
@@ -527,18 +530,25 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             s.range.into()
         };
         let msg = format!("invalid expression: {}", e.message);
-        self.issue(IssueKind::InvalidExpression, span, pointer, msg.clone());
+        if self.syntax_reported.borrow_mut().insert(start) {
+            self.issue(IssueKind::InvalidExpression, span, pointer, msg.clone());
+        }
         msg
     }
 
-    /// Check the expressions under `v` parse, without evaluating them: the properties of resources
-    /// no enabled rule reads still get their syntax errors.
-    fn check_syntax(&mut self, v: &Json, pointer: &str) {
-        let mut invalid = Vec::new();
-        invalid_expressions(v, &mut invalid);
-        for (s, e) in invalid {
+    /// What Azure checks before evaluating: section types, and the syntax of every expression it
+    /// would evaluate, used or not (those evaluated were reported already).
+    fn check_structure(&mut self, root: &Json) {
+        let found = structure::check(self.template, &self.template_pointer);
+        for m in found.misshapen {
+            self.issue(IssueKind::InvalidTemplate, m.span, &m.pointer, m.message);
+        }
+        for (s, e) in found.invalid {
+            if self.syntax_reported.borrow().contains(&s.range.start) {
+                continue;
+            }
             // Pointers are worked out only for what is reported.
-            let at = format!("{pointer}{}", sj::pointer_at(v, s.range.start));
+            let at = sj::pointer_at(root, s.range.start);
             self.report_invalid_expression(s, &e, &at);
         }
     }
@@ -897,15 +907,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 &mut body_ptr,
                 &["copy", "condition", "dependsOn", "resources", "properties"],
             );
-            // Once per declaration, not per copy: the text is the same.
-            if let Some(props) = sj::get(json, "properties")
-                && self
-                    .syntax_checked
-                    .borrow_mut()
-                    .insert(std::ptr::from_ref(props) as usize)
-            {
-                self.check_syntax(props, &sj::child_pointer(pointer, "properties"));
-            }
+            // Its expressions' syntax is checked by the final pass over the whole template.
             body
         } else {
             self.eval_object(
@@ -1245,7 +1247,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             parse_cache: self.parse_cache.clone(),
             decl_ids: self.decl_ids.clone(),
             property_types: self.property_types.clone(),
-            syntax_checked: self.syntax_checked.clone(),
+            syntax_reported: self.syntax_reported.clone(),
             budget: self.budget.clone(),
             pending_cycle: None,
             template,
@@ -1465,10 +1467,14 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     }
 
     fn outputs_of(&mut self, json: &'t JObject<'a>, pointer: &str, index: Option<i64>) -> Value {
-        let loop_name = sj::get(json, "copy")
-            .and_then(sj::as_object)
-            .and_then(|c| sj::get_str(c, "name"))
-            .map(String::from);
+        let copy = sj::get(json, "copy").and_then(sj::as_object);
+        let loop_name = copy.and_then(|c| sj::get_str(c, "name")).map(String::from);
+        // Only an index that names one of the deployment's instances is expanded: anything else
+        // would add an instance Azure never deploys (and the count of instances would then depend
+        // on which properties were evaluated).
+        if let Some(unresolved) = self.unresolved_instance(copy, pointer, index) {
+            return unresolved;
+        }
         // The deployment's own loop index, in the loops active where it is declared (not those of
         // the resource whose expression asks for its outputs).
         let saved = std::mem::replace(&mut self.copy_stack, self.base_copy_stack.clone());
@@ -1506,6 +1512,41 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         o.insert("outputs", result);
         o.open = true;
         Value::object(o)
+    }
+}
+
+impl<'t, 'a> Expander<'t, 'a, '_> {
+    /// Why `reference()` of the deployment declared at `pointer` (its `copy`, the instance
+    /// `index` asked for) names no single instance, as the value it returns; `None` when it does.
+    fn unresolved_instance(
+        &mut self,
+        copy: Option<&'t JObject<'a>>,
+        pointer: &str,
+        index: Option<i64>,
+    ) -> Option<Value> {
+        let (copy, index) = match (copy, index) {
+            (None, None) => return None,
+            (None, Some(i)) => {
+                return Some(Value::error(format!(
+                    "the deployment has no copy loop, so it has no instance {i}"
+                )));
+            }
+            // The whole loop, or an index not known: which instance is meant is not known.
+            (Some(_), None) => return Some(Value::unknown(UnknownReason::CopyIndex, None)),
+            (Some(c), Some(i)) => (c, i),
+        };
+        let saved = std::mem::replace(&mut self.copy_stack, self.base_copy_stack.clone());
+        let count = sj::get(copy, "count")
+            .map(|c| self.eval_json(c, &mut format!("{pointer}/copy/count")))
+            .and_then(|c| c.as_int_lenient());
+        self.copy_stack = saved;
+        match count {
+            Some(n) if !(0..n).contains(&index) => Some(Value::error(format!(
+                "index {index} is out of range: the deployment loop has {n} instances"
+            ))),
+            Some(_) => None,
+            None => Some(Value::unknown(UnknownReason::CopyIndex, None)),
+        }
     }
 }
 
@@ -1771,28 +1812,4 @@ impl EvalContext for Expander<'_, '_, '_> {
 /// Convenience for tests and tools: literal JSON of a parameter value.
 pub fn parameter_value_from_json(v: &Json) -> Value {
     literal_value(v)
-}
-
-/// The template strings under `v` that do not parse, with why (JSON nesting is bounded by the
-/// parser, so recursion is too).
-fn invalid_expressions<'v, 'a>(
-    v: &'v Json<'a>,
-    out: &mut Vec<(
-        &'v jsonc_parser::ast::StringLit<'a>,
-        crate::arm::expr::ParseError,
-    )>,
-) {
-    match v {
-        Json::StringLit(s) => {
-            if let Err(e) = crate::arm::expr::validate_template_string(&s.value) {
-                out.push((s, e));
-            }
-        }
-        Json::Array(a) => a.elements.iter().for_each(|e| invalid_expressions(e, out)),
-        Json::Object(o) => o
-            .properties
-            .iter()
-            .for_each(|p| invalid_expressions(&p.value, out)),
-        _ => {}
-    }
 }
