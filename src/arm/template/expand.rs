@@ -28,6 +28,39 @@ use crate::limits::AZURE_COPY_COUNT;
 use crate::limits::DEPLOYMENT_NESTING;
 use crate::limits::INSTANCES;
 
+/// The failures reported at expressions of one file.
+#[derive(Default)]
+struct Failures {
+    /// The reasons already accounted for, kept alive so that their addresses stay unique.
+    reasons: FxHashMap<usize, Arc<UnknownReason>>,
+    /// Start offsets of the template strings reported.
+    expressions: FxHashSet<usize>,
+}
+
+impl Failures {
+    /// True the first time `reason` is seen.
+    fn claim_reason(&mut self, reason: &Arc<UnknownReason>) -> bool {
+        let key = Arc::as_ptr(reason) as usize;
+        if self.reasons.contains_key(&key) {
+            return false;
+        }
+        self.reasons.insert(key, reason.clone());
+        true
+    }
+
+    /// Forget `reason`, so that a later certain use of the value reports it.
+    fn release_reason(&mut self, reason: &Arc<UnknownReason>) {
+        self.reasons.remove(&(Arc::as_ptr(reason) as usize));
+    }
+}
+
+fn limit_text(reason: &UnknownReason) -> String {
+    match reason {
+        UnknownReason::Limit(msg) => msg.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// The value of an evaluation refused by the depth limit.
 fn too_deep() -> Value {
     Value::unknown(
@@ -90,6 +123,8 @@ pub fn expand_for(
         decl_ids: Rc::default(),
         property_types,
         syntax_reported: Rc::default(),
+        failures: Rc::default(),
+        certain: true,
         budget: Rc::default(),
         pending_cycle: None,
         template,
@@ -238,9 +273,15 @@ impl<'t, 'a> Store<'t, 'a> {
             for p in &decl.properties {
                 let key = p.name.as_str().to_ascii_lowercase();
                 let def = sj::as_object(&p.value);
-                let slot = if let Some(v) = given.get(&key) {
+                let default = def.and_then(|d| sj::get(d, "defaultValue"));
+                // A null value passed to a parameter with a default gives the default, as Azure
+                // does (Bicep passes `createObject('value', null())` for an omitted module input).
+                let passed = given
+                    .get(&key)
+                    .filter(|v| !(v.is_null() && default.is_some()));
+                let slot = if let Some(v) = passed {
                     Slot::Done(v.clone())
-                } else if let Some(d) = def.and_then(|d| sj::get(d, "defaultValue")) {
+                } else if let Some(d) = default {
                     Slot::Pending(d)
                 } else {
                     let ty = def.and_then(|d| sj::get_str(d, "type")).unwrap_or("");
@@ -362,6 +403,11 @@ struct Expander<'t, 'a, 'f> {
     /// all expanders of the file: each is reported once, where it is first evaluated, and the
     /// final syntax pass reports the rest.
     syntax_reported: Rc<RefCell<FxHashSet<usize>>>,
+    /// Failures reported at an expression, shared by all expanders of the file.
+    failures: Rc<RefCell<Failures>>,
+    /// Whether what is being evaluated certainly runs at deployment (false inside a resource
+    /// whose condition or loop count is not known).
+    certain: bool,
     /// Evaluation limits, shared by all expanders of the file.
     budget: Rc<Budget>,
     /// A circular reference found while evaluating, reported at the innermost expression.
@@ -473,6 +519,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 Ok(Parsed::Literal(l)) => Value::String(l),
                 Ok(Parsed::Expression(e)) => {
                     let v = Evaluator::new(self).eval_root(&e);
+                    let mut reported = false;
                     // The innermost expression that ran into a limit is where it is reported.
                     if let Some(message) = self.pending_cycle.take() {
                         self.issue(
@@ -481,6 +528,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                             &pointer.clone(),
                             message,
                         );
+                        reported = true;
                     }
                     if let Some(limit) = self.budget.take_unreported() {
                         self.issue(
@@ -489,7 +537,9 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                             &pointer.clone(),
                             limit.message(),
                         );
+                        reported = true;
                     }
+                    self.report_failure(&v, s, pointer, reported);
                     v
                 }
                 Err(e) => Value::error(self.report_invalid_expression(s, &e, pointer)),
@@ -510,6 +560,49 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             }
             Json::Object(o) => self.eval_object(o, pointer, &[]),
         }
+    }
+
+    /// Report where an expression's value says it fails (`Error`) or stopped at a limit (`Limit`):
+    /// at the innermost expression that produced the reason, once, and only where Azure certainly
+    /// evaluates it. `reported`: a cycle or limit was reported here already.
+    fn report_failure(
+        &mut self,
+        v: &Value,
+        s: &jsonc_parser::ast::StringLit,
+        pointer: &str,
+        reported: bool,
+    ) {
+        let Value::Unknown(u) = v else {
+            return;
+        };
+        let kind = match &*u.reason {
+            UnknownReason::Error(_) => IssueKind::ExpressionFails,
+            UnknownReason::Limit(_) => IssueKind::EvaluationLimit,
+            _ => return,
+        };
+        let mut failures = self.failures.borrow_mut();
+        // A reason reported at the expression that made it is not reported again where its value
+        // is used (a variable that fails, and every expression that reads it).
+        if !failures.claim_reason(&u.reason) || reported {
+            return;
+        }
+        if !self.certain {
+            // Maybe never evaluated by Azure; a use that certainly is may report it.
+            failures.release_reason(&u.reason);
+            return;
+        }
+        if !failures.expressions.insert(s.range.start) {
+            return;
+        }
+        drop(failures);
+        let message = match &*u.reason {
+            UnknownReason::Error(msg) => format!("this expression fails at deployment: {msg}"),
+            other => format!(
+                "armlint stopped evaluating this expression: {}",
+                limit_text(other)
+            ),
+        };
+        self.issue(kind, s.range.into(), pointer, message);
     }
 
     /// Report an expression that does not parse; the message.
@@ -643,6 +736,30 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
 
     /// A known, valid loop count; reports counts Azure rejects.
     fn loop_count(&mut self, count: &Value, at: &JObject, pointer: &str) -> Option<i64> {
+        // A number Azure cannot read as a count (a fraction, or beyond a 64-bit integer, whose
+        // literal evaluates to an error) is rejected, not unknown.
+        let literal = match sj::get(at, "count") {
+            Some(Json::NumberLit(n)) => Some(n.value),
+            _ => None,
+        };
+        let not_integer = match count {
+            Value::Float(f) => Some(literal.map_or_else(|| f.to_string(), str::to_string)),
+            Value::Unknown(u) if matches!(*u.reason, UnknownReason::Error(_)) => {
+                literal.map(str::to_string)
+            }
+            _ => None,
+        };
+        if let Some(text) = not_integer {
+            self.issue(
+                IssueKind::InvalidTemplate,
+                at.range.into(),
+                pointer,
+                format!(
+                    "copy count {text} is not an integer in the range Azure accepts (0 to {AZURE_COPY_COUNT})"
+                ),
+            );
+            return None;
+        }
         let n = count.as_int_lenient()?;
         if !(0..=AZURE_COPY_COUNT).contains(&n) {
             let span: Span = at.range.into();
@@ -894,6 +1011,35 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 None => deployed = Tri::Unknown,
             }
         }
+        let saved_certain = self.certain;
+        // An `existing` resource is only read when something refers to it.
+        self.certain = saved_certain && deployed == Tri::True && !existing;
+        let index = self.expand_instance_body(
+            json,
+            pointer,
+            decl,
+            resource_type,
+            existing,
+            parent,
+            deployed,
+        );
+        self.certain = saved_certain;
+        Some(index)
+    }
+
+    /// The rest of [`Self::expand_instance`], once the instance is known to be (maybe) deployed.
+    #[allow(clippy::too_many_arguments)]
+    fn expand_instance_body(
+        &mut self,
+        json: &'t JObject<'a>,
+        pointer: &str,
+        decl: usize,
+        resource_type: &str,
+        existing: bool,
+        parent: &Option<(usize, String, Value)>,
+        deployed: Tri,
+    ) -> usize {
+        let is_deployment = resource_type.eq_ignore_ascii_case(DEPLOYMENTS);
         let mut body_ptr = pointer.to_string();
         let properties_evaluated = is_deployment
             || self.property_types.as_ref().is_none_or(|types| {
@@ -991,7 +1137,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 }
             }
         }
-        Some(index)
+        index
     }
 
     /// The body of a `Microsoft.Resources/deployments` resource, without its inline template (whose
@@ -1248,6 +1394,8 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             decl_ids: self.decl_ids.clone(),
             property_types: self.property_types.clone(),
             syntax_reported: self.syntax_reported.clone(),
+            failures: self.failures.clone(),
+            certain: self.certain,
             budget: self.budget.clone(),
             pending_cycle: None,
             template,
