@@ -57,7 +57,9 @@ fn position_of(text: &str, needle: &str, plus: usize) -> (usize, usize) {
 
 /// A path under the shared corpus; `None` (with a message) when it is missing, a failure on CI.
 fn shared(path: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(path);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(path);
     if p.exists() {
         return Some(p);
     }
@@ -115,14 +117,35 @@ fn syntax_errors_in_unused_variables_and_outputs_are_reported_once_where_they_ar
 fn sections_of_the_wrong_type_are_invalid_templates() {
     let cases = [
         (r#""resources": 5"#, "'resources' must be a JSON array"),
-        (r#""resources": [], "parameters": []"#, "'parameters' must be a JSON object"),
-        (r#""resources": [], "variables": "x""#, "'variables' must be a JSON object"),
-        (r#""resources": [], "outputs": 1"#, "'outputs' must be a JSON object"),
-        (r#""resources": [], "functions": {}"#, "'functions' must be a JSON array"),
+        (
+            r#""resources": [], "parameters": []"#,
+            "'parameters' must be a JSON object",
+        ),
+        (
+            r#""resources": [], "variables": "x""#,
+            "'variables' must be a JSON object",
+        ),
+        (
+            r#""resources": [], "outputs": 1"#,
+            "'outputs' must be a JSON object",
+        ),
+        (
+            r#""resources": [], "functions": {}"#,
+            "'functions' must be a JSON array",
+        ),
         (r#""resources": [true]"#, "a resource must be a JSON object"),
-        (r#""resources": {"sym": []}"#, "a resource must be a JSON object"),
-        (r#""resources": [], "parameters": {"p": 1}"#, "parameter 'p' must be a JSON object"),
-        (r#""resources": [], "outputs": {"o": "x"}"#, "output 'o' must be a JSON object"),
+        (
+            r#""resources": {"sym": []}"#,
+            "a resource must be a JSON object",
+        ),
+        (
+            r#""resources": [], "parameters": {"p": 1}"#,
+            "parameter 'p' must be a JSON object",
+        ),
+        (
+            r#""resources": [], "outputs": {"o": "x"}"#,
+            "output 'o' must be a JSON object",
+        ),
     ];
     for (body, message) in cases {
         let (source, diags) = lint(&template(body));
@@ -138,7 +161,10 @@ fn sections_of_the_wrong_type_are_invalid_templates() {
            "resources": {"ip": {"type": "Microsoft.Network/publicIPAddresses",
                                 "apiVersion": "2024-05-01", "name": "ip", "location": "eastus"}}"#,
     ));
-    assert!(found(&source, &diags, "invalid-template").is_empty(), "{diags:#?}");
+    assert!(
+        found(&source, &diags, "invalid-template").is_empty(),
+        "{diags:#?}"
+    );
 }
 
 #[test]
@@ -251,7 +277,10 @@ fn failing_expressions_that_azure_may_not_evaluate_are_not_reported() {
 ]"#,
     );
     let (source, diags) = lint(&text);
-    assert!(found(&source, &diags, "expression-fails").is_empty(), "{diags:#?}");
+    assert!(
+        found(&source, &diags, "expression-fails").is_empty(),
+        "{diags:#?}"
+    );
 }
 
 #[test]
