@@ -87,10 +87,8 @@ impl<'v, 'a> Findings<'v, 'a> {
                         }
                     }
                 }
-                "variables" => {
-                    if self.object_section(&p.value, &at, "'variables'").is_some() {
-                        self.expressions(&p.value);
-                    }
+                "variables" if self.object_section(&p.value, &at, "'variables'").is_some() => {
+                    self.expressions(&p.value);
                 }
                 "functions" => match &p.value {
                     Json::Array(namespaces) => {
