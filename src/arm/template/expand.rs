@@ -125,6 +125,7 @@ pub fn expand_for(
         syntax_reported: Rc::default(),
         failures: Rc::default(),
         certain: true,
+        at_resource_body: false,
         budget: Rc::default(),
         pending_cycle: None,
         template,
@@ -408,6 +409,8 @@ struct Expander<'t, 'a, 'f> {
     /// Whether what is being evaluated certainly runs at deployment (false inside a resource
     /// whose condition or loop count is not known).
     certain: bool,
+    /// The next [`Self::eval_object`] evaluates a resource body (not a nested object).
+    at_resource_body: bool,
     /// Evaluation limits, shared by all expanders of the file.
     budget: Rc<Budget>,
     /// A circular reference found while evaluating, reported at the innermost expression.
@@ -665,6 +668,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// Evaluate an object, skipping `skip` keys (case-insensitive). A `copy` array of
     /// `{name, count, input}` entries defines array properties (property iteration).
     fn eval_object(&mut self, o: &JObject, pointer: &mut String, skip: &[&str]) -> Value {
+        let resource_body = std::mem::take(&mut self.at_resource_body);
         let mut obj = Object::with_capacity(o.properties.len());
         for p in &o.properties {
             let key = p.name.as_str();
@@ -688,7 +692,15 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 pointer.truncate(len);
                 continue;
             }
+            // A resource's `properties` are evaluated only for the types the enabled rules read
+            // (all of them with `--statistics`): failures in them are not reported, so that the
+            // findings do not depend on what is evaluated.
+            let saved_certain = self.certain;
+            if resource_body && key.eq_ignore_ascii_case("properties") {
+                self.certain = false;
+            }
             let v = self.eval_json(&p.value, pointer);
+            self.certain = saved_certain;
             pointer.truncate(len);
             // Duplicate keys stay as written; lookups take the last one, as Azure does.
             obj.push(key, v);
@@ -1056,6 +1068,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             // Its expressions' syntax is checked by the final pass over the whole template.
             body
         } else {
+            self.at_resource_body = true;
             self.eval_object(
                 json,
                 &mut body_ptr,
@@ -1396,6 +1409,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             syntax_reported: self.syntax_reported.clone(),
             failures: self.failures.clone(),
             certain: self.certain,
+            at_resource_body: false,
             budget: self.budget.clone(),
             pending_cycle: None,
             template,
