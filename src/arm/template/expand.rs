@@ -598,6 +598,11 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             return;
         }
         drop(failures);
+        // Limits are reported once per template, as the budget's are: past the first, what it
+        // touches is unknown anyway.
+        if kind == IssueKind::EvaluationLimit && !self.budget.claim_report() {
+            return;
+        }
         let message = match &*u.reason {
             UnknownReason::Error(msg) => format!("this expression fails at deployment: {msg}"),
             other => format!(
