@@ -91,6 +91,11 @@ pub const GRAPH_WALK_DEPTH: usize = 64;
 /// Depth of a declarative rule's selector walk; deeper values count as unknown.
 pub const SELECTOR_DEPTH: usize = 128;
 
+/// Nodes (counted with repeats) a selector may find in one resource. Each descendant segment
+/// after the first multiplies the nodes found (`$..*..*..*..*` over 100 nested objects finds
+/// millions); beyond the limit the selection is unknown instead. Real rules find a few dozen.
+pub const SELECTOR_NODES: u64 = 100_000;
+
 // ---------------------------------------------------------------------------------------------
 // The language server's transport.
 

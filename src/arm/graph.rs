@@ -3,7 +3,10 @@
 //! *external*; one that cannot be evaluated is *unknown*.
 
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::arm::functions::{ParsedResourceId, parse_resource_id};
 use crate::arm::template::{Expansion, ResourceInstance};
@@ -54,7 +57,12 @@ pub struct Edge {
 /// The expansion plus its edges and an ID index.
 pub struct ResourceGraph {
     pub expansion: Expansion,
+    /// The edges with one target each, ordered by source. A `dependsOn` entry naming a whole
+    /// collection (a copy loop, a languageVersion 2.0 symbolic name) is kept once in `groups`
+    /// instead: loops depending on loops would otherwise take memory quadratic in the template.
+    /// [`ResourceGraph::all_edges`] lists both, in order.
     pub edges: Vec<Edge>,
+    groups: Vec<DependsOnGroup>,
     /// Parsed ID of each instance (same order as `expansion.instances`).
     pub ids: Vec<Option<ParsedResourceId>>,
     /// Hash of (type, names) → instances (candidates; [`same_names`] confirms).
@@ -68,6 +76,87 @@ fn key_of(p: &ParsedResourceId) -> u64 {
     p.resource_type.hash(&mut h);
     p.names.hash(&mut h);
     h.finish()
+}
+
+/// `dependsOn` of one instance on every instance of a collection.
+struct DependsOnGroup {
+    /// Listed just before `edges[at]` (after the last edge when `at == edges.len()`).
+    at: usize,
+    from: usize,
+    /// Shared by every instance whose `dependsOn` names the same collection.
+    targets: Arc<[usize]>,
+}
+
+impl DependsOnGroup {
+    /// The edge to the `k`-th target.
+    fn edge(&self, k: usize) -> Option<Edge> {
+        let &index = self.targets.get(k)?;
+        Some(Edge {
+            from: self.from,
+            kind: EdgeKind::DependsOn,
+            path: "dependsOn".into(),
+            target: Target::Node {
+                index,
+                certain: true,
+            },
+        })
+    }
+}
+
+/// What a `dependsOn` entry that is not a resource ID names, looked up by lower-case text in the
+/// instance's deployment; built once per graph, so that resolving is linear in the entries.
+#[derive(Default)]
+struct NameIndex {
+    /// Symbolic or copy loop name → every instance of the collection, in order.
+    collections: FxHashMap<(usize, String), Arc<[usize]>>,
+    /// `symbolicName[i]` of a loop → that instance.
+    elements: FxHashMap<(usize, String, i64), usize>,
+    /// Evaluated name, or `type/name` → the first such instance.
+    names: FxHashMap<(usize, String), usize>,
+}
+
+impl NameIndex {
+    fn new(expansion: &Expansion) -> NameIndex {
+        let mut collections: FxHashMap<(usize, String), Vec<usize>> = FxHashMap::default();
+        let mut index = NameIndex::default();
+        for (j, o) in expansion.instances.iter().enumerate() {
+            let dep = o.deployment;
+            if let Some(d) = expansion.declarations.get(o.decl) {
+                let symbolic = d.symbolic_name.as_deref().map(str::to_ascii_lowercase);
+                let copy = d.copy_name.as_deref().map(str::to_ascii_lowercase);
+                if let Some(sym) = &symbolic {
+                    collections.entry((dep, sym.clone())).or_default().push(j);
+                    if copy.is_some()
+                        && let Some(i) = o.copy_path.last().and_then(Value::as_int_lenient)
+                    {
+                        index.elements.entry((dep, sym.clone(), i)).or_insert(j);
+                    }
+                }
+                if let Some(c) = copy
+                    && symbolic.as_ref() != Some(&c)
+                {
+                    collections.entry((dep, c)).or_default().push(j);
+                }
+            }
+            if let Some(n) = o.name.as_str() {
+                let name = n.to_ascii_lowercase();
+                let typed = [o.resource_type.to_ascii_lowercase().as_str(), "/", &name].concat();
+                index.names.entry((dep, name)).or_insert(j);
+                index.names.entry((dep, typed)).or_insert(j);
+            }
+        }
+        index.collections = collections
+            .into_iter()
+            .map(|(k, v)| (k, Arc::from(v)))
+            .collect();
+        index
+    }
+}
+
+/// The targets of one `dependsOn` entry.
+enum DependsOn {
+    One(Target),
+    Every(Arc<[usize]>),
 }
 
 fn same_names(a: &ParsedResourceId, b: &ParsedResourceId) -> bool {
@@ -157,6 +246,7 @@ impl ResourceGraph {
         let mut g = ResourceGraph {
             expansion,
             edges: Vec::new(),
+            groups: Vec::new(),
             ids,
             index,
         };
@@ -254,6 +344,8 @@ impl ResourceGraph {
 
     fn build_edges(&mut self) {
         let mut edges = Vec::new();
+        let mut groups = Vec::new();
+        let names = OnceCell::new();
         for (i, inst) in self.expansion.instances.iter().enumerate() {
             // Properties holding resource IDs.
             let autoscale = inst.is_type("Microsoft.Insights/autoscaleSettings");
@@ -268,13 +360,18 @@ impl ResourceGraph {
             .walk(&body, &mut Vec::new());
             // dependsOn
             for d in &inst.depends_on {
-                for target in self.resolve_depends_on(inst, d) {
-                    edges.push(Edge {
+                match self.resolve_depends_on(inst, d, &names) {
+                    DependsOn::One(target) => edges.push(Edge {
                         from: i,
                         kind: EdgeKind::DependsOn,
                         path: "dependsOn".into(),
                         target,
-                    });
+                    }),
+                    DependsOn::Every(targets) => groups.push(DependsOnGroup {
+                        at: edges.len(),
+                        from: i,
+                        targets,
+                    }),
                 }
             }
             // An extension resource's relative `scope` (`Microsoft.Compute/virtualMachines/vm1`,
@@ -323,108 +420,115 @@ impl ResourceGraph {
             }
         }
         self.edges = edges;
+        self.groups = groups;
     }
 
     /// The targets of one `dependsOn` entry: a copy loop or a 2.0 symbolic name of a loop means
     /// every instance of it.
-    fn resolve_depends_on(&self, inst: &ResourceInstance, d: &Value) -> Vec<Target> {
+    fn resolve_depends_on(
+        &self,
+        inst: &ResourceInstance,
+        d: &Value,
+        names: &OnceCell<NameIndex>,
+    ) -> DependsOn {
         let Some(text) = id_text(d) else {
-            return vec![self.resolve(d)];
+            return DependsOn::One(self.resolve(d));
         };
         if looks_like_id(text) {
-            return vec![self.resolve(d)];
+            return DependsOn::One(self.resolve(d));
         }
-        let decls = &self.expansion.declarations;
-        let same_deployment = |j: &usize| {
-            self.expansion
-                .instances
-                .get(*j)
-                .is_some_and(|o| o.deployment == inst.deployment)
+        let names = names.get_or_init(|| NameIndex::new(&self.expansion));
+        let dep = inst.deployment;
+        let node = |index: usize| {
+            DependsOn::One(Target::Node {
+                index,
+                certain: true,
+            })
         };
         // languageVersion 2.0 `name[i]`: one instance of a loop (Bicep's dependency on an element).
         if let Some((sym, idx)) = text.strip_suffix(']').and_then(|t| t.split_once('['))
             && let Ok(idx) = idx.trim().parse::<i64>()
+            && let Some(&j) = names.elements.get(&(dep, sym.to_ascii_lowercase(), idx))
         {
-            let found = self
-                .expansion
-                .instances
-                .iter()
-                .enumerate()
-                .position(|(j, o)| {
-                    same_deployment(&j)
-                        && o.copy_path.last().and_then(Value::as_int_lenient) == Some(idx)
-                        && decls.get(o.decl).is_some_and(|dd| {
-                            dd.copy_name.is_some()
-                                && dd
-                                    .symbolic_name
-                                    .as_deref()
-                                    .is_some_and(|s| s.eq_ignore_ascii_case(sym))
-                        })
-                });
-            if let Some(j) = found {
-                return vec![Target::Node {
-                    index: j,
-                    certain: true,
-                }];
-            }
+            return node(j);
         }
+        let lower = text.to_ascii_lowercase();
+        let key = (dep, lower);
         // languageVersion 2.0 symbolic name, or a copy loop name: every instance.
-        let by_decl: Vec<Target> = self
-            .expansion
-            .instances
-            .iter()
-            .enumerate()
-            .filter(|(j, o)| {
-                same_deployment(j)
-                    && decls.get(o.decl).is_some_and(|dd| {
-                        dd.symbolic_name
-                            .as_deref()
-                            .is_some_and(|s| s.eq_ignore_ascii_case(text))
-                            || dd
-                                .copy_name
-                                .as_deref()
-                                .is_some_and(|s| s.eq_ignore_ascii_case(text))
-                    })
-            })
-            .map(|(j, _)| Target::Node {
-                index: j,
-                certain: true,
-            })
-            .collect();
-        if !by_decl.is_empty() {
-            return by_decl;
+        if let Some(all) = names.collections.get(&key) {
+            return DependsOn::Every(all.clone());
         }
         // `Namespace/type/name` or a bare resource name.
-        let found = self
-            .expansion
-            .instances
-            .iter()
-            .enumerate()
-            .position(|(j, o)| {
-                same_deployment(&j)
-                    && o.name.as_str().is_some_and(|n| {
-                        text.eq_ignore_ascii_case(n)
-                            || (text.len() == o.resource_type.len() + 1 + n.len()
-                                && text
-                                    .get(..o.resource_type.len())
-                                    .is_some_and(|t| t.eq_ignore_ascii_case(&o.resource_type))
-                                && text
-                                    .get(o.resource_type.len() + 1..)
-                                    .is_some_and(|t| t.eq_ignore_ascii_case(n)))
-                    })
-            });
-        vec![match found {
-            Some(j) => Target::Node {
-                index: j,
-                certain: true,
-            },
-            None => Target::External(text.to_string()),
-        }]
+        match names.names.get(&key) {
+            Some(&j) => node(j),
+            None => DependsOn::One(Target::External(text.to_string())),
+        }
     }
 
-    /// Outgoing edges of a node.
-    pub fn edges_from(&self, i: usize) -> impl Iterator<Item = &Edge> {
-        self.edges.iter().filter(move |e| e.from == i)
+    /// Every edge, the `dependsOn` collections spelled out per target, ordered by source.
+    pub fn all_edges(&self) -> impl Iterator<Item = Cow<'_, Edge>> {
+        merged(&self.edges, 0, &self.groups)
+    }
+
+    /// Outgoing edges of a node, in the order of [`ResourceGraph::all_edges`].
+    pub fn edges_from(&self, i: usize) -> impl Iterator<Item = Cow<'_, Edge>> {
+        // Both lists are ordered by source.
+        let lo = self.edges.partition_point(|e| e.from < i);
+        let hi = self.edges.partition_point(|e| e.from <= i);
+        let glo = self.groups.partition_point(|g| g.from < i);
+        let ghi = self.groups.partition_point(|g| g.from <= i);
+        merged(
+            self.edges.get(lo..hi).unwrap_or_default(),
+            lo,
+            self.groups.get(glo..ghi).unwrap_or_default(),
+        )
+    }
+}
+
+/// `edges` (the first at position `offset` of the graph's list) with each group's edges just
+/// before the edge it is listed before.
+fn merged<'g>(edges: &'g [Edge], offset: usize, groups: &'g [DependsOnGroup]) -> Merged<'g> {
+    let mut groups = groups.iter();
+    Merged {
+        edges: edges.iter().enumerate().peekable(),
+        offset,
+        next_group: groups.next(),
+        groups,
+        current: None,
+    }
+}
+
+struct Merged<'g> {
+    edges: std::iter::Peekable<std::iter::Enumerate<std::slice::Iter<'g, Edge>>>,
+    offset: usize,
+    groups: std::slice::Iter<'g, DependsOnGroup>,
+    next_group: Option<&'g DependsOnGroup>,
+    /// The group being spelled out, and how many of its edges were given.
+    current: Option<(&'g DependsOnGroup, usize)>,
+}
+
+impl<'g> Iterator for Merged<'g> {
+    type Item = Cow<'g, Edge>;
+
+    fn next(&mut self) -> Option<Cow<'g, Edge>> {
+        loop {
+            if let Some((g, k)) = self.current {
+                if let Some(e) = g.edge(k) {
+                    self.current = Some((g, k + 1));
+                    return Some(Cow::Owned(e));
+                }
+                self.current = None;
+            }
+            let at = self.edges.peek().map(|(k, _)| self.offset + k);
+            if let Some(g) = self.next_group
+                && at.is_none_or(|at| g.at <= at)
+            {
+                self.current = Some((g, 0));
+                self.next_group = self.groups.next();
+                continue;
+            }
+            return self.edges.next().map(|(_, e)| Cow::Borrowed(e));
+        }
     }
 }
 

@@ -36,8 +36,7 @@ pub fn render(graph: &ResourceGraph, source: &SourceFile) -> String {
         })
         .collect();
     let edges: Vec<serde_json::Value> = graph
-        .edges
-        .iter()
+        .all_edges()
         .map(|e| {
             let (to, certain, external, unknown) = match &e.target {
                 Target::Node { index, certain } => (Some(*index), Some(*certain), None, None),

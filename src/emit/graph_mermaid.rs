@@ -23,7 +23,7 @@ pub fn render(graph: &ResourceGraph) -> String {
     }
     let mut externals: BTreeMap<String, usize> = BTreeMap::new();
     let mut unknowns = 0usize;
-    for e in &graph.edges {
+    for e in graph.all_edges() {
         let target = match &e.target {
             Target::Node { index, .. } => format!("n{index}"),
             Target::External(id) => {

@@ -392,6 +392,9 @@ fn lint_sets(
                 IssueKind::InvalidExpression => {
                     &rules::syntax::invalid_expression::InvalidExpression::META
                 }
+                IssueKind::ExpressionFails => {
+                    &rules::syntax::expression_fails::ExpressionFails::META
+                }
                 IssueKind::InvalidTemplate => {
                     &rules::syntax::invalid_template::InvalidTemplate::META
                 }

@@ -50,6 +50,7 @@ static RUST_RULES: &[&dyn Rule] = &[
     &syntax::invalid_parameter_file::InvalidParameterFile,
     &syntax::invalid_parameter_value::InvalidParameterValue,
     &syntax::evaluation_limit::EvaluationLimit,
+    &syntax::expression_fails::ExpressionFails,
     &suppression::unused_suppression::UnusedSuppression,
     &suppression::expired_suppression::ExpiredSuppression,
     &suppression::invalid_suppression::InvalidSuppression,

@@ -161,6 +161,10 @@ pub(super) fn parse_json(text: &str) -> Option<Value> {
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
         return Some(Value::from_serde(&v));
     }
+    // Json.NET also reads comments (Bicep's `loadTextContent` of a `.jsonc` file).
+    if let Ok(root) = crate::source::json::parse(text) {
+        return Some(crate::arm::template::literal_value(&root));
+    }
     let converted = single_to_double_quotes(text)?;
     serde_json::from_str::<serde_json::Value>(&converted)
         .ok()

@@ -15,6 +15,7 @@ use super::budget::{Budget, Limit};
 use super::constraints;
 use super::model::*;
 use super::parameters::{ParameterSet, literal_value, number_value};
+use super::structure;
 use crate::arm::expr::{
     EvalContext, EvalStats, Evaluator, TemplateString, call_symbol, parse_template_string,
 };
@@ -26,6 +27,39 @@ use crate::source::{SourceFile, Span};
 use crate::limits::AZURE_COPY_COUNT;
 use crate::limits::DEPLOYMENT_NESTING;
 use crate::limits::INSTANCES;
+
+/// The failures reported at expressions of one file.
+#[derive(Default)]
+struct Failures {
+    /// The reasons already accounted for, kept alive so that their addresses stay unique.
+    reasons: FxHashMap<usize, Arc<UnknownReason>>,
+    /// Start offsets of the template strings reported.
+    expressions: FxHashSet<usize>,
+}
+
+impl Failures {
+    /// True the first time `reason` is seen.
+    fn claim_reason(&mut self, reason: &Arc<UnknownReason>) -> bool {
+        let key = Arc::as_ptr(reason) as usize;
+        if self.reasons.contains_key(&key) {
+            return false;
+        }
+        self.reasons.insert(key, reason.clone());
+        true
+    }
+
+    /// Forget `reason`, so that a later certain use of the value reports it.
+    fn release_reason(&mut self, reason: &Arc<UnknownReason>) {
+        self.reasons.remove(&(Arc::as_ptr(reason) as usize));
+    }
+}
+
+fn limit_text(reason: &UnknownReason) -> String {
+    match reason {
+        UnknownReason::Limit(msg) => msg.clone(),
+        other => other.to_string(),
+    }
+}
 
 /// The value of an evaluation refused by the depth limit.
 fn too_deep() -> Value {
@@ -88,7 +122,10 @@ pub fn expand_for(
         parse_cache: Rc::default(),
         decl_ids: Rc::default(),
         property_types,
-        syntax_checked: Rc::default(),
+        syntax_reported: Rc::default(),
+        failures: Rc::default(),
+        certain: true,
+        at_resource_body: false,
         budget: Rc::default(),
         pending_cycle: None,
         template,
@@ -122,6 +159,7 @@ pub fn expand_for(
         Some((Some(file.clone()), span, pointer))
     });
     exp.expand_resources();
+    exp.check_structure(root);
     let stats = exp.take_stats();
     drop(exp);
     let mut result = Rc::try_unwrap(out)
@@ -238,9 +276,15 @@ impl<'t, 'a> Store<'t, 'a> {
             for p in &decl.properties {
                 let key = p.name.as_str().to_ascii_lowercase();
                 let def = sj::as_object(&p.value);
-                let slot = if let Some(v) = given.get(&key) {
+                let default = def.and_then(|d| sj::get(d, "defaultValue"));
+                // A null value passed to a parameter with a default gives the default, as Azure
+                // does (Bicep passes `createObject('value', null())` for an omitted module input).
+                let passed = given
+                    .get(&key)
+                    .filter(|v| !(v.is_null() && default.is_some()));
+                let slot = if let Some(v) = passed {
                     Slot::Done(v.clone())
-                } else if let Some(d) = def.and_then(|d| sj::get(d, "defaultValue")) {
+                } else if let Some(d) = default {
                     Slot::Pending(d)
                 } else {
                     let ty = def.and_then(|d| sj::get_str(d, "type")).unwrap_or("");
@@ -358,9 +402,17 @@ struct Expander<'t, 'a, 'f> {
     decl_ids: Rc<RefCell<FxHashMap<String, usize>>>,
     /// Lower-case resource types whose `properties` are evaluated; `None`: all.
     property_types: Option<Arc<FxHashSet<String>>>,
-    /// Unevaluated `properties` objects whose syntax was checked (by address), shared by all
-    /// expanders of the file.
-    syntax_checked: Rc<RefCell<FxHashSet<usize>>>,
+    /// Start offsets of the template strings already reported as invalid expressions, shared by
+    /// all expanders of the file: each is reported once, where it is first evaluated, and the
+    /// final syntax pass reports the rest.
+    syntax_reported: Rc<RefCell<FxHashSet<usize>>>,
+    /// Failures reported at an expression, shared by all expanders of the file.
+    failures: Rc<RefCell<Failures>>,
+    /// Whether what is being evaluated certainly runs at deployment (false inside a resource
+    /// whose condition or loop count is not known).
+    certain: bool,
+    /// The next [`Self::eval_object`] evaluates a resource body (not a nested object).
+    at_resource_body: bool,
     /// Evaluation limits, shared by all expanders of the file.
     budget: Rc<Budget>,
     /// A circular reference found while evaluating, reported at the innermost expression.
@@ -472,6 +524,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 Ok(Parsed::Literal(l)) => Value::String(l),
                 Ok(Parsed::Expression(e)) => {
                     let v = Evaluator::new(self).eval_root(&e);
+                    let mut reported = false;
                     // The innermost expression that ran into a limit is where it is reported.
                     if let Some(message) = self.pending_cycle.take() {
                         self.issue(
@@ -480,6 +533,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                             &pointer.clone(),
                             message,
                         );
+                        reported = true;
                     }
                     if let Some(limit) = self.budget.take_unreported() {
                         self.issue(
@@ -488,7 +542,9 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                             &pointer.clone(),
                             limit.message(),
                         );
+                        reported = true;
                     }
+                    self.report_failure(&v, s, pointer, reported);
                     v
                 }
                 Err(e) => Value::error(self.report_invalid_expression(s, &e, pointer)),
@@ -511,6 +567,54 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         }
     }
 
+    /// Report where an expression's value says it fails (`Error`) or stopped at a limit (`Limit`):
+    /// at the innermost expression that produced the reason, once, and only where Azure certainly
+    /// evaluates it. `reported`: a cycle or limit was reported here already.
+    fn report_failure(
+        &mut self,
+        v: &Value,
+        s: &jsonc_parser::ast::StringLit,
+        pointer: &str,
+        reported: bool,
+    ) {
+        let Value::Unknown(u) = v else {
+            return;
+        };
+        let kind = match &*u.reason {
+            UnknownReason::Error(_) => IssueKind::ExpressionFails,
+            UnknownReason::Limit(_) => IssueKind::EvaluationLimit,
+            _ => return,
+        };
+        let mut failures = self.failures.borrow_mut();
+        // A reason reported at the expression that made it is not reported again where its value
+        // is used (a variable that fails, and every expression that reads it).
+        if !failures.claim_reason(&u.reason) || reported {
+            return;
+        }
+        if !self.certain {
+            // Maybe never evaluated by Azure; a use that certainly is may report it.
+            failures.release_reason(&u.reason);
+            return;
+        }
+        if !failures.expressions.insert(s.range.start) {
+            return;
+        }
+        drop(failures);
+        // Limits are reported once per template, as the budget's are: past the first, what it
+        // touches is unknown anyway.
+        if kind == IssueKind::EvaluationLimit && !self.budget.claim_report() {
+            return;
+        }
+        let message = match &*u.reason {
+            UnknownReason::Error(msg) => format!("this expression fails at deployment: {msg}"),
+            other => format!(
+                "armlint stopped evaluating this expression: {}",
+                limit_text(other)
+            ),
+        };
+        self.issue(kind, s.range.into(), pointer, message);
+    }
+
     /// Report an expression that does not parse; the message.
     fn report_invalid_expression(
         &mut self,
@@ -529,18 +633,25 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             s.range.into()
         };
         let msg = format!("invalid expression: {}", e.message);
-        self.issue(IssueKind::InvalidExpression, span, pointer, msg.clone());
+        if self.syntax_reported.borrow_mut().insert(start) {
+            self.issue(IssueKind::InvalidExpression, span, pointer, msg.clone());
+        }
         msg
     }
 
-    /// Check the expressions under `v` parse, without evaluating them: the properties of resources
-    /// no enabled rule reads still get their syntax errors.
-    fn check_syntax(&mut self, v: &Json, pointer: &str) {
-        let mut invalid = Vec::new();
-        invalid_expressions(v, &mut invalid);
-        for (s, e) in invalid {
+    /// What Azure checks before evaluating: section types, and the syntax of every expression it
+    /// would evaluate, used or not (those evaluated were reported already).
+    fn check_structure(&mut self, root: &Json) {
+        let found = structure::check(self.template, &self.template_pointer);
+        for m in found.misshapen {
+            self.issue(IssueKind::InvalidTemplate, m.span, &m.pointer, m.message);
+        }
+        for (s, e) in found.invalid {
+            if self.syntax_reported.borrow().contains(&s.range.start) {
+                continue;
+            }
             // Pointers are worked out only for what is reported.
-            let at = format!("{pointer}{}", sj::pointer_at(v, s.range.start));
+            let at = sj::pointer_at(root, s.range.start);
             self.report_invalid_expression(s, &e, &at);
         }
     }
@@ -564,6 +675,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// Evaluate an object, skipping `skip` keys (case-insensitive). A `copy` array of
     /// `{name, count, input}` entries defines array properties (property iteration).
     fn eval_object(&mut self, o: &JObject, pointer: &mut String, skip: &[&str]) -> Value {
+        let resource_body = std::mem::take(&mut self.at_resource_body);
         let mut obj = Object::with_capacity(o.properties.len());
         for p in &o.properties {
             let key = p.name.as_str();
@@ -587,7 +699,15 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 pointer.truncate(len);
                 continue;
             }
+            // A resource's `properties` are evaluated only for the types the enabled rules read
+            // (all of them with `--statistics`): failures in them are not reported, so that the
+            // findings do not depend on what is evaluated.
+            let saved_certain = self.certain;
+            if resource_body && key.eq_ignore_ascii_case("properties") {
+                self.certain = false;
+            }
             let v = self.eval_json(&p.value, pointer);
+            self.certain = saved_certain;
             pointer.truncate(len);
             // Duplicate keys stay as written; lookups take the last one, as Azure does.
             obj.push(key, v);
@@ -635,6 +755,30 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
 
     /// A known, valid loop count; reports counts Azure rejects.
     fn loop_count(&mut self, count: &Value, at: &JObject, pointer: &str) -> Option<i64> {
+        // A number Azure cannot read as a count (a fraction, or beyond a 64-bit integer, whose
+        // literal evaluates to an error) is rejected, not unknown.
+        let literal = match sj::get(at, "count") {
+            Some(Json::NumberLit(n)) => Some(n.value),
+            _ => None,
+        };
+        let not_integer = match count {
+            Value::Float(f) => Some(literal.map_or_else(|| f.to_string(), str::to_string)),
+            Value::Unknown(u) if matches!(*u.reason, UnknownReason::Error(_)) => {
+                literal.map(str::to_string)
+            }
+            _ => None,
+        };
+        if let Some(text) = not_integer {
+            self.issue(
+                IssueKind::InvalidTemplate,
+                at.range.into(),
+                pointer,
+                format!(
+                    "copy count {text} is not an integer in the range Azure accepts (0 to {AZURE_COPY_COUNT})"
+                ),
+            );
+            return None;
+        }
         let n = count.as_int_lenient()?;
         if !(0..=AZURE_COPY_COUNT).contains(&n) {
             let span: Span = at.range.into();
@@ -886,6 +1030,35 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 None => deployed = Tri::Unknown,
             }
         }
+        let saved_certain = self.certain;
+        // An `existing` resource is only read when something refers to it.
+        self.certain = saved_certain && deployed == Tri::True && !existing;
+        let index = self.expand_instance_body(
+            json,
+            pointer,
+            decl,
+            resource_type,
+            existing,
+            parent,
+            deployed,
+        );
+        self.certain = saved_certain;
+        Some(index)
+    }
+
+    /// The rest of [`Self::expand_instance`], once the instance is known to be (maybe) deployed.
+    #[allow(clippy::too_many_arguments)]
+    fn expand_instance_body(
+        &mut self,
+        json: &'t JObject<'a>,
+        pointer: &str,
+        decl: usize,
+        resource_type: &str,
+        existing: bool,
+        parent: &Option<(usize, String, Value)>,
+        deployed: Tri,
+    ) -> usize {
+        let is_deployment = resource_type.eq_ignore_ascii_case(DEPLOYMENTS);
         let mut body_ptr = pointer.to_string();
         let properties_evaluated = is_deployment
             || self.property_types.as_ref().is_none_or(|types| {
@@ -899,17 +1072,10 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 &mut body_ptr,
                 &["copy", "condition", "dependsOn", "resources", "properties"],
             );
-            // Once per declaration, not per copy: the text is the same.
-            if let Some(props) = sj::get(json, "properties")
-                && self
-                    .syntax_checked
-                    .borrow_mut()
-                    .insert(std::ptr::from_ref(props) as usize)
-            {
-                self.check_syntax(props, &sj::child_pointer(pointer, "properties"));
-            }
+            // Its expressions' syntax is checked by the final pass over the whole template.
             body
         } else {
+            self.at_resource_body = true;
             self.eval_object(
                 json,
                 &mut body_ptr,
@@ -991,7 +1157,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 }
             }
         }
-        Some(index)
+        index
     }
 
     /// The body of a `Microsoft.Resources/deployments` resource, without its inline template (whose
@@ -1247,7 +1413,10 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             parse_cache: self.parse_cache.clone(),
             decl_ids: self.decl_ids.clone(),
             property_types: self.property_types.clone(),
-            syntax_checked: self.syntax_checked.clone(),
+            syntax_reported: self.syntax_reported.clone(),
+            failures: self.failures.clone(),
+            certain: self.certain,
+            at_resource_body: false,
             budget: self.budget.clone(),
             pending_cycle: None,
             template,
@@ -1467,10 +1636,14 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     }
 
     fn outputs_of(&mut self, json: &'t JObject<'a>, pointer: &str, index: Option<i64>) -> Value {
-        let loop_name = sj::get(json, "copy")
-            .and_then(sj::as_object)
-            .and_then(|c| sj::get_str(c, "name"))
-            .map(String::from);
+        let copy = sj::get(json, "copy").and_then(sj::as_object);
+        let loop_name = copy.and_then(|c| sj::get_str(c, "name")).map(String::from);
+        // Only an index that names one of the deployment's instances is expanded: anything else
+        // would add an instance Azure never deploys (and the count of instances would then depend
+        // on which properties were evaluated).
+        if let Some(unresolved) = self.unresolved_instance(copy, pointer, index) {
+            return unresolved;
+        }
         // The deployment's own loop index, in the loops active where it is declared (not those of
         // the resource whose expression asks for its outputs).
         let saved = std::mem::replace(&mut self.copy_stack, self.base_copy_stack.clone());
@@ -1508,6 +1681,41 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
         o.insert("outputs", result);
         o.open = true;
         Value::object(o)
+    }
+}
+
+impl<'t, 'a> Expander<'t, 'a, '_> {
+    /// Why `reference()` of the deployment declared at `pointer` (its `copy`, the instance
+    /// `index` asked for) names no single instance, as the value it returns; `None` when it does.
+    fn unresolved_instance(
+        &mut self,
+        copy: Option<&'t JObject<'a>>,
+        pointer: &str,
+        index: Option<i64>,
+    ) -> Option<Value> {
+        let (copy, index) = match (copy, index) {
+            (None, None) => return None,
+            (None, Some(i)) => {
+                return Some(Value::error(format!(
+                    "the deployment has no copy loop, so it has no instance {i}"
+                )));
+            }
+            // The whole loop, or an index not known: which instance is meant is not known.
+            (Some(_), None) => return Some(Value::unknown(UnknownReason::CopyIndex, None)),
+            (Some(c), Some(i)) => (c, i),
+        };
+        let saved = std::mem::replace(&mut self.copy_stack, self.base_copy_stack.clone());
+        let count = sj::get(copy, "count")
+            .map(|c| self.eval_json(c, &mut format!("{pointer}/copy/count")))
+            .and_then(|c| c.as_int_lenient());
+        self.copy_stack = saved;
+        match count {
+            Some(n) if !(0..n).contains(&index) => Some(Value::error(format!(
+                "index {index} is out of range: the deployment loop has {n} instances"
+            ))),
+            Some(_) => None,
+            None => Some(Value::unknown(UnknownReason::CopyIndex, None)),
+        }
     }
 }
 
@@ -1777,28 +1985,4 @@ impl EvalContext for Expander<'_, '_, '_> {
 /// Convenience for tests and tools: literal JSON of a parameter value.
 pub fn parameter_value_from_json(v: &Json) -> Value {
     literal_value(v)
-}
-
-/// The template strings under `v` that do not parse, with why (JSON nesting is bounded by the
-/// parser, so recursion is too).
-fn invalid_expressions<'v, 'a>(
-    v: &'v Json<'a>,
-    out: &mut Vec<(
-        &'v jsonc_parser::ast::StringLit<'a>,
-        crate::arm::expr::ParseError,
-    )>,
-) {
-    match v {
-        Json::StringLit(s) => {
-            if let Err(e) = crate::arm::expr::validate_template_string(&s.value) {
-                out.push((s, e));
-            }
-        }
-        Json::Array(a) => a.elements.iter().for_each(|e| invalid_expressions(e, out)),
-        Json::Object(o) => o
-            .properties
-            .iter()
-            .for_each(|p| invalid_expressions(&p.value, out)),
-        _ => {}
-    }
 }

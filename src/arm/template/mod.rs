@@ -5,6 +5,7 @@ mod constraints;
 mod expand;
 mod model;
 mod parameters;
+mod structure;
 
 pub use expand::{expand, expand_for, parameter_value_from_json};
 pub use model::*;

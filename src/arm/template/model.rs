@@ -99,6 +99,8 @@ pub struct ExpansionIssue {
 pub enum IssueKind {
     /// An expression that does not parse: the deployment fails.
     InvalidExpression,
+    /// An expression that parses but is certain to fail when Azure evaluates it.
+    ExpressionFails,
     /// A template structure Azure rejects (copy count negative or above 800, ...).
     InvalidTemplate,
     /// Evaluation stopped at one of armlint's limits (nesting depth, function calls).

@@ -51,6 +51,9 @@ pub enum Token {
 pub struct Selection<'d> {
     pub nodes: Vec<Node<'d>>,
     pub influenced: bool,
+    /// The selector would find more than [`SELECTOR_NODES`] nodes: none are given, and
+    /// `influenced` is set, so that every condition on it stays unknown.
+    pub limited: bool,
 }
 
 impl Selector {
@@ -109,6 +112,13 @@ impl Selector {
         } else {
             (&doc.json, &[])
         };
+        if self.finds_too_many(start) {
+            return Selection {
+                nodes: Vec::new(),
+                influenced: true,
+                limited: true,
+            };
+        }
         let found = jsonpath_rust::query::js_path_process(&self.query, start).unwrap_or_default();
         let mut nodes = Vec::with_capacity(found.len());
         for r in found {
@@ -129,7 +139,54 @@ impl Selector {
             u.strip_prefix(base)
                 .is_some_and(|rest| may_reach(&self.query.segments, rest))
         });
-        Selection { nodes, influenced }
+        Selection {
+            nodes,
+            influenced,
+            limited: false,
+        }
+    }
+
+    /// Whether the query finds more than [`SELECTOR_NODES`] nodes from `start`, counted with
+    /// repeats. Only a second descendant segment can multiply the nodes found, so other queries
+    /// are not counted. Counting runs one segment at a time over the distinct nodes reached, each
+    /// with how many times it is reached, so the count itself stays linear in the document.
+    fn finds_too_many(&self, start: &Json) -> bool {
+        let descendants = self
+            .query
+            .segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Descendant(_)))
+            .count();
+        if descendants < 2 {
+            return false;
+        }
+        let mut reached: Vec<(&Json, u64)> = vec![(start, 1)];
+        for segment in &self.query.segments {
+            let step = JpQuery::new(vec![segment.clone()]);
+            let mut next: Vec<(&Json, u64)> = Vec::new();
+            let mut position: rustc_hash::FxHashMap<usize, usize> = Default::default();
+            let mut total: u64 = 0;
+            for &(node, times) in &reached {
+                let found = jsonpath_rust::query::js_path_process(&step, node).unwrap_or_default();
+                for r in found {
+                    // Nodes are told apart by address: each is one place in the document.
+                    let key = std::ptr::from_ref(r.val) as usize;
+                    total = total.saturating_add(times);
+                    match position.get(&key).and_then(|&i| next.get_mut(i)) {
+                        Some(entry) => entry.1 = entry.1.saturating_add(times),
+                        None => {
+                            position.insert(key, next.len());
+                            next.push((r.val, times));
+                        }
+                    }
+                }
+                if total > SELECTOR_NODES {
+                    return true;
+                }
+            }
+            reached = next;
+        }
+        false
     }
 }
 
@@ -387,7 +444,7 @@ pub fn is_present_unknown(v: &Json) -> bool {
     matches!(v, Json::String(s) if s == UNKNOWN_ID_SENTINEL)
 }
 
-use crate::limits::SELECTOR_DEPTH;
+use crate::limits::{SELECTOR_DEPTH, SELECTOR_NODES};
 
 fn to_json(v: &Value, path: &mut Vec<Token>, unknowns: &mut Vec<Vec<Token>>, depth: usize) -> Json {
     if depth > SELECTOR_DEPTH {
@@ -593,5 +650,24 @@ mod tests {
         );
         assert_eq!(parse_normalized_path("$"), Some(vec![]));
         assert_eq!(parse_normalized_path("$['a"), None);
+    }
+
+    #[test]
+    fn selectors_that_multiply_their_nodes_stop_at_the_limit() {
+        // 100 nested objects: `..*` four times over would find millions of nodes.
+        let mut json = String::from("1");
+        for _ in 0..100 {
+            json = format!("{{\"a\": {json}}}");
+        }
+        let d = doc(&json);
+        let found = Selector::parse("$..*..*..*..*").unwrap().select(&d, &[]);
+        assert!(found.limited && found.influenced && found.nodes.is_empty());
+        // Two descendant segments stay below it and find every node with its repeats.
+        let two = Selector::parse("$..*..*").unwrap().select(&d, &[]);
+        assert!(!two.limited && !two.influenced);
+        assert_eq!(two.nodes.len(), (1..100).sum::<usize>());
+        // One descendant segment is never counted.
+        let one = Selector::parse("$..a").unwrap().select(&d, &[]);
+        assert_eq!((one.limited, one.nodes.len()), (false, 100));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod duplicate_key;
 pub mod evaluation_limit;
+pub mod expression_fails;
 pub mod invalid_expression;
 pub mod invalid_parameter_file;
 pub mod invalid_parameter_value;
