@@ -84,7 +84,11 @@ fn isolated(test: &str, limit: Duration, max_rss_mb: u64, body: impl FnOnce()) {
     );
     let peak = text
         .lines()
-        .find_map(|l| l.strip_prefix("[peak-rss-kb ")?.strip_suffix(']'))
+        // The harness may print the test's name on the same line first.
+        .find_map(|l| {
+            let at = l.find("[peak-rss-kb ")?;
+            l.get(at + "[peak-rss-kb ".len()..)?.split(']').next()
+        })
         .and_then(|n| n.parse::<u64>().ok());
     if peak.is_none() {
         missing_tool("/proc/self/status (VmHWM), for the peak memory");
