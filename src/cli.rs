@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::arm::document::DocumentKind;
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::ScopeConfig;
 use crate::arm::template::{ParameterSet, expand};
@@ -16,7 +17,7 @@ use crate::emit::{self, OutputFormat, RenderOptions};
 use crate::engine::{LintOptions, lint_inputs};
 use crate::rules;
 use crate::source::SourceFile;
-use crate::source::json::{self, DocumentKind};
+use crate::source::json;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -502,7 +503,7 @@ fn lint(args: LintArgs, env: &mut Environment<'_>) -> Outcome {
             _ if excluded => skipped += 1,
             Ok(Some(source)) => {
                 let source = Arc::new(source);
-                match json::sniff_kind(&source.text) {
+                match crate::arm::document::sniff_kind(&source.text) {
                     DocumentKind::Template(kind) => {
                         let parameter_files = if args.stdin_filename.is_some() {
                             discover_opts.parameter_files_for(&name)
@@ -735,7 +736,7 @@ fn graph(args: GraphArgs) -> Outcome {
     };
     let kind = match json::as_object(&root)
         .and_then(|o| json::get_str(o, "$schema"))
-        .map(json::kind_of_schema)
+        .map(crate::arm::document::kind_of_schema)
     {
         Some(DocumentKind::Template(k)) => k,
         _ => {
@@ -890,7 +891,7 @@ fn test_rules(args: TestRulesArgs) -> Outcome {
         extra_rules: extra,
         ..LintOptions::default()
     };
-    let run = rules::declarative::rule_tests::run_dir(&args.dir, &rules, &opts);
+    let run = crate::engine::rule_tests::run_dir(&args.dir, &rules, &opts);
     let mut out = String::new();
     let mut current_file = "";
     for r in &run.results {
@@ -908,7 +909,7 @@ fn test_rules(args: TestRulesArgs) -> Outcome {
                 ": expected {} to {}, it {}",
                 r.rule,
                 r.expected.as_str(),
-                if actual == rules::declarative::rule_tests::Verdict::Fail {
+                if actual == crate::engine::rule_tests::Verdict::Fail {
                     "reported a finding"
                 } else {
                     "reported nothing"

@@ -72,21 +72,6 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// A finding of `meta`'s rule at its own severity, with nothing but a message.
-    pub fn new(meta: &'static crate::rules::RuleMeta, location: Location, message: String) -> Self {
-        Diagnostic {
-            rule: meta.id,
-            name: meta.name,
-            severity: meta.severity,
-            message,
-            help: None,
-            location,
-            resource: None,
-            related: Vec::new(),
-            parameters: None,
-        }
-    }
-
     /// `text`, then the help on a line of its own (`help: …`) when there is one: how the
     /// one-message formats (CI annotations, SARIF, JUnit, the language server) carry both.
     pub fn with_help(&self, text: String) -> String {
@@ -139,7 +124,7 @@ impl SuppressionKind {
 pub struct SuppressedBy {
     pub kind: SuppressionKind,
     pub reason: String,
-    pub expires: Option<crate::suppress::Date>,
+    pub expires: Option<crate::calendar::Date>,
     /// The suppression entry, comment or baseline entry.
     pub location: Location,
 }

@@ -12,6 +12,7 @@
 pub mod alloc;
 pub mod arm;
 pub mod baseline;
+pub mod calendar;
 pub mod capacity;
 pub mod cli;
 pub mod config;

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use armlint::discover::{DiscoverOptions, discover};
 use armlint::emit::{OutputFormat, RenderOptions, render};
+use armlint::engine::rule_tests;
 use armlint::engine::{LintOptions, lint_inputs};
-use armlint::rules::declarative::{load_dirs, rule_tests};
+use armlint::rules::declarative::load_dirs;
 use armlint::rules::{self, ExtraRules, Selection};
 use assert_cmd::Command;
 

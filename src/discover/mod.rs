@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use crate::arm::document::{DocumentKind, sniff_kind};
 use crate::arm::scope::ScopeKind;
-use crate::source::json::{DocumentKind, sniff_kind};
 use crate::source::read::{self, EntryKind, ReadFailure};
 use crate::source::{SourceFile, Span};
 
@@ -289,7 +289,7 @@ pub fn load(input: &Input) -> Loaded {
             DocumentKind::Template(k) => k,
             DocumentKind::Parameters => return Loaded::Skipped,
             DocumentKind::Other => {
-                return match crate::source::json::control_character_in_schema_key(&source.text) {
+                return match crate::arm::document::control_character_in_schema_key(&source.text) {
                     Some(at) => Loaded::Unreadable(broken_schema_key(source, at)),
                     None => Loaded::Skipped,
                 };

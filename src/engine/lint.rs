@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::arm::document::DocumentKind;
 use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::{ScopeConfig, ScopeKind};
 use crate::arm::template::{IssueKind, ParameterSet, expand_for};
@@ -15,7 +16,7 @@ use crate::diagnostic::{
 };
 use crate::discover::{Input, Loaded};
 use crate::rules::{self, Finding, RuleContext, RuleMeta, Selection};
-use crate::source::json::{self, DocumentKind, JsonValue};
+use crate::source::json::{self, JsonValue};
 use crate::source::{SourceFile, Span};
 
 use super::report::{LintReport, Summary};
@@ -189,7 +190,7 @@ fn engine_diagnostic(
         span,
         pointer: pointer.to_string(),
     };
-    Diagnostic::new(meta, location, message)
+    meta.diagnostic(location, message)
 }
 
 /// A parsed template and the graphs of its evaluations (one per parameter set).
@@ -353,7 +354,7 @@ pub fn lint_with_parameter_sets(
 fn kind_of(root: &JsonValue) -> ScopeKind {
     match json::as_object(root)
         .and_then(|o| json::get_str(o, "$schema"))
-        .map(json::kind_of_schema)
+        .map(crate::arm::document::kind_of_schema)
     {
         Some(DocumentKind::Template(k)) => k,
         _ => ScopeKind::ResourceGroup,

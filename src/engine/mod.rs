@@ -6,6 +6,8 @@ pub mod report;
 pub use report::{LintReport, Summary};
 pub mod capacity;
 pub mod lint;
+/// `armlint test-rules`: the `*.tests.yaml` cases of declarative rules, linted and checked.
+pub mod rule_tests;
 
 pub use capacity::capacity_plan;
 pub use lint::{

@@ -15,11 +15,11 @@ use lsp_types::{
     MessageType, NumberOrString, PublishDiagnosticsParams, ShowMessageParams, Uri,
 };
 
+use crate::arm::document::{DocumentKind, sniff_kind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Input;
 use crate::engine::lint_inputs;
 use crate::source::SourceFile;
-use crate::source::json::{DocumentKind, sniff_kind};
 
 use super::position::{self, Encoding};
 use super::workspace::Workspaces;

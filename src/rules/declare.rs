@@ -1,7 +1,7 @@
 //! The rule trait, its metadata, and `declare_rule!`, which turns a rule's doc comments into its
 //! documentation string at compile time (clippy's approach, on stable Rust).
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Location, Severity};
 
 use super::context::{Finding, RuleContext};
 
@@ -20,6 +20,21 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// A finding of this rule at its own severity, with nothing but a message.
+    pub fn diagnostic(&'static self, location: Location, message: String) -> Diagnostic {
+        Diagnostic {
+            rule: self.id,
+            name: self.name,
+            severity: self.severity,
+            message,
+            help: None,
+            location,
+            resource: None,
+            related: Vec::new(),
+            parameters: None,
+        }
+    }
+
     /// The first link under "## References": where an editor or code-scanning UI sends a
     /// reader for more (`None` when the docs have no link).
     pub fn help_uri(&self) -> Option<&'static str> {

@@ -327,7 +327,7 @@ impl Reader<'_> {
 fn last_property<'b, 'a>(
     object: &'b JsonObject<'a>,
     key: &str,
-) -> Option<&'b jsonc_parser::ast::ObjectProp<'a>> {
+) -> Option<&'b crate::source::json::JsonProperty<'a>> {
     object
         .properties
         .iter()

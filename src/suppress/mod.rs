@@ -367,7 +367,7 @@ fn rule_diagnostic(
 ) -> Diagnostic {
     Diagnostic {
         help: Some(help),
-        ..Diagnostic::new(meta, location.clone(), message)
+        ..meta.diagnostic(location.clone(), message)
     }
 }
 

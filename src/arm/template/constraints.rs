@@ -2,7 +2,7 @@
 //! `maxValue`, `minLength`, `maxLength`. A value that breaks one fails the deployment. Unknown
 //! values are never judged.
 
-use jsonc_parser::ast::Object as JObject;
+use crate::source::json::JsonObject as JObject;
 
 use super::parameters::literal_value;
 use crate::arm::value::Value;

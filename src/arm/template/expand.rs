@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use jsonc_parser::ast::{Object as JObject, Value as Json};
+use crate::source::json::{JsonObject as JObject, JsonValue as Json};
 
 use super::budget::{Budget, Limit};
 use super::constraints;
@@ -573,7 +573,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     fn report_failure(
         &mut self,
         v: &Value,
-        s: &jsonc_parser::ast::StringLit,
+        s: &crate::source::json::JsonString,
         pointer: &str,
         reported: bool,
     ) {
@@ -618,7 +618,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// Report an expression that does not parse; the message.
     fn report_invalid_expression(
         &mut self,
-        s: &jsonc_parser::ast::StringLit,
+        s: &crate::source::json::JsonString,
         e: &crate::arm::expr::ParseError,
         pointer: &str,
     ) -> String {

@@ -6,7 +6,7 @@
 //! parameter, a resource or an output) and a resource's `comments` are plain JSON, as are the
 //! declared constraints and types of parameters and outputs. `[[` starts an escaped literal.
 
-use jsonc_parser::ast::{Object as JObject, StringLit, Value as Json};
+use crate::source::json::{JsonObject as JObject, JsonString as StringLit, JsonValue as Json};
 
 use crate::arm::expr::{ParseError, validate_template_string};
 use crate::source::Span;

@@ -27,7 +27,6 @@
 
 pub mod condition;
 pub mod message;
-pub mod rule_tests;
 pub mod selector;
 
 use std::path::{Path, PathBuf};

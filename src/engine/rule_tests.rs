@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::{RuleFileError, is_test_file, yaml_files};
+use super::{LintOptions, lint_with_parameter_sets};
 use crate::arm::template::ParameterSet;
-use crate::engine::{LintOptions, lint_with_parameter_sets};
+use crate::rules::declarative::{RuleFileError, is_test_file, yaml_files};
 use crate::rules::{Rule, Selection, find_in};
 use crate::source::SourceFile;
 
@@ -134,7 +134,8 @@ pub fn run_dir(dir: &Path, rules: &[&'static dyn Rule], opts: &LintOptions) -> T
         let tests: TestFile = match serde_norway::from_str(&text) {
             Ok(t) => t,
             Err(e) => {
-                run.errors.push(super::yaml_error(&file, &text, &e));
+                run.errors
+                    .push(crate::rules::declarative::yaml_error(&file, &text, &e));
                 continue;
             }
         };
