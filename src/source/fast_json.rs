@@ -101,10 +101,13 @@ impl<'a> Parser<'a> {
                 Some(b'/') => match self.bytes.get(self.pos + 1) {
                     Some(b'/') => {
                         self.has_comments = true;
-                        // jsonc-parser ends a line comment at '\n' (a '\r' before it is part of
-                        // the comment, which is ignored anyway).
+                        // A line comment ends at any line break, a lone '\r' too, as in
+                        // jsonc-parser and Json.NET (found by the json_reader fuzz target).
                         let rest = self.bytes.get(self.pos..)?;
-                        self.pos += rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                        self.pos += rest
+                            .iter()
+                            .position(|&b| b == b'\n' || b == b'\r')
+                            .unwrap_or(rest.len());
                     }
                     Some(b'*') => {
                         self.has_comments = true;

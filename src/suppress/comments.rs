@@ -80,9 +80,9 @@ fn skip_string(bytes: &[u8], start: usize) -> usize {
 fn comment_at(text: &str, start: usize) -> (usize, &str) {
     let rest = text.get(start + 2..).unwrap_or("");
     if text.as_bytes().get(start + 1) == Some(&b'/') {
-        let len = rest.find('\n').unwrap_or(rest.len());
-        // A CRLF file: the carriage return is not part of the comment.
-        let inner = rest.get(..len).unwrap_or("").trim_end_matches('\r');
+        // Any line break ends it (LF, CRLF, a lone CR), as the JSON reader ends it.
+        let len = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        let inner = rest.get(..len).unwrap_or("");
         (start + 2 + inner.len(), inner)
     } else {
         match rest.find("*/") {
