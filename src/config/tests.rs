@@ -1,5 +1,6 @@
-//! The configuration's unit tests: the starter file, every key, mistakes at their position, discovery
-//! upward, the command line over the file, `init`.
+//! The configuration's unit tests: the starter file, every key, mistakes at their position,
+//! discovery upward, the command line over the file, `init`.
+
 use super::*;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
