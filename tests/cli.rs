@@ -420,3 +420,63 @@ fn stdin_pairs_parameter_files_beside_the_reported_name() {
     let elsewhere = run("somewhere/else/invalid-parameters.json");
     assert_eq!(elsewhere["diagnostics"].as_array().map(Vec::len), Some(0));
 }
+
+/// A newcomer finds a command by its file name: each subcommand `armlint --help` lists has
+/// `src/cli/<command>.rs` (`test-rules` in `test_rules.rs`).
+#[test]
+fn each_command_has_its_own_file() {
+    let help = stdout(armlint().arg("--help"));
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 8, "commands in --help: {commands:?}");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for c in commands {
+        let file = root.join(format!("src/cli/{}.rs", c.replace('-', "_")));
+        assert!(file.is_file(), "`armlint {c}` has no {}", file.display());
+    }
+}
+
+/// No function of the command line or the configuration is over 120 lines: each is split by
+/// job. Counted from a line that opens an `fn` to the `}` at its indentation.
+#[test]
+fn command_line_and_configuration_functions_are_short() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut too_long = Vec::new();
+    for dir in ["src/cli", "src/config"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (start, line) in lines.iter().enumerate() {
+                let body = line.trim_start();
+                let indent = line.len() - body.len();
+                let opens_fn = ["fn ", "pub fn ", "pub(super) fn ", "pub(crate) fn "]
+                    .iter()
+                    .any(|p| body.starts_with(p));
+                if !opens_fn || body.ends_with(';') {
+                    continue;
+                }
+                let close = format!("{}}}", " ".repeat(indent));
+                let end = lines[start..].iter().position(|l| *l == close).unwrap_or(0);
+                if end + 1 > 120 {
+                    too_long.push(format!(
+                        "{}:{}: {} lines",
+                        path.display(),
+                        start + 1,
+                        end + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        too_long.is_empty(),
+        "functions over 120 lines: {too_long:#?}"
+    );
+}
