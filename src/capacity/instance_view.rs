@@ -281,7 +281,7 @@ fn check_group_type(
     root: &JsonValue,
     err: &dyn Fn(&str, String) -> ViewError,
 ) -> Result<(), ViewError> {
-    let ty = text(get(&root, "type")).unwrap_or_default();
+    let ty = text(get(root, "type")).unwrap_or_default();
     if !ty.eq_ignore_ascii_case("Microsoft.Compute/capacityReservationGroups") {
         return Err(err(
             "/type",
