@@ -190,20 +190,7 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
             "expected a capacity reservation group object".into(),
         ));
     }
-    let ty = text(get(&root, "type")).unwrap_or_default();
-    if !ty.eq_ignore_ascii_case("Microsoft.Compute/capacityReservationGroups") {
-        return Err(err(
-            "/type",
-            format!(
-                "expected \"Microsoft.Compute/capacityReservationGroups\", found {}",
-                if ty.is_empty() {
-                    "none".to_string()
-                } else {
-                    format!("\"{ty}\"")
-                }
-            ),
-        ));
-    }
+    check_group_type(&root, &err)?;
     let id = text(get(&root, "id")).ok_or_else(|| err("/id", "the group has no id".into()))?;
     let name = text(get(&root, "name")).unwrap_or_else(|| last_segment(&id).to_string());
     let location = text(get(&root, "location"));
@@ -247,28 +234,7 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
         let at = format!("/properties/instanceView/capacityReservations/{i}");
         let name = text(get(e, "name"))
             .ok_or_else(|| err(&format!("{at}/name"), "the reservation has no name".into()))?;
-        let allocated =
-            match get(e, "utilizationInfo").and_then(|u| get(u, "virtualMachinesAllocated")) {
-                None => Vec::new(),
-                Some(JsonValue::Array(a)) => {
-                    let mut ids = Vec::with_capacity(a.elements.len());
-                    for (j, vm) in a.elements.iter().enumerate() {
-                        ids.push(text(get(vm, "id")).ok_or_else(|| {
-                            err(
-                                &format!("{at}/utilizationInfo/virtualMachinesAllocated/{j}/id"),
-                                "expected a VM resource ID".into(),
-                            )
-                        })?);
-                    }
-                    ids
-                }
-                Some(_) => {
-                    return Err(err(
-                        &format!("{at}/utilizationInfo/virtualMachinesAllocated"),
-                        "expected an array".into(),
-                    ));
-                }
-            };
+        let allocated = allocated_vms(e, &at, &err)?;
         if !names_seen.insert(name.to_ascii_lowercase()) {
             return Err(err(
                 &format!("{at}/name"),
@@ -308,6 +274,58 @@ pub fn parse(file: &str, text_of_file: &str) -> Result<InstanceView, ViewError> 
         shared,
         reservations,
     })
+}
+
+/// An error unless the document is of a capacity reservation group.
+fn check_group_type(
+    root: &JsonValue,
+    err: &dyn Fn(&str, String) -> ViewError,
+) -> Result<(), ViewError> {
+    let ty = text(get(root, "type")).unwrap_or_default();
+    if !ty.eq_ignore_ascii_case("Microsoft.Compute/capacityReservationGroups") {
+        return Err(err(
+            "/type",
+            format!(
+                "expected \"Microsoft.Compute/capacityReservationGroups\", found {}",
+                if ty.is_empty() {
+                    "none".to_string()
+                } else {
+                    format!("\"{ty}\"")
+                }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The IDs of the VMs allocated from the reservation at `at` (none when it reports none).
+fn allocated_vms(
+    e: &JsonValue,
+    at: &str,
+    err: &dyn Fn(&str, String) -> ViewError,
+) -> Result<Vec<String>, ViewError> {
+    let ids = match get(e, "utilizationInfo").and_then(|u| get(u, "virtualMachinesAllocated")) {
+        None => Vec::new(),
+        Some(JsonValue::Array(a)) => {
+            let mut ids = Vec::with_capacity(a.elements.len());
+            for (j, vm) in a.elements.iter().enumerate() {
+                ids.push(text(get(vm, "id")).ok_or_else(|| {
+                    err(
+                        &format!("{at}/utilizationInfo/virtualMachinesAllocated/{j}/id"),
+                        "expected a VM resource ID".into(),
+                    )
+                })?);
+            }
+            ids
+        }
+        Some(_) => {
+            return Err(err(
+                &format!("{at}/utilizationInfo/virtualMachinesAllocated"),
+                "expected an array".into(),
+            ));
+        }
+    };
+    Ok(ids)
 }
 
 /// Views that cannot all be true at once: two views of one group (which one is current?).

@@ -416,8 +416,21 @@ impl CapacityModel {
         assumptions: CapacityAssumptions,
     ) -> CapacityModel {
         let mut m = CapacityModel::default();
-        let instances = graph.instances();
-        // Groups declared here.
+        let group_of_node = Self::add_declared_groups(&mut m, graph.instances());
+        Self::add_reservations(&mut m, graph, &group_of_node, assumptions);
+        Self::add_scale_sets(&mut m, graph);
+        Self::add_vm_consumers(&mut m, graph);
+        Self::add_scale_set_consumers(&mut m, graph);
+        m.apply_views(graph, views);
+        m.compute_demand();
+        m
+    }
+
+    /// Groups declared here, returning each one's index in `m.groups` by its node.
+    fn add_declared_groups(
+        m: &mut CapacityModel,
+        instances: &[ResourceInstance],
+    ) -> BTreeMap<usize, usize> {
         let mut group_of_node: BTreeMap<usize, usize> = BTreeMap::new();
         for (i, inst) in instances.iter().enumerate() {
             if !is_type(inst, GROUPS) || inst.deployed == Tri::False {
@@ -471,9 +484,18 @@ impl CapacityModel {
                 view: None,
             });
         }
+        group_of_node
+    }
 
-        // Reservations, attached to their group through the parent edge (nested child or
-        // `group/name` naming).
+    /// Reservations, attached to their group through the parent edge (nested child or
+    /// `group/name` naming); then which declared groups are closed.
+    fn add_reservations(
+        m: &mut CapacityModel,
+        graph: &ResourceGraph,
+        group_of_node: &BTreeMap<usize, usize>,
+        assumptions: CapacityAssumptions,
+    ) {
+        let instances = graph.instances();
         let mut orphan_reservation = false;
         for (i, inst) in instances.iter().enumerate() {
             if !is_type(inst, RESERVATIONS) || !takes_part(inst) {
@@ -520,8 +542,11 @@ impl CapacityModel {
                     })
                 });
         }
+    }
 
-        // Scale sets and their members.
+    /// Scale sets, and the autoscale settings that target them.
+    fn add_scale_sets(m: &mut CapacityModel, graph: &ResourceGraph) {
+        let instances = graph.instances();
         for (i, inst) in instances.iter().enumerate() {
             if !inst.is_type(SCALE_SETS) || inst.deployed == Tri::False {
                 continue;
@@ -557,8 +582,11 @@ impl CapacityModel {
                 set.autoscale.push(e.from);
             }
         }
+    }
 
-        // VMs.
+    /// VMs, standalone or members of a scale set.
+    fn add_vm_consumers(m: &mut CapacityModel, graph: &ResourceGraph) {
+        let instances = graph.instances();
         for (i, inst) in instances.iter().enumerate() {
             if !inst.is_type(VIRTUAL_MACHINES) || !takes_part(inst) {
                 continue;
@@ -626,8 +654,11 @@ impl CapacityModel {
                 deployed: inst.deployed,
             });
         }
+    }
 
-        // Scale sets creating instances from a profile.
+    /// Scale sets creating instances from a profile.
+    fn add_scale_set_consumers(m: &mut CapacityModel, graph: &ResourceGraph) {
+        let instances = graph.instances();
         for s in 0..m.scale_sets.len() {
             let Some(set) = m.scale_sets.get(s).cloned() else {
                 continue;
@@ -654,10 +685,6 @@ impl CapacityModel {
                 deployed: inst.deployed,
             });
         }
-
-        m.apply_views(graph, views);
-        m.compute_demand();
-        m
     }
 
     /// Resolve a group reference, adding a group for an ID that names none declared here.
@@ -831,48 +858,8 @@ impl CapacityModel {
     }
 
     fn compute_demand(&mut self) {
-        self.incomplete_groups = vec![false; self.groups.len()];
+        self.seed_demand();
         let mut all_incomplete = false;
-        for (g, group) in self.groups.iter().enumerate() {
-            for r in group.view.iter().flat_map(|v| &v.reservations) {
-                let (Some(size), Some(zone)) = (&r.size, &r.zone) else {
-                    continue;
-                };
-                // VMs allocated now that the template does not deploy are demand already.
-                let d = self
-                    .demand
-                    .entry((g, size.to_ascii_lowercase(), zone.clone()))
-                    .or_insert_with(|| KeyDemand {
-                        complete: true,
-                        ..KeyDemand::default()
-                    });
-                let n = r.allocated_elsewhere;
-                match (
-                    d.min.checked_add(n),
-                    d.peak.checked_add(n),
-                    d.max.checked_add(n),
-                ) {
-                    (Some(min), Some(peak), Some(max)) => (d.min, d.peak, d.max) = (min, peak, max),
-                    // A sum past u64 is not a figure: what was added so far is a lower bound.
-                    _ => {
-                        if let Some(flag) = self.incomplete_groups.get_mut(g) {
-                            *flag = true;
-                        }
-                    }
-                }
-            }
-        }
-        for res in &self.reservations {
-            let (Some(g), Some(size), Some(zone)) = (res.group, &res.size, res.zone()) else {
-                continue;
-            };
-            self.demand
-                .entry((g, size.to_ascii_lowercase(), zone.map(String::from)))
-                .or_insert_with(|| KeyDemand {
-                    complete: true,
-                    ..KeyDemand::default()
-                });
-        }
         for (c, con) in self.consumers.iter().enumerate() {
             if con.deployed == Tri::False {
                 continue;
@@ -961,6 +948,52 @@ impl CapacityModel {
             if self.incomplete_groups.get(*g).copied().unwrap_or(true) {
                 d.complete = false;
             }
+        }
+    }
+
+    /// The demand keys there are before any consumer: VMs an instance view shows allocated
+    /// that the template does not deploy, and each attached reservation's key.
+    fn seed_demand(&mut self) {
+        self.incomplete_groups = vec![false; self.groups.len()];
+        for (g, group) in self.groups.iter().enumerate() {
+            for r in group.view.iter().flat_map(|v| &v.reservations) {
+                let (Some(size), Some(zone)) = (&r.size, &r.zone) else {
+                    continue;
+                };
+                // VMs allocated now that the template does not deploy are demand already.
+                let d = self
+                    .demand
+                    .entry((g, size.to_ascii_lowercase(), zone.clone()))
+                    .or_insert_with(|| KeyDemand {
+                        complete: true,
+                        ..KeyDemand::default()
+                    });
+                let n = r.allocated_elsewhere;
+                match (
+                    d.min.checked_add(n),
+                    d.peak.checked_add(n),
+                    d.max.checked_add(n),
+                ) {
+                    (Some(min), Some(peak), Some(max)) => (d.min, d.peak, d.max) = (min, peak, max),
+                    // A sum past u64 is not a figure: what was added so far is a lower bound.
+                    _ => {
+                        if let Some(flag) = self.incomplete_groups.get_mut(g) {
+                            *flag = true;
+                        }
+                    }
+                }
+            }
+        }
+        for res in &self.reservations {
+            let (Some(g), Some(size), Some(zone)) = (res.group, &res.size, res.zone()) else {
+                continue;
+            };
+            self.demand
+                .entry((g, size.to_ascii_lowercase(), zone.map(String::from)))
+                .or_insert_with(|| KeyDemand {
+                    complete: true,
+                    ..KeyDemand::default()
+                });
         }
     }
 

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::instance_view::{DeclaredIds, InstanceView, ViewError, last_segment};
+use super::instance_view::{DeclaredIds, InstanceView, ViewError, ViewReservation, last_segment};
 use crate::arm::graph::ResourceGraph;
 use crate::arm::value::SYM_OPEN;
 use crate::capacity::model::{CapacityModel, Key};
@@ -448,42 +448,7 @@ fn add_demand(a: DemandRange, b: DemandRange) -> DemandRange {
 pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) -> Result<(), ViewError> {
     crate::capacity::instance_view::check_distinct(views)?;
     for view in views {
-        let view_id = view.id.to_ascii_lowercase();
-        let found = plan
-            .groups
-            .iter()
-            .position(|g| g.id.to_ascii_lowercase() == view_id)
-            .or_else(|| {
-                // A template's ID with an unknown subscription or resource group is the view's
-                // group when the name is the same and only one template group has it.
-                let by_name: Vec<usize> = plan
-                    .groups
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, g)| {
-                        g.id.contains(SYM_OPEN) && g.name.eq_ignore_ascii_case(&view.name)
-                    })
-                    .map(|(i, _)| i)
-                    .collect();
-                match by_name.as_slice() {
-                    [one] => Some(*one),
-                    _ => None,
-                }
-            });
-        let g = match found {
-            Some(g) => g,
-            None => {
-                plan.groups.push(GroupPlan {
-                    id: view.id.clone(),
-                    name: view.name.clone(),
-                    declared: false,
-                    complete: true,
-                    reservations: Vec::new(),
-                    instance_view: None,
-                });
-                plan.groups.len() - 1
-            }
-        };
+        let g = view_group(plan, view);
         let Some(group) = plan.groups.get_mut(g) else {
             continue;
         };
@@ -491,118 +456,11 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) -> Result<()
         let mut known = true;
         for vr in &view.reservations {
             known &= vr.size.is_some() && vr.capacity.is_some();
-            let by_name = group.reservations.iter().position(|r| {
-                r.name
-                    .as_deref()
-                    .is_some_and(|n| last_segment(n).eq_ignore_ascii_case(&vr.name))
-            });
-            let by_size = || {
-                let size = vr.size.as_deref()?;
-                let same: Vec<usize> = group
-                    .reservations
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| r.size.eq_ignore_ascii_case(size))
-                    .map(|(i, _)| i)
-                    .collect();
-                match same.as_slice() {
-                    [one] => Some(*one),
-                    _ => None,
-                }
-            };
-            // A reservation's size cannot change once created: a view that names another size
-            // for it is of another group, or the template is not what was deployed.
-            if let (Some(i), Some(size)) = (by_name, vr.size.as_deref())
-                && let Some(declared) = group.reservations.get(i)
-                && is_literal_size(&declared.size)
-                && !declared.size.eq_ignore_ascii_case(size)
-            {
-                return Err(ViewError {
-                    file: view.file.clone(),
-                    pointer: vr.size_pointer.clone().unwrap_or_default(),
-                    message: format!(
-                        "reservation \"{}\" reserves {size} here, but the templates declare it with {}; a reservation's size cannot change (is this the view of another group?)",
-                        vr.name, declared.size
-                    ),
-                });
-            }
-            let r = match by_name.or_else(by_size) {
-                Some(r) => r,
-                None => {
-                    group.reservations.push(ReservationPlan {
-                        name: Some(format!("{}/{}", view.name, vr.name)),
-                        size: vr.size.clone().unwrap_or_else(|| "?".into()),
-                        zone: None,
-                        reserved: vr.capacity,
-                        demand: DemandRange {
-                            min: 0,
-                            max: 0,
-                            complete: true,
-                        },
-                        state: PlanState::Unknown,
-                        steady_state: PlanState::Unknown,
-                        unreserved_at_peak: 0,
-                        consumers: Vec::new(),
-                        current: None,
-                    });
-                    group.reservations.len() - 1
-                }
-            };
+            let r = view_reservation(group, view, vr)?;
             let Some(res) = group.reservations.get_mut(r) else {
                 continue;
             };
-            if res.reserved.is_none() {
-                res.reserved = vr.capacity;
-            }
-            if res.name.is_none() {
-                res.name = Some(format!("{}/{}", view.name, vr.name));
-            }
-            // Allocated VMs the templates do not declare are demand already there. The
-            // templates' consumers are indexed once: the VMs pushed below are the view's own.
-            let declared_ids: Vec<String> = res
-                .consumers
-                .iter()
-                .filter(|c| c.file != view.file)
-                .map(|c| c.id.clone())
-                .collect();
-            let declared = DeclaredIds::new(declared_ids.iter().map(String::as_str));
-            for vm in &vr.allocated {
-                let name = allocated_name(vm);
-                if declared.contains(vm) {
-                    continue;
-                }
-                res.demand = add_demand(
-                    res.demand,
-                    DemandRange {
-                        min: 1,
-                        max: 1,
-                        complete: true,
-                    },
-                );
-                res.consumers.push(ConsumerRef {
-                    file: view.file.clone(),
-                    pointer: String::new(),
-                    resource_type: crate::capacity::VIRTUAL_MACHINES.to_string(),
-                    name: name.to_string(),
-                    min: 1,
-                    max: 1,
-                    sources: vec!["allocated now (instance view)".into()],
-                    parameters: None,
-                    id: vm.clone(),
-                });
-            }
-            let allocated = vr.allocated.len() as u64;
-            res.current = Some(CurrentState {
-                allocated,
-                capacity: res.reserved,
-                state: PlanState::of(allocated, res.reserved, true),
-            });
-            let complete = res.demand.complete;
-            res.state = PlanState::of(res.demand.max, res.reserved, complete);
-            res.steady_state = PlanState::of(res.demand.min, res.reserved, complete);
-            res.unreserved_at_peak = res
-                .reserved
-                .map_or(0, |cap| res.demand.max.saturating_sub(cap));
+            apply_view_reservation(res, view, vr);
         }
         if !group.declared {
             group.complete = known
@@ -614,6 +472,168 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) -> Result<()
     }
     plan.groups.sort_by_key(|g| g.id.to_ascii_lowercase());
     Ok(())
+}
+
+/// The plan group an instance view is of: the one with its ID, else a template group of its
+/// name, else one added for it.
+fn view_group(plan: &mut CapacityPlan, view: &InstanceView) -> usize {
+    let view_id = view.id.to_ascii_lowercase();
+    let found = plan
+        .groups
+        .iter()
+        .position(|g| g.id.to_ascii_lowercase() == view_id)
+        .or_else(|| {
+            // A template's ID with an unknown subscription or resource group is the view's
+            // group when the name is the same and only one template group has it.
+            let by_name: Vec<usize> = plan
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| g.id.contains(SYM_OPEN) && g.name.eq_ignore_ascii_case(&view.name))
+                .map(|(i, _)| i)
+                .collect();
+            match by_name.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            }
+        });
+    match found {
+        Some(g) => g,
+        None => {
+            plan.groups.push(GroupPlan {
+                id: view.id.clone(),
+                name: view.name.clone(),
+                declared: false,
+                complete: true,
+                reservations: Vec::new(),
+                instance_view: None,
+            });
+            plan.groups.len() - 1
+        }
+    }
+}
+
+/// The reservation of `group` a view's reservation is (by name, else by size when only one
+/// has it), added when none is.
+fn view_reservation(
+    group: &mut GroupPlan,
+    view: &InstanceView,
+    vr: &ViewReservation,
+) -> Result<usize, ViewError> {
+    let by_name = group.reservations.iter().position(|r| {
+        r.name
+            .as_deref()
+            .is_some_and(|n| last_segment(n).eq_ignore_ascii_case(&vr.name))
+    });
+    let by_size = || {
+        let size = vr.size.as_deref()?;
+        let same: Vec<usize> = group
+            .reservations
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.size.eq_ignore_ascii_case(size))
+            .map(|(i, _)| i)
+            .collect();
+        match same.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    };
+    // A reservation's size cannot change once created: a view that names another size
+    // for it is of another group, or the template is not what was deployed.
+    if let (Some(i), Some(size)) = (by_name, vr.size.as_deref())
+        && let Some(declared) = group.reservations.get(i)
+        && is_literal_size(&declared.size)
+        && !declared.size.eq_ignore_ascii_case(size)
+    {
+        return Err(ViewError {
+            file: view.file.clone(),
+            pointer: vr.size_pointer.clone().unwrap_or_default(),
+            message: format!(
+                "reservation \"{}\" reserves {size} here, but the templates declare it with {}; a reservation's size cannot change (is this the view of another group?)",
+                vr.name, declared.size
+            ),
+        });
+    }
+    Ok(match by_name.or_else(by_size) {
+        Some(r) => r,
+        None => {
+            group.reservations.push(ReservationPlan {
+                name: Some(format!("{}/{}", view.name, vr.name)),
+                size: vr.size.clone().unwrap_or_else(|| "?".into()),
+                zone: None,
+                reserved: vr.capacity,
+                demand: DemandRange {
+                    min: 0,
+                    max: 0,
+                    complete: true,
+                },
+                state: PlanState::Unknown,
+                steady_state: PlanState::Unknown,
+                unreserved_at_peak: 0,
+                consumers: Vec::new(),
+                current: None,
+            });
+            group.reservations.len() - 1
+        }
+    })
+}
+
+/// What a view says of reservation `res`: its capacity and name where the templates give none,
+/// its allocated VMs as demand, and its state now.
+fn apply_view_reservation(res: &mut ReservationPlan, view: &InstanceView, vr: &ViewReservation) {
+    if res.reserved.is_none() {
+        res.reserved = vr.capacity;
+    }
+    if res.name.is_none() {
+        res.name = Some(format!("{}/{}", view.name, vr.name));
+    }
+    // Allocated VMs the templates do not declare are demand already there. The
+    // templates' consumers are indexed once: the VMs pushed below are the view's own.
+    let declared_ids: Vec<String> = res
+        .consumers
+        .iter()
+        .filter(|c| c.file != view.file)
+        .map(|c| c.id.clone())
+        .collect();
+    let declared = DeclaredIds::new(declared_ids.iter().map(String::as_str));
+    for vm in &vr.allocated {
+        let name = allocated_name(vm);
+        if declared.contains(vm) {
+            continue;
+        }
+        res.demand = add_demand(
+            res.demand,
+            DemandRange {
+                min: 1,
+                max: 1,
+                complete: true,
+            },
+        );
+        res.consumers.push(ConsumerRef {
+            file: view.file.clone(),
+            pointer: String::new(),
+            resource_type: crate::capacity::VIRTUAL_MACHINES.to_string(),
+            name: name.to_string(),
+            min: 1,
+            max: 1,
+            sources: vec!["allocated now (instance view)".into()],
+            parameters: None,
+            id: vm.clone(),
+        });
+    }
+    let allocated = vr.allocated.len() as u64;
+    res.current = Some(CurrentState {
+        allocated,
+        capacity: res.reserved,
+        state: PlanState::of(allocated, res.reserved, true),
+    });
+    let complete = res.demand.complete;
+    res.state = PlanState::of(res.demand.max, res.reserved, complete);
+    res.steady_state = PlanState::of(res.demand.min, res.reserved, complete);
+    res.unreserved_at_peak = res
+        .reserved
+        .map_or(0, |cap| res.demand.max.saturating_sub(cap));
 }
 
 fn is_literal_size(size: &str) -> bool {

@@ -94,49 +94,7 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
         "NO SLA",
         "NOW",
     ];
-    let mut rows: Vec<([String; 9], PlanState, String)> = Vec::new();
-    for g in &plan.groups {
-        let group = if g.complete {
-            g.name.clone()
-        } else {
-            format!("{} (incomplete)", g.name)
-        };
-        if g.reservations.is_empty() {
-            rows.push((
-                [
-                    group,
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "0".into(),
-                    "-".into(),
-                    "0".into(),
-                    "-".into(),
-                ],
-                PlanState::Unknown,
-                String::new(),
-            ));
-            continue;
-        }
-        for r in &g.reservations {
-            rows.push((
-                [
-                    group.clone(),
-                    r.name.clone().unwrap_or_else(|| "(none)".into()),
-                    r.size.clone(),
-                    zone_text(r),
-                    reserved_text(r),
-                    demand_text(r),
-                    state_text(r),
-                    r.unreserved_at_peak.to_string(),
-                    current_text(r),
-                ],
-                r.state,
-                bar(r),
-            ));
-        }
-    }
+    let rows = table_rows(plan);
     // The NOW column only with an instance view.
     let has_now = plan
         .groups
@@ -185,6 +143,63 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
     out.push_str(
         "\n█ reserved and used  ░ reserved, idle  ▒ beyond the reservation (no capacity SLA)\nSTATE: steady state → at peak, when they differ; NO SLA: instances beyond the reservation at peak\n",
     );
+    push_consumers(&mut out, plan);
+    out
+}
+
+/// One table line: the cells, the state that colours STATE, and the bar.
+type Row = ([String; 9], PlanState, String);
+
+/// A line per reservation, or one for a group without any.
+fn table_rows(plan: &CapacityPlan) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
+    for g in &plan.groups {
+        let group = if g.complete {
+            g.name.clone()
+        } else {
+            format!("{} (incomplete)", g.name)
+        };
+        if g.reservations.is_empty() {
+            rows.push((
+                [
+                    group,
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "0".into(),
+                    "-".into(),
+                    "0".into(),
+                    "-".into(),
+                ],
+                PlanState::Unknown,
+                String::new(),
+            ));
+            continue;
+        }
+        for r in &g.reservations {
+            rows.push((
+                [
+                    group.clone(),
+                    r.name.clone().unwrap_or_else(|| "(none)".into()),
+                    r.size.clone(),
+                    zone_text(r),
+                    reserved_text(r),
+                    demand_text(r),
+                    state_text(r),
+                    r.unreserved_at_peak.to_string(),
+                    current_text(r),
+                ],
+                r.state,
+                bar(r),
+            ));
+        }
+    }
+    rows
+}
+
+/// Under the table, each reservation's consumers with their instance counts and where they are.
+fn push_consumers(out: &mut String, plan: &CapacityPlan) {
     for g in &plan.groups {
         for r in &g.reservations {
             if r.consumers.is_empty() {
@@ -223,7 +238,6 @@ pub fn render(plan: &CapacityPlan, color: bool) -> String {
             }
         }
     }
-    out
 }
 
 /// `virtualMachineScaleSets` for messages.

@@ -437,19 +437,6 @@ fn format_datetime(ticks: i64, format: &str) -> Result<String, String> {
             .take_while(|x| **x == ch)
             .count();
         match ch {
-            'd' => {
-                match run {
-                    1 => out.push_str(&p.day.to_string()),
-                    2 => out.push_str(&pad(p.day, 2)),
-                    3 => out.push_str(
-                        DAY_NAMES
-                            .get(p.weekday as usize)
-                            .map_or("", |n| n.get(..3).unwrap_or(n)),
-                    ),
-                    _ => out.push_str(DAY_NAMES.get(p.weekday as usize).copied().unwrap_or("")),
-                }
-                i += run;
-            }
             'f' | 'F' => {
                 if run > 7 {
                     return Err(format!("'{format}' is not a valid date-time format"));
@@ -468,81 +455,10 @@ fn format_datetime(ticks: i64, format: &str) -> Result<String, String> {
                 out.push_str(&shown);
                 i += run;
             }
-            'g' => {
-                out.push_str("A.D.");
-                i += run;
-            }
-            'h' => {
-                let h = if p.hour % 12 == 0 { 12 } else { p.hour % 12 };
-                out.push_str(&if run == 1 { h.to_string() } else { pad(h, 2) });
-                i += run;
-            }
-            'H' => {
-                out.push_str(&if run == 1 {
-                    p.hour.to_string()
-                } else {
-                    pad(p.hour, 2)
-                });
-                i += run;
-            }
-            'm' => {
-                out.push_str(&if run == 1 {
-                    p.minute.to_string()
-                } else {
-                    pad(p.minute, 2)
-                });
-                i += run;
-            }
-            's' => {
-                out.push_str(&if run == 1 {
-                    p.second.to_string()
-                } else {
-                    pad(p.second, 2)
-                });
-                i += run;
-            }
-            'M' => {
-                let name = MONTH_NAMES
-                    .get((p.month - 1) as usize)
-                    .copied()
-                    .unwrap_or("");
-                match run {
-                    1 => out.push_str(&p.month.to_string()),
-                    2 => out.push_str(&pad(p.month, 2)),
-                    3 => out.push_str(name.get(..3).unwrap_or(name)),
-                    _ => out.push_str(name),
-                }
-                i += run;
-            }
-            't' => {
-                let designator = if p.hour < 12 { "AM" } else { "PM" };
-                out.push_str(if run == 1 {
-                    designator.get(..1).unwrap_or("")
-                } else {
-                    designator
-                });
-                i += run;
-            }
-            'y' => {
-                match run {
-                    1 => out.push_str(&(p.year % 100).to_string()),
-                    2 => out.push_str(&pad(p.year % 100, 2)),
-                    n => out.push_str(&pad(p.year, n.min(10))),
-                }
-                i += run;
-            }
             'K' => {
                 // Results are UTC.
                 out.push('Z');
                 i += 1;
-            }
-            'z' => {
-                out.push_str(match run {
-                    1 => "+0",
-                    2 => "+00",
-                    _ => "+00:00",
-                });
-                i += run;
             }
             '\'' | '"' => {
                 let close = chars
@@ -567,6 +483,7 @@ fn format_datetime(ticks: i64, format: &str) -> Result<String, String> {
                 // `%d`: a custom specifier on its own.
                 i += 1;
             }
+            other if push_field(&mut out, &p, other, run) => i += run,
             other => {
                 out.push(other);
                 i += 1;
@@ -574,6 +491,85 @@ fn format_datetime(ticks: i64, format: &str) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+/// Writes the field a run of `run` times `ch` stands for (`dd`, `MMM`, `yyyy` ...); false when
+/// `ch` is not a field letter of fixed meaning.
+fn push_field(out: &mut String, p: &Parts, ch: char, run: usize) -> bool {
+    match ch {
+        'd' => match run {
+            1 => out.push_str(&p.day.to_string()),
+            2 => out.push_str(&pad(p.day, 2)),
+            3 => out.push_str(
+                DAY_NAMES
+                    .get(p.weekday as usize)
+                    .map_or("", |n| n.get(..3).unwrap_or(n)),
+            ),
+            _ => out.push_str(DAY_NAMES.get(p.weekday as usize).copied().unwrap_or("")),
+        },
+        'g' => {
+            out.push_str("A.D.");
+        }
+        'h' => {
+            let h = if p.hour % 12 == 0 { 12 } else { p.hour % 12 };
+            out.push_str(&if run == 1 { h.to_string() } else { pad(h, 2) });
+        }
+        'H' => {
+            out.push_str(&if run == 1 {
+                p.hour.to_string()
+            } else {
+                pad(p.hour, 2)
+            });
+        }
+        'm' => {
+            out.push_str(&if run == 1 {
+                p.minute.to_string()
+            } else {
+                pad(p.minute, 2)
+            });
+        }
+        's' => {
+            out.push_str(&if run == 1 {
+                p.second.to_string()
+            } else {
+                pad(p.second, 2)
+            });
+        }
+        'M' => {
+            let name = MONTH_NAMES
+                .get((p.month - 1) as usize)
+                .copied()
+                .unwrap_or("");
+            match run {
+                1 => out.push_str(&p.month.to_string()),
+                2 => out.push_str(&pad(p.month, 2)),
+                3 => out.push_str(name.get(..3).unwrap_or(name)),
+                _ => out.push_str(name),
+            }
+        }
+        't' => {
+            let designator = if p.hour < 12 { "AM" } else { "PM" };
+            out.push_str(if run == 1 {
+                designator.get(..1).unwrap_or("")
+            } else {
+                designator
+            });
+        }
+        'y' => match run {
+            1 => out.push_str(&(p.year % 100).to_string()),
+            2 => out.push_str(&pad(p.year % 100, 2)),
+            n => out.push_str(&pad(p.year, n.min(10))),
+        },
+        'z' => {
+            out.push_str(match run {
+                1 => "+0",
+                2 => "+00",
+                _ => "+00:00",
+            });
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// The result in the base value's own shape (ARM: "the format of the base value is used").

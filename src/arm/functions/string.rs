@@ -1320,66 +1320,8 @@ fn format_number(d: &Decimal, integer: bool, spec: &str) -> Result<String, FmtEr
             };
             Ok(sign(s, r.is_zero()))
         }
-        'X' if integer => {
-            // Two's complement of the 64-bit value, as .NET formats a negative long.
-            let mut value: i128 = d.int.iter().fold(0i128, |acc, x| acc * 10 + i128::from(*x));
-            if d.negative {
-                value = -value;
-            }
-            let bits = value as i64 as u64;
-            let mut s = if kind == 'X' {
-                format!("{bits:X}")
-            } else {
-                format!("{bits:x}")
-            };
-            let width = p.unwrap_or(0);
-            if s.len() < width {
-                s = "0".repeat(width - s.len()) + &s;
-            }
-            Ok(s)
-        }
-        'E' => {
-            let decimals = p.unwrap_or(6);
-            let all: Vec<u8> = d.int.iter().chain(d.frac.iter()).copied().collect();
-            let first = all.iter().position(|x| *x != 0);
-            let (mantissa, exp) = match first {
-                None => (vec![0u8; decimals + 1], 0i64),
-                Some(pos) => {
-                    let exp = d.int.len() as i64 - 1 - pos as i64;
-                    let m = Decimal {
-                        negative: false,
-                        int: all.get(pos).copied().into_iter().collect(),
-                        frac: all.get(pos + 1..).unwrap_or(&[]).to_vec(),
-                    };
-                    let r = m.round(decimals);
-                    // Rounding 9.99 up gives 10.0: renormalise.
-                    if r.int.len() > 1 {
-                        let mut digits = r.int.clone();
-                        digits.extend(r.frac.iter());
-                        digits.truncate(decimals + 1);
-                        (digits, exp + 1)
-                    } else {
-                        let mut digits = r.int.clone();
-                        digits.extend(r.frac.iter());
-                        (digits, exp)
-                    }
-                }
-            };
-            let head = digits_to_string(mantissa.get(..1).unwrap_or(&[0]));
-            let tail = digits_to_string(mantissa.get(1..).unwrap_or(&[]));
-            let body = if decimals > 0 {
-                format!("{head}.{tail}")
-            } else {
-                head
-            };
-            let e = if kind == 'E' { 'E' } else { 'e' };
-            let s = format!(
-                "{body}{e}{}{:03}",
-                if exp < 0 { '-' } else { '+' },
-                exp.unsigned_abs()
-            );
-            Ok(sign(s, first.is_none()))
-        }
+        'X' if integer => Ok(hex_text(d, kind == 'X', p.unwrap_or(0))),
+        'E' => Ok(exponent_text(d, kind == 'E', p.unwrap_or(6))),
         'G' if integer => {
             let digits = digits_to_string(&d.int);
             match p {
@@ -1403,51 +1345,75 @@ fn format_number(d: &Decimal, integer: bool, spec: &str) -> Result<String, FmtEr
     }
 }
 
+/// `X`/`x`: the two's complement of the 64-bit value in hexadecimal, zero-padded to `width`.
+fn hex_text(d: &Decimal, upper: bool, width: usize) -> String {
+    // Two's complement of the 64-bit value, as .NET formats a negative long.
+    let mut value: i128 = d.int.iter().fold(0i128, |acc, x| acc * 10 + i128::from(*x));
+    if d.negative {
+        value = -value;
+    }
+    let bits = value as i64 as u64;
+    let mut s = if upper {
+        format!("{bits:X}")
+    } else {
+        format!("{bits:x}")
+    };
+    if s.len() < width {
+        s = "0".repeat(width - s.len()) + &s;
+    }
+    s
+}
+
+/// `E`/`e`: one digit, `decimals` more after the point, and a signed three-digit exponent.
+fn exponent_text(d: &Decimal, upper: bool, decimals: usize) -> String {
+    let all: Vec<u8> = d.int.iter().chain(d.frac.iter()).copied().collect();
+    let first = all.iter().position(|x| *x != 0);
+    let (mantissa, exp) = match first {
+        None => (vec![0u8; decimals + 1], 0i64),
+        Some(pos) => {
+            let exp = d.int.len() as i64 - 1 - pos as i64;
+            let m = Decimal {
+                negative: false,
+                int: all.get(pos).copied().into_iter().collect(),
+                frac: all.get(pos + 1..).unwrap_or(&[]).to_vec(),
+            };
+            let r = m.round(decimals);
+            // Rounding 9.99 up gives 10.0: renormalise.
+            if r.int.len() > 1 {
+                let mut digits = r.int.clone();
+                digits.extend(r.frac.iter());
+                digits.truncate(decimals + 1);
+                (digits, exp + 1)
+            } else {
+                let mut digits = r.int.clone();
+                digits.extend(r.frac.iter());
+                (digits, exp)
+            }
+        }
+    };
+    let head = digits_to_string(mantissa.get(..1).unwrap_or(&[0]));
+    let tail = digits_to_string(mantissa.get(1..).unwrap_or(&[]));
+    let body = if decimals > 0 {
+        format!("{head}.{tail}")
+    } else {
+        head
+    };
+    let e = if upper { 'E' } else { 'e' };
+    let s = format!(
+        "{body}{e}{}{:03}",
+        if exp < 0 { '-' } else { '+' },
+        exp.unsigned_abs()
+    );
+    if d.negative && first.is_some() {
+        format!("-{s}")
+    } else {
+        s
+    }
+}
+
 /// A custom numeric format (`000`, `#,##0.00`, `0.#`, sections separated by `;`).
 fn format_custom(d: &Decimal, spec: &str) -> Result<String, FmtError> {
-    enum Tok {
-        Zero,
-        Hash,
-        Point,
-        Comma,
-        Percent,
-        Lit(String),
-    }
-    // Split into sections and tokens, honouring quotes and backslash escapes.
-    let mut sections: Vec<Vec<Tok>> = vec![Vec::new()];
-    let mut chars = spec.chars().peekable();
-    while let Some(ch) = chars.next() {
-        let tok = match ch {
-            '0' => Tok::Zero,
-            '#' => Tok::Hash,
-            '.' => Tok::Point,
-            ',' => Tok::Comma,
-            '%' => Tok::Percent,
-            ';' => {
-                sections.push(Vec::new());
-                continue;
-            }
-            '\\' => Tok::Lit(chars.next().map(String::from).unwrap_or_default()),
-            '\'' | '"' => {
-                let mut s = String::new();
-                for x in chars.by_ref() {
-                    if x == ch {
-                        break;
-                    }
-                    s.push(x);
-                }
-                Tok::Lit(s)
-            }
-            'E' | 'e' if chars.peek().is_some_and(|n| matches!(n, '0' | '+' | '-')) => {
-                return Err(FmtError::Unsupported(format!("format specifier '{spec}'")));
-            }
-            '‰' => return Err(FmtError::Unsupported(format!("format specifier '{spec}'"))),
-            other => Tok::Lit(other.to_string()),
-        };
-        if let Some(s) = sections.last_mut() {
-            s.push(tok);
-        }
-    }
+    let sections = custom_sections(spec)?;
     let section_index = if d.negative && !d.is_zero() && sections.len() > 1 {
         1
     } else if d.is_zero() && sections.len() > 2 {
@@ -1472,51 +1438,15 @@ fn format_custom(d: &Decimal, spec: &str) -> Result<String, FmtError> {
         ),
         None => (toks, &[][..]),
     };
-    let is_digit = |t: &Tok| matches!(t, Tok::Zero | Tok::Hash);
-    let int_places = int_toks.iter().filter(|t| is_digit(t)).count();
-    let min_int = int_toks
-        .iter()
-        .position(|t| matches!(t, Tok::Zero))
-        .map_or(0, |first_zero| {
-            int_toks
-                .get(first_zero..)
-                .unwrap_or(&[])
-                .iter()
-                .filter(|t| is_digit(t))
-                .count()
-        });
-    let first_digit = int_toks.iter().position(is_digit);
-    let last_digit = int_toks.iter().rposition(is_digit);
-    // Commas between digit placeholders group; commas right after the last one scale by 1000.
-    let grouping = match (first_digit, last_digit) {
-        (Some(f), Some(l)) => int_toks
-            .get(f..l)
-            .unwrap_or(&[])
-            .iter()
-            .any(|t| matches!(t, Tok::Comma)),
-        _ => false,
-    };
-    let scale = last_digit.map_or(0, |l| {
-        int_toks
-            .get(l + 1..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|t| matches!(t, Tok::Comma))
-            .count()
-    });
-    let max_frac = frac_toks.iter().filter(|t| is_digit(t)).count();
-    let min_frac = frac_toks
-        .iter()
-        .rposition(|t| matches!(t, Tok::Zero))
-        .map_or(0, |last_zero| {
-            frac_toks
-                .get(..=last_zero)
-                .unwrap_or(&[])
-                .iter()
-                .filter(|t| is_digit(t))
-                .count()
-        });
-    let percent = toks.iter().filter(|t| matches!(t, Tok::Percent)).count();
+    let Placeholders {
+        int_places,
+        min_int,
+        grouping,
+        scale,
+        max_frac,
+        min_frac,
+        percent,
+    } = Placeholders::of(toks, int_toks, frac_toks);
 
     let mut value = d.clone();
     if percent > 0 {
@@ -1586,6 +1516,133 @@ fn format_custom(d: &Decimal, spec: &str) -> Result<String, FmtError> {
         }
     }
     Ok(out)
+}
+
+/// A token of a custom numeric format.
+enum Tok {
+    Zero,
+    Hash,
+    Point,
+    Comma,
+    Percent,
+    Lit(String),
+}
+
+/// A custom format's sections (split at `;`) and tokens, honouring quotes and backslash escapes.
+fn custom_sections(spec: &str) -> Result<Vec<Vec<Tok>>, FmtError> {
+    let mut sections: Vec<Vec<Tok>> = vec![Vec::new()];
+    let mut chars = spec.chars().peekable();
+    while let Some(ch) = chars.next() {
+        let tok = match ch {
+            '0' => Tok::Zero,
+            '#' => Tok::Hash,
+            '.' => Tok::Point,
+            ',' => Tok::Comma,
+            '%' => Tok::Percent,
+            ';' => {
+                sections.push(Vec::new());
+                continue;
+            }
+            '\\' => Tok::Lit(chars.next().map(String::from).unwrap_or_default()),
+            '\'' | '"' => {
+                let mut s = String::new();
+                for x in chars.by_ref() {
+                    if x == ch {
+                        break;
+                    }
+                    s.push(x);
+                }
+                Tok::Lit(s)
+            }
+            'E' | 'e' if chars.peek().is_some_and(|n| matches!(n, '0' | '+' | '-')) => {
+                return Err(FmtError::Unsupported(format!("format specifier '{spec}'")));
+            }
+            '‰' => return Err(FmtError::Unsupported(format!("format specifier '{spec}'"))),
+            other => Tok::Lit(other.to_string()),
+        };
+        if let Some(s) = sections.last_mut() {
+            s.push(tok);
+        }
+    }
+    Ok(sections)
+}
+
+/// What a custom format's digit placeholders ask for.
+struct Placeholders {
+    /// Digit placeholders before the point.
+    int_places: usize,
+    /// Integer digits always shown (from the first `0` on).
+    min_int: usize,
+    /// Whether a comma between digit placeholders groups thousands.
+    grouping: bool,
+    /// Commas right after the last integer placeholder: each divides by 1000.
+    scale: usize,
+    /// Digit placeholders after the point.
+    max_frac: usize,
+    /// Fraction digits always shown (up to the last `0`).
+    min_frac: usize,
+    /// `%` signs: each multiplies by 100.
+    percent: usize,
+}
+
+impl Placeholders {
+    fn of(toks: &[Tok], int_toks: &[Tok], frac_toks: &[Tok]) -> Placeholders {
+        let is_digit = |t: &Tok| matches!(t, Tok::Zero | Tok::Hash);
+        let int_places = int_toks.iter().filter(|t| is_digit(t)).count();
+        let min_int =
+            int_toks
+                .iter()
+                .position(|t| matches!(t, Tok::Zero))
+                .map_or(0, |first_zero| {
+                    int_toks
+                        .get(first_zero..)
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter(|t| is_digit(t))
+                        .count()
+                });
+        let first_digit = int_toks.iter().position(is_digit);
+        let last_digit = int_toks.iter().rposition(is_digit);
+        // Commas between digit placeholders group; commas right after the last one scale by 1000.
+        let grouping = match (first_digit, last_digit) {
+            (Some(f), Some(l)) => int_toks
+                .get(f..l)
+                .unwrap_or(&[])
+                .iter()
+                .any(|t| matches!(t, Tok::Comma)),
+            _ => false,
+        };
+        let scale = last_digit.map_or(0, |l| {
+            int_toks
+                .get(l + 1..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|t| matches!(t, Tok::Comma))
+                .count()
+        });
+        let max_frac = frac_toks.iter().filter(|t| is_digit(t)).count();
+        let min_frac = frac_toks
+            .iter()
+            .rposition(|t| matches!(t, Tok::Zero))
+            .map_or(0, |last_zero| {
+                frac_toks
+                    .get(..=last_zero)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter(|t| is_digit(t))
+                    .count()
+            });
+        let percent = toks.iter().filter(|t| matches!(t, Tok::Percent)).count();
+        Placeholders {
+            int_places,
+            min_int,
+            grouping,
+            scale,
+            max_frac,
+            min_frac,
+            percent,
+        }
+    }
 }
 
 /// .NET's default `double.ToString()`: the shortest round-tripping digits, in exponent notation

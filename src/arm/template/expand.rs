@@ -459,6 +459,31 @@ struct Expander<'t, 'a, 'f> {
 /// Where a given parameter value is written: file (`None`: the template), span, JSON pointer.
 type ValueSite = (Option<Arc<SourceFile>>, Span, String);
 
+/// The parameter store of a nested deployment of inner scope: the parameters passed in
+/// `properties.parameters`, already evaluated in the outer scope (`body`).
+fn inner_store<'t, 'a>(
+    template: &'t JObject<'a>,
+    template_pointer: &str,
+    body: &Value,
+) -> Rc<RefCell<Store<'t, 'a>>> {
+    // Parameters passed in `properties.parameters`, already evaluated in the outer scope.
+    let mut given = FxHashMap::default();
+    if let Some(Value::Object(ps)) = body.path("properties.parameters") {
+        for (k, v) in ps.iter() {
+            if let Some(val) = v.get("value") {
+                given.insert(k.to_ascii_lowercase(), val);
+            } else if v.get("reference").is_some() {
+                given.insert(
+                    k.to_ascii_lowercase(),
+                    Value::unknown(UnknownReason::Secret(k.to_string()), None),
+                );
+            }
+        }
+    }
+    let prefix = format!("{}:", template_pointer);
+    Rc::new(RefCell::new(Store::new(template, prefix, &given)))
+}
+
 impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// Check each parameter's value against its declared constraints, at the place the value
     /// comes from: `given_at` for values passed in (parameter file, enclosing deployment), the
@@ -1345,19 +1370,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             .get(instance)
             .map(|i| i.body.clone())
             .unwrap_or(Value::Null);
-        // Where the nested deployment deploys: the enclosing deployment's target unless it names
-        // its own resource group or subscription.
-        let mut scope = self.id_scope.clone();
-        if let Some(sub) = body.get("subscriptionId").filter(|v| !v.is_null()) {
-            scope.subscription_id = sub;
-        }
-        if let Some(rg) = body.get("resourceGroup").filter(|v| !v.is_null()) {
-            scope.resource_group = Some(rg);
-        }
-        if let Some(n) = body.get("name") {
-            scope.deployment_name = n;
-        }
-        scope.changed();
+        let scope = self.nested_scope(&body);
         let template_pointer = format!("{pointer}/properties/template");
         let deployment = {
             let mut out = self.out.borrow_mut();
@@ -1371,22 +1384,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             out.deployments.len() - 1
         };
         let store = if inner {
-            // Parameters passed in `properties.parameters`, already evaluated in the outer scope.
-            let mut given = FxHashMap::default();
-            if let Some(Value::Object(ps)) = body.path("properties.parameters") {
-                for (k, v) in ps.iter() {
-                    if let Some(val) = v.get("value") {
-                        given.insert(k.to_ascii_lowercase(), val);
-                    } else if v.get("reference").is_some() {
-                        given.insert(
-                            k.to_ascii_lowercase(),
-                            Value::unknown(UnknownReason::Secret(k.to_string()), None),
-                        );
-                    }
-                }
-            }
-            let prefix = format!("{}:", template_pointer);
-            Rc::new(RefCell::new(Store::new(template, prefix, &given)))
+            inner_store(template, &template_pointer, &body)
         } else {
             self.store.clone()
         };
@@ -1446,19 +1444,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             deployment_names: None,
         };
         if inner {
-            let params_json = sj::get(props, "parameters").and_then(sj::as_object);
-            child.check_parameter_constraints(&|name| {
-                let params_json = params_json?;
-                let entry = params_json
-                    .properties
-                    .iter()
-                    .find(|p| p.name.as_str().eq_ignore_ascii_case(name))?;
-                let value = sj::as_object(&entry.value).and_then(|o| sj::get(o, "value"))?;
-                let mut ptr = format!("{pointer}/properties/parameters/");
-                push_pointer_token(&mut ptr, entry.name.as_str());
-                ptr.push_str("/value");
-                Some((None, sj::span_of(value), ptr))
-            });
+            child.check_passed_parameters(props, pointer);
         }
         if self.budget.enter() {
             child.expand_resources();
@@ -1468,6 +1454,41 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             child: Box::new(child),
             outputs: None,
         }
+    }
+
+    /// Where a nested deployment deploys: the enclosing deployment's target unless it names
+    /// its own resource group or subscription (`body` is its evaluated declaration).
+    fn nested_scope(&self, body: &Value) -> DeploymentScope {
+        let mut scope = self.id_scope.clone();
+        if let Some(sub) = body.get("subscriptionId").filter(|v| !v.is_null()) {
+            scope.subscription_id = sub;
+        }
+        if let Some(rg) = body.get("resourceGroup").filter(|v| !v.is_null()) {
+            scope.resource_group = Some(rg);
+        }
+        if let Some(n) = body.get("name") {
+            scope.deployment_name = n;
+        }
+        scope.changed();
+        scope
+    }
+
+    /// Checks the parameters a nested deployment of inner scope passes against its template's
+    /// constraints, each reported at its `value` in `properties.parameters`.
+    fn check_passed_parameters(&mut self, props: &JObject<'a>, pointer: &str) {
+        let params_json = sj::get(props, "parameters").and_then(sj::as_object);
+        self.check_parameter_constraints(&|name| {
+            let params_json = params_json?;
+            let entry = params_json
+                .properties
+                .iter()
+                .find(|p| p.name.as_str().eq_ignore_ascii_case(name))?;
+            let value = sj::as_object(&entry.value).and_then(|o| sj::get(o, "value"))?;
+            let mut ptr = format!("{pointer}/properties/parameters/");
+            push_pointer_token(&mut ptr, entry.name.as_str());
+            ptr.push_str("/value");
+            Some((None, sj::span_of(value), ptr))
+        });
     }
 
     /// The template's `outputs`, as `reference()` returns them: `{ name: { type, value } }`.

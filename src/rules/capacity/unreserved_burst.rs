@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::group_label;
-use super::model::{CapacityModel, ConsumerKind, Key, ReservationType};
+use super::model::{CapacityModel, ConsumerKind, Key, Reservation, ReservationType};
 use crate::arm::value::Tri;
 use crate::capacity::checked_sum;
 use crate::diagnostic::Severity;
@@ -197,19 +197,7 @@ fn finding(
         })
         .unwrap_or_else(|| first.key.1.clone());
     // VMs allocated now (instance view) that no template here declares.
-    let allocated_now: u64 = model
-        .view_reservations(*g)
-        .iter()
-        .filter(|r| {
-            keys.iter().any(|k| {
-                r.size
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(&k.key.1))
-                    && r.zone.as_ref() == Some(&k.key.2)
-            })
-        })
-        .map(|r| r.allocated_elsewhere)
-        .try_fold(0u64, u64::checked_add)?;
+    let allocated_now = allocated_elsewhere(model, *g, keys)?;
     // Totals past u64 are unknown figures: no finding states them.
     let steady = checked_sum(keys.iter().map(|k| k.min))?;
     let peak = checked_sum(keys.iter().map(|k| k.peak))?;
@@ -224,13 +212,7 @@ fn finding(
     let unreserved = checked_sum(keys.iter().map(|k| k.peak.saturating_sub(k.reserved)))?;
     let reserved = checked_sum(keys.iter().map(|k| k.reserved))?;
     // Who runs the instances, and where the peak comes from.
-    let mut decls: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-    for k in keys {
-        for (d, (n, count)) in &k.decls {
-            let e = decls.entry(*d).or_insert((*n, 0));
-            e.1 = e.1.max(*count);
-        }
-    }
+    let decls = peak_declarations(keys);
     let who: Vec<String> = decls
         .values()
         .map(|&(n, count)| describe_consumer(ctx, model, n, count))
@@ -240,22 +222,7 @@ fn finding(
         .as_ref()
         .map(|v| format!(" (per instance view {})", v.file))
         .unwrap_or_default();
-    let place = if keys.len() == 1 {
-        format!("{} of group {label}", zone_text(&first.key.2))
-    } else {
-        let zones: Vec<String> = keys
-            .iter()
-            .map(|k| {
-                format!(
-                    "{} ({} on {} reserved)",
-                    zone_text(&k.key.2),
-                    k.peak,
-                    k.reserved
-                )
-            })
-            .collect();
-        format!("{} of group {label}", zones.join(", "))
-    };
+    let place = place_text(keys, &label);
     let mut message = format!(
         "{}{peak} {size} instances of {} can run in {place}, which reserves {reserved}{from_view}: {bound}{unreserved} instance{} would run without capacity SLA (overallocated)",
         capitalized(bound),
@@ -275,20 +242,7 @@ fn finding(
             "; even the steady state of {steady} instances exceeds the reservation"
         ));
     }
-    let kind_of = |n: usize| {
-        model
-            .consumers
-            .iter()
-            .find(|c| c.node == n)
-            .map(|c| &c.kind)
-    };
-    if decls
-        .values()
-        .any(|&(n, _)| matches!(kind_of(n), Some(ConsumerKind::Member { .. })))
-        && decls
-            .values()
-            .any(|&(n, _)| kind_of(n) == Some(&ConsumerKind::ScaleSet))
-    {
+    if mixes_members_and_scale_set(model, &decls) {
         // Spec 6.6: whether member VMs count toward the set's capacity is not documented.
         message.push_str(" (member VMs are counted apart from the scale set's own instances)");
     }
@@ -305,8 +259,113 @@ fn finding(
         None
     };
 
+    let related = related_findings(ctx, model, &reservations, &decls, &size, on_consumer);
+    let pointer = if on_consumer {
+        ctx.decl_pointer(node)
+    } else {
+        ctx.property_pointer(node, "sku.capacity")
+    };
+    let reserved_now = reservations
+        .iter()
+        .filter_map(|r| r.capacity)
+        .map(|c| u64::try_from(c).unwrap_or(0));
+    let total_needed = checked_sum(reserved_now)?.checked_add(unreserved)?;
+    let help = help_text(&reservations, total_needed, unreserved, &size);
+    Some(Finding {
+        instance: node,
+        pointer,
+        message,
+        help: Some(help),
+        related,
+        severity,
+    })
+}
+
+/// VMs allocated now (instance view) on the keys that no template here declares; `None` past u64.
+fn allocated_elsewhere(model: &CapacityModel, g: usize, keys: &[Overallocated]) -> Option<u64> {
+    model
+        .view_reservations(g)
+        .iter()
+        .filter(|r| {
+            keys.iter().any(|k| {
+                r.size
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(&k.key.1))
+                    && r.zone.as_ref() == Some(&k.key.2)
+            })
+        })
+        .map(|r| r.allocated_elsewhere)
+        .try_fold(0u64, u64::checked_add)
+}
+
+/// Each declaration running instances on the keys: its first consumer node and its largest
+/// instance count on one key.
+fn peak_declarations(keys: &[Overallocated]) -> BTreeMap<usize, (usize, usize)> {
+    let mut decls: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    for k in keys {
+        for (d, (n, count)) in &k.decls {
+            let e = decls.entry(*d).or_insert((*n, 0));
+            e.1 = e.1.max(*count);
+        }
+    }
+    decls
+}
+
+/// Where the instances run: the zone (or each zone with its figures) and the group.
+fn place_text(keys: &[Overallocated], label: &str) -> String {
+    let Some(first) = keys.first() else {
+        return String::new();
+    };
+    if keys.len() == 1 {
+        format!("{} of group {label}", zone_text(&first.key.2))
+    } else {
+        let zones: Vec<String> = keys
+            .iter()
+            .map(|k| {
+                format!(
+                    "{} ({} on {} reserved)",
+                    zone_text(&k.key.2),
+                    k.peak,
+                    k.reserved
+                )
+            })
+            .collect();
+        format!("{} of group {label}", zones.join(", "))
+    }
+}
+
+/// Whether member VMs and a scale set's own instances both run on the keys.
+fn mixes_members_and_scale_set(
+    model: &CapacityModel,
+    decls: &BTreeMap<usize, (usize, usize)>,
+) -> bool {
+    let kind_of = |n: usize| {
+        model
+            .consumers
+            .iter()
+            .find(|c| c.node == n)
+            .map(|c| &c.kind)
+    };
+    decls
+        .values()
+        .any(|&(n, _)| matches!(kind_of(n), Some(ConsumerKind::Member { .. })))
+        && decls
+            .values()
+            .any(|&(n, _)| kind_of(n) == Some(&ConsumerKind::ScaleSet))
+}
+
+/// The reservations on the keys and, where the finding is not on it, each consumer and the
+/// sources of its peak.
+fn related_findings(
+    ctx: &RuleContext<'_>,
+    model: &CapacityModel,
+    reservations: &[&Reservation],
+    decls: &BTreeMap<usize, (usize, usize)>,
+    size: &str,
+    on_consumer: bool,
+) -> Vec<RelatedFinding> {
     let mut related = Vec::new();
-    for r in &reservations {
+    for r in reservations {
         related.push(RelatedFinding {
             pointer: ctx.property_pointer(r.node, "sku.capacity"),
             message: format!(
@@ -334,17 +393,17 @@ fn finding(
             });
         }
     }
-    let pointer = if on_consumer {
-        ctx.decl_pointer(node)
-    } else {
-        ctx.property_pointer(node, "sku.capacity")
-    };
-    let reserved_now = reservations
-        .iter()
-        .filter_map(|r| r.capacity)
-        .map(|c| u64::try_from(c).unwrap_or(0));
-    let total_needed = checked_sum(reserved_now)?.checked_add(unreserved)?;
-    let help = if reservations.len() == 1 {
+    related
+}
+
+/// How to fix it: raise the one reservation to what is needed, or reserve the rest.
+fn help_text(
+    reservations: &[&Reservation],
+    total_needed: u64,
+    unreserved: u64,
+    size: &str,
+) -> String {
+    if reservations.len() == 1 {
         format!(
             "raise `sku.capacity` of reservation '{}' to {total_needed}, or lower the peak (autoscale maximum, copy count, sku.capacity) to what is reserved",
             reservations
@@ -357,15 +416,7 @@ fn finding(
             "reserve {unreserved} more {size} instance{} in the zones listed, or lower the peak to what is reserved",
             if unreserved == 1 { "" } else { "s" }
         )
-    };
-    Some(Finding {
-        instance: node,
-        pointer,
-        message,
-        help: Some(help),
-        related,
-        severity,
-    })
+    }
 }
 
 /// `scale set 'web' (sku.capacity 2, autoscale 'web-as' maximum 10)`, `VM 'vm-1' (and 2 more copies)`.

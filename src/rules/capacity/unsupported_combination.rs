@@ -140,81 +140,14 @@ fn combinations(
     flexible_mix: bool,
     unknown: &mut bool,
 ) -> Vec<Combination> {
-    let mut found = Vec::new();
-    // A property that is present but not a plain value of the kind checked.
-    let mut unresolved = |v: Option<Value>, known: fn(&Value) -> bool| {
-        if v.is_some_and(|v| !v.is_null() && !known(&v)) {
-            *unknown = true;
-        }
-    };
-    let prefix0 = if scale_set {
+    let prefix = if scale_set {
         "properties.virtualMachineProfile."
     } else {
         "properties."
     };
-    unresolved(inst.get(&format!("{prefix0}priority")), |v| {
-        v.as_str().is_some()
-    });
-    unresolved(
-        inst.get("properties.additionalCapabilities.ultraSSDEnabled"),
-        |v| v.as_bool_lenient().is_some(),
-    );
-    unresolved(
-        inst.get(&format!("{prefix0}storageProfile.dataDisks")),
-        |v| {
-            v.as_array().is_some_and(|disks| {
-                disks.iter().all(|d| {
-                    d.path("managedDisk.storageAccountType")
-                        .is_none_or(|t| t.is_null() || t.as_str().is_some())
-                })
-            })
-        },
-    );
-    let mut reference_paths = vec![
-        "properties.hostGroup.id",
-        "properties.proximityPlacementGroup.id",
-    ];
-    if scale_set {
-        unresolved(inst.get("sku.name"), |v| v.as_str().is_some());
-        unresolved(inst.get("properties.skuProfile"), |v| {
-            v.as_object().is_some()
-        });
-    } else {
-        reference_paths.extend(["properties.availabilitySet.id", "properties.host.id"]);
-    }
-    for path in reference_paths {
-        if matches!(reference(inst.get(path)), Reference::Unknown) {
-            *unknown = true;
-        }
-    }
-    let prefix = prefix0;
-
-    let priority_path = format!("{prefix}priority");
-    if let Some(Value::String(p)) = inst.get(&priority_path) {
-        let spot = ["Spot", "Low", "SpotPlus"]
-            .into_iter()
-            .find(|s| p.eq_ignore_ascii_case(s));
-        if let Some(spot) = spot {
-            let phrase = match (scale_set, flexible_mix) {
-                (false, _) if spot == "Low" => "is a Low-priority (Spot) VM".to_string(),
-                (false, _) => format!("is a {spot} VM"),
-                (true, false) if spot == "Low" => {
-                    "creates Low-priority (Spot) instances".to_string()
-                }
-                (true, false) => format!("creates {spot}-priority instances"),
-                (true, true) => format!(
-                    "creates {spot}-priority instances through a Spot priority mix (`priorityMixPolicy`)"
-                ),
-            };
-            found.push(Combination {
-                path: priority_path.clone(),
-                phrase,
-                unsupported: "Spot VMs",
-                fix: format!("set `{priority_path}` to \"Regular\""),
-                undocumented: flexible_mix,
-            });
-        }
-    }
+    note_unresolved(inst, scale_set, prefix, unknown);
+    let mut found = Vec::new();
+    found.extend(spot_priority(inst, scale_set, flexible_mix, prefix));
 
     let mut reference_at =
         |path: &str, (verb, what): (&str, &str), unsupported: &'static str, property: &str| {
@@ -255,6 +188,97 @@ fn combinations(
         "properties.proximityPlacementGroup",
     );
 
+    push_ultra_disks(inst, prefix, &mut found);
+    if scale_set {
+        found.extend(instance_mix(inst));
+    }
+    found
+}
+
+/// Marks `unknown` when a property that could make an unsupported combination is present but
+/// cannot be evaluated.
+fn note_unresolved(inst: &ResourceInstance, scale_set: bool, prefix: &str, unknown: &mut bool) {
+    // A property that is present but not a plain value of the kind checked.
+    let mut unresolved = |v: Option<Value>, known: fn(&Value) -> bool| {
+        if v.is_some_and(|v| !v.is_null() && !known(&v)) {
+            *unknown = true;
+        }
+    };
+    unresolved(inst.get(&format!("{prefix}priority")), |v| {
+        v.as_str().is_some()
+    });
+    unresolved(
+        inst.get("properties.additionalCapabilities.ultraSSDEnabled"),
+        |v| v.as_bool_lenient().is_some(),
+    );
+    unresolved(
+        inst.get(&format!("{prefix}storageProfile.dataDisks")),
+        |v| {
+            v.as_array().is_some_and(|disks| {
+                disks.iter().all(|d| {
+                    d.path("managedDisk.storageAccountType")
+                        .is_none_or(|t| t.is_null() || t.as_str().is_some())
+                })
+            })
+        },
+    );
+    let mut reference_paths = vec![
+        "properties.hostGroup.id",
+        "properties.proximityPlacementGroup.id",
+    ];
+    if scale_set {
+        unresolved(inst.get("sku.name"), |v| v.as_str().is_some());
+        unresolved(inst.get("properties.skuProfile"), |v| {
+            v.as_object().is_some()
+        });
+    } else {
+        reference_paths.extend(["properties.availabilitySet.id", "properties.host.id"]);
+    }
+    for path in reference_paths {
+        if matches!(reference(inst.get(path)), Reference::Unknown) {
+            *unknown = true;
+        }
+    }
+}
+
+/// Spot (or Low) priority, the scale set's possibly through a priority mix.
+fn spot_priority(
+    inst: &ResourceInstance,
+    scale_set: bool,
+    flexible_mix: bool,
+    prefix: &str,
+) -> Option<Combination> {
+    let priority_path = format!("{prefix}priority");
+    if let Some(Value::String(p)) = inst.get(&priority_path) {
+        let spot = ["Spot", "Low", "SpotPlus"]
+            .into_iter()
+            .find(|s| p.eq_ignore_ascii_case(s));
+        if let Some(spot) = spot {
+            let phrase = match (scale_set, flexible_mix) {
+                (false, _) if spot == "Low" => "is a Low-priority (Spot) VM".to_string(),
+                (false, _) => format!("is a {spot} VM"),
+                (true, false) if spot == "Low" => {
+                    "creates Low-priority (Spot) instances".to_string()
+                }
+                (true, false) => format!("creates {spot}-priority instances"),
+                (true, true) => format!(
+                    "creates {spot}-priority instances through a Spot priority mix (`priorityMixPolicy`)"
+                ),
+            };
+            return Some(Combination {
+                path: priority_path.clone(),
+                phrase,
+                unsupported: "Spot VMs",
+                fix: format!("set `{priority_path}` to \"Regular\""),
+                undocumented: flexible_mix,
+            });
+        }
+    }
+    None
+}
+
+/// Ultra Disk: enabled on the instance, or used by its data disks.
+fn push_ultra_disks(inst: &ResourceInstance, prefix: &str, found: &mut Vec<Combination>) {
     let ultra_path = "properties.additionalCapabilities.ultraSSDEnabled";
     if inst.get(ultra_path).and_then(|v| v.as_bool_lenient()) == Some(true) {
         found.push(Combination {
@@ -291,32 +315,33 @@ fn combinations(
             });
         }
     }
+}
 
-    if scale_set {
-        let mix_sku = inst
-            .get("sku.name")
-            .and_then(|v| v.as_str().map(|s| s.eq_ignore_ascii_case("Mix")))
-            == Some(true);
-        let sku_profile = matches!(
-            inst.get("properties.skuProfile"),
-            Some(v) if !v.is_null() && !v.is_unknown()
-        );
-        if mix_sku || sku_profile {
-            let (path, how) = match (sku_profile, mix_sku) {
-                (true, true) => ("properties.skuProfile", "`sku.name` Mix and `skuProfile`"),
-                (true, false) => ("properties.skuProfile", "`skuProfile`"),
-                _ => ("sku.name", "`sku.name` Mix"),
-            };
-            found.push(Combination {
-                path: path.into(),
-                phrase: format!("uses instance mix ({how})"),
-                unsupported: "instance mix",
-                fix: "use one VM size in `sku.name` and remove `properties.skuProfile`".into(),
-                undocumented: false,
-            });
-        }
+/// Instance mix: `sku.name` Mix or a `skuProfile` on a scale set.
+fn instance_mix(inst: &ResourceInstance) -> Option<Combination> {
+    let mix_sku = inst
+        .get("sku.name")
+        .and_then(|v| v.as_str().map(|s| s.eq_ignore_ascii_case("Mix")))
+        == Some(true);
+    let sku_profile = matches!(
+        inst.get("properties.skuProfile"),
+        Some(v) if !v.is_null() && !v.is_unknown()
+    );
+    if mix_sku || sku_profile {
+        let (path, how) = match (sku_profile, mix_sku) {
+            (true, true) => ("properties.skuProfile", "`sku.name` Mix and `skuProfile`"),
+            (true, false) => ("properties.skuProfile", "`skuProfile`"),
+            _ => ("sku.name", "`sku.name` Mix"),
+        };
+        return Some(Combination {
+            path: path.into(),
+            phrase: format!("uses instance mix ({how})"),
+            unsupported: "instance mix",
+            fix: "use one VM size in `sku.name` and remove `properties.skuProfile`".into(),
+            undocumented: false,
+        });
     }
-    found
+    None
 }
 
 /// `a`, `a and b`, `a, b and c`.
