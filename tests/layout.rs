@@ -1,6 +1,7 @@
 //! The layout follows the pipeline: each top-level module of `src/` imports (`crate::…`) only
 //! from modules before it in [`PIPELINE`], so the code can be read in the order data flows; and
-//! jsonc-parser's tree is named only inside `source/`.
+//! jsonc-parser's tree is named only inside `source/`; and no function is longer than
+//! [`MAX_FUNCTION_LINES`].
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 
@@ -28,6 +29,9 @@ const PIPELINE: &[&str] = &[
     "lsp",
     "cli",
 ];
+
+/// About what fits on a screen and a half; longer functions are split by job.
+const MAX_FUNCTION_LINES: usize = 120;
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -120,6 +124,110 @@ fn the_main_binary_uses_only_the_library() {
     assert!(
         !main.lines().any(|l| l.trim_start().starts_with("mod ")),
         "src/main.rs declares no modules of its own: the library holds the code"
+    );
+}
+
+/// Brace-matched length of every `fn` item, skipping string and char literals and comments.
+fn long_functions(path: &Path, text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let trimmed = lines[i].trim_start();
+        let is_fn = [
+            "fn ",
+            "pub fn ",
+            "pub(crate) fn ",
+            "pub(super) fn ",
+            "const fn ",
+            "pub const fn ",
+        ]
+        .iter()
+        .any(|p| trimmed.starts_with(p));
+        if !is_fn {
+            i += 1;
+            continue;
+        }
+        let (mut depth, mut started, mut j) = (0i32, false, i);
+        'scan: while j < lines.len() {
+            let code = strip_literals(lines[j]);
+            for ch in code.chars() {
+                match ch {
+                    '{' => {
+                        depth += 1;
+                        started = true;
+                    }
+                    '}' => depth -= 1,
+                    ';' if !started => break 'scan,
+                    _ => {}
+                }
+                if started && depth == 0 {
+                    break 'scan;
+                }
+            }
+            j += 1;
+        }
+        let len = j - i + 1;
+        if started && len > MAX_FUNCTION_LINES {
+            out.push(format!("{}:{}: {len} lines", path.display(), i + 1));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A line without its string and char literals and its `//` comment.
+fn strip_literals(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '\'' => {
+                // A char literal ('x', '\n', '{') or a lifetime ('a): skip only the former.
+                let rest: String = chars.clone().take(3).collect();
+                if rest.starts_with('\\') {
+                    while let Some(d) = chars.next() {
+                        if d == '\'' {
+                            break;
+                        }
+                    }
+                } else if rest.chars().nth(1) == Some('\'') {
+                    chars.next();
+                    chars.next();
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => break,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_longer_than_a_screen_and_a_half() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    files.sort();
+    let mut long = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable");
+        long.extend(long_functions(file, &text));
+    }
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FUNCTION_LINES} lines (split them by job):\n{}",
+        long.join("\n")
     );
 }
 
