@@ -233,7 +233,8 @@ fn symbolic_form_with_module_loop_and_outputs() {
         .and_then(|u| u.symbol.clone())
         .expect("symbolic ID");
     assert!(
-        sym.text().ends_with("/providers/Microsoft.Compute/virtualMachines/worker0"),
+        sym.text()
+            .ends_with("/providers/Microsoft.Compute/virtualMachines/worker0"),
         "{sym}"
     );
     // The module loop's count is known, so every instance is certainly deployed.
