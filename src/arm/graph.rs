@@ -432,6 +432,10 @@ impl ResourceGraph {
             {
                 let mut parent = id.clone();
                 parent.names.pop();
+                // The popped name's unknown bit goes with it (past the 64th they share one).
+                if parent.names.len() < 63 {
+                    parent.unknown.names &= !(1 << parent.names.len());
+                }
                 if let Some(pos) = parent.resource_type.rfind('/') {
                     parent.resource_type.truncate(pos);
                     if let Target::Node { index, certain } = self.resolve_parsed(&parent, "") {

@@ -33,8 +33,8 @@ impl Default for Symbol {
 
 #[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct SymbolParts {
-    text: Box<str>,
-    unknown: Box<[(u32, u32)]>,
+    text: String,
+    unknown: Vec<(u32, u32)>,
 }
 
 /// One piece of a [`Symbol`], in order.
