@@ -66,7 +66,7 @@ impl Symbol {
     /// overlapping, on character boundaries).
     pub fn from_parts(text: String, unknown: &[std::ops::Range<usize>]) -> Symbol {
         Symbol(Arc::new(SymbolParts {
-            text: text.into(),
+            text,
             unknown: unknown
                 .iter()
                 .map(|r| (r.start as u32, r.end as u32))
@@ -200,7 +200,7 @@ impl Symbol {
     /// The same symbol lower-cased (ASCII only, so every range stays where it is).
     pub fn to_ascii_lowercase(&self) -> Symbol {
         Symbol(Arc::new(SymbolParts {
-            text: self.text().to_ascii_lowercase().into(),
+            text: self.text().to_ascii_lowercase(),
             unknown: self.0.unknown.clone(),
         }))
     }
@@ -326,8 +326,8 @@ impl SymbolBuilder {
 
     pub fn finish(self) -> Symbol {
         Symbol(Arc::new(SymbolParts {
-            text: self.text.into(),
-            unknown: self.unknown.into(),
+            text: self.text,
+            unknown: self.unknown,
         }))
     }
 }
