@@ -80,7 +80,7 @@ fn run_case(file: &str, case: &serde_json::Value) -> Result<(), String> {
         if let Some(sym) = case.get("symbol").and_then(|v| v.as_str()) {
             let actual = got
                 .as_unknown()
-                .and_then(|u| u.symbol.as_deref())
+                .and_then(|u| u.symbol.as_ref().map(armlint::arm::value::Symbol::text))
                 .unwrap_or("<none>");
             if actual != sym {
                 return Err(format!(

@@ -212,7 +212,7 @@ fn symbolic_form_with_module_loop_and_outputs() {
     assert!(
         vnet.id
             .as_unknown()
-            .and_then(|u| u.symbol.as_deref())
+            .and_then(|u| u.symbol.as_ref().map(armlint::arm::value::Symbol::text))
             .is_some_and(|s| s.contains("/resourceGroups/network-rg/"))
     );
     // Module outputs read back through reference('workers[i]'); property copy loop in a parameter.
@@ -233,7 +233,8 @@ fn symbolic_form_with_module_loop_and_outputs() {
         .and_then(|u| u.symbol.clone())
         .expect("symbolic ID");
     assert!(
-        sym.ends_with("/providers/Microsoft.Compute/virtualMachines/worker0"),
+        sym.text()
+            .ends_with("/providers/Microsoft.Compute/virtualMachines/worker0"),
         "{sym}"
     );
     // The module loop's count is known, so every instance is certainly deployed.
@@ -394,7 +395,7 @@ fn outer_scope_functions_see_the_parent_resource_group() {
     let rg = nsg.get("tags.rg").expect("tag");
     assert!(
         rg.as_unknown()
-            .and_then(|u| u.symbol.as_deref())
+            .and_then(|u| u.symbol.as_ref().map(armlint::arm::value::Symbol::text))
             .is_some_and(|s| s.contains("resourceGroup().name")),
         "{rg:?}"
     );

@@ -197,7 +197,7 @@ fn strip_literals(line: &str) -> String {
                 // A char literal ('x', '\n', '{') or a lifetime ('a): skip only the former.
                 let rest: String = chars.clone().take(3).collect();
                 if rest.starts_with('\\') {
-                    while let Some(d) = chars.next() {
+                    for d in chars.by_ref() {
                         if d == '\'' {
                             break;
                         }

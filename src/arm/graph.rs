@@ -8,9 +8,9 @@ use std::cell::OnceCell;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::arm::functions::{ParsedResourceId, parse_resource_id};
+use crate::arm::functions::{ParsedResourceId, parse_resource_id_symbol, parse_resource_id_value};
 use crate::arm::template::{Expansion, ResourceInstance};
-use crate::arm::value::{SYM_OPEN, Value};
+use crate::arm::value::{Symbol, Value};
 use crate::source::json::PathSeg;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -159,15 +159,20 @@ enum DependsOn {
     Every(Arc<[usize]>),
 }
 
+/// The same type and names, each as unknown on both sides (a literal name spelled like a symbol
+/// is not that symbol).
 fn same_names(a: &ParsedResourceId, b: &ParsedResourceId) -> bool {
-    a.resource_type == b.resource_type && a.names == b.names
+    a.resource_type == b.resource_type
+        && a.names == b.names
+        && a.unknown.resource_type == b.unknown.resource_type
+        && a.unknown.names == b.unknown.names
 }
 
 /// Text of an ID-like value: the string, or an unknown's symbol.
 fn id_text(v: &Value) -> Option<&str> {
     match v {
         Value::String(s) => Some(s),
-        Value::Unknown(u) => u.symbol.as_deref(),
+        Value::Unknown(u) => u.symbol.as_ref().map(Symbol::text),
         _ => None,
     }
 }
@@ -196,28 +201,47 @@ fn looks_like_id(s: &str) -> bool {
 }
 
 /// Compare two optional scope segments: Some(true) equal, Some(false) different, None unknown.
-fn same_segment(a: &Option<String>, b: &Option<String>) -> Option<bool> {
+/// A segment is its text and whether it holds an unknown fragment.
+fn same_segment(a: Option<(&str, bool)>, b: Option<(&str, bool)>) -> Option<bool> {
     match (a, b) {
         (Some(x), Some(y)) if x == y => Some(true),
-        (Some(x), Some(y)) if !x.contains(SYM_OPEN) && !y.contains(SYM_OPEN) => Some(false),
+        (Some((_, false)), Some((_, false))) => Some(false),
         (None, None) => Some(true),
         _ => None,
     }
+}
+
+/// The scope segments of an ID, each with whether it holds an unknown fragment.
+fn scope_segments(p: &ParsedResourceId) -> [Option<(&str, bool)>; 3] {
+    [
+        p.subscription
+            .as_deref()
+            .map(|s| (s, p.unknown.subscription)),
+        p.resource_group
+            .as_deref()
+            .map(|s| (s, p.unknown.resource_group)),
+        p.parent_scope.as_ref().map(|s| (s.text(), s.has_unknown())),
+    ]
 }
 
 /// Whether two parsed IDs name the same resource: `Some(false)` when the type, a name or a scope
 /// segment differs and both sides of it are known; `None` when they differ only where a part is
 /// unresolved.
 pub fn same_resource(a: &ParsedResourceId, b: &ParsedResourceId) -> Option<bool> {
-    let text = |x: &str, y: &str| same_segment(&Some(x.to_string()), &Some(y.to_string()));
-    let mut parts = vec![
-        text(&a.resource_type, &b.resource_type),
-        same_segment(&a.subscription, &b.subscription),
-        same_segment(&a.resource_group, &b.resource_group),
-        same_segment(&a.parent_scope, &b.parent_scope),
-    ];
+    let mut parts = vec![same_segment(
+        Some((&a.resource_type, a.unknown.resource_type)),
+        Some((&b.resource_type, b.unknown.resource_type)),
+    )];
+    parts.extend(
+        scope_segments(a)
+            .into_iter()
+            .zip(scope_segments(b))
+            .map(|(x, y)| same_segment(x, y)),
+    );
     if a.names.len() == b.names.len() {
-        parts.extend(a.names.iter().zip(&b.names).map(|(x, y)| text(x, y)));
+        parts.extend(a.names.iter().zip(&b.names).enumerate().map(|(k, (x, y))| {
+            same_segment(Some((x, a.unknown.name(k))), Some((y, b.unknown.name(k))))
+        }));
     } else {
         parts.push(None);
     }
@@ -235,7 +259,7 @@ impl ResourceGraph {
         let ids: Vec<Option<ParsedResourceId>> = expansion
             .instances
             .iter()
-            .map(|i| id_text(&i.id).and_then(parse_resource_id))
+            .map(|i| parse_resource_id_value(&i.id))
             .collect();
         let mut index: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
         for (i, id) in ids.iter().enumerate() {
@@ -294,7 +318,7 @@ impl ResourceGraph {
                 .map_or_else(|| "not a resource ID".to_string(), |u| u.reason.to_string());
             return Target::Unknown(why);
         };
-        let Some(parsed) = parse_resource_id(text) else {
+        let Some(parsed) = parse_resource_id_value(v) else {
             return match v {
                 Value::Unknown(u) => Target::Unknown(u.reason.to_string()),
                 _ => Target::External(text.to_string()),
@@ -316,10 +340,12 @@ impl ResourceGraph {
             if !same_names(parsed, cid) {
                 continue;
             }
+            let [s, g, p] = scope_segments(parsed);
+            let [cs, cg, cp] = scope_segments(cid);
             let scope = [
-                same_segment(&parsed.subscription, &cid.subscription),
-                same_segment(&parsed.resource_group, &cid.resource_group),
-                same_segment(&parsed.parent_scope, &cid.parent_scope),
+                same_segment(s, cs),
+                same_segment(g, cg),
+                same_segment(p, cp),
             ];
             if scope.iter().all(|s| *s == Some(true)) {
                 equal.push(c);
@@ -381,13 +407,13 @@ impl ResourceGraph {
                 && s.contains('/')
                 && let Some(Some(id)) = self.ids.get(i)
                 && let Some(scope) = &id.parent_scope
-                && let Some(parsed) = parse_resource_id(scope)
+                && let Some(parsed) = parse_resource_id_symbol(scope)
             {
                 edges.push(Edge {
                     from: i,
                     kind: EdgeKind::Reference,
                     path: "scope".into(),
-                    target: self.resolve_parsed(&parsed, scope),
+                    target: self.resolve_parsed(&parsed, scope.text()),
                 });
             }
             // Parent: nested child, or `parent/child` naming of a top-level declaration.
@@ -406,6 +432,10 @@ impl ResourceGraph {
             {
                 let mut parent = id.clone();
                 parent.names.pop();
+                // The popped name's unknown bit goes with it (past the 64th they share one).
+                if parent.names.len() < 63 {
+                    parent.unknown.names &= !(1 << parent.names.len());
+                }
                 if let Some(pos) = parent.resource_type.rfind('/') {
                     parent.resource_type.truncate(pos);
                     if let Target::Node { index, certain } = self.resolve_parsed(&parent, "") {
@@ -586,7 +616,7 @@ impl IdEdges<'_> {
                     match child {
                         Value::Unknown(u)
                             if is_id_key(k)
-                                && u.symbol.as_deref().is_none_or(|s| !looks_like_id(s)) =>
+                                && u.symbol.as_ref().is_none_or(|s| !looks_like_id(s.text())) =>
                         {
                             self.edges.push(Edge {
                                 from: self.from,
@@ -610,7 +640,7 @@ impl IdEdges<'_> {
             Value::String(_) | Value::Unknown(_) => {
                 if let Some(text) = id_text(v)
                     && looks_like_id(text)
-                    && let Some(parsed) = parse_resource_id(text)
+                    && let Some(parsed) = parse_resource_id_value(v)
                 {
                     let path = spell(path);
                     let kind = if self.autoscale
@@ -645,10 +675,23 @@ impl IdEdges<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arm::value::SYM_CLOSE;
+    use crate::arm::functions::parse_resource_id;
+    use crate::arm::value::SymbolBuilder;
 
     fn id(s: &str) -> ParsedResourceId {
         parse_resource_id(s).unwrap()
+    }
+
+    /// An ID from known text and unknown expressions (`Err`).
+    fn symbolic_id(pieces: &[Result<&str, &str>]) -> ParsedResourceId {
+        let mut b = SymbolBuilder::default();
+        for p in pieces {
+            match p {
+                Ok(text) => b.push_known(text),
+                Err(expr) => b.push_symbol(&Symbol::expression(expr)),
+            }
+        }
+        parse_resource_id_symbol(&b.finish()).unwrap()
     }
 
     #[test]
@@ -672,37 +715,66 @@ mod tests {
 
     #[test]
     fn same_resource_is_three_valued() {
-        let sym = |s: &str| format!("{SYM_OPEN}{s}{SYM_CLOSE}");
-        let group = |rg: &str, name: &str| {
-            id(&format!(
-                "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Compute/capacityReservationGroups/{name}",
-                sym("subscription().subscriptionId")
-            ))
+        let group = |rg: Result<&str, &str>, name: Result<&str, &str>| {
+            symbolic_id(&[
+                Ok("/subscriptions/"),
+                Err("subscription().subscriptionId"),
+                Ok("/resourceGroups/"),
+                rg,
+                Ok("/providers/Microsoft.Compute/capacityReservationGroups/"),
+                name,
+            ])
         };
-        let unresolved_rg = sym("parameters('rg')");
+        let unresolved_rg = Err("parameters('rg')");
         // Same names and scope, compared case-insensitively.
         assert_eq!(
-            same_resource(&group("rg", "crg"), &group("RG", "CRG")),
+            same_resource(&group(Ok("rg"), Ok("crg")), &group(Ok("RG"), Ok("CRG"))),
             Some(true)
         );
         // Different names: different, whatever the scope.
         assert_eq!(
-            same_resource(&group("rg", "crg-a"), &group(&unresolved_rg, "crg-b")),
+            same_resource(
+                &group(Ok("rg"), Ok("crg-a")),
+                &group(unresolved_rg, Ok("crg-b"))
+            ),
             Some(false)
         );
         // Known resource groups that differ.
         assert_eq!(
-            same_resource(&group("rg-a", "crg"), &group("rg-b", "crg")),
+            same_resource(&group(Ok("rg-a"), Ok("crg")), &group(Ok("rg-b"), Ok("crg"))),
             Some(false)
         );
         // Only an unresolved resource group or name differs: not known.
         assert_eq!(
-            same_resource(&group("rg", "crg"), &group(&unresolved_rg, "crg")),
+            same_resource(
+                &group(Ok("rg"), Ok("crg")),
+                &group(unresolved_rg, Ok("crg"))
+            ),
             None
         );
         assert_eq!(
-            same_resource(&group("rg", "crg"), &group("rg", &sym("parameters('n')"))),
+            same_resource(
+                &group(Ok("rg"), Ok("crg")),
+                &group(Ok("rg"), Err("parameters('n')"))
+            ),
             None
+        );
+        // A known resource group whose text is the unknown one's differs from it only when the
+        // unknown does: not known, and not equal.
+        assert_eq!(
+            same_resource(
+                &group(Ok("⟪parameters('rg')⟫"), Ok("crg")),
+                &group(unresolved_rg, Ok("crg"))
+            ),
+            None
+        );
+        // Two known resource groups that differ, one spelled like an unknown.
+        assert_eq!(
+            same_resource(
+                &group(Ok("⟪parameters('rg')⟫"), Ok("crg")),
+                &group(Ok("rg"), Ok("crg"))
+            ),
+            Some(false)
         );
         // Another type.
         let vm = id(

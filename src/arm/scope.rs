@@ -3,7 +3,7 @@
 //! otherwise they are symbolic unknowns (the same unknown everywhere in one scope, so resource IDs
 //! built from them still match).
 
-use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+use crate::arm::value::{Object, Symbol, UnknownReason, Value};
 
 #[derive(Clone, Debug)]
 pub struct DeploymentScope {
@@ -43,7 +43,7 @@ pub struct ScopeConfig {
 fn symbolic(what: &str) -> Value {
     Value::unknown(
         UnknownReason::Context(what.to_string()),
-        Some(format!("{SYM_OPEN}{what}{SYM_CLOSE}")),
+        Some(Symbol::expression(what)),
     )
 }
 

@@ -12,9 +12,325 @@ use std::sync::Arc;
 
 use crate::limits::{STRING_BYTES, VALUE_DEPTH, VALUE_WALK_NODES};
 
-/// Opening and closing marks around an unknown fragment inside a symbol.
+/// Opening and closing marks around an unknown fragment when a [`Symbol`] is shown. They are
+/// only ever written, never searched for: which text is unknown is kept in the symbol's ranges,
+/// so a template whose own text holds these characters is not misread.
 pub const SYM_OPEN: char = '⟪';
 pub const SYM_CLOSE: char = '⟫';
+
+/// The text of a partly known value: known text with unknown fragments, each kept as the byte
+/// range of its rendering (`⟪expr⟫`, marks included; outermost fragments only, as a nested one is
+/// part of the expression text around it). Two symbols are equal when text and ranges are, so a
+/// literal `⟪x⟫` never equals the unknown `x`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Symbol(Arc<SymbolParts>);
+
+impl Default for Symbol {
+    fn default() -> Self {
+        Symbol::known("")
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct SymbolParts {
+    text: String,
+    unknown: Vec<(u32, u32)>,
+}
+
+/// One piece of a [`Symbol`], in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Known(&'a str),
+    /// The expression an unknown fragment stands for (without the marks).
+    Unknown(&'a str),
+}
+
+impl Symbol {
+    /// The unknown value of `expr` alone: `⟪expr⟫`.
+    pub fn expression(expr: &str) -> Symbol {
+        let mut b = SymbolBuilder::default();
+        b.open();
+        b.push_known(expr);
+        b.close();
+        b.finish()
+    }
+
+    /// Known text only (a known string read where a symbol may be).
+    pub fn known(text: &str) -> Symbol {
+        let mut b = SymbolBuilder::default();
+        b.push_known(text);
+        b.finish()
+    }
+
+    /// A symbol from its text and the byte ranges of its unknown fragments (in order, not
+    /// overlapping, on character boundaries).
+    pub fn from_parts(text: String, unknown: &[std::ops::Range<usize>]) -> Symbol {
+        Symbol(Arc::new(SymbolParts {
+            text,
+            unknown: unknown
+                .iter()
+                .map(|r| (r.start as u32, r.end as u32))
+                .collect(),
+        }))
+    }
+
+    /// The text as shown, unknown fragments between [`SYM_OPEN`] and [`SYM_CLOSE`].
+    pub fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.text.is_empty()
+    }
+
+    /// True when some fragment is unknown.
+    pub fn has_unknown(&self) -> bool {
+        !self.0.unknown.is_empty()
+    }
+
+    /// Held elsewhere too (so already counted by the evaluation budget).
+    pub fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
+
+    /// Byte ranges of the unknown fragments (marks included), in order.
+    pub fn unknown_ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.0
+            .unknown
+            .iter()
+            .map(|&(start, end)| start as usize..end as usize)
+    }
+
+    /// True when byte `i` lies inside an unknown fragment.
+    pub fn is_unknown_at(&self, i: usize) -> bool {
+        self.unknown_ranges().any(|r| r.contains(&i))
+    }
+
+    /// Known text and unknown expressions, in order (empty known pieces left out).
+    pub fn pieces(&self) -> Vec<Piece<'_>> {
+        let text = self.text();
+        let mut out = Vec::with_capacity(2 * self.0.unknown.len() + 1);
+        let mut at = 0;
+        let marks = SYM_OPEN.len_utf8();
+        for r in self.unknown_ranges() {
+            if let Some(known) = text.get(at..r.start).filter(|k| !k.is_empty()) {
+                out.push(Piece::Known(known));
+            }
+            let inner = text
+                .get(r.start + marks..r.end.saturating_sub(marks))
+                .unwrap_or_default();
+            out.push(Piece::Unknown(inner));
+            at = r.end;
+        }
+        if let Some(known) = text.get(at..).filter(|k| !k.is_empty()) {
+            out.push(Piece::Known(known));
+        }
+        out
+    }
+
+    /// The text with unknown fragments shown as bare expressions (the marks of fragments nested
+    /// in them too), for messages.
+    pub fn without_marks(&self) -> String {
+        let mut out = String::with_capacity(self.len());
+        for piece in self.pieces() {
+            match piece {
+                Piece::Known(text) => out.push_str(text),
+                Piece::Unknown(expr) => {
+                    out.extend(expr.chars().filter(|&c| c != SYM_OPEN && c != SYM_CLOSE))
+                }
+            }
+        }
+        out
+    }
+
+    /// The text with unknown fragments shown as `[expr]` (fragments nested in them too), for
+    /// messages.
+    pub fn with_brackets(&self) -> String {
+        let mut out = String::with_capacity(self.len());
+        for piece in self.pieces() {
+            match piece {
+                Piece::Known(text) => out.push_str(text),
+                Piece::Unknown(expr) => {
+                    out.push('[');
+                    out.extend(expr.chars().map(|c| match c {
+                        SYM_OPEN => '[',
+                        SYM_CLOSE => ']',
+                        c => c,
+                    }));
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+
+    /// The part `range` of this symbol (cut on character boundaries outside fragments), with the
+    /// fragments inside it.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Symbol {
+        let text = self.text().get(range.clone()).unwrap_or_default();
+        let unknown = self
+            .unknown_ranges()
+            .filter(|r| r.start >= range.start && r.end <= range.end)
+            .map(|r| ((r.start - range.start) as u32, (r.end - range.start) as u32))
+            .collect();
+        Symbol(Arc::new(SymbolParts {
+            text: text.into(),
+            unknown,
+        }))
+    }
+
+    /// Split on `sep` outside unknown fragments.
+    pub fn split_outside(&self, sep: u8) -> Vec<Symbol> {
+        self.split_ranges(sep)
+            .into_iter()
+            .map(|r| self.slice(r))
+            .collect()
+    }
+
+    /// Byte ranges of the parts between `sep`s outside unknown fragments.
+    pub fn split_ranges(&self, sep: u8) -> Vec<std::ops::Range<usize>> {
+        let unknown: Vec<_> = self.unknown_ranges().collect();
+        split_outside(self.text(), &unknown, sep)
+    }
+
+    /// The same symbol lower-cased (ASCII only, so every range stays where it is).
+    pub fn to_ascii_lowercase(&self) -> Symbol {
+        Symbol(Arc::new(SymbolParts {
+            text: self.text().to_ascii_lowercase(),
+            unknown: self.0.unknown.clone(),
+        }))
+    }
+
+    /// This symbol followed by known text (`⟪x⟫.name`).
+    pub fn with_suffix(&self, suffix: &str) -> Symbol {
+        let mut b = SymbolBuilder::default();
+        b.push_symbol(self);
+        b.push_known(suffix);
+        b.finish()
+    }
+}
+
+impl std::fmt::Display for Symbol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
+/// Byte ranges of the parts of `text` between `sep`s that are outside the `unknown` ranges (in
+/// order, not overlapping).
+pub fn split_outside(
+    text: &str,
+    unknown: &[std::ops::Range<usize>],
+    sep: u8,
+) -> Vec<std::ops::Range<usize>> {
+    // Bytes, not chars: IDs are hot. `sep` is ASCII, so never inside a multi-byte character.
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(8);
+    let mut fragments = unknown.iter().peekable();
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if let Some(r) = fragments.peek()
+            && r.start <= i
+        {
+            i = i.max(r.end);
+            fragments.next();
+            continue;
+        }
+        if b == sep {
+            out.push(start..i);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.push(start..bytes.len());
+    out
+}
+
+/// Builds a [`Symbol`] piece by piece; [`SymbolBuilder::open`] and [`SymbolBuilder::close`]
+/// bracket an unknown fragment (nested brackets are part of the outer fragment).
+#[derive(Debug, Default)]
+pub struct SymbolBuilder {
+    text: String,
+    unknown: Vec<(u32, u32)>,
+    depth: usize,
+    open_at: usize,
+}
+
+impl SymbolBuilder {
+    pub fn with_capacity(bytes: usize) -> Self {
+        SymbolBuilder {
+            text: String::with_capacity(bytes),
+            ..SymbolBuilder::default()
+        }
+    }
+
+    /// Known text, or expression text inside an open fragment.
+    pub fn push_known(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    pub fn push_char(&mut self, c: char) {
+        self.text.push(c);
+    }
+
+    /// Another symbol, its fragments kept (or part of the open fragment).
+    pub fn push_symbol(&mut self, symbol: &Symbol) {
+        if self.depth == 0 {
+            let shift = self.text.len() as u32;
+            self.unknown.extend(
+                symbol
+                    .0
+                    .unknown
+                    .iter()
+                    .map(|&(s, e)| (s.saturating_add(shift), e.saturating_add(shift))),
+            );
+        }
+        self.text.push_str(symbol.text());
+    }
+
+    /// Start an unknown fragment.
+    pub fn open(&mut self) {
+        if self.depth == 0 {
+            self.open_at = self.text.len();
+        }
+        self.depth += 1;
+        self.text.push(SYM_OPEN);
+    }
+
+    /// End the fragment [`SymbolBuilder::open`] started.
+    pub fn close(&mut self) {
+        self.text.push(SYM_CLOSE);
+        self.depth = self.depth.saturating_sub(1);
+        if self.depth == 0 {
+            self.unknown
+                .push((self.open_at as u32, self.text.len() as u32));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn finish(self) -> Symbol {
+        Symbol(Arc::new(SymbolParts {
+            text: self.text,
+            unknown: self.unknown,
+        }))
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub enum Value {
@@ -76,10 +392,10 @@ impl std::fmt::Display for UnknownReason {
 #[derive(Clone, Debug)]
 pub struct Unknown {
     pub reason: Arc<UnknownReason>,
-    /// Canonical text of the expression, with unknown fragments between [`SYM_OPEN`] and [`SYM_CLOSE`]
-    /// and known literal text kept as is (`/providers/Microsoft.Compute/x/⟪parameters('name')⟫`).
-    /// `None` when the value is not reproducible (`newGuid()`), so it equals nothing.
-    pub symbol: Option<Arc<str>>,
+    /// Canonical form of the expression: known literal text and unknown fragments
+    /// (`/providers/Microsoft.Compute/x/⟪parameters('name')⟫`). `None` when the value is not
+    /// reproducible (`newGuid()`), so it equals nothing.
+    pub symbol: Option<Symbol>,
     /// A string known to have literal text (`concat('/subscriptions/', subscription().id)`): not
     /// empty, whatever the unknown parts are. Lets `empty()` decide AVM's
     /// `if(not(empty(id)), createObject('id', id), null())` for a symbolic ID.
@@ -87,11 +403,11 @@ pub struct Unknown {
 }
 
 impl Unknown {
-    pub fn new(reason: impl Into<Arc<UnknownReason>>, symbol: Option<String>) -> Self {
+    pub fn new(reason: impl Into<Arc<UnknownReason>>, symbol: Option<Symbol>) -> Self {
         Unknown {
             non_empty_string: false,
             reason: reason.into(),
-            symbol: symbol.map(Arc::from),
+            symbol,
         }
     }
 }
@@ -313,7 +629,7 @@ impl Value {
             Ok(self)
         }
     }
-    pub fn unknown(reason: impl Into<Arc<UnknownReason>>, symbol: Option<String>) -> Value {
+    pub fn unknown(reason: impl Into<Arc<UnknownReason>>, symbol: Option<Symbol>) -> Value {
         Value::Unknown(Unknown::new(reason, symbol))
     }
     /// An unknown caused by an invalid operation (deployment would fail); not symbolic.
@@ -427,7 +743,7 @@ impl Value {
                 symbol: u
                     .symbol
                     .as_ref()
-                    .map(|s| Arc::from(format!("{s}.{}", key.to_ascii_lowercase()))),
+                    .map(|s| s.with_suffix(&format!(".{}", key.to_ascii_lowercase()))),
             })),
             _ => None,
         }
@@ -482,36 +798,36 @@ impl Value {
     /// Symbol text of this value used inside a composite symbol: the literal text of a known scalar,
     /// compact JSON of a known container, the symbol of an unknown (or an anonymous marker).
     pub fn symbol_fragment(&self) -> String {
-        let mut out = String::new();
+        let mut out = SymbolBuilder::default();
         self.write_symbol_fragment(&mut out);
-        out
+        out.text
     }
 
     /// [`Value::symbol_fragment`], appended to `out`.
-    pub fn write_symbol_fragment(&self, out: &mut String) {
+    pub fn write_symbol_fragment(&self, out: &mut SymbolBuilder) {
         match self {
             Value::String(s) => {
-                out.push('\'');
+                out.push_char('\'');
                 for part in s.split_inclusive('\'') {
-                    out.push_str(part);
+                    out.push_known(part);
                     if part.ends_with('\'') {
-                        out.push('\'');
+                        out.push_char('\'');
                     }
                 }
-                out.push('\'');
+                out.push_char('\'');
             }
             Value::Unknown(u) => match &u.symbol {
-                Some(s) => out.push_str(s),
+                Some(s) => out.push_symbol(s),
                 None => {
-                    out.push(SYM_OPEN);
-                    out.push('?');
-                    out.push(SYM_CLOSE);
+                    out.open();
+                    out.push_char('?');
+                    out.close();
                 }
             },
             // A symbol too long to write is cut (`…`): symbols are compared, never parsed.
             other => match other.try_to_json_string(STRING_BYTES) {
-                Some(json) => out.push_str(&json),
-                None => out.push('…'),
+                Some(json) => out.push_known(&json),
+                None => out.push_char('…'),
             },
         }
     }
@@ -636,7 +952,7 @@ impl Value {
                 let mut m = serde_json::Map::new();
                 m.insert("$unknown".into(), J::String(u.reason.to_string()));
                 if let Some(s) = &u.symbol {
-                    m.insert("symbol".into(), J::String(s.to_string()));
+                    m.insert("symbol".into(), J::String(s.text().to_string()));
                 }
                 J::Object(m)
             }
@@ -820,12 +1136,12 @@ mod tests {
     fn unknown_symbols_compare_equal_only_when_identical() {
         let a = Value::unknown(
             UnknownReason::Parameter("x".into()),
-            Some("⟪parameters('x')⟫".into()),
+            Some(Symbol::expression("parameters('x')")),
         );
         let b = a.clone();
         let c = Value::unknown(
             UnknownReason::Parameter("y".into()),
-            Some("⟪parameters('y')⟫".into()),
+            Some(Symbol::expression("parameters('y')")),
         );
         assert_eq!(equals(&a, &b), Tri::True);
         assert_eq!(equals(&a, &c), Tri::Unknown);

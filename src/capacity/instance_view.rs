@@ -4,6 +4,7 @@
 //! reservation" article shows it. Each reservation's name, its allocated VMs, and its size and
 //! capacity where the document carries them (`sku`).
 
+use crate::arm::value::Symbol;
 use crate::source::json::{self, JsonValue};
 
 /// One reservation of a group, as the view reports it.
@@ -102,9 +103,12 @@ pub fn last_segment(s: &str) -> &str {
 /// `declared` (as evaluated; unknown parts as symbols): the same ID, case-insensitively, when
 /// the declared one is known; the same type and names when its subscription or resource group
 /// is not. A scale set instance (`…/virtualMachineScaleSets/web/virtualMachines/3`) is its set's.
-pub fn is_declared(allocated: &str, declared: &str) -> bool {
-    use crate::arm::functions::parse_resource_id;
-    let (Some(a), Some(d)) = (parse_resource_id(allocated), parse_resource_id(declared)) else {
+pub fn is_declared(allocated: &str, declared: &Symbol) -> bool {
+    use crate::arm::functions::{parse_resource_id, parse_resource_id_symbol};
+    let (Some(a), Some(d)) = (
+        parse_resource_id(allocated),
+        parse_resource_id_symbol(declared),
+    ) else {
         return false;
     };
     let instance_of_set = a.resource_type
@@ -118,28 +122,30 @@ pub fn is_declared(allocated: &str, declared: &str) -> bool {
     if !names_match {
         return false;
     }
-    let known = |s: &Option<String>| {
-        s.as_deref()
-            .is_some_and(|s| !s.contains(crate::arm::value::SYM_OPEN))
-    };
     // A scope the template leaves unknown may be the view's.
-    let same = |x: &Option<String>, y: &Option<String>| !known(y) || x == y;
-    same(&a.subscription, &d.subscription) && same(&a.resource_group, &d.resource_group)
+    let same =
+        |x: &Option<String>, y: &Option<String>, unknown: bool| y.is_none() || unknown || x == y;
+    same(&a.subscription, &d.subscription, d.unknown.subscription)
+        && same(
+            &a.resource_group,
+            &d.resource_group,
+            d.unknown.resource_group,
+        )
 }
 
 /// Resource IDs a template declares, indexed by type and first name, so that recognising each of
 /// a view's allocated VMs ([`is_declared`]) costs a lookup, not a pass over every declaration.
 #[derive(Debug, Default)]
-pub struct DeclaredIds<'a> {
+pub struct DeclaredIds {
     /// IDs that do not parse are left out: [`is_declared`] matches nothing with them.
-    by_type_and_name: std::collections::HashMap<(String, String), Vec<&'a str>>,
+    by_type_and_name: std::collections::HashMap<(String, String), Vec<Symbol>>,
 }
 
-impl<'a> DeclaredIds<'a> {
-    pub fn new(ids: impl IntoIterator<Item = &'a str>) -> DeclaredIds<'a> {
+impl DeclaredIds {
+    pub fn new(ids: impl IntoIterator<Item = Symbol>) -> DeclaredIds {
         let mut index = DeclaredIds::default();
         for id in ids {
-            if let Some(d) = crate::arm::functions::parse_resource_id(id) {
+            if let Some(d) = crate::arm::functions::parse_resource_id_symbol(&id) {
                 let first = d.names.first().cloned().unwrap_or_default();
                 index
                     .by_type_and_name
@@ -356,21 +362,35 @@ mod tests {
     #[test]
     fn allocated_vms_are_recognised_by_id() {
         let vm = "/subscriptions/S1/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/myVM1";
-        assert!(is_declared(vm, &vm.to_ascii_uppercase()));
+        let known = |s: &str| Symbol::known(s);
+        assert!(is_declared(vm, &known(&vm.to_ascii_uppercase())));
         // Another subscription or resource group is another VM.
-        assert!(!is_declared(vm, &vm.replace("S1", "S2")));
-        assert!(!is_declared(vm, &vm.replace("rg-app", "rg-other")));
+        assert!(!is_declared(vm, &known(&vm.replace("S1", "S2"))));
+        assert!(!is_declared(vm, &known(&vm.replace("rg-app", "rg-other"))));
         // A template's unknown scope may be the view's.
-        let symbolic = "/subscriptions/⟪subscription().subscriptionId⟫/resourceGroups/⟪resourceGroup().name⟫/providers/Microsoft.Compute/virtualMachines/myvm1";
-        assert!(is_declared(vm, symbolic));
-        assert!(!is_declared(vm, &symbolic.replace("myvm1", "myvm2")));
+        let symbolic = |name: &str| {
+            let mut b = crate::arm::value::SymbolBuilder::default();
+            b.push_known("/subscriptions/");
+            b.push_symbol(&Symbol::expression("subscription().subscriptionId"));
+            b.push_known("/resourceGroups/");
+            b.push_symbol(&Symbol::expression("resourceGroup().name"));
+            b.push_known("/providers/Microsoft.Compute/virtualMachines/");
+            b.push_known(name);
+            b.finish()
+        };
+        assert!(is_declared(vm, &symbolic("myvm1")));
+        assert!(!is_declared(vm, &symbolic("myvm2")));
+        // The same text, known: another subscription.
+        assert!(!is_declared(vm, &known(symbolic("myvm1").text())));
         // A scale set instance belongs to its set.
         let instance = "/subscriptions/S1/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachineScaleSets/web/virtualMachines/3";
         assert!(is_declared(
             instance,
-            "/subscriptions/S1/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachineScaleSets/web"
+            &known(
+                "/subscriptions/S1/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachineScaleSets/web"
+            )
         ));
-        assert!(!is_declared(instance, vm));
+        assert!(!is_declared(instance, &known(vm)));
     }
 
     #[test]

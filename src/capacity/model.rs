@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 
 use super::{Orchestration, SCALE_SETS, VIRTUAL_MACHINES, declared_orchestration};
-use crate::arm::functions::parse_resource_id;
+use crate::arm::functions::parse_resource_id_value;
 use crate::arm::graph::{EdgeKind, ResourceGraph, Target};
 use crate::arm::template::ResourceInstance;
-use crate::arm::value::{Tri, Value};
+use crate::arm::value::{Symbol, Tri, Value};
 use crate::capacity::instance_view::InstanceView;
 
 pub const GROUPS: &str = "Microsoft.Compute/capacityReservationGroups";
@@ -113,7 +113,7 @@ impl Zones {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Location {
     Known(String),
-    Symbol(String),
+    Symbol(Symbol),
     Unknown,
 }
 
@@ -127,7 +127,7 @@ impl Location {
                     .collect(),
             ),
             Some(Value::Unknown(u)) => match &u.symbol {
-                Some(s) => Location::Symbol(s.to_string()),
+                Some(s) => Location::Symbol(s.clone()),
                 None => Location::Unknown,
             },
             _ => Location::Unknown,
@@ -161,7 +161,7 @@ pub enum GroupRef {
     /// A group of [`CapacityModel::groups`].
     Group(usize),
     /// An ID that is not a capacity reservation group's (CRG015): the evaluated text.
-    NotAGroup(String),
+    NotAGroup(Symbol),
     /// The reference cannot be evaluated: why.
     Unknown(String),
 }
@@ -191,7 +191,7 @@ pub struct Group {
     /// Name for messages (`crg`), or the referenced ID's last segment.
     pub name: String,
     /// The ID as evaluated or symbolic (lower-cased for external groups' matching).
-    pub id: String,
+    pub id: Symbol,
     pub location: Location,
     pub zones: Zones,
     pub reservation_type: ReservationType,
@@ -460,7 +460,7 @@ impl CapacityModel {
                     .name_str()
                     .map(short_name)
                     .unwrap_or_else(|| "<unknown>".into()),
-                id: id_text(&inst.id),
+                id: id_symbol(&inst.id),
                 location: if existing {
                     Location::Unknown
                 } else {
@@ -611,7 +611,7 @@ impl CapacityModel {
                     }
                     ConsumerKind::Member {
                         scale_set: set.and_then(|s| m.scale_sets.get(s)).map(|s| s.node),
-                        set_id: id_text(&id).to_ascii_lowercase(),
+                        set_id: id_symbol(&id).text().to_ascii_lowercase(),
                     }
                 }
             };
@@ -699,10 +699,10 @@ impl CapacityModel {
                 return GroupRef::Unknown(u.reason.to_string());
             }
             Value::String(_) | Value::Unknown(_) => {}
-            _ => return GroupRef::NotAGroup(v.to_json_string()),
+            _ => return GroupRef::NotAGroup(Symbol::known(&v.to_json_string())),
         }
-        let text = id_text(&v);
-        let Some(parsed) = parse_resource_id(&text) else {
+        let text = id_symbol(&v);
+        let Some(parsed) = parse_resource_id_value(&v) else {
             return match &v {
                 Value::Unknown(u) => GroupRef::Unknown(u.reason.to_string()),
                 _ => GroupRef::NotAGroup(text),
@@ -712,9 +712,7 @@ impl CapacityModel {
             .resource_type
             .eq_ignore_ascii_case("microsoft.compute/capacityreservationgroups")
         {
-            return if parsed.is_symbolic()
-                && parsed.resource_type.contains(crate::arm::value::SYM_OPEN)
-            {
+            return if parsed.is_symbolic() && parsed.unknown.resource_type {
                 GroupRef::Unknown("the resource type is not known".into())
             } else {
                 GroupRef::NotAGroup(text)
@@ -732,14 +730,14 @@ impl CapacityModel {
                 if let Some(g) = self
                     .groups
                     .iter()
-                    .position(|g| g.node.is_none() && g.id == lower)
+                    .position(|g| g.node.is_none() && g.id.text() == lower && !g.id.has_unknown())
                 {
                     return GroupRef::Group(g);
                 }
                 self.groups.push(Group {
                     node: None,
                     name: parsed.names.last().cloned().unwrap_or_default(),
-                    id: lower,
+                    id: Symbol::known(&lower),
                     location: Location::Unknown,
                     zones: Zones::Unknown,
                     reservation_type: ReservationType::Unknown,
@@ -761,14 +759,11 @@ impl CapacityModel {
             return;
         }
         // VM names this template deploys, to count a VM allocated in a view once.
-        let declared_ids: Vec<String> = self
-            .consumers
-            .iter()
-            .filter_map(|c| graph.instances().get(c.node))
-            .map(|i| id_text(&i.id))
-            .collect();
         let declared = crate::capacity::instance_view::DeclaredIds::new(
-            declared_ids.iter().map(String::as_str),
+            self.consumers
+                .iter()
+                .filter_map(|c| graph.instances().get(c.node))
+                .map(|i| id_symbol(&i.id)),
         );
         for g in 0..self.groups.len() {
             let Some(group) = self.groups.get(g) else {
@@ -777,8 +772,8 @@ impl CapacityModel {
             if group.declared() {
                 continue;
             }
-            let id = group.id.to_ascii_lowercase();
-            let symbolic = group.id.contains(crate::arm::value::SYM_OPEN);
+            let id = group.id.text().to_ascii_lowercase();
+            let symbolic = group.id.has_unknown();
             let by_id = views.iter().find(|v| v.id.to_ascii_lowercase() == id);
             let by_name = || {
                 let same: Vec<&InstanceView> = views
@@ -1167,12 +1162,12 @@ impl CapacityModel {
     }
 }
 
-/// The text of an ID-like value: the string, or an unknown's symbol.
-fn id_text(v: &Value) -> String {
+/// An ID-like value as a symbol: the string, or an unknown's symbol.
+pub fn id_symbol(v: &Value) -> Symbol {
     match v {
-        Value::String(s) => s.to_string(),
-        Value::Unknown(u) => u.symbol.as_deref().unwrap_or("").to_string(),
-        _ => String::new(),
+        Value::String(s) => Symbol::known(s),
+        Value::Unknown(u) => u.symbol.clone().unwrap_or_default(),
+        _ => Symbol::default(),
     }
 }
 

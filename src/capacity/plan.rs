@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::instance_view::{DeclaredIds, InstanceView, ViewError, ViewReservation, last_segment};
 use crate::arm::graph::ResourceGraph;
-use crate::arm::value::SYM_OPEN;
+use crate::arm::value::Symbol;
 use crate::capacity::model::{CapacityModel, Key};
 
 /// The projected state of a reservation (the "Overallocate capacity reservation" article's).
@@ -75,9 +75,9 @@ pub struct ConsumerRef {
     pub sources: Vec<String>,
     /// The parameter file whose values give these figures; `None` for defaults.
     pub parameters: Option<String>,
-    /// Its resource ID as evaluated (unknown parts as symbols), to recognise it in an instance
-    /// view; not part of the output.
-    pub id: String,
+    /// Its resource ID as evaluated (with unknown parts), to recognise it in an instance view;
+    /// not part of the output.
+    pub id: Symbol,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,8 +111,8 @@ pub struct CurrentState {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupPlan {
-    /// The group's ID as evaluated (unknown parts as `⟪…⟫` symbols).
-    pub id: String,
+    /// The group's ID as evaluated (unknown parts shown as `⟪…⟫`).
+    pub id: Symbol,
     pub name: String,
     /// Declared in the analysed files (not only referenced).
     pub declared: bool,
@@ -152,9 +152,9 @@ pub struct TemplateFigures {
     /// Template file, for combining parameter sets of the same template.
     pub file: String,
     /// (group ID lower-cased, size lower-cased, zone) → figures.
-    keys: BTreeMap<(String, String, Option<String>), KeyFigures>,
+    keys: BTreeMap<(Symbol, String, Option<String>), KeyFigures>,
     /// Groups without any key (declared without reservations or consumers).
-    groups: BTreeMap<String, (String, String, bool, bool)>,
+    groups: BTreeMap<Symbol, (Symbol, String, bool, bool)>,
 }
 
 impl TemplateFigures {
@@ -262,7 +262,7 @@ impl TemplateFigures {
     }
 }
 
-fn group_id(model: &CapacityModel, g: usize) -> String {
+fn group_id(model: &CapacityModel, g: usize) -> Symbol {
     model.group(g).map(|g| g.id.clone()).unwrap_or_default()
 }
 
@@ -287,11 +287,7 @@ fn consumer_ref(
     let inst = graph.instances().get(con.node)?;
     let sources: Vec<String> = con.sources.iter().map(|s| s.text.clone()).collect();
     Some(ConsumerRef {
-        id: match &inst.id {
-            crate::arm::value::Value::String(s) => s.to_string(),
-            crate::arm::value::Value::Unknown(u) => u.symbol.as_deref().unwrap_or("").to_string(),
-            _ => String::new(),
-        },
+        id: crate::capacity::model::id_symbol(&inst.id),
         file: file.to_string(),
         pointer: graph.declaration_pointer(con.node),
         resource_type: inst.resource_type.clone(),
@@ -310,10 +306,10 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
     for f in figures {
         per_template.entry(f.file.clone()).or_default().push(f);
     }
-    let mut keys: BTreeMap<(String, String, Option<String>), KeyFigures> = BTreeMap::new();
-    let mut groups: BTreeMap<String, (String, String, bool, bool)> = BTreeMap::new();
+    let mut keys: BTreeMap<(Symbol, String, Option<String>), KeyFigures> = BTreeMap::new();
+    let mut groups: BTreeMap<Symbol, (Symbol, String, bool, bool)> = BTreeMap::new();
     for (_, sets) in per_template {
-        let mut best: BTreeMap<(String, String, Option<String>), KeyFigures> = BTreeMap::new();
+        let mut best: BTreeMap<(Symbol, String, Option<String>), KeyFigures> = BTreeMap::new();
         for set in sets {
             for (id, g) in set.groups {
                 let e = groups.entry(id).or_insert_with(|| g.clone());
@@ -370,7 +366,7 @@ pub fn combine(figures: Vec<TemplateFigures>) -> CapacityPlan {
             }
         }
     }
-    let mut plan: BTreeMap<String, GroupPlan> = BTreeMap::new();
+    let mut plan: BTreeMap<Symbol, GroupPlan> = BTreeMap::new();
     for (id, (display_id, name, declared, closed)) in &groups {
         plan.insert(
             id.clone(),
@@ -470,7 +466,8 @@ pub fn apply_views(plan: &mut CapacityPlan, views: &[InstanceView]) -> Result<()
                     .all(|r| r.reserved.is_some() && r.demand.complete);
         }
     }
-    plan.groups.sort_by_key(|g| g.id.to_ascii_lowercase());
+    plan.groups
+        .sort_by_key(|g| g.id.text().to_ascii_lowercase());
     Ok(())
 }
 
@@ -481,7 +478,7 @@ fn view_group(plan: &mut CapacityPlan, view: &InstanceView) -> usize {
     let found = plan
         .groups
         .iter()
-        .position(|g| g.id.to_ascii_lowercase() == view_id)
+        .position(|g| !g.id.has_unknown() && g.id.text().to_ascii_lowercase() == view_id)
         .or_else(|| {
             // A template's ID with an unknown subscription or resource group is the view's
             // group when the name is the same and only one template group has it.
@@ -489,7 +486,7 @@ fn view_group(plan: &mut CapacityPlan, view: &InstanceView) -> usize {
                 .groups
                 .iter()
                 .enumerate()
-                .filter(|(_, g)| g.id.contains(SYM_OPEN) && g.name.eq_ignore_ascii_case(&view.name))
+                .filter(|(_, g)| g.id.has_unknown() && g.name.eq_ignore_ascii_case(&view.name))
                 .map(|(i, _)| i)
                 .collect();
             match by_name.as_slice() {
@@ -501,7 +498,7 @@ fn view_group(plan: &mut CapacityPlan, view: &InstanceView) -> usize {
         Some(g) => g,
         None => {
             plan.groups.push(GroupPlan {
-                id: view.id.clone(),
+                id: Symbol::known(&view.id),
                 name: view.name.clone(),
                 declared: false,
                 complete: true,
@@ -590,13 +587,12 @@ fn apply_view_reservation(res: &mut ReservationPlan, view: &InstanceView, vr: &V
     }
     // Allocated VMs the templates do not declare are demand already there. The
     // templates' consumers are indexed once: the VMs pushed below are the view's own.
-    let declared_ids: Vec<String> = res
-        .consumers
-        .iter()
-        .filter(|c| c.file != view.file)
-        .map(|c| c.id.clone())
-        .collect();
-    let declared = DeclaredIds::new(declared_ids.iter().map(String::as_str));
+    let declared = DeclaredIds::new(
+        res.consumers
+            .iter()
+            .filter(|c| c.file != view.file)
+            .map(|c| c.id.clone()),
+    );
     for vm in &vr.allocated {
         let name = allocated_name(vm);
         if declared.contains(vm) {
@@ -619,7 +615,7 @@ fn apply_view_reservation(res: &mut ReservationPlan, view: &InstanceView, vr: &V
             max: 1,
             sources: vec!["allocated now (instance view)".into()],
             parameters: None,
-            id: vm.clone(),
+            id: Symbol::known(vm),
         });
     }
     let allocated = vr.allocated.len() as u64;
@@ -637,7 +633,7 @@ fn apply_view_reservation(res: &mut ReservationPlan, view: &InstanceView, vr: &V
 }
 
 fn is_literal_size(size: &str) -> bool {
-    size != "?" && !size.contains(SYM_OPEN)
+    size != "?"
 }
 
 /// The name a templates' consumer would have for an allocated VM: the VM's, or for a scale set

@@ -76,7 +76,7 @@ pub fn render(plan: &CapacityPlan) -> String {
             .groups
             .iter()
             .map(|g| JsonGroup {
-                id: &g.id,
+                id: g.id.text(),
                 name: &g.name,
                 complete: g.complete,
                 declared: g.declared,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::{Expr, Lambda};
 use crate::arm::functions::FnCall;
 use crate::arm::scope::DeploymentScope;
-use crate::arm::value::{SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
+use crate::arm::value::{Symbol, SymbolBuilder, Tri, UnknownReason, Value};
 
 use crate::limits::{CELL_BYTES, LAMBDA_DEPTH, SYMBOL_BYTES};
 
@@ -44,7 +44,7 @@ pub fn fresh_cells(v: &Value) -> u64 {
         Value::Unknown(u) => u
             .symbol
             .as_ref()
-            .filter(|s| Arc::strong_count(s) == 1)
+            .filter(|s| !s.is_shared())
             .map_or(0, |s| (s.len() / CELL_BYTES) as u64),
         _ => 0,
     }
@@ -291,29 +291,29 @@ fn arity_text(min: usize, max: Option<usize>) -> String {
 
 /// The symbol of `name(args)` when an argument is unknown: `⟪name(frag, ...)⟫`, or `None` when an
 /// argument has no reproducible symbol.
-pub fn call_symbol(name: &str, args: &[Value]) -> Option<String> {
+pub fn call_symbol(name: &str, args: &[Value]) -> Option<Symbol> {
     if args
         .iter()
         .any(|a| a.has_anonymous_unknown() || a.shape().bytes > SYMBOL_BYTES as u64)
     {
         return None;
     }
-    let mut s = String::with_capacity(64);
-    s.push(SYM_OPEN);
-    s.extend(name.chars().map(|c| c.to_ascii_lowercase()));
-    s.push('(');
+    let mut s = SymbolBuilder::with_capacity(64);
+    s.open();
+    s.push_known(&name.to_ascii_lowercase());
+    s.push_char('(');
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
-            s.push_str(", ");
+            s.push_known(", ");
         }
         a.write_symbol_fragment(&mut s);
         if s.len() > SYMBOL_BYTES {
             return None;
         }
     }
-    s.push(')');
-    s.push(SYM_CLOSE);
-    Some(s)
+    s.push_char(')');
+    s.close();
+    Some(s.finish())
 }
 
 /// `target.name`
@@ -338,7 +338,12 @@ pub fn index_value(target: &Value, index: &Value) -> Value {
                 (Some(s), i)
                     if !i.has_anonymous_unknown() && i.shape().bytes <= SYMBOL_BYTES as u64 =>
                 {
-                    Some(format!("{s}[{}]", i.symbol_fragment()))
+                    let mut b = SymbolBuilder::default();
+                    b.push_symbol(s);
+                    b.push_char('[');
+                    i.write_symbol_fragment(&mut b);
+                    b.push_char(']');
+                    Some(b.finish())
                 }
                 _ => None,
             };

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{EvalContext, EvalStats, Evaluator, Expr, TemplateString, parse_template_string};
 use crate::arm::scope::{DeploymentScope, ScopeConfig, ScopeKind};
-use crate::arm::value::{SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+use crate::arm::value::{Symbol, UnknownReason, Value};
 
 pub struct StandaloneContext {
     /// Keys are lower-case (names are case-insensitive).
@@ -64,10 +64,10 @@ impl EvalContext for StandaloneContext {
             .unwrap_or_else(|| {
                 Value::unknown(
                     UnknownReason::Parameter(name.to_string()),
-                    Some(format!(
-                        "{SYM_OPEN}parameters('{}'){SYM_CLOSE}",
+                    Some(Symbol::expression(&format!(
+                        "parameters('{}')",
                         name.to_ascii_lowercase()
-                    )),
+                    ))),
                 )
             })
     }

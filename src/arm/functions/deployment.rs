@@ -2,7 +2,7 @@
 //! extensions, fail.
 
 use super::{FnCall, FunctionDef};
-use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+use crate::arm::value::{Object, Symbol, UnknownReason, Value};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
     FunctionDef {
@@ -113,7 +113,7 @@ fn deployment(c: &mut FnCall) -> Value {
         "properties",
         Value::unknown(
             UnknownReason::Context("deployment().properties".into()),
-            Some(format!("{SYM_OPEN}deployment().properties{SYM_CLOSE}")),
+            Some(Symbol::expression("deployment().properties")),
         ),
     );
     o.open = true;
@@ -124,7 +124,7 @@ fn environment(_c: &mut FnCall) -> Value {
     // The cloud (AzureCloud, sovereign clouds) is not known before deployment.
     Value::unknown(
         UnknownReason::Context("environment()".into()),
-        Some(format!("{SYM_OPEN}environment(){SYM_CLOSE}")),
+        Some(Symbol::expression("environment()")),
     )
 }
 
@@ -132,7 +132,7 @@ fn environment(_c: &mut FnCall) -> Value {
 fn deployer(_c: &mut FnCall) -> Value {
     Value::unknown(
         UnknownReason::Context("deployer()".into()),
-        Some(format!("{SYM_OPEN}deployer(){SYM_CLOSE}")),
+        Some(Symbol::expression("deployer()")),
     )
 }
 

@@ -38,11 +38,14 @@ use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use crate::arm::expr::Evaluator;
-use crate::arm::value::{SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+use crate::arm::value::{SymbolBuilder, UnknownReason, Value};
 use crate::limits::{STRING_BYTES, SYMBOL_BYTES, VALUE_WALK_NODES};
 
 pub use hash::{guid, unique_string};
-pub use resource::{ParsedResourceId, parse_resource_id, split_segments};
+pub use resource::{
+    ParsedResourceId, UnknownParts, parse_resource_id, parse_resource_id_symbol,
+    parse_resource_id_value, split_segments,
+};
 
 /// One built-in function.
 pub struct FunctionDef {
@@ -168,7 +171,7 @@ pub fn lookup(name: &str) -> Option<&'static FunctionDef> {
 /// (`/subscriptions/⟪subscription().subscriptionid⟫/...`).
 pub fn concat_strings(parts: &[Value]) -> Value {
     // Sized for the string parts up front: IDs are built from many short pieces.
-    let mut text = String::with_capacity(
+    let mut text = SymbolBuilder::with_capacity(
         parts
             .iter()
             .map(|p| match p {
@@ -186,14 +189,14 @@ pub fn concat_strings(parts: &[Value]) -> Value {
         match p {
             Value::String(s) => {
                 literal |= !s.is_empty();
-                text.push_str(s);
+                text.push_known(s);
             }
             Value::Unknown(u) => {
                 if first_reason.is_none() {
                     first_reason = Some(u.reason.clone());
                 }
                 match &u.symbol {
-                    Some(s) => text.push_str(s),
+                    Some(s) => text.push_symbol(s),
                     None => anonymous = true,
                 }
             }
@@ -210,15 +213,15 @@ pub fn concat_strings(parts: &[Value]) -> Value {
                 if p.shape().bytes > SYMBOL_BYTES as u64 {
                     anonymous = true;
                 } else {
-                    text.push(SYM_OPEN);
-                    text.push_str(&p.to_json_string());
-                    text.push(SYM_CLOSE);
+                    text.open();
+                    text.push_known(&p.to_json_string());
+                    text.close();
                 }
             }
             other => match string_of_bounded(other, STRING_BYTES) {
                 Some(s) => {
                     literal |= !s.is_empty();
-                    text.push_str(&s);
+                    text.push_known(&s);
                 }
                 None => {
                     return Value::limit("the concatenated text is too large");
@@ -227,14 +230,14 @@ pub fn concat_strings(parts: &[Value]) -> Value {
         }
     }
     match first_reason {
-        None => Value::string(text),
+        None => Value::string(text.text()),
         Some(r) => Value::Unknown(crate::arm::value::Unknown {
             non_empty_string: literal,
             // A symbol that long is of no use for comparing, and would be copied into every
             // symbol built from it.
             ..crate::arm::value::Unknown::new(
                 r,
-                (!anonymous && text.len() <= SYMBOL_BYTES).then_some(text),
+                (!anonymous && text.len() <= SYMBOL_BYTES).then(|| text.finish()),
             )
         }),
     }
@@ -288,10 +291,12 @@ mod tests {
     fn concat_keeps_literal_parts_of_unknowns() {
         let p = Value::unknown(
             UnknownReason::Parameter("n".into()),
-            Some("⟪parameters('n')⟫".into()),
+            Some(crate::arm::value::Symbol::expression("parameters('n')")),
         );
         let v = concat_strings(&[Value::string("/x/"), p, Value::Int(1)]);
         let u = v.as_unknown().expect("unknown");
-        assert_eq!(u.symbol.as_deref(), Some("/x/⟪parameters('n')⟫1"));
+        let symbol = u.symbol.as_ref().expect("symbol");
+        assert_eq!(symbol.text(), "/x/⟪parameters('n')⟫1");
+        assert_eq!(symbol.unknown_ranges().collect::<Vec<_>>(), vec![3..24]);
     }
 }

@@ -2,7 +2,7 @@
 //! providers; and [`parse_resource_id`], which reads IDs back (also partially known ones).
 
 use super::{FnCall, FunctionDef, concat_strings};
-use crate::arm::value::{SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+use crate::arm::value::{Symbol, UnknownReason, Value, split_outside};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
     FunctionDef {
@@ -255,7 +255,7 @@ fn management_group_resource_id(c: &mut FnCall) -> Value {
                 .unwrap_or_else(|| {
                     Value::unknown(
                         UnknownReason::Context("managementGroup()".into()),
-                        Some(format!("{SYM_OPEN}managementGroup().name{SYM_CLOSE}")),
+                        Some(Symbol::expression("managementGroup().name")),
                     )
                 })
         }
@@ -280,92 +280,138 @@ fn unknown_or_error(c: &FnCall) -> Value {
 }
 
 /// A resource ID read back into its parts. Segments may be symbols of unknown values
-/// (`⟪parameters('name')⟫`). Everything is lower-cased for case-insensitive comparison.
+/// (`⟪parameters('name')⟫`, as shown); which ones are is kept in [`UnknownParts`], never read
+/// back from the text. Everything is lower-cased for case-insensitive comparison.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ParsedResourceId {
     pub subscription: Option<String>,
     pub resource_group: Option<String>,
     /// For extension resources: the ID of the resource they extend (lower-cased), else `None`.
-    pub parent_scope: Option<String>,
+    pub parent_scope: Option<Symbol>,
     /// `microsoft.compute/virtualmachines/extensions`
     pub resource_type: String,
     /// One name per type segment after the namespace.
     pub names: Vec<String>,
+    /// Which parts hold an unknown fragment.
+    pub unknown: UnknownParts,
+}
+
+/// The parts of a [`ParsedResourceId`] that are (or contain) unknown fragments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownParts {
+    pub subscription: bool,
+    pub resource_group: bool,
+    /// The namespace or a type segment.
+    pub resource_type: bool,
+    /// Bit `k` for name `k` (names past the 64th share the last bit).
+    pub names: u64,
+}
+
+impl UnknownParts {
+    pub fn name(&self, k: usize) -> bool {
+        self.names & (1 << k.min(63)) != 0
+    }
 }
 
 impl ParsedResourceId {
     /// True when any part is (or contains) a symbol of an unknown value.
     pub fn is_symbolic(&self) -> bool {
-        let has = |s: &str| s.contains(SYM_OPEN);
-        self.subscription.as_deref().is_some_and(has)
-            || self.resource_group.as_deref().is_some_and(has)
-            || self.names.iter().any(|n| has(n))
+        self.unknown.subscription || self.unknown.resource_group || self.unknown.names != 0
     }
 }
 
-/// Split on `/` outside symbol brackets.
+/// Split known text on `/`.
 pub fn split_segments(s: &str) -> Vec<&str> {
-    // Bytes, not chars: IDs are hot. The symbol brackets are three-byte characters; `/` never
-    // occurs inside a multi-byte character, so slicing at it is always on a boundary.
-    const OPEN: &[u8] = "⟪".as_bytes();
-    const CLOSE: &[u8] = "⟫".as_bytes();
-    debug_assert!(SYM_OPEN.len_utf8() == 3 && SYM_CLOSE.len_utf8() == 3);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(8);
-    let mut depth = 0usize;
-    let mut start = 0;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'/' {
-            if depth == 0 {
-                out.push(s.get(start..i).unwrap_or_default());
-                start = i + 1;
-            }
-        } else if OPEN.first() == Some(&b) {
-            let rest = bytes.get(i..).unwrap_or_default();
-            if rest.starts_with(OPEN) {
-                depth += 1;
-            } else if rest.starts_with(CLOSE) {
-                depth = depth.saturating_sub(1);
-            }
-        }
-        i += 1;
-    }
-    out.push(s.get(start..).unwrap_or_default());
-    out
+    s.split('/').collect()
 }
 
 /// Parse `/subscriptions/{s}/resourceGroups/{g}/providers/{ns}/{type}/{name}[/{type}/{name}...]`
 /// (leading slash optional; extension resources `.../providers/X/y/z/providers/A/b/c` keep their
 /// parent in `parent_scope`). Returns `None` for text that is not a resource ID.
 pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
-    // ASCII folding: resource types and names are ASCII; symbols' brackets pass through.
-    let lower = id.trim().to_ascii_lowercase();
-    let segs: Vec<&str> = split_segments(lower.trim_start_matches('/'));
+    parse_id_parts(id, &[])
+}
+
+/// [`parse_resource_id`] of a partly known ID.
+pub fn parse_resource_id_symbol(id: &Symbol) -> Option<ParsedResourceId> {
+    let unknown: Vec<_> = id.unknown_ranges().collect();
+    parse_id_parts(id.text(), &unknown)
+}
+
+/// [`parse_resource_id`] of a known string or of an unknown's symbol.
+pub fn parse_resource_id_value(id: &Value) -> Option<ParsedResourceId> {
+    match id {
+        Value::String(s) => parse_resource_id(s),
+        Value::Unknown(u) => parse_resource_id_symbol(u.symbol.as_ref()?),
+        _ => None,
+    }
+}
+
+fn parse_id_parts(id: &str, unknown: &[std::ops::Range<usize>]) -> Option<ParsedResourceId> {
+    // ASCII folding: resource types and names are ASCII; symbols' brackets pass through, and
+    // byte offsets stay where they are.
+    let trimmed = id.trim();
+    let body = trimmed.trim_start_matches('/');
+    let offset = id.len() - id.trim_start().len() + (trimmed.len() - body.len());
+    let unknown: Vec<std::ops::Range<usize>> = unknown
+        .iter()
+        .filter_map(|r| Some(r.start.checked_sub(offset)?..r.end.checked_sub(offset)?))
+        .collect();
+    let lower = body.to_ascii_lowercase();
+    let ranges = split_outside(&lower, &unknown, b'/');
+    let seg_unknown: Vec<bool> = ranges
+        .iter()
+        .map(|s| unknown.iter().any(|u| u.start < s.end && s.start < u.end))
+        .collect();
+    let segs: Vec<&str> = ranges
+        .iter()
+        .map(|r| lower.get(r.clone()).unwrap_or_default())
+        .collect();
     if segs.iter().any(|s| s.is_empty()) {
         return None;
     }
+    let is_unknown = |i: usize| seg_unknown.get(i).copied().unwrap_or(false);
+    let mut parts = UnknownParts::default();
     let mut i = 0;
     let mut subscription = None;
     let mut resource_group = None;
     if segs.first() == Some(&"subscriptions") {
         subscription = Some(segs.get(1)?.to_string());
+        parts.subscription = is_unknown(1);
         i = 2;
         if segs.get(2) == Some(&"resourcegroups") {
             resource_group = Some(segs.get(3)?.to_string());
+            parts.resource_group = is_unknown(3);
             i = 4;
         }
     }
     // The last `providers` segment starts the resource's own type; anything between is a parent scope.
-    let last_provider = segs.iter().rposition(|s| *s == "providers")?;
+    let last_provider = segs
+        .iter()
+        .enumerate()
+        .rposition(|(k, s)| *s == "providers" && !is_unknown(k))?;
     if last_provider < i {
         return None;
     }
-    let parent_scope = (last_provider > i)
-        .then(|| format!("/{}", segs.get(..last_provider).unwrap_or(&[]).join("/")));
+    // Segments are contiguous in `lower`, so the parent is the text up to the last one before
+    // `providers`, after a `/`.
+    let parent_scope = (last_provider > i).then(|| {
+        let end = last_provider
+            .checked_sub(1)
+            .and_then(|k| ranges.get(k))
+            .map_or(0, |r| r.end);
+        let text = format!("/{}", lower.get(..end).unwrap_or_default());
+        let inside: Vec<_> = unknown
+            .iter()
+            .filter(|u| u.end <= end)
+            .map(|u| u.start + 1..u.end + 1)
+            .collect();
+        Symbol::from_parts(text, &inside)
+    });
     let rest = segs.get(last_provider + 1..)?;
     let namespace = rest.first()?;
-    if !namespace.contains('.') && !namespace.contains(SYM_OPEN) {
+    parts.resource_type = is_unknown(last_provider + 1);
+    if !namespace.contains('.') && !parts.resource_type {
         return None;
     }
     let pairs = rest.get(1..)?;
@@ -374,11 +420,16 @@ pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
     }
     let mut resource_type = namespace.to_string();
     let mut names = Vec::with_capacity(pairs.len() / 2);
-    for pair in pairs.chunks_exact(2) {
+    for (k, pair) in pairs.chunks_exact(2).enumerate() {
         if let [type_segment, name] = pair {
             resource_type.push('/');
             resource_type.push_str(type_segment);
             names.push(name.to_string());
+            let type_at = last_provider + 2 + 2 * k;
+            parts.resource_type |= is_unknown(type_at);
+            if is_unknown(type_at + 1) {
+                parts.names |= 1 << k.min(63);
+            }
         }
     }
     Some(ParsedResourceId {
@@ -387,31 +438,60 @@ pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
         parent_scope,
         resource_type,
         names,
+        unknown: parts,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arm::value::SymbolBuilder;
+
+    /// `subscriptions/⟪parameters('a/b')⟫/x/⟪f(⟪g('/')⟫)⟫é/`, built from its pieces.
+    fn nested_symbol() -> Symbol {
+        let mut b = SymbolBuilder::default();
+        b.push_known("subscriptions/");
+        b.push_symbol(&Symbol::expression("parameters('a/b')"));
+        b.push_known("/x/");
+        b.open();
+        b.push_known("f(");
+        b.push_symbol(&Symbol::expression("g('/')"));
+        b.push_known(")");
+        b.close();
+        b.push_known("é/");
+        b.finish()
+    }
 
     #[test]
     fn splits_on_slashes_outside_symbols() {
-        let sym = format!("{SYM_OPEN}parameters('a/b'){SYM_CLOSE}");
-        let id =
-            format!("subscriptions/{sym}/x/{SYM_OPEN}f({SYM_OPEN}g('/'){SYM_CLOSE}){SYM_CLOSE}é/");
-        let segs = split_segments(&id);
+        let id = nested_symbol();
+        let segs: Vec<String> = id
+            .split_outside(b'/')
+            .iter()
+            .map(|s| s.text().to_string())
+            .collect();
         assert_eq!(
             segs,
             vec![
                 "subscriptions",
-                sym.as_str(),
+                "⟪parameters('a/b')⟫",
                 "x",
-                format!("{SYM_OPEN}f({SYM_OPEN}g('/'){SYM_CLOSE}){SYM_CLOSE}é").as_str(),
+                "⟪f(⟪g('/')⟫)⟫é",
                 ""
             ]
         );
         assert_eq!(split_segments(""), vec![""]);
         assert_eq!(split_segments("a//b"), vec!["a", "", "b"]);
+    }
+
+    #[test]
+    fn literal_marks_are_text() {
+        // A known ID whose text holds the marks is read as known text.
+        let p = parse_resource_id(
+            "/subscriptions/s/resourceGroups/⟪x⟫/providers/Microsoft.Compute/virtualMachines/vm",
+        )
+        .unwrap();
+        assert!(!p.is_symbolic());
     }
 
     #[test]
@@ -439,15 +519,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ext.resource_type, "microsoft.insights/diagnosticsettings");
-        assert!(ext.parent_scope.unwrap().ends_with("virtualmachines/vm"));
+        assert!(
+            ext.parent_scope
+                .unwrap()
+                .text()
+                .ends_with("virtualmachines/vm")
+        );
     }
 
     #[test]
     fn symbols_stay_single_segments() {
-        let p = parse_resource_id(
-            "/subscriptions/⟪subscription().subscriptionid⟫/resourceGroups/⟪x/y⟫/providers/Microsoft.Compute/virtualMachines/⟪parameters('n')⟫",
-        )
-        .unwrap();
+        let mut b = SymbolBuilder::default();
+        b.push_known("/subscriptions/");
+        b.push_symbol(&Symbol::expression("subscription().subscriptionid"));
+        b.push_known("/resourceGroups/");
+        b.push_symbol(&Symbol::expression("x/y"));
+        b.push_known("/providers/Microsoft.Compute/virtualMachines/");
+        b.push_symbol(&Symbol::expression("parameters('n')"));
+        let p = parse_resource_id_symbol(&b.finish()).unwrap();
         assert_eq!(p.resource_group.as_deref(), Some("⟪x/y⟫"));
         assert!(p.is_symbolic());
     }

@@ -1,7 +1,7 @@
 //! Scope functions: resourceGroup, subscription, tenant, managementGroup.
 
 use super::{FnCall, FunctionDef};
-use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+use crate::arm::value::{Object, Symbol, UnknownReason, Value};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
     FunctionDef {
@@ -52,6 +52,6 @@ fn tenant(c: &mut FnCall) -> Value {
 fn management_group(_c: &mut FnCall) -> Value {
     Value::unknown(
         UnknownReason::Context("managementGroup()".into()),
-        Some(format!("{SYM_OPEN}managementGroup(){SYM_CLOSE}")),
+        Some(Symbol::expression("managementGroup()")),
     )
 }

@@ -20,7 +20,7 @@ use crate::arm::expr::{
     EvalContext, EvalStats, Evaluator, TemplateString, call_symbol, parse_template_string,
 };
 use crate::arm::scope::{DeploymentScope, ScopeConfig, ScopeKind};
-use crate::arm::value::{Object, SYM_CLOSE, SYM_OPEN, Tri, UnknownReason, Value};
+use crate::arm::value::{Object, Symbol, Tri, UnknownReason, Value};
 use crate::source::json::{self as sj, push_pointer_token};
 use crate::source::{SourceFile, Span};
 
@@ -377,7 +377,8 @@ struct DeploymentName<'t, 'a> {
     pointer: String,
     /// languageVersion 2.0 symbolic name, lower-cased.
     symbolic: Option<String>,
-    names: Vec<(Option<i64>, String)>,
+    /// Per copy index: the name, and whether it holds an unknown fragment.
+    names: Vec<(Option<i64>, String, bool)>,
 }
 
 /// The declarations of the current template, indexed for `reference()` and `dependsOn` lookups.
@@ -993,10 +994,10 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                             .first_unknown()
                             .map(|u| u.reason.clone())
                             .unwrap_or_else(|| UnknownReason::CopyIndex.into());
-                        let sym = format!(
-                            "{SYM_OPEN}copyIndex('{}'){SYM_CLOSE}",
+                        let sym = Symbol::expression(&format!(
+                            "copyIndex('{}')",
                             loop_name.as_deref().unwrap_or("")
-                        );
+                        ));
                         self.copy_stack
                             .push((loop_name.clone(), Value::unknown(reason, Some(sym))));
                         self.expand_instance(
@@ -1540,9 +1541,12 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// Find the nested deployment a `reference()` argument names (symbolic name, `name[i]` in 2.0,
     /// deployment name, or a deployments resource ID) and return its outputs object.
     fn reference_deployment(&mut self, target: &Value) -> Option<Value> {
-        let text = match target {
-            Value::String(s) => s.as_ref(),
-            Value::Unknown(u) => u.symbol.as_deref()?,
+        let (text, target_unknown) = match target {
+            Value::String(s) => (s.as_ref(), false),
+            Value::Unknown(u) => {
+                let symbol = u.symbol.as_ref()?;
+                (symbol.text(), symbol.has_unknown())
+            }
             _ => return None,
         };
         // Most references name other resources by ID: reject them before any work.
@@ -1551,9 +1555,10 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             if !lower.contains("/microsoft.resources/deployments/") {
                 return None;
             }
-            match crate::arm::functions::parse_resource_id(text) {
+            match crate::arm::functions::parse_resource_id_value(target) {
                 Some(p) if p.resource_type == "microsoft.resources/deployments" => {
-                    p.names.last().cloned()
+                    let last = p.names.len().saturating_sub(1);
+                    p.names.last().cloned().map(|n| (n, p.unknown.name(last)))
                 }
                 _ => return None,
             }
@@ -1570,16 +1575,19 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             ),
             _ => (lower.clone(), None),
         };
-        let target_name = wanted_name.unwrap_or(lower);
+        // A name matches only a name as unknown as itself: a literal name spelled like a symbol
+        // is not that symbol.
+        let target_name = wanted_name.unwrap_or((lower, target_unknown));
         let names = self.deployment_names()?;
         let found = names.iter().find_map(|d| {
-            if d.symbolic.as_deref() == Some(sym.as_str()) && !text.contains('/') {
+            if !target_unknown && d.symbolic.as_deref() == Some(sym.as_str()) && !text.contains('/')
+            {
                 return Some((d.json, d.pointer.clone(), sym_index));
             }
             d.names
                 .iter()
-                .find(|(_, n)| *n == target_name)
-                .map(|(i, _)| (d.json, d.pointer.clone(), *i))
+                .find(|(_, n, unknown)| (n, *unknown) == (&target_name.0, target_name.1))
+                .map(|(i, _, _)| (d.json, d.pointer.clone(), *i))
         });
         let (json, pointer, index) = found?;
         Some(self.outputs_of(json, &pointer, index))
@@ -1630,17 +1638,16 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
                 if idx.is_some() {
                     self.copy_stack.pop();
                 }
-                let text = match &name {
-                    Some(Value::String(s)) => s.to_ascii_lowercase(),
-                    Some(Value::Unknown(u)) => u
-                        .symbol
-                        .as_deref()
-                        .map(str::to_ascii_lowercase)
-                        .unwrap_or_default(),
-                    _ => String::new(),
+                let (text, unknown) = match &name {
+                    Some(Value::String(s)) => (s.to_ascii_lowercase(), false),
+                    Some(Value::Unknown(u)) => u.symbol.as_ref().map_or_else(
+                        || (String::new(), false),
+                        |s| (s.text().to_ascii_lowercase(), s.has_unknown()),
+                    ),
+                    _ => (String::new(), false),
                 };
                 if !text.is_empty() {
-                    names.push((idx, text));
+                    names.push((idx, text, unknown));
                 }
             }
             out.push(DeploymentName {
@@ -1759,33 +1766,17 @@ fn split_name(name: &Value) -> Vec<Value> {
     match name {
         Value::String(s) => s.trim_matches('/').split('/').map(Value::string).collect(),
         Value::Unknown(u) => match &u.symbol {
-            Some(sym) => {
-                let mut out = Vec::new();
-                let mut depth = 0usize;
-                let mut cur = String::new();
-                for ch in sym.chars() {
-                    match ch {
-                        SYM_OPEN => depth += 1,
-                        SYM_CLOSE => depth = depth.saturating_sub(1),
-                        _ => {}
-                    }
-                    if ch == '/' && depth == 0 {
-                        out.push(std::mem::take(&mut cur));
+            Some(sym) => sym
+                .split_outside(b'/')
+                .into_iter()
+                .map(|seg| {
+                    if seg.has_unknown() {
+                        Value::unknown(u.reason.clone(), Some(seg))
                     } else {
-                        cur.push(ch);
+                        Value::string(seg.text())
                     }
-                }
-                out.push(cur);
-                out.into_iter()
-                    .map(|seg| {
-                        if seg.contains(SYM_OPEN) {
-                            Value::unknown(u.reason.clone(), Some(seg))
-                        } else {
-                            Value::string(seg)
-                        }
-                    })
-                    .collect()
-            }
+                })
+                .collect(),
             None => vec![name.clone()],
         },
         other => vec![other.clone()],
@@ -1842,7 +1833,7 @@ impl EvalContext for Expander<'_, '_, '_> {
                 let prefix = &self.store.borrow().symbol_prefix;
                 Value::unknown(
                     reason,
-                    Some(format!("{SYM_OPEN}{prefix}parameters('{key}'){SYM_CLOSE}")),
+                    Some(Symbol::expression(&format!("{prefix}parameters('{key}')"))),
                 )
             }
             _ => Value::error("unexpected parameter state"),

@@ -2,9 +2,9 @@ use std::collections::BTreeMap;
 
 use super::model::{CapacityModel, ConsumerKind, GroupRef, PROFILE_GROUP_PATH, VM_GROUP_PATH};
 use super::{Orchestration, group_id_expression, more_copies};
-use crate::arm::functions::parse_resource_id;
+use crate::arm::functions::parse_resource_id_symbol;
 use crate::arm::graph::same_resource;
-use crate::arm::value::{SYM_OPEN, Value};
+use crate::arm::value::{Symbol, Value};
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
 crate::declare_rule! {
@@ -172,11 +172,11 @@ fn majority_group(model: &CapacityModel, members: &[usize]) -> Option<Expected> 
         })
 }
 
-/// The ID text a group reference evaluates to.
-fn reference_id(ctx: &RuleContext<'_>, node: usize, path: &str) -> Option<String> {
+/// The ID a group reference evaluates to (with its unknown parts).
+fn reference_id(ctx: &RuleContext<'_>, node: usize, path: &str) -> Option<Symbol> {
     match ctx.instance(node)?.get(path)? {
-        Value::String(s) => Some(s.to_string()),
-        Value::Unknown(u) => u.symbol.as_deref().map(String::from),
+        Value::String(s) => Some(Symbol::known(&s)),
+        Value::Unknown(u) => u.symbol.clone(),
         _ => None,
     }
 }
@@ -190,8 +190,8 @@ fn same_reference(
     b: usize,
     b_path: &str,
 ) -> Option<bool> {
-    let a = parse_resource_id(&reference_id(ctx, a, a_path)?)?;
-    let b = parse_resource_id(&reference_id(ctx, b, b_path)?)?;
+    let a = parse_resource_id_symbol(&reference_id(ctx, a, a_path)?)?;
+    let b = parse_resource_id_symbol(&reference_id(ctx, b, b_path)?)?;
     same_resource(&a, &b)
 }
 
@@ -211,11 +211,14 @@ fn finding(
         let Some(grp) = model.group(g) else {
             return "'<unknown>'".to_string();
         };
-        let known = |s: &Option<String>| s.clone().filter(|s| !s.contains(SYM_OPEN));
-        let scope = parse_resource_id(&grp.id).and_then(|id| {
-            known(&id.resource_group)
+        let known = |s: &Option<String>, unknown: bool| s.clone().filter(|_| !unknown);
+        let scope = parse_resource_id_symbol(&grp.id).and_then(|id| {
+            known(&id.resource_group, id.unknown.resource_group)
                 .map(|rg| format!(" in resource group '{rg}'"))
-                .or_else(|| known(&id.subscription).map(|s| format!(" in subscription '{s}'")))
+                .or_else(|| {
+                    known(&id.subscription, id.unknown.subscription)
+                        .map(|s| format!(" in subscription '{s}'"))
+                })
         });
         match scope {
             Some(scope) if same_name => format!("'{}'{scope}", grp.name),
@@ -254,7 +257,7 @@ fn finding(
     let same_template =
         ctx.instance(vm).map(|i| i.deployment) == ctx.instance(expected.node).map(|i| i.deployment);
     let id = match reference_id(ctx, expected.node, expected.path) {
-        Some(id) if !same_template && !id.contains(SYM_OPEN) => id,
+        Some(id) if !same_template && !id.has_unknown() => id.text().to_string(),
         _ => group_id_expression(ctx, expected.node, expected.path, expected.group),
     };
     let mut quoted = String::new();

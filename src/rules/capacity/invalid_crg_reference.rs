@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
 
 use super::model::{GROUPS, GroupRef, PROFILE_GROUP_PATH, VM_GROUP_PATH};
-use crate::arm::functions::parse_resource_id;
+use crate::arm::functions::parse_resource_id_symbol;
 use crate::arm::graph::Target;
-use crate::arm::value::{SYM_CLOSE, SYM_OPEN, UnknownReason, Value};
+use crate::arm::value::{Piece, Symbol, UnknownReason, Value};
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
 crate::declare_rule! {
@@ -163,63 +163,52 @@ fn finding(ctx: &RuleContext<'_>, b: &BadRef) -> Finding {
 
 /// What the ID is instead of a group's, and the group ID expression to write when the ID itself
 /// says which group was meant.
-fn describe(ctx: &RuleContext<'_>, node: usize, text: &str) -> (String, Option<String>) {
-    let Some(parsed) = parse_resource_id(text) else {
+fn describe(ctx: &RuleContext<'_>, node: usize, id: &Symbol) -> (String, Option<String>) {
+    let text = id.text();
+    let Some(parsed) = parse_resource_id_symbol(id) else {
         let scalar = text.parse::<f64>().is_ok() || text == "true" || text == "false";
         if !scalar && !text.starts_with(['{', '[', '"']) && !text.contains('/') {
             // A group's name where its ID belongs.
-            let shown = display_text(text);
+            let shown = display_text(id);
             return (
                 format!("'{shown}' is a name, not a resource ID"),
-                Some(group_expression(
-                    ctx,
-                    node,
-                    None,
-                    None,
-                    &arg_expression(text),
-                )),
+                Some(group_expression(ctx, node, None, None, &arg_expression(id))),
             );
         }
-        return (
-            format!("'{}' is not a resource ID", display_text(text)),
-            None,
-        );
+        return (format!("'{}' is not a resource ID", display_text(id)), None);
     };
-    let shown = display_id(text);
-    let original = original_segments(text);
-    let scope = |i: usize| original.get(i).map(|s| s.to_string());
+    let shown = display_id(id);
+    let original = original_segments(id);
+    let scope = |i: usize| original.get(i).cloned();
     let (sub, rg) = match original.first() {
-        Some(s) if s.eq_ignore_ascii_case("subscriptions") => (
+        Some(s) if is_keyword(s, "subscriptions") => (
             scope(1),
             original
                 .get(2)
-                .filter(|s| s.eq_ignore_ascii_case("resourceGroups"))
+                .filter(|s| is_keyword(s, "resourceGroups"))
                 .and_then(|_| scope(3)),
         ),
         _ => (None, None),
     };
+    let providers = original.iter().rposition(|s| is_keyword(s, "providers"));
     // The first name after the namespace: the group's name for a reservation or a misspelt type.
-    let first_name = original
-        .iter()
-        .rposition(|s| s.eq_ignore_ascii_case("providers"))
+    let first_name = providers
         .and_then(|p| original.get(p + 3))
-        .map(|n| arg_expression(n));
+        .map(arg_expression);
     let ty = parsed.resource_type.as_str();
     let group_fix = |name: Option<String>| {
         name.map(|n| group_expression(ctx, node, sub.clone(), rg.clone(), &n))
     };
-    let original_type = original
-        .iter()
-        .rposition(|s| s.eq_ignore_ascii_case("providers"))
+    let original_type = providers
         .map(|p| {
             let mut t = original
                 .get(p + 1)
-                .map(|s| s.to_string())
+                .map(|s| s.text().to_string())
                 .unwrap_or_default();
             let mut i = p + 2;
             while let Some(seg) = original.get(i) {
                 t.push('/');
-                t.push_str(seg);
+                t.push_str(seg.text());
                 i += 2;
             }
             t
@@ -228,7 +217,7 @@ fn describe(ctx: &RuleContext<'_>, node: usize, text: &str) -> (String, Option<S
     match ty {
         RESERVATION_TYPE => {
             // The group is the reservation's parent: resolve it to reuse a declared group's name.
-            let parent = parent_id_text(text);
+            let parent = parent_id(id);
             let declared = parent.and_then(|p| declared_group_expression(ctx, node, &p));
             (
                 format!("'{shown}' is a capacity reservation, not its group"),
@@ -263,18 +252,27 @@ fn kind_of(ty: &str, original: &str) -> String {
     known.to_string()
 }
 
-/// The ID of a child resource's parent: the text without its last type and name segments.
-fn parent_id_text(text: &str) -> Option<String> {
-    let segs = crate::arm::functions::split_segments(text);
+/// The ID of a child resource's parent: the ID without its last type and name segments.
+fn parent_id(id: &Symbol) -> Option<Symbol> {
+    let segs = id.split_ranges(b'/');
     let keep = segs.len().checked_sub(2)?;
-    Some(segs.get(..keep)?.join("/"))
+    let end = keep
+        .checked_sub(1)
+        .and_then(|k| segs.get(k))
+        .map_or(0, |r| r.end);
+    Some(id.slice(0..end))
+}
+
+/// A segment that is the known keyword `word` (any case).
+fn is_keyword(seg: &Symbol, word: &str) -> bool {
+    !seg.has_unknown() && seg.text().eq_ignore_ascii_case(word)
 }
 
 /// Related locations for an ID that names a resource declared here (the reservation it points
 /// at, and that reservation's group), so the report shows both ends.
-fn declared_targets(ctx: &RuleContext<'_>, text: &str) -> Vec<RelatedFinding> {
+fn declared_targets(ctx: &RuleContext<'_>, id: &Symbol) -> Vec<RelatedFinding> {
     let mut out = Vec::new();
-    let Target::Node { index, .. } = ctx.graph.resolve(&id_value(text)) else {
+    let Target::Node { index, .. } = ctx.graph.resolve(&id_value(id)) else {
         return out;
     };
     let Some(inst) = ctx.instance(index) else {
@@ -289,7 +287,7 @@ fn declared_targets(ctx: &RuleContext<'_>, text: &str) -> Vec<RelatedFinding> {
         ),
     });
     if ty == RESERVATION_TYPE
-        && let Some(g) = parent_id_text(text).and_then(|p| match ctx.graph.resolve(&id_value(&p)) {
+        && let Some(g) = parent_id(id).and_then(|p| match ctx.graph.resolve(&id_value(&p)) {
             Target::Node { index, .. } => Some(index),
             _ => None,
         })
@@ -302,21 +300,18 @@ fn declared_targets(ctx: &RuleContext<'_>, text: &str) -> Vec<RelatedFinding> {
     out
 }
 
-/// A value whose ID text is `text` (symbols kept), for [`ResourceGraph::resolve`].
-fn id_value(text: &str) -> Value {
-    if text.contains(SYM_OPEN) {
-        Value::unknown(
-            UnknownReason::Context("the ID".into()),
-            Some(text.to_string()),
-        )
+/// A value whose ID is `id` (unknown parts kept), for [`ResourceGraph::resolve`].
+fn id_value(id: &Symbol) -> Value {
+    if id.has_unknown() {
+        Value::unknown(UnknownReason::Context("the ID".into()), Some(id.clone()))
     } else {
-        Value::string(text)
+        Value::string(id.text())
     }
 }
 
 /// The expression of a declared group whose ID is `text`, when it resolves to one.
-fn declared_group_expression(ctx: &RuleContext<'_>, node: usize, text: &str) -> Option<String> {
-    let Target::Node { index, .. } = ctx.graph.resolve(&id_value(text)) else {
+fn declared_group_expression(ctx: &RuleContext<'_>, node: usize, id: &Symbol) -> Option<String> {
+    let Target::Node { index, .. } = ctx.graph.resolve(&id_value(id)) else {
         return None;
     };
     let model = ctx.capacity();
@@ -365,24 +360,24 @@ fn declared_group_id(ctx: &RuleContext<'_>, node: usize, g: usize) -> Option<Str
 fn group_expression(
     ctx: &RuleContext<'_>,
     node: usize,
-    sub: Option<String>,
-    rg: Option<String>,
+    sub: Option<Symbol>,
+    rg: Option<Symbol>,
     name: &str,
 ) -> String {
     let scope = ctx
         .instance(node)
         .and_then(|i| ctx.graph.expansion.deployments.get(i.deployment))
         .map(|d| d.scope.clone());
-    let own = |seg: &Option<String>, mine: Option<&Value>| -> bool {
+    let own = |seg: &Option<Symbol>, mine: Option<&Value>| -> bool {
         let (Some(seg), Some(mine)) = (seg, mine) else {
             return seg.is_none();
         };
         let mine = match mine {
-            Value::String(s) => s.to_string(),
-            Value::Unknown(u) => u.symbol.as_deref().unwrap_or_default().to_string(),
+            Value::String(s) => Symbol::known(s),
+            Value::Unknown(u) => u.symbol.clone().unwrap_or_default(),
             _ => return false,
         };
-        seg.eq_ignore_ascii_case(&mine)
+        seg.to_ascii_lowercase() == mine.to_ascii_lowercase()
     };
     let same_sub = own(&sub, scope.as_ref().map(|s| &s.subscription_id));
     let same_rg = own(&rg, scope.as_ref().and_then(|s| s.resource_group.as_ref()));
@@ -406,13 +401,12 @@ fn quote(s: &str) -> String {
 
 /// An ID segment as an ARM expression argument: `'crg'`, `parameters('name')`, or a `concat` of
 /// literal text and unknown fragments.
-fn arg_expression(seg: &str) -> String {
+fn arg_expression(seg: &Symbol) -> String {
     let mut parts: Vec<String> = Vec::new();
-    for (symbolic, text) in fragments(seg) {
-        if symbolic {
-            parts.push(text.to_string());
-        } else {
-            parts.push(quote(text));
+    for piece in seg.pieces() {
+        match piece {
+            Piece::Unknown(expr) => parts.push(expr.to_string()),
+            Piece::Known(text) => parts.push(quote(text)),
         }
     }
     match parts.len() {
@@ -422,68 +416,42 @@ fn arg_expression(seg: &str) -> String {
     }
 }
 
-/// Literal text and unknown fragments (`⟪expr⟫`, outermost only) of a string, in order.
-fn fragments(s: &str) -> Vec<(bool, &str)> {
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    for (i, ch) in s.char_indices() {
-        match ch {
-            SYM_OPEN => {
-                if depth == 0 && i > start {
-                    out.push((false, &s[start..i]));
-                }
-                if depth == 0 {
-                    start = i + ch.len_utf8();
-                }
-                depth += 1;
-            }
-            SYM_CLOSE if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    out.push((true, &s[start..i]));
-                    start = i + ch.len_utf8();
-                }
-            }
-            _ => {}
-        }
-    }
-    if start < s.len() {
-        out.push((depth > 0, &s[start..]));
-    }
-    out
-}
-
 /// Text for messages: unknown fragments shown as the expressions they stand for.
-fn display_text(s: &str) -> String {
-    fragments(s)
+fn display_text(s: &Symbol) -> String {
+    s.pieces()
         .into_iter()
-        .map(|(symbolic, t)| {
-            if symbolic {
-                format!("[{t}]")
-            } else {
-                t.to_string()
-            }
+        .map(|piece| match piece {
+            Piece::Unknown(expr) => format!("[{expr}]"),
+            Piece::Known(text) => text.to_string(),
         })
         .collect()
 }
 
 /// An ID for messages, from the resource type on: `…/capacityReservationGroups/crg/capacityReservations/d2`.
-fn display_id(text: &str) -> String {
-    let segs = original_segments(text);
-    match segs
+fn display_id(id: &Symbol) -> String {
+    let body = trimmed_id(id);
+    let segs = body.split_ranges(b'/');
+    let providers = segs
         .iter()
-        .rposition(|s| s.eq_ignore_ascii_case("providers"))
-    {
-        Some(p) => match segs.get(p + 2..) {
-            Some(rest) if !rest.is_empty() => format!("…/{}", display_text(&rest.join("/"))),
-            _ => display_text(text),
-        },
-        None => display_text(text),
+        .rposition(|r| is_keyword(&body.slice(r.clone()), "providers"));
+    let rest = providers.and_then(|p| segs.get(p + 2..));
+    match rest.and_then(|r| Some((r.first()?, r.last()?))) {
+        Some((first, last)) => format!("…/{}", display_text(&body.slice(first.start..last.end))),
+        None => display_text(id),
     }
 }
 
+/// The ID without surrounding white space and leading slashes.
+fn trimmed_id(id: &Symbol) -> Symbol {
+    let text = id.text();
+    let start = text.len() - text.trim_start().len();
+    let trimmed = text.trim();
+    let body = trimmed.trim_start_matches('/');
+    let start = start + (trimmed.len() - body.len());
+    id.slice(start..start + body.len())
+}
+
 /// The segments of an ID as written (case kept), without a leading slash.
-fn original_segments(text: &str) -> Vec<&str> {
-    crate::arm::functions::split_segments(text.trim().trim_start_matches('/'))
+fn original_segments(id: &Symbol) -> Vec<Symbol> {
+    trimmed_id(id).split_outside(b'/')
 }

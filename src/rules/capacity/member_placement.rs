@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use super::flexible_memberships;
 use crate::arm::functions::ParsedResourceId;
-use crate::arm::value::{SYM_OPEN, Value};
+use crate::arm::value::Value;
 use crate::diagnostic::Severity;
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
@@ -152,15 +152,22 @@ fn placement_group(
 
 /// Some(true) same resource group, Some(false) different, None unknown (a part is symbolic).
 fn same_resource_group(a: &ParsedResourceId, b: &ParsedResourceId) -> Option<bool> {
-    let same = |x: &Option<String>, y: &Option<String>| match (x, y) {
-        (Some(x), Some(y)) if x == y => Some(true),
-        (Some(x), Some(y)) if !x.contains(SYM_OPEN) && !y.contains(SYM_OPEN) => Some(false),
-        (None, None) => Some(true),
+    // Each side is the segment and whether it holds an unknown fragment.
+    let same = |x: (&Option<String>, bool), y: (&Option<String>, bool)| match (x, y) {
+        ((Some(x), xu), (Some(y), yu)) if x == y && xu == yu => Some(true),
+        ((Some(_), false), (Some(_), false)) => Some(false),
+        ((None, _), (None, _)) => Some(true),
         _ => None,
     };
     match (
-        same(&a.subscription, &b.subscription),
-        same(&a.resource_group, &b.resource_group),
+        same(
+            (&a.subscription, a.unknown.subscription),
+            (&b.subscription, b.unknown.subscription),
+        ),
+        same(
+            (&a.resource_group, a.unknown.resource_group),
+            (&b.resource_group, b.unknown.resource_group),
+        ),
     ) {
         (Some(false), _) | (_, Some(false)) => Some(false),
         (Some(true), Some(true)) => Some(true),
@@ -172,7 +179,11 @@ fn same_resource_group(a: &ParsedResourceId, b: &ParsedResourceId) -> Option<boo
 fn scope_text(ctx: &RuleContext<'_>, i: usize) -> (Option<String>, Option<String>) {
     let text = match ctx.instance(i).map(|x| &x.id) {
         Some(Value::String(s)) => s.to_string(),
-        Some(Value::Unknown(u)) => u.symbol.as_deref().unwrap_or_default().to_string(),
+        Some(Value::Unknown(u)) => u
+            .symbol
+            .as_ref()
+            .map(|s| s.text().to_string())
+            .unwrap_or_default(),
         _ => String::new(),
     };
     let segs: Vec<&str> = text.trim_start_matches('/').split('/').collect();

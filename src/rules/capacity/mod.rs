@@ -108,7 +108,7 @@ pub fn group_id_expression(
                 .unwrap_or_else(|| format!("'{}'", group.name.replace('\'', "''")));
             format!("[resourceId('{}', {name})]", model::GROUPS)
         }
-        Some(group) => group.id.clone(),
+        Some(group) => group.id.text().to_string(),
         None => String::new(),
     }
 }

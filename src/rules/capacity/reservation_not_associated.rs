@@ -6,7 +6,7 @@ use super::model::{
 };
 use super::{Orchestration, association_help, group_label};
 use crate::arm::template::ResourceInstance;
-use crate::arm::value::{SYM_CLOSE, SYM_OPEN, Tri, Value};
+use crate::arm::value::{Tri, Value};
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
 crate::declare_rule! {
@@ -103,7 +103,11 @@ impl Rule for ReservationNotAssociated {
                 // reservation's ID) leaves "nothing names the group" unknown.
                 GroupRef::Unknown(_) | GroupRef::Empty => return,
                 GroupRef::NotAGroup(text) => {
-                    if text.to_ascii_lowercase().contains("capacityreservation") {
+                    if text
+                        .text()
+                        .to_ascii_lowercase()
+                        .contains("capacityreservation")
+                    {
                         return;
                     }
                 }
@@ -214,7 +218,7 @@ fn cannot_use_reservations(inst: &ResourceInstance, scale_set: bool) -> Tri {
 fn location_text(l: &Location) -> String {
     match l {
         Location::Known(s) => s.clone(),
-        Location::Symbol(s) => s.replace(SYM_OPEN, "[").replace(SYM_CLOSE, "]"),
+        Location::Symbol(s) => s.with_brackets(),
         Location::Unknown => "unknown location".into(),
     }
 }

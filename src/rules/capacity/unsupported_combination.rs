@@ -2,9 +2,9 @@ use std::collections::BTreeMap;
 
 use super::model::{ConsumerKind, PROFILE_GROUP_PATH, VM_GROUP_PATH};
 use super::{Orchestration, group_label, more_copies};
-use crate::arm::functions::parse_resource_id;
+use crate::arm::functions::{parse_resource_id, parse_resource_id_symbol};
 use crate::arm::template::ResourceInstance;
-use crate::arm::value::{SYM_OPEN, Tri, Value};
+use crate::arm::value::{Tri, Value};
 use crate::diagnostic::Severity;
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
@@ -86,22 +86,30 @@ enum Reference {
 }
 
 fn reference(v: Option<Value>) -> Reference {
-    let text = match &v {
+    let (text, parsed) = match &v {
         None | Some(Value::Null) => return Reference::Absent,
         Some(Value::String(s)) if s.trim().is_empty() => return Reference::Absent,
-        Some(Value::String(s)) => s.to_string(),
+        Some(Value::String(s)) => (s.to_string(), parse_resource_id(s)),
         // An unresolved value is present only when it is certainly a resource ID
         // (`resourceId(…)` of an unknown name); `if(…, createObject('id', p), null())` is not.
-        Some(Value::Unknown(u)) => match u.symbol.as_deref() {
-            Some(s) if parse_resource_id(s).is_some() => s.to_string(),
+        Some(Value::Unknown(u)) => match &u.symbol {
+            Some(s) => match parse_resource_id_symbol(s) {
+                Some(p) => (s.text().to_string(), Some(p)),
+                None => return Reference::Unknown,
+            },
             _ => return Reference::Unknown,
         },
         Some(_) => return Reference::Unknown,
     };
-    let name = parse_resource_id(&text)
-        .and_then(|p| p.names.last().cloned())
-        .or_else(|| text.rsplit('/').next().map(String::from))
-        .filter(|n| !n.contains(SYM_OPEN) && !n.is_empty());
+    // The last name, when it is known text.
+    let name = match parsed {
+        Some(p) => {
+            let last = p.names.len().saturating_sub(1);
+            p.names.last().cloned().filter(|_| !p.unknown.name(last))
+        }
+        None => text.rsplit('/').next().map(String::from),
+    }
+    .filter(|n| !n.is_empty());
     // Names in parsed IDs are lower-cased; take the written spelling from the text.
     let name = name.map(|n| {
         text.rsplit('/')

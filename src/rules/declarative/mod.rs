@@ -37,7 +37,7 @@ use serde::Deserialize;
 use self::condition::{Condition, SelectorText};
 use self::message::{Field, Template};
 use self::selector::{Document, Token, is_unknown, original_tokens};
-use crate::arm::value::{Tri, Value};
+use crate::arm::value::{Symbol, Tri, Value};
 use crate::diagnostic::Severity;
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
 
@@ -684,8 +684,8 @@ fn display(v: Option<&Value>) -> String {
         Some(Value::String(s)) => s.to_string(),
         Some(Value::Unknown(u)) => u
             .symbol
-            .as_deref()
-            .map_or_else(|| "(unknown)".to_string(), |s| s.replace(['⟪', '⟫'], "")),
+            .as_ref()
+            .map_or_else(|| "(unknown)".to_string(), Symbol::without_marks),
         Some(other) => other.to_json_string(),
     }
 }

@@ -485,8 +485,8 @@ fn to_json(v: &Value, path: &mut Vec<Token>, unknowns: &mut Vec<Vec<Token>>, dep
         }
         Value::Unknown(u)
             if u.symbol
-                .as_deref()
-                .is_some_and(|s| crate::arm::functions::parse_resource_id(s).is_some()) =>
+                .as_ref()
+                .is_some_and(|s| crate::arm::functions::parse_resource_id_symbol(s).is_some()) =>
         {
             unknowns.push(path.clone());
             Json::String(UNKNOWN_ID_SENTINEL.into())
