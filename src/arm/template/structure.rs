@@ -8,7 +8,7 @@
 
 use crate::source::json::{JsonObject as JObject, JsonString as StringLit, JsonValue as Json};
 
-use crate::arm::expr::{ParseError, validate_template_string};
+use crate::arm::expr::{ParseError, is_expression, validate_template_string};
 use crate::source::Span;
 use crate::source::json as sj;
 
@@ -28,6 +28,9 @@ pub struct Misshapen {
 pub struct Findings<'v, 'a> {
     pub misshapen: Vec<Misshapen>,
     pub invalid: Vec<(&'v StringLit<'a>, ParseError)>,
+    /// Expressions already found to parse: templates repeat the same expressions often
+    /// (`[parameters('location')]`), and a hash costs less than a parse.
+    parsed: rustc_hash::FxHashSet<&'v str>,
 }
 
 /// Check the template object `template` at `pointer` (`""` for the file).
@@ -207,8 +210,15 @@ impl<'v, 'a> Findings<'v, 'a> {
     fn expressions(&mut self, v: &'v Json<'a>) {
         match v {
             Json::StringLit(s) => {
-                if let Err(e) = validate_template_string(&s.value) {
-                    self.invalid.push((s, e));
+                let text: &'v str = &s.value;
+                if !is_expression(text) || self.parsed.contains(text) {
+                    return;
+                }
+                match validate_template_string(text) {
+                    Ok(()) => {
+                        self.parsed.insert(text);
+                    }
+                    Err(e) => self.invalid.push((s, e)),
                 }
             }
             Json::Array(a) => a.elements.iter().for_each(|e| self.expressions(e)),
