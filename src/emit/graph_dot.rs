@@ -18,19 +18,7 @@ pub(crate) fn node_label(graph: &ResourceGraph, i: usize) -> String {
         .rsplit('/')
         .next()
         .unwrap_or(&inst.resource_type);
-    let name = match inst.name.as_str() {
-        Some(n) => n.to_string(),
-        None => graph
-            .expansion
-            .declarations
-            .get(inst.decl)
-            .map(|d| {
-                d.symbolic_name
-                    .clone()
-                    .unwrap_or_else(|| d.name_text.clone())
-            })
-            .unwrap_or_default(),
-    };
+    let name = graph.display_name(i);
     let copy = if inst.copy_path.is_empty() {
         String::new()
     } else {
