@@ -118,44 +118,73 @@ fn syntax_errors_in_unused_variables_and_outputs_are_reported_once_where_they_ar
 #[test]
 fn sections_of_the_wrong_type_are_invalid_templates() {
     let cases = [
-        (r#""resources": 5"#, "'resources' must be a JSON array"),
+        (
+            r#""resources": 5"#,
+            "'resources' must be a JSON array",
+            "/resources",
+        ),
         (
             r#""resources": [], "parameters": []"#,
             "'parameters' must be a JSON object",
+            "/parameters",
         ),
         (
             r#""resources": [], "variables": "x""#,
             "'variables' must be a JSON object",
+            "/variables",
         ),
         (
             r#""resources": [], "outputs": 1"#,
             "'outputs' must be a JSON object",
+            "/outputs",
         ),
         (
             r#""resources": [], "functions": {}"#,
             "'functions' must be a JSON array",
+            "/functions",
         ),
-        (r#""resources": [true]"#, "a resource must be a JSON object"),
+        (
+            r#""resources": [true]"#,
+            "a resource must be a JSON object",
+            "/resources/0",
+        ),
         (
             r#""resources": {"sym": []}"#,
             "a resource must be a JSON object",
+            "/resources/sym",
         ),
         (
             r#""resources": [], "parameters": {"p": 1}"#,
             "parameter 'p' must be a JSON object",
+            "/parameters/p",
         ),
         (
             r#""resources": [], "outputs": {"o": "x"}"#,
             "output 'o' must be a JSON object",
+            "/outputs/o",
+        ),
+        // In an inline template, the pointer runs through the deployment.
+        (
+            r#""resources": [{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+                "name": "d", "properties": {"mode": "Incremental", "template": {
+                  "resources": [], "parameters": {"q": [1]}}}}]"#,
+            "parameter 'q' must be a JSON object",
+            "/resources/0/properties/template/parameters/q",
         ),
     ];
-    for (body, message) in cases {
+    for (body, message, pointer) in cases {
         let (source, diags) = lint(&template(body));
         let got = found(&source, &diags, "invalid-template");
         assert!(
             got.len() == 1 && got[0].2.starts_with(message),
             "{body}: {got:?}"
         );
+        let pointers: Vec<&str> = diags
+            .iter()
+            .filter(|d| d.rule == "invalid-template")
+            .map(|d| d.location.pointer.as_str())
+            .collect();
+        assert_eq!(pointers, [pointer], "{body}");
     }
     // Symbolic names and null sections are accepted.
     let (source, diags) = lint(&template(

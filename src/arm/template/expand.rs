@@ -668,9 +668,12 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
     /// What Azure checks before evaluating: section types, and the syntax of every expression it
     /// would evaluate, used or not (those evaluated were reported already).
     fn check_structure(&mut self, root: &Json) {
-        let found = structure::check(self.template, &self.template_pointer);
+        let cache = self.parse_cache.clone();
+        let known = move |text: &str| cache.borrow().contains_key(text);
+        let found = structure::check(self.template, &known);
         for m in found.misshapen {
-            self.issue(IssueKind::InvalidTemplate, m.span, &m.pointer, m.message);
+            let at = sj::pointer_at(root, m.span.start as usize);
+            self.issue(IssueKind::InvalidTemplate, m.span, &at, m.message);
         }
         for (s, e) in found.invalid {
             if self.syntax_reported.borrow().contains(&s.range.start) {
