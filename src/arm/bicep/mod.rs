@@ -5,4 +5,5 @@
 //! user wrote (module files included).
 
 pub mod json_writer;
+pub mod lower_expression;
 pub mod span_map;

@@ -65,7 +65,10 @@ pub enum StatementKind {
     /// `targetScope = expr`
     TargetScope(Expr),
     /// `metadata name = expr`
-    Metadata { name: Ident, value: Expr },
+    Metadata {
+        name: Ident,
+        value: Expr,
+    },
     /// `param name type [= default]`; in `.bicepparam`, `param name = value` (no type).
     Param {
         name: Ident,
@@ -105,7 +108,10 @@ pub enum StatementKind {
         body: Expr,
     },
     /// `type name = type`
-    Type { name: Ident, ty: TypeExpr },
+    Type {
+        name: Ident,
+        ty: TypeExpr,
+    },
     /// `func name(a string, b int) result => body`
     Func {
         name: Ident,
@@ -117,11 +123,18 @@ pub enum StatementKind {
     /// `extension name`, `extension 'br:…' with {…} as alias`, or the older keyword `provider`.
     Extension(Extension),
     /// `assert name = expr`
-    Assert { name: Ident, value: Expr },
+    Assert {
+        name: Ident,
+        value: Expr,
+    },
     /// `.bicepparam`: `using 'path'` (`path` is `None` for `using none`).
-    Using { path: Option<StringLit> },
+    Using {
+        path: Option<StringLit>,
+    },
     /// `.bicepparam`: `extends 'path'`
-    Extends { path: StringLit },
+    Extends {
+        path: StringLit,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -379,7 +392,10 @@ pub enum ObjectItem {
 pub enum ArrayItem {
     Value(Expr),
     /// `...expr`
-    Spread { span: Span, value: Expr },
+    Spread {
+        span: Span,
+        value: Expr,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
