@@ -6,4 +6,5 @@
 
 pub mod json_writer;
 pub mod lower_expression;
+pub mod lower_value;
 pub mod span_map;
