@@ -6,5 +6,6 @@
 
 pub mod json_writer;
 pub mod lower_expression;
+pub mod lower_params;
 pub mod lower_value;
 pub mod span_map;
