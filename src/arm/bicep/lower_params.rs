@@ -11,7 +11,7 @@ use super::lower_expression::LowerError;
 use super::lower_value::{ValueContext, write_value};
 
 /// The ARM type name of a Bicep parameter type, and whether it is nullable.
-fn arm_type(ty: &TypeExpr, secure: bool) -> Result<(&'static str, bool), LowerError> {
+pub(super) fn arm_type(ty: &TypeExpr, secure: bool) -> Result<(&'static str, bool), LowerError> {
     let (base, nullable) = match &ty.kind {
         TypeKind::Nullable(inner) => (inner.as_ref(), true),
         _ => (ty, false),
