@@ -7,6 +7,7 @@ pub mod report;
 pub use report::{LintReport, Summary};
 pub mod capacity;
 pub mod lint;
+pub mod lint_bicep;
 /// `armlint test-rules`: the `*.tests.yaml` cases of declarative rules, linted and checked.
 pub mod rule_tests;
 
