@@ -35,6 +35,8 @@ pub enum Tok {
     Comma,
     Dot,
     Colon,
+    /// `::` (a nested resource of a resource symbol)
+    DoubleColon,
     Question,
     DoubleQuestion,
     Assign,
@@ -199,6 +201,7 @@ impl Lexer<'_> {
             (b',', _) => (Tok::Comma, 1),
             (b'.', b'.') if self.at(2) == b'.' => (Tok::Ellipsis, 3),
             (b'.', _) => (Tok::Dot, 1),
+            (b':', b':') => (Tok::DoubleColon, 2),
             (b':', _) => (Tok::Colon, 1),
             (b'?', b'?') => (Tok::DoubleQuestion, 2),
             (b'?', _) => (Tok::Question, 1),
@@ -399,7 +402,11 @@ impl Lexer<'_> {
         let value = if hex.is_empty() || hex.len() > 6 {
             None
         } else {
-            u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+            // A lone surrogate (Bicep strings are UTF-16) has no char: the replacement one.
+            u32::from_str_radix(hex, 16)
+                .ok()
+                .filter(|v| *v <= 0x10FFFF)
+                .map(|v| char::from_u32(v).unwrap_or('\u{FFFD}'))
         };
         match (value, self.at(0)) {
             (Some(c), b'}') => {

@@ -72,11 +72,15 @@ impl Parser<'_> {
     fn ternary(&mut self) -> Expr {
         let start = self.start();
         let condition = self.binary(1);
-        if self.eat(&Tok::Question).is_none() {
+        if !self.continues_with(&Tok::Question) {
             return condition;
         }
-        let then = self.with_newlines(true, |p| p.expr());
-        self.with_newlines(true, |p| p.expect(&Tok::Colon, "':'"));
+        self.bump();
+        self.skip_blank_lines();
+        let then = self.expr();
+        self.continues_with(&Tok::Colon);
+        self.expect(&Tok::Colon, "':'");
+        self.skip_blank_lines();
         let otherwise = self.expr();
         Expr {
             span: self.span_from(start),
@@ -143,6 +147,19 @@ impl Parser<'_> {
             e = match self.peek_kind() {
                 Tok::Dot => self.member(start, e),
                 Tok::LBracket => self.index(start, e),
+                Tok::DoubleColon => {
+                    self.bump();
+                    let Some(name) = self.expect_ident("a nested resource name") else {
+                        return e;
+                    };
+                    Expr {
+                        span: self.span_from(start),
+                        kind: ExprKind::ChildResource {
+                            base: Box::new(e),
+                            name,
+                        },
+                    }
+                }
                 Tok::Bang => {
                     self.bump();
                     Expr {
@@ -291,7 +308,7 @@ impl Parser<'_> {
     }
 
     fn peek_is_for(&mut self) -> bool {
-        let t = self.peek_nth(1).clone();
+        let t = self.with_newlines(true, |p| p.peek_nth(1).clone());
         t.kind == Tok::Ident && self.text_of(t.span) == "for"
     }
 
@@ -335,6 +352,7 @@ impl Parser<'_> {
             });
         }
         self.expect(&Tok::Arrow, "'=>'");
+        self.skip_blank_lines();
         let body = self.expr();
         Expr {
             span: self.span_from(start),
@@ -440,6 +458,7 @@ impl Parser<'_> {
     fn for_expr(&mut self) -> ExprKind {
         self.with_newlines(false, |p| {
             p.bump();
+            p.skip_blank_lines();
             p.bump(); // `for`
             let variable = p.for_variable();
             if !p.at_ident("in") {

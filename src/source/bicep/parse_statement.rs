@@ -82,6 +82,19 @@ impl Parser<'_> {
             "extension" => StatementKind::Extension(self.extension(ExtensionKeyword::Extension)?),
             "provider" => StatementKind::Extension(self.extension(ExtensionKeyword::Provider)?),
             "using" => self.using()?,
+            "extensionConfig" if self.params_file => {
+                self.bump();
+                let name = self.expect_ident("an extension alias")?;
+                if !self.at_ident("with") {
+                    self.error_here("Expected the 'with' keyword at this location");
+                    return None;
+                }
+                self.bump();
+                StatementKind::ExtensionConfig {
+                    name,
+                    config: self.expr(),
+                }
+            }
             "extends" => {
                 self.bump();
                 StatementKind::Extends {
@@ -173,6 +186,7 @@ impl Parser<'_> {
             self.bump();
         }
         self.expect(&Tok::Assign, "'='")?;
+        self.skip_blank_lines();
         let body = self.body();
         Some(Statement {
             span: self.span_from(start),
@@ -193,6 +207,7 @@ impl Parser<'_> {
             let name = self.expect_ident("a module name")?;
             let path = self.string("a module path string")?;
             self.expect(&Tok::Assign, "'='")?;
+            self.skip_blank_lines();
             Some((name, path))
         })();
         let at = self.start();
@@ -243,6 +258,7 @@ impl Parser<'_> {
         })?;
         let result = self.type_expr();
         self.expect(&Tok::Arrow, "'=>'")?;
+        self.skip_blank_lines();
         Some(StatementKind::Func {
             name,
             params,
@@ -310,7 +326,9 @@ impl Parser<'_> {
                     let span = p.span_from(start);
                     items.push(ImportItem { span, name, alias });
                 }
-                if p.eat(&Tok::Comma).is_none() && !p.at(&Tok::RBrace) {
+                // Items on separate lines need no comma.
+                let next_item = matches!(p.peek_kind(), Tok::Ident | Tok::Str(..));
+                if p.eat(&Tok::Comma).is_none() && !p.at(&Tok::RBrace) && !next_item {
                     p.error_here("Expected ',' or '}' at this location");
                     p.recover(&[Tok::Comma, Tok::RBrace]);
                 }
@@ -355,9 +373,21 @@ impl Parser<'_> {
         self.bump();
         if self.at_ident("none") {
             self.bump();
-            return Some(StatementKind::Using { path: None });
+            return Some(StatementKind::Using {
+                path: None,
+                config: None,
+            });
         }
         let path = self.string("a path string or 'none'")?;
-        Some(StatementKind::Using { path: Some(path) })
+        let config = if self.at_ident("with") {
+            self.bump();
+            Some(self.expr())
+        } else {
+            None
+        };
+        Some(StatementKind::Using {
+            path: Some(path),
+            config,
+        })
     }
 }

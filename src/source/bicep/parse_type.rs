@@ -27,12 +27,18 @@ impl Parser<'_> {
     }
 
     fn union_type(&mut self, start: u32) -> TypeExpr {
+        // A multi-line union may start each line with `|`, the first one included.
+        let leading = self.continues_with(&Tok::Pipe);
+        if leading {
+            self.bump();
+        }
         let first = self.postfix_type();
-        if !self.at(&Tok::Pipe) {
+        if !leading && !self.continues_with(&Tok::Pipe) {
             return first;
         }
         let mut members = vec![first];
-        while self.eat(&Tok::Pipe).is_some() {
+        while self.continues_with(&Tok::Pipe) {
+            self.bump();
             members.push(self.postfix_type());
         }
         TypeExpr {
@@ -55,9 +61,15 @@ impl Parser<'_> {
                     let Some(name) = self.expect_ident("a type or property name") else {
                         return t;
                     };
-                    TypeKind::Property {
-                        base: Box::new(t),
-                        name,
+                    if self.at(&Tok::Less) {
+                        // `sys.resourceInput<'…'>`: the namespace is dropped.
+                        let args = self.type_args();
+                        TypeKind::Parameterized { name, args }
+                    } else {
+                        TypeKind::Property {
+                            base: Box::new(t),
+                            name,
+                        }
                     }
                 }
                 Tok::LBracket => self.type_brackets(t),
@@ -107,7 +119,7 @@ impl Parser<'_> {
             Tok::Int | Tok::Str(StrPiece::Complete | StrPiece::Left, _) | Tok::MultilineStr(_) => {
                 TypeKind::Literal(self.postfix_literal())
             }
-            Tok::Minus => TypeKind::Literal(self.negative_literal()),
+            Tok::Minus | Tok::Bang => TypeKind::Literal(self.negative_literal()),
             Tok::LBrace => self.object_type(),
             Tok::LBracket => self.tuple_type(),
             Tok::LParen => self.with_newlines(true, |p| {
@@ -155,10 +167,15 @@ impl Parser<'_> {
         }
     }
 
+    /// `-1` or `!true` as a literal type.
     fn negative_literal(&mut self) -> Expr {
         let start = self.start();
-        self.bump();
-        let operand = if self.at(&Tok::Int) {
+        let op = if self.bump().kind == Tok::Bang {
+            UnaryOp::Not
+        } else {
+            UnaryOp::Minus
+        };
+        let operand = if self.at(&Tok::Int) || self.at(&Tok::Ident) {
             self.postfix_literal()
         } else {
             self.error_here("Expected an integer at this location");
@@ -167,7 +184,7 @@ impl Parser<'_> {
         Expr {
             span: self.span_from(start),
             kind: ExprKind::Unary {
-                op: UnaryOp::Minus,
+                op,
                 operand: Box::new(operand),
             },
         }
@@ -178,6 +195,12 @@ impl Parser<'_> {
         let Some(name) = self.expect_ident("a type") else {
             return TypeKind::Missing;
         };
+        let args = self.type_args();
+        TypeKind::Parameterized { name, args }
+    }
+
+    /// `<arg, …>`
+    fn type_args(&mut self) -> Vec<TypeExpr> {
         let mut args = Vec::new();
         self.with_newlines(true, |p| {
             p.bump();
@@ -193,7 +216,7 @@ impl Parser<'_> {
             }
             p.expect(&Tok::Greater, "'>'");
         });
-        TypeKind::Parameterized { name, args }
+        args
     }
 
     fn object_type(&mut self) -> TypeKind {

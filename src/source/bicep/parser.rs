@@ -223,6 +223,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// If the first token after any newlines is `kind`, skips the newlines and returns true
+    /// (a ternary may continue on the next line with `?` or `:`).
+    pub fn continues_with(&mut self, kind: &Tok) -> bool {
+        let mut i = self.pos;
+        while self.raw(i).kind == Tok::NewLine {
+            i += 1;
+        }
+        if &self.raw(i).kind == kind {
+            self.pos = i;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Skips raw newline tokens regardless of context (between items and statements).
     pub fn skip_blank_lines(&mut self) {
         while self.raw(self.pos).kind == Tok::NewLine {

@@ -118,8 +118,13 @@ pub enum StatementKind {
     Extension(Extension),
     /// `assert name = expr`
     Assert { name: Ident, value: Expr },
-    /// `.bicepparam`: `using 'path'` (`path` is `None` for `using none`).
-    Using { path: Option<StringLit> },
+    /// `.bicepparam`: `using 'path' [with {…}]` (`path` is `None` for `using none`).
+    Using {
+        path: Option<StringLit>,
+        config: Option<Expr>,
+    },
+    /// `.bicepparam`: `extensionConfig alias with {…}`
+    ExtensionConfig { name: Ident, config: Expr },
     /// `.bicepparam`: `extends 'path'`
     Extends { path: StringLit },
 }
@@ -272,6 +277,8 @@ pub enum ExprKind {
         name: Ident,
         safe: bool,
     },
+    /// `base::name`: the nested resource `name` of the resource symbol `base`.
+    ChildResource { base: Box<Expr>, name: Ident },
     /// `base[index]`, or `base[?index]` when `safe`.
     Index {
         base: Box<Expr>,
