@@ -60,6 +60,8 @@ pub enum Tok {
     At,
     Ellipsis,
     Pipe,
+    /// `^` (an index from the end: `a[^1]`)
+    Caret,
     NewLine,
     /// A character Bicep does not know (already reported).
     Unknown,
@@ -83,8 +85,9 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     out: Lexed,
-    /// One entry per open `${`: how many `{` opened inside it are still unclosed.
-    interpolations: Vec<u32>,
+    /// One entry per open `${`: how many `{` opened inside it are still unclosed, and for a
+    /// `$'''` multi-line string how many `$` open its interpolations (0 for a `'…'` string).
+    interpolations: Vec<(u32, usize)>,
     /// Only whitespace since the last line break (a `#` pragma must start its line).
     line_start: bool,
 }
@@ -159,10 +162,19 @@ impl Lexer<'_> {
             b'/' if self.at(1) == b'*' => self.block_comment(was_line_start),
             b'#' if was_line_start => self.pragma(),
             b'\'' => self.string(start),
-            b'}' if self.interpolations.last() == Some(&0) => {
-                self.interpolations.pop();
+            b'}' if self.interpolations.last().is_some_and(|i| i.0 == 0) => {
+                let dollars = self.interpolations.pop().map_or(0, |i| i.1);
                 self.pos += 1;
-                self.string_piece(start, StrPiece::Middle);
+                if dollars == 0 {
+                    self.string_piece(start, StrPiece::Middle);
+                } else {
+                    self.interpolated_multiline_piece(start, dollars, false);
+                }
+            }
+            b'$' if self.dollar_multiline().is_some() => {
+                let dollars = self.dollar_multiline().unwrap_or(1);
+                self.pos += dollars + 3;
+                self.interpolated_multiline_piece(start, dollars, true);
             }
             b'0'..=b'9' => {
                 while self.at(0).is_ascii_digit() {
@@ -184,13 +196,13 @@ impl Lexer<'_> {
         let (kind, len) = match (self.at(0), self.at(1)) {
             (b'{', _) => {
                 if let Some(top) = self.interpolations.last_mut() {
-                    *top = top.saturating_add(1);
+                    top.0 = top.0.saturating_add(1);
                 }
                 (Tok::LBrace, 1)
             }
             (b'}', _) => {
                 if let Some(top) = self.interpolations.last_mut() {
-                    *top = top.saturating_sub(1);
+                    top.0 = top.0.saturating_sub(1);
                 }
                 (Tok::RBrace, 1)
             }
@@ -225,6 +237,7 @@ impl Lexer<'_> {
             (b'|', b'|') => (Tok::Or, 2),
             (b'|', _) => (Tok::Pipe, 1),
             (b'@', _) => (Tok::At, 1),
+            (b'^', _) => (Tok::Caret, 1),
             _ => (Tok::Unknown, self.char_len()),
         };
         self.pos += len;
@@ -322,6 +335,46 @@ impl Lexer<'_> {
         self.push(Tok::MultilineStr(text), start);
     }
 
+    /// `$'''` (or `$$'''`, …) at `pos`: the number of `$`.
+    fn dollar_multiline(&self) -> Option<usize> {
+        let rest = self.bytes.get(self.pos..)?;
+        let dollars = rest.iter().take_while(|b| **b == b'$').count();
+        rest.get(dollars..)?.starts_with(b"'''").then_some(dollars)
+    }
+
+    /// Text of a `$'''` string after its opening (`first`) or after an interpolation's `}`, up
+    /// to the next `$…{` (as many `$` as opened the string) or the closing `'''`.
+    fn interpolated_multiline_piece(&mut self, start: usize, dollars: usize, first: bool) {
+        let body = self.pos;
+        let open: Vec<u8> = std::iter::repeat_n(b'$', dollars).chain([b'{']).collect();
+        let end_kind = if first { StrPiece::Complete } else { StrPiece::Right };
+        loop {
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            if rest.is_empty() {
+                self.error(start, self.pos, "The multi-line string at this location is not terminated. Terminate it with \"'''\"");
+                break;
+            }
+            if rest.starts_with(b"'''") {
+                let text = self.text.get(body..self.pos).unwrap_or_default().to_string();
+                self.pos += 3;
+                return self.push(Tok::Str(end_kind, text), start);
+            }
+            if rest.starts_with(&open) {
+                let text = self.text.get(body..self.pos).unwrap_or_default().to_string();
+                self.pos += open.len();
+                self.interpolations.push((0, dollars));
+                let kind = if first { StrPiece::Left } else { StrPiece::Middle };
+                return self.push(Tok::Str(kind, text), start);
+            }
+            self.pos += 1;
+            while self.pos < self.bytes.len() && !self.text.is_char_boundary(self.pos) {
+                self.pos += 1;
+            }
+        }
+        let text = self.text.get(body..self.pos).unwrap_or_default().to_string();
+        self.push(Tok::Str(end_kind, text), start);
+    }
+
     /// Lexes string text after `'` (`first` = Complete) or after an interpolation's `}`
     /// (`first` = Middle), up to `'`, `${` or the end of the line.
     fn string_piece(&mut self, start: usize, first: StrPiece) {
@@ -339,7 +392,7 @@ impl Lexer<'_> {
                 }
                 b'$' if self.at(1) == b'{' => {
                     self.pos += 2;
-                    self.interpolations.push(0);
+                    self.interpolations.push((0, 0));
                     let kind = if first == StrPiece::Complete {
                         StrPiece::Left
                     } else {

@@ -122,6 +122,7 @@ impl Parser<'_> {
         let op = match self.peek_kind() {
             Tok::Bang => UnaryOp::Not,
             Tok::Minus => UnaryOp::Minus,
+            Tok::Caret => UnaryOp::FromEnd,
             _ => return self.postfix(),
         };
         self.bump();

@@ -56,6 +56,15 @@ impl Parser<'_> {
                     self.bump();
                     TypeKind::Nullable(Box::new(t))
                 }
+                Tok::Bang => {
+                    self.bump();
+                    TypeKind::NonNullable(Box::new(t))
+                }
+                Tok::Dot if self.peek_nth(1).kind == Tok::Star => {
+                    self.bump();
+                    self.bump();
+                    TypeKind::AdditionalProperties(Box::new(t))
+                }
                 Tok::Dot => {
                     self.bump();
                     let Some(name) = self.expect_ident("a type or property name") else {

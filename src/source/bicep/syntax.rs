@@ -236,6 +236,8 @@ pub enum UnaryOp {
     Not,
     /// `-`
     Minus,
+    /// `^` in an index: `a[^1]` is the last item.
+    FromEnd,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -402,6 +404,8 @@ pub enum TypeKind {
     /// `base.name`: a qualified name (`sys.string`, `ns.Type`) or a property access on a type
     /// (`T.prop`); the parser cannot tell them apart.
     Property { base: Box<TypeExpr>, name: Ident },
+    /// `T.*`: the type of an object type's additional properties.
+    AdditionalProperties(Box<TypeExpr>),
     /// `T[*]` (additional properties / array items): `index` is `None`; `T[0]`: `Some`.
     Index {
         base: Box<TypeExpr>,
@@ -420,6 +424,8 @@ pub enum TypeKind {
     Object(Vec<TypeProperty>),
     /// `T?`
     Nullable(Box<TypeExpr>),
+    /// `T!` (the type without `null`)
+    NonNullable(Box<TypeExpr>),
     /// `resource<'type@version'>`, `resourceInput<'…'>`, `resourceOutput<'…'>` (args as types).
     Parameterized { name: Ident, args: Vec<TypeExpr> },
     /// `( T )`
