@@ -186,7 +186,9 @@ impl Parser<'_> {
             self.bump();
         }
         self.expect(&Tok::Assign, "'='")?;
-        self.skip_blank_lines();
+        if self.body_follows_newlines() {
+            self.skip_blank_lines();
+        }
         let body = self.body();
         Some(Statement {
             span: self.span_from(start),
@@ -207,7 +209,9 @@ impl Parser<'_> {
             let name = self.expect_ident("a module name")?;
             let path = self.string("a module path string")?;
             self.expect(&Tok::Assign, "'='")?;
-            self.skip_blank_lines();
+            if self.body_follows_newlines() {
+                self.skip_blank_lines();
+            }
             Some((name, path))
         })();
         let at = self.start();

@@ -200,27 +200,28 @@ impl<'a> Parser<'a> {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    /// Skips to the next newline (or `stop` token, or Eof) outside any bracket opened while
-    /// skipping; the newline itself is left for the caller.
+    /// Skips to the next newline (or `stop` token, or Eof), brackets or not, as Bicep's own
+    /// recovery does (so the next line is parsed afresh); the newline is left for the caller.
     pub fn recover(&mut self, stop: &[Tok]) {
-        let mut nesting = 0usize;
         loop {
-            let kind = self.raw(self.pos).kind.clone();
-            match kind {
-                Tok::Eof => return,
-                Tok::NewLine if nesting == 0 => return,
-                ref k if nesting == 0 && stop.contains(k) => return,
-                Tok::LBrace | Tok::LBracket | Tok::LParen => nesting += 1,
-                Tok::RBrace | Tok::RBracket | Tok::RParen => {
-                    if nesting == 0 {
-                        return;
-                    }
-                    nesting -= 1;
-                }
-                _ => {}
+            let kind = &self.raw(self.pos).kind;
+            if matches!(kind, Tok::Eof | Tok::NewLine) || stop.contains(kind) {
+                return;
             }
             self.pos += 1;
         }
+    }
+
+    /// Whether the next token after any newlines is a resource or module body's start (`{`,
+    /// `[` or `if`): such a body may begin on the line after `=`.
+    pub fn body_follows_newlines(&mut self) -> bool {
+        let mut i = self.pos;
+        while self.raw(i).kind == Tok::NewLine {
+            i += 1;
+        }
+        let t = self.raw(i);
+        matches!(t.kind, Tok::LBrace | Tok::LBracket)
+            || (t.kind == Tok::Ident && self.text_of(t.span) == "if")
     }
 
     /// If the first token after any newlines is `kind`, skips the newlines and returns true
