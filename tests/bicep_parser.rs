@@ -176,3 +176,118 @@ fn every_line_the_compiler_rejects_for_syntax_has_a_parse_error() {
 
 /// The share of compiler-reported syntax-error lines that must also have an armlint error.
 const MIN_MATCHED_PERCENT: usize = 87;
+
+fn errors_with_line_col(text: &str, file: &BicepFile) -> String {
+    let src = SourceFile::new("fixture", text);
+    file.errors
+        .iter()
+        .map(|e| {
+            let (l, c) = src.line_col(e.span.start);
+            format!("{l}:{c}: {}\n", e.message)
+        })
+        .collect()
+}
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bicep/syntax")
+}
+
+#[test]
+fn valid_fixtures_parse_without_errors_into_the_snapshotted_tree() {
+    let mut files = Vec::new();
+    files_under(&fixture_dir(), &mut files);
+    let valid: Vec<_> = files.iter().filter(|p| !p.to_string_lossy().contains("/invalid/")).collect();
+    assert!(valid.len() >= 10, "fixtures missing: {valid:?}");
+    for path in valid {
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let file = parse_path(path, &text);
+        let errors = errors_with_line_col(&text, &file);
+        assert!(errors.is_empty(), "{}: {errors}", path.display());
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        insta::assert_snapshot!(format!("syntax__{name}"), bicep::dump::dump(&file));
+    }
+}
+
+#[test]
+fn invalid_fixtures_report_errors_and_keep_the_statements_around_them() {
+    let mut files = Vec::new();
+    files_under(&fixture_dir().join("invalid"), &mut files);
+    assert!(files.len() >= 4, "fixtures missing: {files:?}");
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let file = parse_path(path, &text);
+        let errors = errors_with_line_col(&text, &file);
+        assert!(!errors.is_empty(), "{}: no error reported", path.display());
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let shown = format!("{errors}---\n{}", bicep::dump::dump(&file));
+        insta::assert_snapshot!(format!("invalid__{name}"), shown);
+    }
+}
+
+#[test]
+fn one_bad_line_does_not_hide_the_declarations_after_it() {
+    let file = bicep::parse("var a = )\nvar b = 1\nparam c string\n");
+    assert_eq!(file.statements.len(), 3, "{:?}", file.statements);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+}
+
+#[test]
+fn nesting_past_the_limit_is_one_error_not_a_stack_overflow() {
+    for (open, close) in [("(", ")"), ("[", "]"), ("{a:", "}"), ("'${", "}'"), ("!", "")] {
+        let text = format!("var x = {}1{}\n", open.repeat(5000), close.repeat(5000));
+        let file = bicep::parse(&text);
+        let deep = file.errors.iter().filter(|e| e.message.contains("nested more than")).count();
+        assert_eq!(deep, 1, "{open}: {:?}", file.errors.first());
+    }
+    let types = format!("type t = {}int{}\n", "(".repeat(5000), ")".repeat(5000));
+    assert!(!bicep::parse(&types).errors.is_empty());
+}
+
+mod hostile {
+    use super::bicep;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "param", "var", "resource", "module", "output", "type", "func", "import", "for", "in",
+        "if", "existing", "x", "'s'", "'${", "}'", "'''", "{", "}", "[", "]", "(", ")", ":", "::",
+        ",", ".", ".?", "?", "??", "!", "=", "==", "=>", "@", "...", "|", "*", "-", "1", "\n",
+        "\r", "\0", "/*", "*/", "//", "#disable-next-line", "$'''", "^", "<", ">", " ", "\\",
+        "é", "\u{feff}",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn token_soup_never_panics(idx in proptest::collection::vec(0..PIECES.len(), 0..200)) {
+            let text: String = idx.iter().filter_map(|i| PIECES.get(*i)).copied().collect();
+            let t = std::time::Instant::now();
+            let file = bicep::parse(&text);
+            let _ = bicep::parse_params(&text);
+            prop_assert!(t.elapsed().as_millis() < 500, "slow on {text:?}");
+            for e in &file.errors {
+                prop_assert!(e.span.start <= e.span.end && e.span.end as usize <= text.len());
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,300}") {
+            let _ = bicep::parse(&text);
+        }
+    }
+
+    #[test]
+    fn hostile_shapes_report_errors() {
+        let long = "a".repeat(1 << 20);
+        for text in [
+            "var s = 'never ends".to_string(),
+            "/* never ends".to_string(),
+            "var m = '''never ends".to_string(),
+            "var x = \0\n".to_string(),
+            "var\rx = 1\r".to_string(),
+            format!("var {long} = {long}("),
+        ] {
+            let file = bicep::parse(&text);
+            assert!(!file.errors.is_empty(), "no error for {:?}", text.get(..40));
+        }
+    }
+}

@@ -439,7 +439,8 @@ impl Lexer<'_> {
             None => {
                 // Keep the backslash; the next character is lexed as string text (or ends it).
                 self.pos += 1;
-                self.error(start, self.pos + 1, "The specified escape sequence is not recognized. Only the following escape sequences are allowed: \\$, \\', \\\\, \\n, \\r, \\t, \\u{...}");
+                let end = (self.pos + 1).min(self.bytes.len());
+                self.error(start, end, "The specified escape sequence is not recognized. Only the following escape sequences are allowed: \\$, \\', \\\\, \\n, \\r, \\t, \\u{...}");
             }
         }
     }

@@ -313,26 +313,6 @@ impl Parser<'_> {
         t.kind == Tok::Ident && self.text_of(t.span) == "for"
     }
 
-    /// Whether the `(` ahead opens a lambda's parameter list: its matching `)` is followed by `=>`.
-    fn paren_is_lambda(&mut self) -> bool {
-        let mut depth = 0usize;
-        let mut n = 0usize;
-        loop {
-            match self.peek_nth(n).kind {
-                Tok::LParen => depth += 1,
-                Tok::RParen => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        return self.peek_nth(n + 1).kind == Tok::Arrow;
-                    }
-                }
-                Tok::Eof => return false,
-                _ => {}
-            }
-            n += 1;
-        }
-    }
-
     fn lambda(&mut self, start: u32) -> Expr {
         let mut params = Vec::new();
         if self.at(&Tok::Ident) {
@@ -375,7 +355,9 @@ impl Parser<'_> {
             item(self);
             let next = self.peek_kind();
             if next != Tok::NewLine && next != Tok::Comma && &next != close {
-                self.error_here("Expected a new line or comma character at this location");
+                if !self.error_already_here() {
+                    self.error_here("Expected a new line or comma character at this location");
+                }
                 self.recover(&[Tok::Comma, close.clone()]);
             }
             if self.position() == before {

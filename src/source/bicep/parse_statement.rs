@@ -24,7 +24,9 @@ impl Parser<'_> {
                 out.push(s);
             }
             if !self.at(&Tok::NewLine) && !self.at(&Tok::Eof) {
-                self.error_here("Expected a new line character at this location");
+                if !self.error_already_here() {
+                    self.error_here("Expected a new line character at this location");
+                }
                 self.recover(&[]);
             }
             if self.position() == before {

@@ -239,6 +239,38 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether the `(` at the next token opens a lambda's parameter list: its matching `)` is
+    /// followed by `=>`. One linear scan of raw tokens (newlines do not matter inside).
+    pub fn paren_is_lambda(&mut self) -> bool {
+        self.settle();
+        let mut depth = 0usize;
+        let mut i = self.pos;
+        loop {
+            match self.raw(i).kind {
+                Tok::LParen => depth += 1,
+                Tok::RParen => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        let mut j = i + 1;
+                        while self.raw(j).kind == Tok::NewLine {
+                            j += 1;
+                        }
+                        return self.raw(j).kind == Tok::Arrow;
+                    }
+                }
+                Tok::Eof => return false,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
+    /// Whether an error was already recorded at the next token (to report one error per place).
+    pub fn error_already_here(&mut self) -> bool {
+        let at = self.peek().span.start;
+        self.errors.last().is_some_and(|e| e.span.start == at)
+    }
+
     /// Skips raw newline tokens regardless of context (between items and statements).
     pub fn skip_blank_lines(&mut self) {
         while self.raw(self.pos).kind == Tok::NewLine {
