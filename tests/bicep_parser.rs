@@ -2,10 +2,11 @@
 //! `../shared/bicep`, agreement with the Bicep compiler on which lines have syntax errors, and
 //! hostile input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 mod support;
 
-use armlint::source::bicep::{self, BicepFile};
 use armlint::source::SourceFile;
+use armlint::source::bicep::{self, BicepFile};
 use std::path::{Path, PathBuf};
 
 fn shared_bicep() -> Option<PathBuf> {
@@ -73,7 +74,10 @@ fn syntax_error_lines(diagnostics: &str) -> Vec<(usize, String)> {
             continue;
         };
         if rest.contains("(Error)]") && SYNTAX_CODES.contains(&code) {
-            out.push((line, format!("{code}: {}", rest.split(") ").nth(1).unwrap_or(""))));
+            out.push((
+                line,
+                format!("{code}: {}", rest.split(") ").nth(1).unwrap_or("")),
+            ));
         }
     }
     out
@@ -131,7 +135,12 @@ fn every_valid_bicep_file_in_the_shared_corpus_parses_without_errors() {
         failures.is_empty(),
         "{} syntax errors in valid files, first 20:\n{}",
         failures.len(),
-        failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -151,7 +160,11 @@ fn every_line_the_compiler_rejects_for_syntax_has_a_parse_error() {
         }
         let src = SourceFile::read(path).expect("readable");
         let file = parse_path(path, &src.text);
-        let mut ours: Vec<usize> = file.errors.iter().map(|e| src.line_col(e.span.start).0).collect();
+        let mut ours: Vec<usize> = file
+            .errors
+            .iter()
+            .map(|e| src.line_col(e.span.start).0)
+            .collect();
         ours.extend(file.errors.iter().map(|e| src.line_col(e.span.end).0));
         let mut lines: Vec<(usize, String)> = expected;
         lines.dedup_by_key(|(l, _)| *l);
@@ -169,9 +182,15 @@ fn every_line_the_compiler_rejects_for_syntax_has_a_parse_error() {
     for m in misses.iter().take(40) {
         eprintln!("  missed {m}");
     }
-    assert!(total > 100, "expected the Invalid* samples, found {total} lines");
+    assert!(
+        total > 100,
+        "expected the Invalid* samples, found {total} lines"
+    );
     // Known gaps are listed above; the bar only rises.
-    assert!(matched * 100 >= total * MIN_MATCHED_PERCENT, "{matched}/{total} lines matched");
+    assert!(
+        matched * 100 >= total * MIN_MATCHED_PERCENT,
+        "{matched}/{total} lines matched"
+    );
 }
 
 /// The share of compiler-reported syntax-error lines that must also have an armlint error.
@@ -196,14 +215,21 @@ fn fixture_dir() -> PathBuf {
 fn valid_fixtures_parse_without_errors_into_the_snapshotted_tree() {
     let mut files = Vec::new();
     files_under(&fixture_dir(), &mut files);
-    let valid: Vec<_> = files.iter().filter(|p| !p.to_string_lossy().contains("/invalid/")).collect();
+    let valid: Vec<_> = files
+        .iter()
+        .filter(|p| !p.to_string_lossy().contains("/invalid/"))
+        .collect();
     assert!(valid.len() >= 10, "fixtures missing: {valid:?}");
     for path in valid {
         let text = std::fs::read_to_string(path).expect("fixture");
         let file = parse_path(path, &text);
         let errors = errors_with_line_col(&text, &file);
         assert!(errors.is_empty(), "{}: {errors}", path.display());
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         insta::assert_snapshot!(format!("syntax__{name}"), bicep::dump::dump(&file));
     }
 }
@@ -218,7 +244,11 @@ fn invalid_fixtures_report_errors_and_keep_the_statements_around_them() {
         let file = parse_path(path, &text);
         let errors = errors_with_line_col(&text, &file);
         assert!(!errors.is_empty(), "{}: no error reported", path.display());
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let shown = format!("{errors}---\n{}", bicep::dump::dump(&file));
         insta::assert_snapshot!(format!("invalid__{name}"), shown);
     }
@@ -233,10 +263,20 @@ fn one_bad_line_does_not_hide_the_declarations_after_it() {
 
 #[test]
 fn nesting_past_the_limit_is_one_error_not_a_stack_overflow() {
-    for (open, close) in [("(", ")"), ("[", "]"), ("{a:", "}"), ("'${", "}'"), ("!", "")] {
+    for (open, close) in [
+        ("(", ")"),
+        ("[", "]"),
+        ("{a:", "}"),
+        ("'${", "}'"),
+        ("!", ""),
+    ] {
         let text = format!("var x = {}1{}\n", open.repeat(5000), close.repeat(5000));
         let file = bicep::parse(&text);
-        let deep = file.errors.iter().filter(|e| e.message.contains("nested more than")).count();
+        let deep = file
+            .errors
+            .iter()
+            .filter(|e| e.message.contains("nested more than"))
+            .count();
         assert_eq!(deep, 1, "{open}: {:?}", file.errors.first());
     }
     let types = format!("type t = {}int{}\n", "(".repeat(5000), ")".repeat(5000));
@@ -248,11 +288,61 @@ mod hostile {
     use proptest::prelude::*;
 
     const PIECES: &[&str] = &[
-        "param", "var", "resource", "module", "output", "type", "func", "import", "for", "in",
-        "if", "existing", "x", "'s'", "'${", "}'", "'''", "{", "}", "[", "]", "(", ")", ":", "::",
-        ",", ".", ".?", "?", "??", "!", "=", "==", "=>", "@", "...", "|", "*", "-", "1", "\n",
-        "\r", "\0", "/*", "*/", "//", "#disable-next-line", "$'''", "^", "<", ">", " ", "\\",
-        "é", "\u{feff}",
+        "param",
+        "var",
+        "resource",
+        "module",
+        "output",
+        "type",
+        "func",
+        "import",
+        "for",
+        "in",
+        "if",
+        "existing",
+        "x",
+        "'s'",
+        "'${",
+        "}'",
+        "'''",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        ":",
+        "::",
+        ",",
+        ".",
+        ".?",
+        "?",
+        "??",
+        "!",
+        "=",
+        "==",
+        "=>",
+        "@",
+        "...",
+        "|",
+        "*",
+        "-",
+        "1",
+        "\n",
+        "\r",
+        "\0",
+        "/*",
+        "*/",
+        "//",
+        "#disable-next-line",
+        "$'''",
+        "^",
+        "<",
+        ">",
+        " ",
+        "\\",
+        "é",
+        "\u{feff}",
     ];
 
     proptest! {

@@ -71,7 +71,12 @@ impl Dumper {
                 self.line(indent, ")");
             }
             ExprKind::For(f) => {
-                let head = format!("(for{} {} in {}", at(e.span), for_var(&f.variable), expr(&f.iterable));
+                let head = format!(
+                    "(for{} {} in {}",
+                    at(e.span),
+                    for_var(&f.variable),
+                    expr(&f.iterable)
+                );
                 self.line(indent, &head);
                 self.body(&f.body, indent + 1);
                 self.line(indent, ")");
@@ -105,16 +110,35 @@ fn statement_head(kind: &StatementKind) -> String {
             };
             format!("output {} {t} {}", name.name, expr(value))
         }
-        S::Resource { name, type_name, existing, .. } => {
+        S::Resource {
+            name,
+            type_name,
+            existing,
+            ..
+        } => {
             let ex = if *existing { " existing" } else { "" };
             format!("resource {} {}{ex}", name.name, string(type_name))
         }
         S::Module { name, path, .. } => format!("module {} {}", name.name, string(path)),
         S::Test { name, path, .. } => format!("test {} {}", name.name, string(path)),
         S::Type { name, ty } => format!("type {} {}", name.name, ty_(ty)),
-        S::Func { name, params, result, body } => {
-            let ps: Vec<String> = params.iter().map(|p| format!("{} {}", p.name.name, ty_(&p.ty))).collect();
-            format!("func {} ({}) {} {}", name.name, ps.join(", "), ty_(result), expr(body))
+        S::Func {
+            name,
+            params,
+            result,
+            body,
+        } => {
+            let ps: Vec<String> = params
+                .iter()
+                .map(|p| format!("{} {}", p.name.name, ty_(&p.ty)))
+                .collect();
+            format!(
+                "func {} ({}) {} {}",
+                name.name,
+                ps.join(", "),
+                ty_(result),
+                expr(body)
+            )
         }
         S::Import(i) => import(i),
         S::Extension(e) => extension(e),
@@ -124,13 +148,18 @@ fn statement_head(kind: &StatementKind) -> String {
             path.as_ref().map_or("none".into(), string),
             config.as_ref().map_or("-".into(), expr)
         ),
-        S::ExtensionConfig { name, config } => format!("extensionConfig {} {}", name.name, expr(config)),
+        S::ExtensionConfig { name, config } => {
+            format!("extensionConfig {} {}", name.name, expr(config))
+        }
         S::Extends { path } => format!("extends {}", string(path)),
     }
 }
 
 fn import(i: &Import) -> String {
-    let from = i.from.as_ref().map_or(String::new(), |f| format!(" from {}", string(f)));
+    let from = i
+        .from
+        .as_ref()
+        .map_or(String::new(), |f| format!(" from {}", string(f)));
     match &i.kind {
         ImportKind::Items(items) => {
             let names: Vec<String> = items
@@ -152,8 +181,14 @@ fn extension(e: &Extension) -> String {
         ExtensionSpec::Name(n) => n.name.clone(),
         ExtensionSpec::String(s) => string(s),
     };
-    let with = e.config.as_ref().map_or(String::new(), |c| format!(" with {}", expr(c)));
-    let alias = e.alias.as_ref().map_or(String::new(), |a| format!(" as {}", a.name));
+    let with = e
+        .config
+        .as_ref()
+        .map_or(String::new(), |c| format!(" with {}", expr(c)));
+    let alias = e
+        .alias
+        .as_ref()
+        .map_or(String::new(), |a| format!(" as {}", a.name));
     format!("{:?} {spec}{with}{alias}", e.keyword).to_lowercase()
 }
 
@@ -185,8 +220,19 @@ fn decorators(ds: &[Decorator]) -> String {
 
 fn object_item(item: &ObjectItem) -> String {
     match item {
-        ObjectItem::Property { decorators: ds, key, value, span } => {
-            format!("{}{}{}: {}", decorators(ds), key_(key), at(*span), expr(value))
+        ObjectItem::Property {
+            decorators: ds,
+            key,
+            value,
+            span,
+        } => {
+            format!(
+                "{}{}{}: {}",
+                decorators(ds),
+                key_(key),
+                at(*span),
+                expr(value)
+            )
         }
         ObjectItem::Spread { value, .. } => format!("...{}", expr(value)),
         ObjectItem::Resource(s) => format!("({})", statement_head(&s.kind)),
@@ -214,27 +260,46 @@ fn expr(e: &Expr) -> String {
         E::Ident(i) => return i.name.clone(),
         E::Missing => return "<missing>".into(),
         E::Property { base, name, safe } => {
-            format!("{} {} {}", if *safe { ".?" } else { "." }, expr(base), name.name)
+            format!(
+                "{} {} {}",
+                if *safe { ".?" } else { "." },
+                expr(base),
+                name.name
+            )
         }
         E::ChildResource { base, name } => format!(":: {} {}", expr(base), name.name),
         E::Index { base, index, safe } => {
-            format!("{} {} {}", if *safe { "[?]" } else { "[]" }, expr(base), expr(index))
+            format!(
+                "{} {} {}",
+                if *safe { "[?]" } else { "[]" },
+                expr(base),
+                expr(index)
+            )
         }
         E::Call { target, name, args } => {
-            let t = target.as_ref().map_or(String::new(), |t| format!("{}.", expr(t)));
+            let t = target
+                .as_ref()
+                .map_or(String::new(), |t| format!("{}.", expr(t)));
             format!("call {t}{} {}", name.name, list(args.iter().map(expr)))
         }
         E::NonNull(x) => format!("! {}", expr(x)),
         E::Unary { op, operand } => format!("{op:?} {}", expr(operand)),
         E::Binary { op, left, right } => format!("{op:?} {} {}", expr(left), expr(right)),
-        E::Ternary { condition, then, otherwise } => {
+        E::Ternary {
+            condition,
+            then,
+            otherwise,
+        } => {
             format!("? {} {} {}", expr(condition), expr(then), expr(otherwise))
         }
         E::Lambda { params, body } => {
             let ps = list(params.iter().map(|p| p.name.name.clone()));
             format!("lambda ({ps}) {}", expr(body))
         }
-        E::Object(items) => format!("object {}", items.iter().map(object_item).collect::<Vec<_>>().join(", ")),
+        E::Object(items) => format!(
+            "object {}",
+            items.iter().map(object_item).collect::<Vec<_>>().join(", ")
+        ),
         E::Array(items) => format!(
             "array {}",
             list(items.iter().map(|i| match i {
@@ -243,7 +308,12 @@ fn expr(e: &Expr) -> String {
             }))
         ),
         E::Paren(x) => format!("paren {}", expr(x)),
-        E::For(f) => format!("for {} {} {}", for_var(&f.variable), expr(&f.iterable), expr(&f.body)),
+        E::For(f) => format!(
+            "for {} {} {}",
+            for_var(&f.variable),
+            expr(&f.iterable),
+            expr(&f.body)
+        ),
         E::If { condition, body } => format!("if {} {}", expr(condition), expr(body)),
     };
     format!("({body}{})", at(e.span))
@@ -258,13 +328,21 @@ fn ty_(t: &TypeExpr) -> String {
         T::Property { base, name } => format!(". {} {}", ty_(base), name.name),
         T::AdditionalProperties(b) => format!(".* {}", ty_(b)),
         T::Index { base, index } => {
-            format!("[] {} {}", ty_(base), index.as_ref().map_or("*".into(), expr))
+            format!(
+                "[] {} {}",
+                ty_(base),
+                index.as_ref().map_or("*".into(), expr)
+            )
         }
         T::Union(ms) => format!("| {}", list(ms.iter().map(ty_))),
         T::Array(b) => format!("array {}", ty_(b)),
         T::Tuple(items) => format!(
             "tuple {}",
-            list(items.iter().map(|i| format!("{}{}", decorators(&i.decorators), ty_(&i.ty))))
+            list(
+                items
+                    .iter()
+                    .map(|i| format!("{}{}", decorators(&i.decorators), ty_(&i.ty)))
+            )
         ),
         T::Object(props) => format!(
             "object {}",

@@ -154,7 +154,11 @@ impl Lexer<'_> {
                 self.line_start = was_line_start;
             }
             b'\r' | b'\n' => {
-                self.pos += if b == b'\r' && self.at(1) == b'\n' { 2 } else { 1 };
+                self.pos += if b == b'\r' && self.at(1) == b'\n' {
+                    2
+                } else {
+                    1
+                };
                 self.push(Tok::NewLine, start);
                 self.line_start = true;
             }
@@ -283,10 +287,7 @@ impl Lexer<'_> {
     fn block_comment(&mut self, was_line_start: bool) {
         let start = self.pos;
         self.pos += 2;
-        let found = self
-            .text
-            .get(self.pos..)
-            .and_then(|rest| rest.find("*/"));
+        let found = self.text.get(self.pos..).and_then(|rest| rest.find("*/"));
         match found {
             Some(i) => self.pos += i + 2,
             None => {
@@ -347,7 +348,11 @@ impl Lexer<'_> {
     fn interpolated_multiline_piece(&mut self, start: usize, dollars: usize, first: bool) {
         let body = self.pos;
         let open: Vec<u8> = std::iter::repeat_n(b'$', dollars).chain([b'{']).collect();
-        let end_kind = if first { StrPiece::Complete } else { StrPiece::Right };
+        let end_kind = if first {
+            StrPiece::Complete
+        } else {
+            StrPiece::Right
+        };
         loop {
             let rest = self.bytes.get(self.pos..).unwrap_or_default();
             if rest.is_empty() {
@@ -355,15 +360,27 @@ impl Lexer<'_> {
                 break;
             }
             if rest.starts_with(b"'''") {
-                let text = self.text.get(body..self.pos).unwrap_or_default().to_string();
+                let text = self
+                    .text
+                    .get(body..self.pos)
+                    .unwrap_or_default()
+                    .to_string();
                 self.pos += 3;
                 return self.push(Tok::Str(end_kind, text), start);
             }
             if rest.starts_with(&open) {
-                let text = self.text.get(body..self.pos).unwrap_or_default().to_string();
+                let text = self
+                    .text
+                    .get(body..self.pos)
+                    .unwrap_or_default()
+                    .to_string();
                 self.pos += open.len();
                 self.interpolations.push((0, dollars));
-                let kind = if first { StrPiece::Left } else { StrPiece::Middle };
+                let kind = if first {
+                    StrPiece::Left
+                } else {
+                    StrPiece::Middle
+                };
                 return self.push(Tok::Str(kind, text), start);
             }
             self.pos += 1;
@@ -371,7 +388,11 @@ impl Lexer<'_> {
                 self.pos += 1;
             }
         }
-        let text = self.text.get(body..self.pos).unwrap_or_default().to_string();
+        let text = self
+            .text
+            .get(body..self.pos)
+            .unwrap_or_default()
+            .to_string();
         self.push(Tok::Str(end_kind, text), start);
     }
 

@@ -12,10 +12,7 @@ use crate::source::Span;
 
 pub fn missing(at: u32) -> Expr {
     Expr {
-        span: Span {
-            start: at,
-            end: at,
-        },
+        span: Span { start: at, end: at },
         kind: ExprKind::Missing,
     }
 }

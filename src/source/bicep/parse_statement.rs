@@ -51,7 +51,11 @@ impl Parser<'_> {
         out
     }
 
-    fn statement(&mut self, start: u32, decorators: Vec<crate::source::bicep::syntax::Decorator>) -> Option<Statement> {
+    fn statement(
+        &mut self,
+        start: u32,
+        decorators: Vec<crate::source::bicep::syntax::Decorator>,
+    ) -> Option<Statement> {
         let keyword = self.peek().clone();
         if keyword.kind != Tok::Ident {
             self.error_here("Expected a declaration (param, var, resource, module, output, type, func, import, …) at this location");
@@ -63,7 +67,9 @@ impl Parser<'_> {
                 self.expect(&Tok::Assign, "'='")?;
                 StatementKind::TargetScope(self.expr())
             }
-            "metadata" => self.named_value(|name, value| StatementKind::Metadata { name, value })?,
+            "metadata" => {
+                self.named_value(|name, value| StatementKind::Metadata { name, value })?
+            }
             "assert" => self.named_value(|name, value| StatementKind::Assert { name, value })?,
             "param" => self.param()?,
             "var" => self.var()?,
@@ -115,7 +121,10 @@ impl Parser<'_> {
         })
     }
 
-    fn named_value(&mut self, make: fn(Ident, super::syntax::Expr) -> StatementKind) -> Option<StatementKind> {
+    fn named_value(
+        &mut self,
+        make: fn(Ident, super::syntax::Expr) -> StatementKind,
+    ) -> Option<StatementKind> {
         self.bump();
         let name = self.expect_ident("a name")?;
         self.expect(&Tok::Assign, "'='")?;
@@ -179,7 +188,11 @@ impl Parser<'_> {
     }
 
     /// `resource name 'type@version' [existing] = body` (top level or nested in a body).
-    pub fn resource_statement(&mut self, start: u32, decorators: Vec<Decorator>) -> Option<Statement> {
+    pub fn resource_statement(
+        &mut self,
+        start: u32,
+        decorators: Vec<Decorator>,
+    ) -> Option<Statement> {
         self.bump();
         let name = self.expect_ident("a resource name")?;
         let type_name = self.string("a resource type string")?;

@@ -28,7 +28,11 @@ impl Parser<'_> {
         let mut parts = Vec::new();
         match first.kind {
             Tok::MultilineStr(text) => {
-                push_text(&mut parts, text, text_span(first.span, StrPiece::Complete, 3, 3));
+                push_text(
+                    &mut parts,
+                    text,
+                    text_span(first.span, StrPiece::Complete, 3, 3),
+                );
                 return Some(StringLit {
                     span: first.span,
                     parts,
@@ -36,10 +40,18 @@ impl Parser<'_> {
                 });
             }
             Tok::Str(StrPiece::Complete, text) => {
-                push_text(&mut parts, text, text_span(first.span, StrPiece::Complete, 1, 1));
+                push_text(
+                    &mut parts,
+                    text,
+                    text_span(first.span, StrPiece::Complete, 1, 1),
+                );
             }
             Tok::Str(StrPiece::Left, text) => {
-                push_text(&mut parts, text, text_span(first.span, StrPiece::Left, 1, 2));
+                push_text(
+                    &mut parts,
+                    text,
+                    text_span(first.span, StrPiece::Left, 1, 2),
+                );
                 self.interpolations(&mut parts);
             }
             _ => {
@@ -71,7 +83,9 @@ impl Parser<'_> {
                     return;
                 }
                 _ => {
-                    self.error_here("Expected the '}' that ends the string interpolation at this location");
+                    self.error_here(
+                        "Expected the '}' that ends the string interpolation at this location",
+                    );
                     return;
                 }
             }

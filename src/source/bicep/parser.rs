@@ -111,7 +111,11 @@ impl<'a> Parser<'a> {
     }
 
     pub fn eat(&mut self, kind: &Tok) -> Option<Token> {
-        if self.at(kind) { Some(self.bump()) } else { None }
+        if self.at(kind) {
+            Some(self.bump())
+        } else {
+            None
+        }
     }
 
     /// End of the last consumed token.
@@ -277,7 +281,6 @@ impl<'a> Parser<'a> {
             self.pos += 1;
         }
     }
-
 }
 
 static EOF: Token = Token {

@@ -65,7 +65,10 @@ pub enum StatementKind {
     /// `targetScope = expr`
     TargetScope(Expr),
     /// `metadata name = expr`
-    Metadata { name: Ident, value: Expr },
+    Metadata {
+        name: Ident,
+        value: Expr,
+    },
     /// `param name type [= default]`; in `.bicepparam`, `param name = value` (no type).
     Param {
         name: Ident,
@@ -105,7 +108,10 @@ pub enum StatementKind {
         body: Expr,
     },
     /// `type name = type`
-    Type { name: Ident, ty: TypeExpr },
+    Type {
+        name: Ident,
+        ty: TypeExpr,
+    },
     /// `func name(a string, b int) result => body`
     Func {
         name: Ident,
@@ -117,16 +123,24 @@ pub enum StatementKind {
     /// `extension name`, `extension 'br:…' with {…} as alias`, or the older keyword `provider`.
     Extension(Extension),
     /// `assert name = expr`
-    Assert { name: Ident, value: Expr },
+    Assert {
+        name: Ident,
+        value: Expr,
+    },
     /// `.bicepparam`: `using 'path' [with {…}]` (`path` is `None` for `using none`).
     Using {
         path: Option<StringLit>,
         config: Option<Expr>,
     },
     /// `.bicepparam`: `extensionConfig alias with {…}`
-    ExtensionConfig { name: Ident, config: Expr },
+    ExtensionConfig {
+        name: Ident,
+        config: Expr,
+    },
     /// `.bicepparam`: `extends 'path'`
-    Extends { path: StringLit },
+    Extends {
+        path: StringLit,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -280,7 +294,10 @@ pub enum ExprKind {
         safe: bool,
     },
     /// `base::name`: the nested resource `name` of the resource symbol `base`.
-    ChildResource { base: Box<Expr>, name: Ident },
+    ChildResource {
+        base: Box<Expr>,
+        name: Ident,
+    },
     /// `base[index]`, or `base[?index]` when `safe`.
     Index {
         base: Box<Expr>,
@@ -388,7 +405,10 @@ pub enum ObjectItem {
 pub enum ArrayItem {
     Value(Expr),
     /// `...expr`
-    Spread { span: Span, value: Expr },
+    Spread {
+        span: Span,
+        value: Expr,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
