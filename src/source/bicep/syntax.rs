@@ -127,9 +127,15 @@ pub enum StatementKind {
         name: Ident,
         value: Expr,
     },
-    /// `.bicepparam`: `using 'path'` (`path` is `None` for `using none`).
+    /// `.bicepparam`: `using 'path' [with {…}]` (`path` is `None` for `using none`).
     Using {
         path: Option<StringLit>,
+        config: Option<Expr>,
+    },
+    /// `.bicepparam`: `extensionConfig alias with {…}`
+    ExtensionConfig {
+        name: Ident,
+        config: Expr,
     },
     /// `.bicepparam`: `extends 'path'`
     Extends {
@@ -244,6 +250,8 @@ pub enum UnaryOp {
     Not,
     /// `-`
     Minus,
+    /// `^` in an index: `a[^1]` is the last item.
+    FromEnd,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -284,6 +292,11 @@ pub enum ExprKind {
         base: Box<Expr>,
         name: Ident,
         safe: bool,
+    },
+    /// `base::name`: the nested resource `name` of the resource symbol `base`.
+    ChildResource {
+        base: Box<Expr>,
+        name: Ident,
     },
     /// `base[index]`, or `base[?index]` when `safe`.
     Index {
@@ -411,6 +424,8 @@ pub enum TypeKind {
     /// `base.name`: a qualified name (`sys.string`, `ns.Type`) or a property access on a type
     /// (`T.prop`); the parser cannot tell them apart.
     Property { base: Box<TypeExpr>, name: Ident },
+    /// `T.*`: the type of an object type's additional properties.
+    AdditionalProperties(Box<TypeExpr>),
     /// `T[*]` (additional properties / array items): `index` is `None`; `T[0]`: `Some`.
     Index {
         base: Box<TypeExpr>,
@@ -429,6 +444,8 @@ pub enum TypeKind {
     Object(Vec<TypeProperty>),
     /// `T?`
     Nullable(Box<TypeExpr>),
+    /// `T!` (the type without `null`)
+    NonNullable(Box<TypeExpr>),
     /// `resource<'type@version'>`, `resourceInput<'…'>`, `resourceOutput<'…'>` (args as types).
     Parameterized { name: Ident, args: Vec<TypeExpr> },
     /// `( T )`
