@@ -77,6 +77,12 @@ pub fn lower_expression(
             (UnaryOp::Minus, ExprKind::Int(digits)) => format!("-{}", int_text(digits, expr.span)?),
             (UnaryOp::Minus, _) => format!("sub(0, {})", lower(operand)?),
             (UnaryOp::Not, _) => format!("not({})", lower(operand)?),
+            (UnaryOp::FromEnd, _) => {
+                return Err(LowerError::new(
+                    expr.span,
+                    "indexing from the end (^) is not supported by the lowering yet",
+                ));
+            }
         },
         ExprKind::Binary { op, left, right } => lower_binary(*op, &lower(left)?, &lower(right)?),
         ExprKind::Ternary {
@@ -91,7 +97,10 @@ pub fn lower_expression(
         ),
         ExprKind::Object(items) => lower_object(items, &lower)?,
         ExprKind::Array(items) => lower_array(items, &lower)?,
-        ExprKind::Lambda { .. } | ExprKind::For(_) | ExprKind::If { .. } => {
+        ExprKind::Lambda { .. }
+        | ExprKind::For(_)
+        | ExprKind::If { .. }
+        | ExprKind::ChildResource { .. } => {
             return Err(LowerError::new(
                 expr.span,
                 "this construct is not supported here by the lowering yet",
