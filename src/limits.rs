@@ -18,6 +18,11 @@ pub const JSON_FAST_DEPTH: usize = 200;
 /// hostile input must not overflow the stack.
 pub const EXPRESSION_DEPTH: usize = 128;
 
+/// Nesting of a Bicep file's expressions, types, objects and arrays; the Bicep parser recurses
+/// on it (a few frames per level), so hostile input must not overflow a test thread's 2 MiB
+/// stack. Real templates nest objects about 15 deep.
+pub const BICEP_DEPTH: usize = 64;
+
 // ---------------------------------------------------------------------------------------------
 // Evaluating one template under one parameter set.
 

@@ -1,5 +1,6 @@
 //! The ARM template model: values, expressions, functions, deployment scope, template expansion.
 
+pub mod bicep;
 pub mod document;
 pub mod expr;
 pub mod functions;

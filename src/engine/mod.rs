@@ -1,11 +1,13 @@
 //! The lint pipeline: load, expand, build the graph, run rules; in parallel over files, with
 //! deterministic output.
 
+pub mod bicep_spans;
 pub mod report;
 
 pub use report::{LintReport, Summary};
 pub mod capacity;
 pub mod lint;
+pub mod lint_bicep;
 /// `armlint test-rules`: the `*.tests.yaml` cases of declarative rules, linted and checked.
 pub mod rule_tests;
 

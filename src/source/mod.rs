@@ -1,6 +1,7 @@
 //! Source files: text without BOM, byte spans, and the line index that turns spans into
 //! line/column only when reporting.
 
+pub mod bicep;
 pub mod fast_json;
 pub mod json;
 pub mod miette_source;

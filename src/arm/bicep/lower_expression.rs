@@ -1,0 +1,417 @@
+//! Bicep expressions → ARM expression text (the part inside `[…]`), as the Bicep compiler
+//! writes it: operators become functions (`&&` → `and`, `==` → `equals`, `=~` →
+//! `equals(toLower(…), toLower(…))`, `??` → `coalesce`, `c ? a : b` → `if`), interpolation becomes
+//! `format('{0}…', …)`, `.?` / `[?…]` become `tryGet`, `!` (non-null) disappears, and `sys.` /
+//! `az.` namespaces are dropped. Identifiers are resolved by the caller's [`Symbols`] (parameters,
+//! variables, loop variables, resources, modules); an unknown one is an error at its span.
+
+use crate::source::Span;
+use crate::source::bicep::syntax::{
+    ArrayItem, BinaryOp, Expr, ExprKind, ObjectItem, ObjectKey, StringLit, StringPart, UnaryOp,
+};
+
+/// A structural error found while lowering: reported as `invalid-template` at `span`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LowerError {
+    pub span: Span,
+    pub message: String,
+}
+
+impl LowerError {
+    pub fn new(span: Span, message: impl Into<String>) -> LowerError {
+        LowerError {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+/// What an identifier means in the scope being lowered.
+pub trait Symbols {
+    /// The ARM expression for `name` (`parameters('x')`, `variables('y')`, `copyIndex()`, …), or
+    /// `None` when nothing of that name is declared.
+    fn resolve(&self, name: &str) -> Option<String>;
+}
+
+/// Lowers `expr` to ARM expression text. `depth` bounds recursion on hostile nesting.
+pub fn lower_expression(
+    expr: &Expr,
+    symbols: &dyn Symbols,
+    depth: usize,
+) -> Result<String, LowerError> {
+    let Some(depth) = depth.checked_sub(1) else {
+        return Err(LowerError::new(expr.span, "expression nested too deeply"));
+    };
+    let lower = |e: &Expr| lower_expression(e, symbols, depth);
+    Ok(match &expr.kind {
+        ExprKind::Int(digits) => int_text(digits, expr.span)?,
+        ExprKind::Bool(true) => "true()".into(),
+        ExprKind::Bool(false) => "false()".into(),
+        ExprKind::Null => "null()".into(),
+        ExprKind::String(lit) => lower_string(lit, symbols, depth)?,
+        ExprKind::Ident(ident) => symbols.resolve(&ident.name).ok_or_else(|| {
+            LowerError::new(
+                ident.span,
+                format!("the name '{}' does not exist in this context", ident.name),
+            )
+        })?,
+        ExprKind::Property { base, name, safe } => {
+            let base = lower(base)?;
+            if *safe {
+                format!("tryGet({base}, {})", arm_string_literal(&name.name))
+            } else {
+                format!("{base}.{}", name.name)
+            }
+        }
+        ExprKind::Index { base, index, safe } => {
+            let (base, index) = (lower(base)?, lower(index)?);
+            if *safe {
+                format!("tryGet({base}, {index})")
+            } else {
+                format!("{base}[{index}]")
+            }
+        }
+        ExprKind::Call { target, name, args } => lower_call(target.as_deref(), name, args, &lower)?,
+        ExprKind::NonNull(inner) | ExprKind::Paren(inner) => lower(inner)?,
+        ExprKind::Unary { op, operand } => match (op, &operand.kind) {
+            (UnaryOp::Minus, ExprKind::Int(digits)) => format!("-{}", int_text(digits, expr.span)?),
+            (UnaryOp::Minus, _) => format!("sub(0, {})", lower(operand)?),
+            (UnaryOp::Not, _) => format!("not({})", lower(operand)?),
+            (UnaryOp::FromEnd, _) => {
+                return Err(LowerError::new(
+                    expr.span,
+                    "indexing from the end (^) is not supported by the lowering yet",
+                ));
+            }
+        },
+        ExprKind::Binary { op, left, right } => lower_binary(*op, &lower(left)?, &lower(right)?),
+        ExprKind::Ternary {
+            condition,
+            then,
+            otherwise,
+        } => format!(
+            "if({}, {}, {})",
+            lower(condition)?,
+            lower(then)?,
+            lower(otherwise)?
+        ),
+        ExprKind::Object(items) => lower_object(items, &lower)?,
+        ExprKind::Array(items) => lower_array(items, &lower)?,
+        ExprKind::Lambda { .. }
+        | ExprKind::For(_)
+        | ExprKind::If { .. }
+        | ExprKind::ChildResource { .. } => {
+            return Err(LowerError::new(
+                expr.span,
+                "this construct is not supported here by the lowering yet",
+            ));
+        }
+        ExprKind::Missing => return Err(LowerError::new(expr.span, "missing expression")),
+    })
+}
+
+/// An integer literal checked to fit ARM's 64-bit integers.
+fn int_text(digits: &str, span: Span) -> Result<String, LowerError> {
+    digits
+        .parse::<i64>()
+        .map(|n| n.to_string())
+        .map_err(|_| LowerError::new(span, format!("the integer {digits} is out of range")))
+}
+
+/// `'text'` with ARM's quote doubling.
+pub fn arm_string_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn lower_string(
+    lit: &StringLit,
+    symbols: &dyn Symbols,
+    depth: usize,
+) -> Result<String, LowerError> {
+    if let Some(plain) = lit.as_plain() {
+        return Ok(arm_string_literal(&plain));
+    }
+    // `format()` treats `{` and `}` in its pattern as placeholders; literal braces are doubled.
+    let mut pattern = String::new();
+    let mut args = Vec::new();
+    for part in &lit.parts {
+        match part {
+            StringPart::Text { text, .. } => {
+                pattern.push_str(&text.replace('{', "{{").replace('}', "}}"))
+            }
+            StringPart::Expr(e) => {
+                pattern.push_str(&format!("{{{}}}", args.len()));
+                args.push(lower_expression(e, symbols, depth)?);
+            }
+        }
+    }
+    let mut out = format!("format({}", arm_string_literal(&pattern));
+    for arg in args {
+        out.push_str(", ");
+        out.push_str(&arg);
+    }
+    out.push(')');
+    Ok(out)
+}
+
+fn lower_call(
+    target: Option<&Expr>,
+    name: &crate::source::bicep::syntax::Ident,
+    args: &[Expr],
+    lower: &dyn Fn(&Expr) -> Result<String, LowerError>,
+) -> Result<String, LowerError> {
+    // `sys.` and `az.` only qualify built-in functions; ARM knows them unqualified.
+    match target.map(|t| &t.kind) {
+        None => {}
+        Some(ExprKind::Ident(ns)) if ns.name == "sys" || ns.name == "az" => {}
+        Some(_) => {
+            return Err(LowerError::new(
+                name.span,
+                format!(
+                    "the method call '{}' is not supported by the lowering yet",
+                    name.name
+                ),
+            ));
+        }
+    }
+    let mut lowered = Vec::with_capacity(args.len());
+    for arg in args {
+        lowered.push(lower(arg)?);
+    }
+    Ok(format!("{}({})", name.name, lowered.join(", ")))
+}
+
+fn lower_binary(op: BinaryOp, left: &str, right: &str) -> String {
+    let call = |f: &str| format!("{f}({left}, {right})");
+    match op {
+        BinaryOp::Mul => call("mul"),
+        BinaryOp::Div => call("div"),
+        BinaryOp::Mod => call("mod"),
+        BinaryOp::Add => call("add"),
+        BinaryOp::Sub => call("sub"),
+        BinaryOp::Less => call("less"),
+        BinaryOp::LessEq => call("lessOrEquals"),
+        BinaryOp::Greater => call("greater"),
+        BinaryOp::GreaterEq => call("greaterOrEquals"),
+        BinaryOp::Eq => call("equals"),
+        BinaryOp::NotEq => format!("not(equals({left}, {right}))"),
+        BinaryOp::EqI => format!("equals(toLower({left}), toLower({right}))"),
+        BinaryOp::NotEqI => format!("not(equals(toLower({left}), toLower({right})))"),
+        BinaryOp::And => call("and"),
+        BinaryOp::Or => call("or"),
+        BinaryOp::Coalesce => call("coalesce"),
+    }
+}
+
+/// An object literal inside an expression: `createObject('k', v, …)`; spreads merge with
+/// `shallowMerge(createArray(…))` as the compiler does.
+fn lower_object(
+    items: &[ObjectItem],
+    lower: &dyn Fn(&Expr) -> Result<String, LowerError>,
+) -> Result<String, LowerError> {
+    let mut pieces: Vec<String> = Vec::new();
+    let mut pairs: Vec<String> = Vec::new();
+    for item in items {
+        match item {
+            ObjectItem::Property { key, value, .. } => {
+                let key = match key {
+                    ObjectKey::Ident(ident) => arm_string_literal(&ident.name),
+                    ObjectKey::String(lit) => match lit.as_plain() {
+                        Some(plain) => arm_string_literal(&plain),
+                        None => {
+                            return Err(LowerError::new(
+                                lit.span,
+                                "interpolated key in an expression object",
+                            ));
+                        }
+                    },
+                };
+                pairs.push(format!("{key}, {}", lower(value)?));
+            }
+            ObjectItem::Spread { value, .. } => {
+                if !pairs.is_empty() {
+                    pieces.push(format!("createObject({})", pairs.join(", ")));
+                    pairs.clear();
+                }
+                pieces.push(lower(value)?);
+            }
+            ObjectItem::Resource(statement) => {
+                return Err(LowerError::new(
+                    statement.span,
+                    "a resource inside an expression",
+                ));
+            }
+        }
+    }
+    let last = format!("createObject({})", pairs.join(", "));
+    if pieces.is_empty() {
+        return Ok(last);
+    }
+    if !pairs.is_empty() {
+        pieces.push(last);
+    }
+    Ok(format!("shallowMerge(createArray({}))", pieces.join(", ")))
+}
+
+/// An array literal inside an expression: `createArray(…)`; spreads become `flatten`.
+fn lower_array(
+    items: &[ArrayItem],
+    lower: &dyn Fn(&Expr) -> Result<String, LowerError>,
+) -> Result<String, LowerError> {
+    let mut values = Vec::with_capacity(items.len());
+    let mut spread = false;
+    for item in items {
+        match item {
+            ArrayItem::Value(v) => values.push(lower(v)?),
+            ArrayItem::Spread { value, .. } => {
+                spread = true;
+                values.push(lower(value)?);
+            }
+        }
+    }
+    if !spread {
+        return Ok(format!("createArray({})", values.join(", ")));
+    }
+    // Mixed spreads: wrap single values so `flatten` concatenates them in order.
+    let mut wrapped = Vec::with_capacity(items.len());
+    for (item, value) in items.iter().zip(values) {
+        match item {
+            ArrayItem::Value(_) => wrapped.push(format!("createArray({value})")),
+            ArrayItem::Spread { .. } => wrapped.push(value),
+        }
+    }
+    Ok(format!("flatten(createArray({}))", wrapped.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::bicep::syntax::Ident;
+
+    fn e(kind: ExprKind) -> Expr {
+        Expr {
+            span: Span::new(0, 1),
+            kind,
+        }
+    }
+    fn ident(name: &str) -> Expr {
+        e(ExprKind::Ident(Ident {
+            name: name.into(),
+            span: Span::new(3, 4),
+        }))
+    }
+    fn text(t: &str) -> StringPart {
+        StringPart::Text {
+            text: t.into(),
+            span: Span::new(0, 0),
+        }
+    }
+    fn string(parts: Vec<StringPart>) -> Expr {
+        e(ExprKind::String(StringLit {
+            span: Span::new(0, 1),
+            parts,
+            multiline: false,
+        }))
+    }
+    fn bin(op: BinaryOp, l: Expr, r: Expr) -> Expr {
+        e(ExprKind::Binary {
+            op,
+            left: Box::new(l),
+            right: Box::new(r),
+        })
+    }
+
+    struct Params;
+    impl Symbols for Params {
+        fn resolve(&self, name: &str) -> Option<String> {
+            (name != "nope").then(|| format!("parameters('{name}')"))
+        }
+    }
+
+    fn lowered(expr: &Expr) -> Result<String, LowerError> {
+        lower_expression(expr, &Params, 64)
+    }
+
+    #[test]
+    fn interpolation_becomes_format_with_braces_escaped() {
+        let s = string(vec![
+            text("it's {"),
+            StringPart::Expr(ident("a")),
+            text("}-x"),
+        ]);
+        assert_eq!(
+            lowered(&s).unwrap(),
+            "format('it''s {{{0}}}-x', parameters('a'))"
+        );
+    }
+
+    #[test]
+    fn operators_become_arm_functions() {
+        let eq_i = bin(BinaryOp::EqI, ident("a"), string(vec![text("X")]));
+        let both = bin(
+            BinaryOp::And,
+            eq_i,
+            bin(BinaryOp::NotEq, ident("b"), e(ExprKind::Null)),
+        );
+        assert_eq!(
+            lowered(&both).unwrap(),
+            "and(equals(toLower(parameters('a')), toLower('X')), not(equals(parameters('b'), null())))"
+        );
+        let ternary = e(ExprKind::Ternary {
+            condition: Box::new(e(ExprKind::Bool(true))),
+            then: Box::new(e(ExprKind::Unary {
+                op: UnaryOp::Minus,
+                operand: Box::new(e(ExprKind::Int("5".into()))),
+            })),
+            otherwise: Box::new(bin(
+                BinaryOp::Coalesce,
+                ident("c"),
+                e(ExprKind::Int("1".into())),
+            )),
+        });
+        assert_eq!(
+            lowered(&ternary).unwrap(),
+            "if(true(), -5, coalesce(parameters('c'), 1))"
+        );
+    }
+
+    #[test]
+    fn safe_access_non_null_and_namespaces() {
+        let safe = e(ExprKind::Property {
+            base: Box::new(e(ExprKind::NonNull(Box::new(ident("o"))))),
+            name: Ident {
+                name: "k".into(),
+                span: Span::new(0, 1),
+            },
+            safe: true,
+        });
+        assert_eq!(lowered(&safe).unwrap(), "tryGet(parameters('o'), 'k')");
+        let call = e(ExprKind::Call {
+            target: Some(Box::new(ident("sys"))),
+            name: Ident {
+                name: "concat".into(),
+                span: Span::new(0, 1),
+            },
+            args: vec![string(vec![text("a")]), safe],
+        });
+        assert_eq!(
+            lowered(&call).unwrap(),
+            "concat('a', tryGet(parameters('o'), 'k'))"
+        );
+    }
+
+    #[test]
+    fn errors_carry_the_span_of_what_is_wrong() {
+        let unknown = bin(BinaryOp::Add, ident("a"), ident("nope"));
+        let err = lowered(&unknown).unwrap_err();
+        assert_eq!(err.span, Span::new(3, 4));
+        assert!(err.message.contains("'nope'"), "{}", err.message);
+        let huge = e(ExprKind::Int("99999999999999999999".into()));
+        assert!(lowered(&huge).unwrap_err().message.contains("out of range"));
+        let mut deep = ident("a");
+        for _ in 0..100 {
+            deep = e(ExprKind::Paren(Box::new(deep)));
+        }
+        assert!(lowered(&deep).unwrap_err().message.contains("too deeply"));
+    }
+}

@@ -1,0 +1,215 @@
+//! Bicep values → JSON values in the template, the way the compiler writes them: object and array
+//! literals stay JSON objects and arrays, literals stay JSON literals, a plain string is a JSON
+//! string (a leading `[` doubled so ARM does not read it as an expression), and anything else is
+//! an `"[expression]"` string. Each value written is recorded in the span map.
+
+use crate::source::bicep::syntax::{ArrayItem, Expr, ExprKind, ObjectItem, ObjectKey};
+
+use super::json_writer::JsonWriter;
+use super::lower_expression::{LowerError, Symbols, lower_expression};
+use super::span_map::{BicepFileId, BicepSpan};
+
+/// Where values come from (the file being lowered) and how names resolve in it.
+pub struct ValueContext<'a> {
+    pub file: BicepFileId,
+    pub symbols: &'a dyn Symbols,
+}
+
+impl ValueContext<'_> {
+    pub fn origin(&self, expr: &Expr) -> Option<BicepSpan> {
+        Some(BicepSpan {
+            file: self.file,
+            span: expr.span,
+        })
+    }
+}
+
+/// `[text]` for an ARM expression string.
+pub fn bracketed(expression: &str) -> String {
+    format!("[{expression}]")
+}
+
+/// A literal string as ARM reads it: a leading `[` is escaped as `[[`.
+pub fn literal_string(text: &str) -> String {
+    if text.starts_with('[') {
+        format!("[{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Writes `expr` as the next JSON value. `depth` bounds recursion (limits::VALUE_DEPTH).
+pub fn write_value(
+    w: &mut JsonWriter,
+    expr: &Expr,
+    cx: &ValueContext<'_>,
+    depth: usize,
+) -> Result<(), LowerError> {
+    let Some(depth) = depth.checked_sub(1) else {
+        return Err(LowerError::new(expr.span, "value nested too deeply"));
+    };
+    let origin = cx.origin(expr);
+    match &expr.kind {
+        ExprKind::Int(digits) => match digits.parse::<i64>() {
+            Ok(n) => w.integer(n, origin),
+            Err(_) => {
+                return Err(LowerError::new(
+                    expr.span,
+                    format!("the integer {digits} is out of range"),
+                ));
+            }
+        },
+        ExprKind::Bool(b) => w.boolean(*b, origin),
+        ExprKind::Null => w.null(origin),
+        ExprKind::String(lit) if lit.as_plain().is_some() => {
+            let plain = lit.as_plain().unwrap_or_default();
+            w.string(&literal_string(&plain), origin);
+        }
+        ExprKind::Paren(inner) => write_value(w, inner, cx, depth)?,
+        ExprKind::Object(items)
+            if items
+                .iter()
+                .all(|i| !matches!(i, ObjectItem::Spread { .. })) =>
+        {
+            write_object(w, expr, items, cx, depth)?
+        }
+        ExprKind::Array(items) if items.iter().all(|i| matches!(i, ArrayItem::Value(_))) => {
+            w.begin_array(origin);
+            for item in items {
+                if let ArrayItem::Value(value) = item {
+                    write_value(w, value, cx, depth)?;
+                }
+            }
+            w.end_array();
+        }
+        _ => {
+            let text = lower_expression(expr, cx.symbols, crate::limits::EXPRESSION_DEPTH)?;
+            w.string(&bracketed(&text), origin);
+        }
+    }
+    Ok(())
+}
+
+fn write_object(
+    w: &mut JsonWriter,
+    expr: &Expr,
+    items: &[ObjectItem],
+    cx: &ValueContext<'_>,
+    depth: usize,
+) -> Result<(), LowerError> {
+    w.begin_object(cx.origin(expr));
+    for item in items {
+        let ObjectItem::Property { key, value, .. } = item else {
+            continue;
+        };
+        let key = match key {
+            ObjectKey::Ident(ident) => ident.name.clone(),
+            ObjectKey::String(lit) => match lit.as_plain() {
+                Some(plain) => literal_string(&plain),
+                None => {
+                    let as_expr = Expr {
+                        span: lit.span,
+                        kind: ExprKind::String(lit.clone()),
+                    };
+                    bracketed(&lower_expression(
+                        &as_expr,
+                        cx.symbols,
+                        crate::limits::EXPRESSION_DEPTH,
+                    )?)
+                }
+            },
+        };
+        w.key(&key);
+        write_value(w, value, cx, depth)?;
+    }
+    w.end_object();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+    use crate::source::bicep::syntax::{Ident, StringLit, StringPart};
+
+    struct Vars;
+    impl Symbols for Vars {
+        fn resolve(&self, name: &str) -> Option<String> {
+            Some(format!("variables('{name}')"))
+        }
+    }
+
+    fn e(start: usize, kind: ExprKind) -> Expr {
+        Expr {
+            span: Span::new(start, start + 1),
+            kind,
+        }
+    }
+    fn ident(name: &str) -> Ident {
+        Ident {
+            name: name.into(),
+            span: Span::new(0, 1),
+        }
+    }
+    fn plain(start: usize, text: &str) -> Expr {
+        e(
+            start,
+            ExprKind::String(StringLit {
+                span: Span::new(start, start + 1),
+                parts: vec![StringPart::Text {
+                    text: text.into(),
+                    span: Span::new(start, start + 1),
+                }],
+                multiline: false,
+            }),
+        )
+    }
+    fn property(key: &str, value: Expr) -> ObjectItem {
+        ObjectItem::Property {
+            span: value.span,
+            decorators: vec![],
+            key: ObjectKey::Ident(ident(key)),
+            value,
+        }
+    }
+
+    #[test]
+    fn literals_stay_json_and_expressions_become_bracketed_strings() {
+        let body = e(
+            0,
+            ExprKind::Object(vec![
+                property("name", plain(10, "[not an expression")),
+                property("count", e(20, ExprKind::Int("3".into()))),
+                property("ref", e(30, ExprKind::Ident(ident("v")))),
+                property(
+                    "list",
+                    e(
+                        40,
+                        ExprKind::Array(vec![ArrayItem::Value(e(41, ExprKind::Bool(false)))]),
+                    ),
+                ),
+            ]),
+        );
+        let mut w = JsonWriter::new(Default::default());
+        let file = w.map_mut().file_id("main.bicep".into());
+        let cx = ValueContext {
+            file,
+            symbols: &Vars,
+        };
+        write_value(&mut w, &body, &cx, 16).unwrap();
+        let (text, map) = w.finish().unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!({"name": "[[not an expression", "count": 3, "ref": "[variables('v')]", "list": [false]})
+        );
+        let at = text.find("[variables").unwrap();
+        let origin = map.lookup(Span::new(at, at + 3)).unwrap();
+        assert_eq!(origin.span, Span::new(30, 31));
+        let at = text.find("false").unwrap();
+        assert_eq!(
+            map.lookup(Span::new(at, at + 1)).unwrap().span,
+            Span::new(41, 42)
+        );
+    }
+}

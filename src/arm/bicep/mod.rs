@@ -1,0 +1,12 @@
+//! Bicep lowering: a parsed `.bicep` file becomes ARM template JSON text in the shapes the Bicep
+//! compiler emits, plus a [`span_map::SpanMap`] from every generated JSON value back to the Bicep
+//! span it came from. The engine parses that text with its JSON path, evaluates it unchanged, and
+//! maps each diagnostic's spans back through the map, so findings land on the `.bicep` lines the
+//! user wrote (module files included).
+
+pub mod json_writer;
+pub mod lower_expression;
+pub mod lower_params;
+pub mod lower_template;
+pub mod lower_value;
+pub mod span_map;
