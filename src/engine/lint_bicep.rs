@@ -140,30 +140,25 @@ mod tests {
 
     #[test]
     fn a_lowered_file_is_linted_and_its_findings_stay_in_the_bicep_file() {
-        let source = Arc::new(SourceFile::new("main.bicep", "var v = 1\n".to_string()));
-        let file = BicepFile {
-            statements: vec![Statement {
-                span: Span::new(0, 9),
-                decorators: vec![],
-                kind: StatementKind::Var {
-                    name: Ident {
-                        name: "v".into(),
-                        span: Span::new(4, 5),
-                    },
-                    ty: None,
-                    value: Expr {
-                        span: Span::new(8, 9),
-                        kind: ExprKind::Int("1".into()),
-                    },
-                },
-            }],
-            ..BicepFile::default()
-        };
+        // A default below its @minValue: the finding comes from linting the lowered template
+        // and must land on the default's value in the .bicep.
+        let text = "@minValue(5)\nparam n int = 1\n";
+        let source = Arc::new(SourceFile::new("main.bicep", text.to_string()));
+        let file = crate::source::bicep::parse(text);
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
         let (diagnostics, summary) = lint_bicep(&source, &file, &LintOptions::default());
         assert_eq!(summary.templates, 1);
-        for d in &diagnostics {
-            assert!(Arc::ptr_eq(&d.location.file, &source), "{d:?}");
-            assert!(d.location.span.end as usize <= source.text.len(), "{d:?}");
-        }
+        let found: Vec<_> = diagnostics
+            .iter()
+            .map(|d| {
+                assert!(Arc::ptr_eq(&d.location.file, &source), "{d:?}");
+                (d.rule, source.line_col(d.location.span.start))
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![("invalid-parameter-value", (2, 15))],
+            "{diagnostics:#?}"
+        );
     }
 }
