@@ -271,9 +271,28 @@ impl Lexer<'_> {
         self.comment(start, CommentKind::Line);
     }
 
+    /// `#disable-next-line code…` (or `#disable-diagnostics`): the directive name must follow
+    /// the `#` directly and at least one code must follow it after whitespace.
     fn pragma(&mut self) {
         let start = self.pos;
         self.skip_to_line_end();
+        let line = self.text.get(start + 1..self.pos).unwrap_or_default();
+        let name_len = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(line.len());
+        let (name, rest) = line.split_at(name_len);
+        if !matches!(
+            name,
+            "disable-next-line" | "disable-diagnostics" | "restore-diagnostics"
+        ) {
+            self.error(
+                start,
+                start + 1,
+                "The following token is not recognized: \"#\"",
+            );
+        } else if !rest.starts_with([' ', '\t']) || rest.trim().is_empty() {
+            self.error(start, self.pos, "Expected at least one diagnostic code at this location. Valid format is \"#disable-next-line diagnosticCode1 diagnosticCode2 ...\"");
+        }
         self.comment(start, CommentKind::Pragma);
     }
 
@@ -295,7 +314,8 @@ impl Lexer<'_> {
                 self.error(start, self.pos, "The multi-line comment at this location is not terminated. Terminate it with the */ character sequence");
             }
         }
-        self.line_start = was_line_start;
+        // A `#` pragma may not follow a comment on its line.
+        let _ = was_line_start;
         self.comment(start, CommentKind::Block);
     }
 

@@ -257,7 +257,7 @@ impl Parser<'_> {
                 None => ExprKind::Missing,
             },
             Tok::LBrace => self.object(),
-            Tok::LBracket if self.peek_is_for() => self.for_expr(),
+            Tok::LBracket if self.peek_is_for() => self.for_expr(false),
             Tok::LBracket => self.array(),
             Tok::LParen if self.paren_is_lambda() => return self.lambda(start),
             Tok::LParen => self.with_newlines(true, |p| {
@@ -435,7 +435,8 @@ impl Parser<'_> {
         ExprKind::Array(items)
     }
 
-    fn for_expr(&mut self) -> ExprKind {
+    /// `[for …: body]`; `strict` for a resource or module loop, whose body is `{…}` or `if`.
+    fn for_expr(&mut self, strict: bool) -> ExprKind {
         self.with_newlines(false, |p| {
             p.bump();
             p.skip_blank_lines();
@@ -449,7 +450,11 @@ impl Parser<'_> {
             let iterable = p.expr();
             p.expect(&Tok::Colon, "':'");
             p.skip_blank_lines();
-            let body = p.body();
+            let body = if strict {
+                p.strict_body(false)
+            } else {
+                p.body()
+            };
             p.skip_blank_lines();
             if p.expect(&Tok::RBracket, "']'").is_none() {
                 p.recover(&[Tok::RBracket]);
@@ -479,6 +484,57 @@ impl Parser<'_> {
             p.expect(&Tok::RParen, "')'")?;
             Some(ForVariable::ItemIndex { item, index })
         })
+    }
+
+    /// A resource or module declaration's value: `{…}`, `if (…) {…}` or `[for …]`; anything
+    /// else is an error (and `None`).
+    pub fn declaration_body(&mut self) -> Option<Expr> {
+        let start = self.start();
+        if self.at(&Tok::LBracket) {
+            if !self.peek_is_for() {
+                self.with_newlines(true, |p| {
+                    p.bump();
+                    p.error_here("Expected the \"for\" keyword at this location");
+                });
+                return None;
+            }
+            let kind = self.for_expr(true);
+            return Some(Expr {
+                span: self.span_from(start),
+                kind,
+            });
+        }
+        let body = self.strict_body(true);
+        (body.kind != ExprKind::Missing).then_some(body)
+    }
+
+    /// `{…}` or `if (cond) {…}` (and `[for …]` when `loops`), else an error.
+    fn strict_body(&mut self, loops: bool) -> Expr {
+        let start = self.start();
+        if self.at(&Tok::LBrace) {
+            return self.expr();
+        }
+        if !self.at_ident("if") {
+            self.error_here(if loops {
+                "Expected the \"{\" character, the \"[\" character, or the \"if\" keyword at this location"
+            } else {
+                "Expected the \"{\" character or the \"if\" keyword at this location"
+            });
+            return missing(start);
+        }
+        if self.peek_nth(1).kind != Tok::LParen {
+            self.bump();
+            self.error_here("Expected the \"(\" character at this location");
+            return missing(start);
+        }
+        let body = self.body();
+        if let ExprKind::If { body: inner, .. } = &body.kind {
+            if !matches!(inner.kind, ExprKind::Object(_)) {
+                let span = inner.span;
+                self.error_at(span, "Expected the \"{\" character at this location");
+            }
+        }
+        body
     }
 
     /// A resource or module body (or a `for` body): `{…}`, `if (cond) {…}`, `[for …]`, or (for
