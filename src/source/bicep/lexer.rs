@@ -116,6 +116,9 @@ pub fn lex(text: &str) -> Lexed {
     lx.out
 }
 
+/// Bicep's limit on an identifier's length (its compiler rejects longer ones).
+const IDENTIFIER_CHARS: usize = 255;
+
 fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
@@ -189,6 +192,9 @@ impl Lexer<'_> {
             b if is_ident_start(b) => {
                 while is_ident_char(self.at(0)) {
                     self.pos += 1;
+                }
+                if self.pos - start > IDENTIFIER_CHARS {
+                    self.error(start, self.pos, "The identifier exceeds the limit of 255. Reduce the length of the identifier");
                 }
                 self.push(Tok::Ident, start);
             }

@@ -73,11 +73,9 @@ impl Parser<'_> {
             return condition;
         }
         self.bump();
-        self.skip_blank_lines();
         let then = self.expr();
         self.continues_with(&Tok::Colon);
         self.expect(&Tok::Colon, "':'");
-        self.skip_blank_lines();
         let otherwise = self.expr();
         Expr {
             span: self.span_from(start),
@@ -126,7 +124,8 @@ impl Parser<'_> {
         if self.enter().is_err() {
             return missing(start);
         }
-        let operand = self.unary();
+        // Bicep takes no unary operator directly after another (`!!x` is an error).
+        let operand = self.postfix();
         self.leave();
         Expr {
             span: self.span_from(start),
@@ -222,7 +221,10 @@ impl Parser<'_> {
             while !p.at(&Tok::RParen) && !p.at(&Tok::Eof) {
                 let before = p.position();
                 args.push(p.expr());
-                if p.eat(&Tok::Comma).is_none() && !p.at(&Tok::RParen) {
+                let comma = p.eat(&Tok::Comma).is_some();
+                if comma && p.at(&Tok::RParen) {
+                    p.error_here("Expected an expression at this location");
+                } else if !comma && !p.at(&Tok::RParen) {
                     p.error_here("Expected ',' or ')' at this location");
                     p.recover(&[Tok::Comma, Tok::RParen]);
                     p.eat(&Tok::Comma);
@@ -344,14 +346,21 @@ impl Parser<'_> {
     /// Items separated by newlines or commas, until `close`; `item` parses one item.
     pub fn separated_items(&mut self, close: &Tok, mut item: impl FnMut(&mut Self)) {
         loop {
-            while self.eat(&Tok::NewLine).is_some() || self.eat(&Tok::Comma).is_some() {}
+            while self.eat(&Tok::NewLine).is_some() {}
             if self.at(close) || self.at(&Tok::Eof) {
                 return;
             }
             let before = self.position();
+            if self.at(&Tok::Comma) {
+                // A comma with no item before it (`a,,b`).
+                self.error_here("Expected an item before ',' at this location");
+                self.bump();
+                continue;
+            }
             item(self);
+            let comma = self.eat(&Tok::Comma).is_some();
             let next = self.peek_kind();
-            if next != Tok::NewLine && next != Tok::Comma && &next != close {
+            if !comma && next != Tok::NewLine && &next != close {
                 if !self.error_already_here() {
                     self.error_here("Expected a new line or comma character at this location");
                 }

@@ -69,16 +69,17 @@ impl Parser<'_> {
     /// After `'…${`: expression, then `}…${` (repeat) or `}…'`.
     fn interpolations(&mut self, parts: &mut Vec<StringPart>) {
         loop {
-            let e = self.with_newlines(true, |p| p.expr());
+            // An interpolation ends on its line: a newline means the string is not terminated.
+            let e = self.with_newlines(false, |p| p.expr());
             parts.push(StringPart::Expr(e));
-            let next = self.with_newlines(true, |p| p.peek().clone());
+            let next = self.with_newlines(false, |p| p.peek().clone());
             match next.kind {
                 Tok::Str(StrPiece::Middle, text) => {
-                    self.with_newlines(true, |p| p.bump());
+                    self.with_newlines(false, |p| p.bump());
                     push_text(parts, text, text_span(next.span, StrPiece::Middle, 1, 2));
                 }
                 Tok::Str(StrPiece::Right, text) => {
-                    self.with_newlines(true, |p| p.bump());
+                    self.with_newlines(false, |p| p.bump());
                     push_text(parts, text, text_span(next.span, StrPiece::Right, 1, 1));
                     return;
                 }
