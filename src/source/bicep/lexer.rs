@@ -5,6 +5,7 @@
 
 use super::syntax::{Comment, CommentKind, SyntaxError};
 use crate::source::Span;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StrPiece {
@@ -22,10 +23,10 @@ pub enum StrPiece {
 pub enum Tok {
     Ident,
     Int,
-    /// A string piece with its decoded text.
-    Str(StrPiece, String),
+    /// A string piece with its decoded text (shared, so that look-ahead clones are cheap).
+    Str(StrPiece, Arc<str>),
     /// `'''…'''`, text verbatim.
-    MultilineStr(String),
+    MultilineStr(Arc<str>),
     LBrace,
     RBrace,
     LBracket,
@@ -359,7 +360,7 @@ impl Lexer<'_> {
             .or_else(|| text.strip_prefix('\n'))
             .unwrap_or(text)
             .to_string();
-        self.push(Tok::MultilineStr(text), start);
+        self.push(Tok::MultilineStr(text.into()), start);
     }
 
     /// `$'''` (or `$$'''`, …) at `pos`: the number of `$`.
@@ -392,7 +393,7 @@ impl Lexer<'_> {
                     .unwrap_or_default()
                     .to_string();
                 self.pos += 3;
-                return self.push(Tok::Str(end_kind, text), start);
+                return self.push(Tok::Str(end_kind, text.into()), start);
             }
             if rest.starts_with(&open) {
                 let text = self
@@ -407,7 +408,7 @@ impl Lexer<'_> {
                 } else {
                     StrPiece::Middle
                 };
-                return self.push(Tok::Str(kind, text), start);
+                return self.push(Tok::Str(kind, text.into()), start);
             }
             self.pos += 1;
             while self.pos < self.bytes.len() && !self.text.is_char_boundary(self.pos) {
@@ -419,7 +420,7 @@ impl Lexer<'_> {
             .get(body..self.pos)
             .unwrap_or_default()
             .to_string();
-        self.push(Tok::Str(end_kind, text), start);
+        self.push(Tok::Str(end_kind, text.into()), start);
     }
 
     /// Lexes string text after `'` (`first` = Complete) or after an interpolation's `}`
@@ -435,7 +436,7 @@ impl Lexer<'_> {
                     } else {
                         StrPiece::Right
                     };
-                    return self.push(Tok::Str(kind, text), start);
+                    return self.push(Tok::Str(kind, text.into()), start);
                 }
                 b'$' if self.at(1) == b'{' => {
                     self.pos += 2;
@@ -445,7 +446,7 @@ impl Lexer<'_> {
                     } else {
                         StrPiece::Middle
                     };
-                    return self.push(Tok::Str(kind, text), start);
+                    return self.push(Tok::Str(kind, text.into()), start);
                 }
                 b'\\' => self.escape(&mut text),
                 b'\n' | b'\r' | 0 if self.pos >= self.bytes.len() || self.at(0) != 0 => {
@@ -455,7 +456,7 @@ impl Lexer<'_> {
                     } else {
                         StrPiece::Right
                     };
-                    return self.push(Tok::Str(kind, text), start);
+                    return self.push(Tok::Str(kind, text.into()), start);
                 }
                 _ => {
                     let len = self.char_len();

@@ -332,7 +332,6 @@ impl Parser<'_> {
             });
         }
         self.expect(&Tok::Arrow, "'=>'");
-        self.skip_blank_lines();
         let body = self.expr();
         Expr {
             span: self.span_from(start),
@@ -485,7 +484,7 @@ impl Parser<'_> {
         if self.at(&Tok::Ident) {
             return Some(ForVariable::Item(self.ident_token()));
         }
-        self.with_newlines(true, |p| {
+        self.with_newlines(false, |p| {
             p.expect(&Tok::LParen, "an identifier or '('")?;
             let item = p.expect_ident("the item variable")?;
             p.expect(&Tok::Comma, "','")?;

@@ -14,9 +14,12 @@ fn text_span(span: Span, piece: StrPiece, open: u32, close: u32) -> Span {
     Span { start, end }
 }
 
-fn push_text(parts: &mut Vec<StringPart>, text: String, span: Span) {
+fn push_text(parts: &mut Vec<StringPart>, text: &str, span: Span) {
     if !text.is_empty() {
-        parts.push(StringPart::Text { text, span });
+        parts.push(StringPart::Text {
+            text: text.to_string(),
+            span,
+        });
     }
 }
 
@@ -30,7 +33,7 @@ impl Parser<'_> {
             Tok::MultilineStr(text) => {
                 push_text(
                     &mut parts,
-                    text,
+                    &text,
                     text_span(first.span, StrPiece::Complete, 3, 3),
                 );
                 return Some(StringLit {
@@ -42,14 +45,14 @@ impl Parser<'_> {
             Tok::Str(StrPiece::Complete, text) => {
                 push_text(
                     &mut parts,
-                    text,
+                    &text,
                     text_span(first.span, StrPiece::Complete, 1, 1),
                 );
             }
             Tok::Str(StrPiece::Left, text) => {
                 push_text(
                     &mut parts,
-                    text,
+                    &text,
                     text_span(first.span, StrPiece::Left, 1, 2),
                 );
                 self.interpolations(&mut parts);
@@ -76,11 +79,11 @@ impl Parser<'_> {
             match next.kind {
                 Tok::Str(StrPiece::Middle, text) => {
                     self.with_newlines(false, |p| p.bump());
-                    push_text(parts, text, text_span(next.span, StrPiece::Middle, 1, 2));
+                    push_text(parts, &text, text_span(next.span, StrPiece::Middle, 1, 2));
                 }
                 Tok::Str(StrPiece::Right, text) => {
                     self.with_newlines(false, |p| p.bump());
-                    push_text(parts, text, text_span(next.span, StrPiece::Right, 1, 1));
+                    push_text(parts, &text, text_span(next.span, StrPiece::Right, 1, 1));
                     return;
                 }
                 _ => {
