@@ -536,11 +536,11 @@ impl Parser<'_> {
             return missing(start);
         }
         let body = self.body();
-        if let ExprKind::If { body: inner, .. } = &body.kind {
-            if !matches!(inner.kind, ExprKind::Object(_)) {
-                let span = inner.span;
-                self.error_at(span, "Expected the \"{\" character at this location");
-            }
+        if let ExprKind::If { body: inner, .. } = &body.kind
+            && !matches!(inner.kind, ExprKind::Object(_))
+        {
+            let span = inner.span;
+            self.error_at(span, "Expected the \"{\" character at this location");
         }
         body
     }
