@@ -5,6 +5,7 @@
 
 use super::syntax::{Comment, CommentKind, SyntaxError};
 use crate::source::Span;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StrPiece {
@@ -22,10 +23,10 @@ pub enum StrPiece {
 pub enum Tok {
     Ident,
     Int,
-    /// A string piece with its decoded text.
-    Str(StrPiece, String),
+    /// A string piece with its decoded text (shared, so that look-ahead clones are cheap).
+    Str(StrPiece, Arc<str>),
     /// `'''…'''`, text verbatim.
-    MultilineStr(String),
+    MultilineStr(Arc<str>),
     LBrace,
     RBrace,
     LBracket,
@@ -116,6 +117,9 @@ pub fn lex(text: &str) -> Lexed {
     lx.out
 }
 
+/// Bicep's limit on an identifier's length (its compiler rejects longer ones).
+const IDENTIFIER_CHARS: usize = 255;
+
 fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
@@ -189,6 +193,9 @@ impl Lexer<'_> {
             b if is_ident_start(b) => {
                 while is_ident_char(self.at(0)) {
                     self.pos += 1;
+                }
+                if self.pos - start > IDENTIFIER_CHARS {
+                    self.error(start, self.pos, "The identifier exceeds the limit of 255. Reduce the length of the identifier");
                 }
                 self.push(Tok::Ident, start);
             }
@@ -271,9 +278,28 @@ impl Lexer<'_> {
         self.comment(start, CommentKind::Line);
     }
 
+    /// `#disable-next-line code…` (or `#disable-diagnostics`): the directive name must follow
+    /// the `#` directly and at least one code must follow it after whitespace.
     fn pragma(&mut self) {
         let start = self.pos;
         self.skip_to_line_end();
+        let line = self.text.get(start + 1..self.pos).unwrap_or_default();
+        let name_len = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(line.len());
+        let (name, rest) = line.split_at(name_len);
+        if !matches!(
+            name,
+            "disable-next-line" | "disable-diagnostics" | "restore-diagnostics"
+        ) {
+            self.error(
+                start,
+                start + 1,
+                "The following token is not recognized: \"#\"",
+            );
+        } else if !rest.starts_with([' ', '\t']) || rest.trim().is_empty() {
+            self.error(start, self.pos, "Expected at least one diagnostic code at this location. Valid format is \"#disable-next-line diagnosticCode1 diagnosticCode2 ...\"");
+        }
         self.comment(start, CommentKind::Pragma);
     }
 
@@ -295,7 +321,8 @@ impl Lexer<'_> {
                 self.error(start, self.pos, "The multi-line comment at this location is not terminated. Terminate it with the */ character sequence");
             }
         }
-        self.line_start = was_line_start;
+        // A `#` pragma may not follow a comment on its line.
+        let _ = was_line_start;
         self.comment(start, CommentKind::Block);
     }
 
@@ -333,7 +360,7 @@ impl Lexer<'_> {
             .or_else(|| text.strip_prefix('\n'))
             .unwrap_or(text)
             .to_string();
-        self.push(Tok::MultilineStr(text), start);
+        self.push(Tok::MultilineStr(text.into()), start);
     }
 
     /// `$'''` (or `$$'''`, …) at `pos`: the number of `$`.
@@ -366,7 +393,7 @@ impl Lexer<'_> {
                     .unwrap_or_default()
                     .to_string();
                 self.pos += 3;
-                return self.push(Tok::Str(end_kind, text), start);
+                return self.push(Tok::Str(end_kind, text.into()), start);
             }
             if rest.starts_with(&open) {
                 let text = self
@@ -381,7 +408,7 @@ impl Lexer<'_> {
                 } else {
                     StrPiece::Middle
                 };
-                return self.push(Tok::Str(kind, text), start);
+                return self.push(Tok::Str(kind, text.into()), start);
             }
             self.pos += 1;
             while self.pos < self.bytes.len() && !self.text.is_char_boundary(self.pos) {
@@ -393,7 +420,7 @@ impl Lexer<'_> {
             .get(body..self.pos)
             .unwrap_or_default()
             .to_string();
-        self.push(Tok::Str(end_kind, text), start);
+        self.push(Tok::Str(end_kind, text.into()), start);
     }
 
     /// Lexes string text after `'` (`first` = Complete) or after an interpolation's `}`
@@ -409,7 +436,7 @@ impl Lexer<'_> {
                     } else {
                         StrPiece::Right
                     };
-                    return self.push(Tok::Str(kind, text), start);
+                    return self.push(Tok::Str(kind, text.into()), start);
                 }
                 b'$' if self.at(1) == b'{' => {
                     self.pos += 2;
@@ -419,7 +446,7 @@ impl Lexer<'_> {
                     } else {
                         StrPiece::Middle
                     };
-                    return self.push(Tok::Str(kind, text), start);
+                    return self.push(Tok::Str(kind, text.into()), start);
                 }
                 b'\\' => self.escape(&mut text),
                 b'\n' | b'\r' | 0 if self.pos >= self.bytes.len() || self.at(0) != 0 => {
@@ -429,7 +456,7 @@ impl Lexer<'_> {
                     } else {
                         StrPiece::Right
                     };
-                    return self.push(Tok::Str(kind, text), start);
+                    return self.push(Tok::Str(kind, text.into()), start);
                 }
                 _ => {
                     let len = self.char_len();

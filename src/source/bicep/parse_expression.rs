@@ -73,11 +73,9 @@ impl Parser<'_> {
             return condition;
         }
         self.bump();
-        self.skip_blank_lines();
         let then = self.expr();
         self.continues_with(&Tok::Colon);
         self.expect(&Tok::Colon, "':'");
-        self.skip_blank_lines();
         let otherwise = self.expr();
         Expr {
             span: self.span_from(start),
@@ -126,7 +124,8 @@ impl Parser<'_> {
         if self.enter().is_err() {
             return missing(start);
         }
-        let operand = self.unary();
+        // Bicep takes no unary operator directly after another (`!!x` is an error).
+        let operand = self.postfix();
         self.leave();
         Expr {
             span: self.span_from(start),
@@ -222,7 +221,10 @@ impl Parser<'_> {
             while !p.at(&Tok::RParen) && !p.at(&Tok::Eof) {
                 let before = p.position();
                 args.push(p.expr());
-                if p.eat(&Tok::Comma).is_none() && !p.at(&Tok::RParen) {
+                let comma = p.eat(&Tok::Comma).is_some();
+                if comma && p.at(&Tok::RParen) {
+                    p.error_here("Expected an expression at this location");
+                } else if !comma && !p.at(&Tok::RParen) {
                     p.error_here("Expected ',' or ')' at this location");
                     p.recover(&[Tok::Comma, Tok::RParen]);
                     p.eat(&Tok::Comma);
@@ -257,7 +259,7 @@ impl Parser<'_> {
                 None => ExprKind::Missing,
             },
             Tok::LBrace => self.object(),
-            Tok::LBracket if self.peek_is_for() => self.for_expr(),
+            Tok::LBracket if self.peek_is_for() => self.for_expr(false),
             Tok::LBracket => self.array(),
             Tok::LParen if self.paren_is_lambda() => return self.lambda(start),
             Tok::LParen => self.with_newlines(true, |p| {
@@ -330,7 +332,6 @@ impl Parser<'_> {
             });
         }
         self.expect(&Tok::Arrow, "'=>'");
-        self.skip_blank_lines();
         let body = self.expr();
         Expr {
             span: self.span_from(start),
@@ -344,14 +345,21 @@ impl Parser<'_> {
     /// Items separated by newlines or commas, until `close`; `item` parses one item.
     pub fn separated_items(&mut self, close: &Tok, mut item: impl FnMut(&mut Self)) {
         loop {
-            while self.eat(&Tok::NewLine).is_some() || self.eat(&Tok::Comma).is_some() {}
+            while self.eat(&Tok::NewLine).is_some() {}
             if self.at(close) || self.at(&Tok::Eof) {
                 return;
             }
             let before = self.position();
+            if self.at(&Tok::Comma) {
+                // A comma with no item before it (`a,,b`).
+                self.error_here("Expected an item before ',' at this location");
+                self.bump();
+                continue;
+            }
             item(self);
+            let comma = self.eat(&Tok::Comma).is_some();
             let next = self.peek_kind();
-            if next != Tok::NewLine && next != Tok::Comma && &next != close {
+            if !comma && next != Tok::NewLine && &next != close {
                 if !self.error_already_here() {
                     self.error_here("Expected a new line or comma character at this location");
                 }
@@ -435,7 +443,8 @@ impl Parser<'_> {
         ExprKind::Array(items)
     }
 
-    fn for_expr(&mut self) -> ExprKind {
+    /// `[for …: body]`; `strict` for a resource or module loop, whose body is `{…}` or `if`.
+    fn for_expr(&mut self, strict: bool) -> ExprKind {
         self.with_newlines(false, |p| {
             p.bump();
             p.skip_blank_lines();
@@ -449,7 +458,11 @@ impl Parser<'_> {
             let iterable = p.expr();
             p.expect(&Tok::Colon, "':'");
             p.skip_blank_lines();
-            let body = p.body();
+            let body = if strict {
+                p.strict_body(false)
+            } else {
+                p.body()
+            };
             p.skip_blank_lines();
             if p.expect(&Tok::RBracket, "']'").is_none() {
                 p.recover(&[Tok::RBracket]);
@@ -471,7 +484,7 @@ impl Parser<'_> {
         if self.at(&Tok::Ident) {
             return Some(ForVariable::Item(self.ident_token()));
         }
-        self.with_newlines(true, |p| {
+        self.with_newlines(false, |p| {
             p.expect(&Tok::LParen, "an identifier or '('")?;
             let item = p.expect_ident("the item variable")?;
             p.expect(&Tok::Comma, "','")?;
@@ -479,6 +492,57 @@ impl Parser<'_> {
             p.expect(&Tok::RParen, "')'")?;
             Some(ForVariable::ItemIndex { item, index })
         })
+    }
+
+    /// A resource or module declaration's value: `{…}`, `if (…) {…}` or `[for …]`; anything
+    /// else is an error (and `None`).
+    pub fn declaration_body(&mut self) -> Option<Expr> {
+        let start = self.start();
+        if self.at(&Tok::LBracket) {
+            if !self.peek_is_for() {
+                self.with_newlines(true, |p| {
+                    p.bump();
+                    p.error_here("Expected the \"for\" keyword at this location");
+                });
+                return None;
+            }
+            let kind = self.for_expr(true);
+            return Some(Expr {
+                span: self.span_from(start),
+                kind,
+            });
+        }
+        let body = self.strict_body(true);
+        (body.kind != ExprKind::Missing).then_some(body)
+    }
+
+    /// `{…}` or `if (cond) {…}` (and `[for …]` when `loops`), else an error.
+    fn strict_body(&mut self, loops: bool) -> Expr {
+        let start = self.start();
+        if self.at(&Tok::LBrace) {
+            return self.expr();
+        }
+        if !self.at_ident("if") {
+            self.error_here(if loops {
+                "Expected the \"{\" character, the \"[\" character, or the \"if\" keyword at this location"
+            } else {
+                "Expected the \"{\" character or the \"if\" keyword at this location"
+            });
+            return missing(start);
+        }
+        if self.peek_nth(1).kind != Tok::LParen {
+            self.bump();
+            self.error_here("Expected the \"(\" character at this location");
+            return missing(start);
+        }
+        let body = self.body();
+        if let ExprKind::If { body: inner, .. } = &body.kind
+            && !matches!(inner.kind, ExprKind::Object(_))
+        {
+            let span = inner.span;
+            self.error_at(span, "Expected the \"{\" character at this location");
+        }
+        body
     }
 
     /// A resource or module body (or a `for` body): `{…}`, `if (cond) {…}`, `[for …]`, or (for

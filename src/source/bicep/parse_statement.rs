@@ -204,7 +204,7 @@ impl Parser<'_> {
         if self.body_follows_newlines() {
             self.skip_blank_lines();
         }
-        let body = self.body();
+        let body = self.declaration_body()?;
         Some(Statement {
             span: self.span_from(start),
             decorators,
@@ -246,7 +246,13 @@ impl Parser<'_> {
                 body: missing(at),
             };
         };
-        let body = self.body();
+        let Some(body) = self.declaration_body() else {
+            return StatementKind::Module {
+                name,
+                path,
+                body: missing(at),
+            };
+        };
         if is_test {
             StatementKind::Test { name, path, body }
         } else {

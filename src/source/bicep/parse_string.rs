@@ -14,9 +14,12 @@ fn text_span(span: Span, piece: StrPiece, open: u32, close: u32) -> Span {
     Span { start, end }
 }
 
-fn push_text(parts: &mut Vec<StringPart>, text: String, span: Span) {
+fn push_text(parts: &mut Vec<StringPart>, text: &str, span: Span) {
     if !text.is_empty() {
-        parts.push(StringPart::Text { text, span });
+        parts.push(StringPart::Text {
+            text: text.to_string(),
+            span,
+        });
     }
 }
 
@@ -30,7 +33,7 @@ impl Parser<'_> {
             Tok::MultilineStr(text) => {
                 push_text(
                     &mut parts,
-                    text,
+                    &text,
                     text_span(first.span, StrPiece::Complete, 3, 3),
                 );
                 return Some(StringLit {
@@ -42,14 +45,14 @@ impl Parser<'_> {
             Tok::Str(StrPiece::Complete, text) => {
                 push_text(
                     &mut parts,
-                    text,
+                    &text,
                     text_span(first.span, StrPiece::Complete, 1, 1),
                 );
             }
             Tok::Str(StrPiece::Left, text) => {
                 push_text(
                     &mut parts,
-                    text,
+                    &text,
                     text_span(first.span, StrPiece::Left, 1, 2),
                 );
                 self.interpolations(&mut parts);
@@ -69,17 +72,18 @@ impl Parser<'_> {
     /// After `'…${`: expression, then `}…${` (repeat) or `}…'`.
     fn interpolations(&mut self, parts: &mut Vec<StringPart>) {
         loop {
-            let e = self.with_newlines(true, |p| p.expr());
+            // An interpolation ends on its line: a newline means the string is not terminated.
+            let e = self.with_newlines(false, |p| p.expr());
             parts.push(StringPart::Expr(e));
-            let next = self.with_newlines(true, |p| p.peek().clone());
+            let next = self.with_newlines(false, |p| p.peek().clone());
             match next.kind {
                 Tok::Str(StrPiece::Middle, text) => {
-                    self.with_newlines(true, |p| p.bump());
-                    push_text(parts, text, text_span(next.span, StrPiece::Middle, 1, 2));
+                    self.with_newlines(false, |p| p.bump());
+                    push_text(parts, &text, text_span(next.span, StrPiece::Middle, 1, 2));
                 }
                 Tok::Str(StrPiece::Right, text) => {
-                    self.with_newlines(true, |p| p.bump());
-                    push_text(parts, text, text_span(next.span, StrPiece::Right, 1, 1));
+                    self.with_newlines(false, |p| p.bump());
+                    push_text(parts, &text, text_span(next.span, StrPiece::Right, 1, 1));
                     return;
                 }
                 _ => {
