@@ -123,14 +123,12 @@ fn run_lint(args: &LintArgs, env: &mut Environment<'_>) -> Result<Outcome, Outco
     if let Some(b) = &baseline {
         crate::baseline::apply(&mut report, b);
     }
+    let rules = opts.extra_rules.with_builtin();
     let render = RenderOptions {
         color: args.color.enabled(env),
         width: env.terminal_width.unwrap_or(100),
         statistics: args.statistics,
-        // Leaked once: the rules live as long as the process anyway.
-        rules: Some(Box::leak(
-            opts.extra_rules.with_builtin().into_boxed_slice(),
-        )),
+        rules: Some(&rules),
     };
     let stdout = emit::render(&report, format, &render);
     let fail_on = match args.fail_on {
