@@ -652,30 +652,41 @@ fn certain_failures_are_errors() {
 }
 
 /// A recursive user-defined function is an error (Azure rejects a function that calls itself),
-/// seen in the value the graph shows.
+/// seen in the value the graph shows. Before languageVersion 2.0 no function may call one at all,
+/// and that is the error the value carries.
 #[test]
 fn recursive_user_function_is_an_error() {
-    let t = template(&[
-        (
-            "functions",
-            r#"[{"namespace": "ns", "members": {"f": {"parameters": [{"name": "n", "type": "int"}], "output": {"type": "int", "value": "[ns.f(add(parameters('n'), 1))]"}}}}]"#.to_string(),
-        ),
-        ("resources", format!("[{}]", resource_with("\"[ns.f(0)]\""))),
-    ]);
-    let dir = tempdir("udf");
-    let file = dir.join("main.json");
-    std::fs::write(&file, t).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_armlint"))
-        .args(["graph", "--format", "json"])
-        .arg(&file)
-        .output()
-        .expect("run armlint");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let functions = r#"[{"namespace": "ns", "members": {"f": {"parameters": [{"name": "n", "type": "int"}], "output": {"type": "int", "value": "[ns.f(add(parameters('n'), 1))]"}}}}]"#;
+    let resource = resource_with("\"[ns.f(0)]\"");
+    let graph = |t: String| {
+        let dir = tempdir("udf");
+        let file = dir.join("main.json");
+        std::fs::write(&file, t).expect("write");
+        let out = Command::new(env!("CARGO_BIN_EXE_armlint"))
+            .args(["graph", "--format", "json"])
+            .arg(&file)
+            .output()
+            .expect("run armlint");
+        let _ = std::fs::remove_dir_all(&dir);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let v2 = graph(template(&[
+        ("languageVersion", "\"2.0\"".to_string()),
+        ("functions", functions.to_string()),
+        ("resources", format!("{{\"r\": {resource}}}")),
+    ]));
     assert!(
-        stdout.contains("the expression fails") && stdout.contains("calls itself"),
-        "{stdout}"
+        v2.contains("the expression fails") && v2.contains("calls itself"),
+        "{v2}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    let v1 = graph(template(&[
+        ("functions", functions.to_string()),
+        ("resources", format!("[{resource}]")),
+    ]));
+    assert!(
+        v1.contains("the expression fails") && v1.contains("only templates of languageVersion 2.0"),
+        "{v1}"
+    );
 }
 
 // -------------------------------------------------------------------------------------------------
