@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -368,22 +370,7 @@ fn user_function_calls_are_checked_in_unused_functions_and_nested_templates() {
 // -------------------------------------------------------------------------------------------------
 // 5. A limit stops one file, not the run.
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("armlint-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::TempDir;
 
 #[test]
 fn a_file_at_a_limit_is_reported_and_the_others_are_still_linted() {

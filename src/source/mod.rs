@@ -233,6 +233,9 @@ impl LineIndex {
 }
 
 #[cfg(test)]
+pub(crate) mod temp_dir;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
