@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 
-use std::path::{Path, PathBuf};
+mod support;
 
 use assert_cmd::Command;
 
@@ -89,35 +89,7 @@ const QUIET: &str = r#"{ "type": "Microsoft.Storage/storageAccounts", "apiVersio
 /// A VM of a size the group does not reserve: a new CRG003 finding.
 const NEW_BIG: &str = r#"{ "type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-07-01", "name": "new-big", "location": "eastus", "zones": ["1"], "properties": { "hardwareProfile": { "vmSize": "Standard_D8s_v5" }, "capacityReservation": { "capacityReservationGroup": { "id": "[resourceId('Microsoft.Compute/capacityReservationGroups', 'crg')]" } } } },"#;
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("armlint-baseline-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.0.join(name), text).expect("write");
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.0.join(name)).expect("read")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::TempDir;
 
 fn armlint(dir: &TempDir) -> Command {
     let mut c = Command::cargo_bin("armlint").expect("binary built");
@@ -254,7 +226,7 @@ fn a_baseline_survives_moved_lines_and_reports_exactly_what_is_new() {
     assert_eq!(reported(&unbaselined), findings);
 
     // A new violating resource: exactly its finding is reported.
-    dir.write("main.json", &with_resource_first(&moved, NEW_BIG));
+    dir.write("main.json", with_resource_first(&moved, NEW_BIG));
     let (code, added) = lint_json(&dir, &["--baseline", "base.json"]);
     assert_eq!(code, 1);
     assert_eq!(
@@ -295,7 +267,7 @@ fn a_finding_about_another_resource_or_rule_is_new() {
     // has no resource, but its pointer runs through the declaration, named by its name).
     dir.write(
         "main.json",
-        &TEMPLATE.replace("\"name\": \"big\"", "\"name\": \"bigger\""),
+        TEMPLATE.replace("\"name\": \"big\"", "\"name\": \"bigger\""),
     );
     let (code, v) = lint_json(&dir, &["--baseline", "base.json"]);
     assert_eq!(code, 1);
@@ -311,7 +283,7 @@ fn a_finding_about_another_resource_or_rule_is_new() {
     // fault domains) is reported although its CRG009 finding is in the baseline.
     dir.write(
         "main.json",
-        &TEMPLATE.replace(
+        TEMPLATE.replace(
             "\"platformFaultDomainCount\": 1",
             "\"platformFaultDomainCount\": 5",
         ),
@@ -331,7 +303,7 @@ fn rewriting_a_baseline_with_an_old_one_records_every_current_finding() {
         .args(["lint", "main.json", "--write-baseline", "old.json"])
         .assert()
         .code(0);
-    dir.write("main.json", &with_resource_first(TEMPLATE, NEW_BIG));
+    dir.write("main.json", with_resource_first(TEMPLATE, NEW_BIG));
     armlint(&dir)
         .args([
             "lint",

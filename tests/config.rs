@@ -5,53 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use assert_cmd::Command;
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "armlint-config-cli-{}-{name}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("dirs");
-        std::fs::write(&p, text).expect("write");
-        p
-    }
-
-    /// Copy a fixture of the repository to `rel`.
-    fn fixture(&self, fixture: &str, rel: &str) -> PathBuf {
-        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture))
-            .expect("fixture");
-        self.write(rel, &text)
-    }
-
-    fn dir(&self, rel: &str) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(&p).expect("dirs");
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::TempDir;
 
 struct Run {
     code: i32,
@@ -337,7 +297,7 @@ fn parameter_mapping_and_pairing() {
     // --parameters replaces the mapping.
     t.write(
         "env/same.parameters.json",
-        &D4_PARAMETERS.replace("Standard_D4s_v3", "Standard_D2s_v3"),
+        D4_PARAMETERS.replace("Standard_D4s_v3", "Standard_D2s_v3"),
     );
     let run = lint_json(&t.0, &["--parameters", "env/same.parameters.json", "infra"]);
     assert!(rules_of(&run).is_empty(), "{}", run.stdout);

@@ -156,7 +156,7 @@ fn documentation_examples_run() {
     let mut ran = 0;
     for r in rules::all() {
         let m = r.meta();
-        for (n, (info, section, body)) in code_blocks(m.docs).into_iter().enumerate() {
+        for (n, (info, section, body)) in code_blocks(&m.docs).into_iter().enumerate() {
             let tags: Vec<&str> = info.split(',').map(str::trim).collect();
             if tags.first() != Some(&"json") {
                 continue;

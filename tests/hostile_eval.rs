@@ -9,8 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 
-use std::io::Read as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,109 +20,13 @@ use armlint::engine::{LintOptions, lint_template};
 use armlint::limits::{ARRAY_LEN, STRING_BYTES, VALUE_DEPTH};
 use armlint::source::SourceFile;
 
+mod support;
+
 const SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
 // -------------------------------------------------------------------------------------------------
 // Helpers
-
-const CHILD_ENV: &str = "ARMLINT_HOSTILE_EVAL_CHILD";
-
-/// Run `body` in a child process (this test alone) and fail when it crashes, runs past `limit` or
-/// peaks above `max_rss_mb` of resident memory.
-fn isolated(test: &str, limit: Duration, max_rss_mb: u64, body: impl FnOnce()) {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        body();
-        if let Some(kb) = peak_rss_kb() {
-            eprintln!("[peak-rss-kb {kb}]");
-        }
-        return;
-    }
-    let log = std::env::temp_dir().join(format!(
-        "armlint-hostile-eval-{}-{test}.log",
-        std::process::id()
-    ));
-    let out = std::fs::File::create(&log).expect("log file");
-    let err = out.try_clone().expect("log file");
-    let start = Instant::now();
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args([test, "--exact", "--nocapture", "--test-threads", "1"])
-        .env(CHILD_ENV, "1")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("spawn the test binary");
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break Some(s);
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let elapsed = start.elapsed();
-    let mut text = String::new();
-    if let Ok(mut f) = std::fs::File::open(&log) {
-        let _ = f.read_to_string(&mut text);
-    }
-    let _ = std::fs::remove_file(&log);
-    let Some(status) = status else {
-        panic!("[{test}] still running after {limit:?}: killed\n{text}");
-    };
-    assert!(
-        status.success(),
-        "[{test}] the child failed ({status}) after {elapsed:?}:\n{text}"
-    );
-    assert!(
-        text.contains("1 passed"),
-        "[{test}] the child did not run exactly this test:\n{text}"
-    );
-    let peak = text
-        .lines()
-        // The harness may print the test's name on the same line first.
-        .find_map(|l| {
-            let at = l.find("[peak-rss-kb ")?;
-            l.get(at + "[peak-rss-kb ".len()..)?.split(']').next()
-        })
-        .and_then(|n| n.parse::<u64>().ok());
-    if peak.is_none() {
-        missing_tool("/proc/self/status (VmHWM), for the peak memory");
-    }
-    if let Some(kb) = peak {
-        eprintln!("[{test}] {elapsed:?}, peak {} MB", kb / 1024);
-        assert!(
-            kb / 1024 <= max_rss_mb,
-            "[{test}] peaked at {} MB (at most {max_rss_mb} MB)",
-            kb / 1024
-        );
-    }
-}
-
-/// A measurement this machine cannot make: skipped with a message, but a failure under `CI`.
-fn missing_tool(what: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{what} is missing, and CI is set"
-    );
-    eprintln!("skipped: {what} is missing");
-}
-
-/// The process's peak resident memory, where Linux reports it.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
 
 /// Evaluate `expr` (a template string) with `variables`, timing it.
 fn eval(variables: &[(&str, Value)], expr: &str) -> (Value, Duration) {
@@ -206,7 +109,7 @@ fn names(d: &[Diagnostic]) -> Vec<&'static str> {
 
 #[test]
 fn string_of_a_megabyte_variable_mapped_ten_thousand_times() {
-    isolated(
+    support::isolated_within(
         "string_of_a_megabyte_variable_mapped_ten_thousand_times",
         Duration::from_secs(30),
         400,
@@ -251,7 +154,7 @@ fn string_of_a_megabyte_variable_mapped_ten_thousand_times() {
 
 #[test]
 fn small_inputs_that_ask_for_huge_results() {
-    isolated(
+    support::isolated_within(
         "small_inputs_that_ask_for_huge_results",
         Duration::from_secs(30),
         300,
@@ -302,7 +205,7 @@ fn small_inputs_that_ask_for_huge_results() {
 
 #[test]
 fn chained_reduce_nesting_arrays_does_not_overflow_the_stack() {
-    isolated(
+    support::isolated_within(
         "chained_reduce_nesting_arrays_does_not_overflow_the_stack",
         Duration::from_secs(60),
         400,
@@ -344,7 +247,7 @@ fn chained_reduce_nesting_arrays_does_not_overflow_the_stack() {
 
 #[test]
 fn split_into_millions_of_parts_is_refused() {
-    isolated(
+    support::isolated_within(
         "split_into_millions_of_parts_is_refused",
         Duration::from_secs(60),
         400,
@@ -393,7 +296,7 @@ fn shared_dag(depth: usize, object: bool) -> Value {
 
 #[test]
 fn functions_over_shared_data_return() {
-    isolated(
+    support::isolated_within(
         "functions_over_shared_data_return",
         Duration::from_secs(60),
         300,
@@ -465,7 +368,7 @@ fn dag_template(depth: usize, object: bool, use_expr: &str) -> String {
 
 #[test]
 fn templates_with_shared_data_are_linted() {
-    isolated(
+    support::isolated_within(
         "templates_with_shared_data_are_linted",
         Duration::from_secs(60),
         500,
@@ -493,8 +396,8 @@ fn templates_with_shared_data_are_linted() {
             eprintln!("  scale set profile (object DAG): {t:?} {:?}", names(&d));
             assert!(t < Duration::from_secs(10), "scale set profile: {t:?}");
             // The graph of such a template, through the binary.
-            let dir = tempdir("dag-graph");
-            let file = dir.join("main.json");
+            let dir = support::TempDir::new("dag-graph");
+            let file = dir.path().join("main.json");
             std::fs::write(&file, dag_template(40, true, "[variables('v40')]")).expect("write");
             let start = Instant::now();
             let out = Command::new(env!("CARGO_BIN_EXE_armlint"))
@@ -509,7 +412,6 @@ fn templates_with_shared_data_are_linted() {
                 String::from_utf8_lossy(&out.stderr)
             );
             assert!(out.stdout.len() < 1 << 20, "{} bytes", out.stdout.len());
-            let _ = std::fs::remove_dir_all(&dir);
         },
     );
 }
@@ -517,22 +419,12 @@ fn templates_with_shared_data_are_linted() {
 // -------------------------------------------------------------------------------------------------
 // 5. One budget per template: cells built, not only calls made.
 
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "armlint-hostile-eval-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
 const NESTED_RANGES: &str =
     "[length(map(range(0, 50), lambda('a', map(range(0, 10000), lambda('b', range(0, 10000))))))]";
 
 #[test]
 fn nested_ranges_exhaust_the_budget_not_the_memory() {
-    isolated(
+    support::isolated_within(
         "nested_ranges_exhaust_the_budget_not_the_memory",
         Duration::from_secs(120),
         1024,
@@ -567,20 +459,20 @@ const GOOD_FILE_FINDING: &str = r#"{
 
 #[test]
 fn a_file_exhausting_its_budget_leaves_the_others_linted() {
-    isolated(
+    support::isolated_within(
         "a_file_exhausting_its_budget_leaves_the_others_linted",
         Duration::from_secs(120),
         // The CLI is a separate process: this bounds the test's own memory only.
         1024,
         || {
-            let dir = tempdir("budget-dir");
+            let dir = support::TempDir::new("budget-dir");
             // In the name, which every run evaluates.
             let name = format!(
                 "[string({})]",
                 NESTED_RANGES.trim_start_matches('[').trim_end_matches(']')
             );
             std::fs::write(
-                dir.join("a-hostile.json"),
+                dir.path().join("a-hostile.json"),
                 template(&[(
                     "resources",
                     format!(
@@ -591,20 +483,22 @@ fn a_file_exhausting_its_budget_leaves_the_others_linted() {
                 )]),
             )
             .expect("write");
-            std::fs::write(dir.join("b-good.json"), GOOD_FILE_FINDING).expect("write");
+            std::fs::write(dir.path().join("b-good.json"), GOOD_FILE_FINDING).expect("write");
             let out = Command::new("/usr/bin/time")
                 .arg("-v")
                 .arg(env!("CARGO_BIN_EXE_armlint"))
                 .args(["lint", "--format", "compact"])
-                .arg(&dir)
+                .arg(dir.path())
                 .output();
             let out = match out {
                 Ok(o) => o,
                 Err(_) => {
-                    missing_tool("/usr/bin/time (GNU time), for the peak memory");
+                    support::skip_unless_ci(
+                        "/usr/bin/time (GNU time), for the peak memory, is missing",
+                    );
                     Command::new(env!("CARGO_BIN_EXE_armlint"))
                         .args(["lint", "--format", "compact"])
-                        .arg(&dir)
+                        .arg(dir.path())
                         .output()
                         .expect("run armlint")
                 }
@@ -623,7 +517,6 @@ fn a_file_exhausting_its_budget_leaves_the_others_linted() {
                 eprintln!("  armlint lint peak: {} MB", kb / 1024);
                 assert!(kb / 1024 < 1024, "armlint peaked at {} MB", kb / 1024);
             }
-            let _ = std::fs::remove_dir_all(&dir);
         },
     );
 }
@@ -652,30 +545,40 @@ fn certain_failures_are_errors() {
 }
 
 /// A recursive user-defined function is an error (Azure rejects a function that calls itself),
-/// seen in the value the graph shows.
+/// seen in the value the graph shows. Before languageVersion 2.0 no function may call one at all,
+/// and that is the error the value carries.
 #[test]
 fn recursive_user_function_is_an_error() {
-    let t = template(&[
-        (
-            "functions",
-            r#"[{"namespace": "ns", "members": {"f": {"parameters": [{"name": "n", "type": "int"}], "output": {"type": "int", "value": "[ns.f(add(parameters('n'), 1))]"}}}}]"#.to_string(),
-        ),
-        ("resources", format!("[{}]", resource_with("\"[ns.f(0)]\""))),
-    ]);
-    let dir = tempdir("udf");
-    let file = dir.join("main.json");
-    std::fs::write(&file, t).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_armlint"))
-        .args(["graph", "--format", "json"])
-        .arg(&file)
-        .output()
-        .expect("run armlint");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let functions = r#"[{"namespace": "ns", "members": {"f": {"parameters": [{"name": "n", "type": "int"}], "output": {"type": "int", "value": "[ns.f(add(parameters('n'), 1))]"}}}}]"#;
+    let resource = resource_with("\"[ns.f(0)]\"");
+    let graph = |t: String| {
+        let dir = support::TempDir::new("udf");
+        let file = dir.path().join("main.json");
+        std::fs::write(&file, t).expect("write");
+        let out = Command::new(env!("CARGO_BIN_EXE_armlint"))
+            .args(["graph", "--format", "json"])
+            .arg(&file)
+            .output()
+            .expect("run armlint");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let v2 = graph(template(&[
+        ("languageVersion", "\"2.0\"".to_string()),
+        ("functions", functions.to_string()),
+        ("resources", format!("{{\"r\": {resource}}}")),
+    ]));
     assert!(
-        stdout.contains("the expression fails") && stdout.contains("calls itself"),
-        "{stdout}"
+        v2.contains("the expression fails") && v2.contains("calls itself"),
+        "{v2}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    let v1 = graph(template(&[
+        ("functions", functions.to_string()),
+        ("resources", format!("[{resource}]")),
+    ]));
+    assert!(
+        v1.contains("the expression fails") && v1.contains("only templates of languageVersion 2.0"),
+        "{v1}"
+    );
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -471,27 +471,54 @@ fn edits_to_rule_files_are_noticed() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Rule files read again unchanged are the rules read before: the language server reloads at
-/// every configuration change, and rules live as long as the process.
+/// Rules read again belong to whoever holds them: the language server reads its rules again at
+/// every edit of a rule file, and each version it stops using is freed, not kept for the life
+/// of the process.
 #[test]
-fn rules_read_again_unchanged_are_not_leaked_again() {
+fn reloaded_rules_free_the_versions_no_longer_used() {
+    use armlint::discover::{DiscoverOptions, discover};
+    use armlint::engine::{LintOptions, lint_inputs};
     let dir = scratch("leak");
-    std::fs::write(dir.join("widget.yaml"), WIDGET_RULE.replace("MESSAGE", "m")).expect("write");
-    let load = || armlint::rules::declarative::load_dirs(std::slice::from_ref(&dir), &[]);
-    let (first, errors) = load();
-    assert!(errors.is_empty(), "{errors:?}");
-    let (again, _) = load();
-    assert_eq!(first.len(), 1);
-    assert!(
-        std::ptr::addr_eq(first[0], again[0]),
-        "the same rule, not a second copy"
-    );
-    std::fs::write(dir.join("widget.yaml"), WIDGET_RULE.replace("MESSAGE", "n")).expect("write");
-    let (edited, _) = load();
-    assert!(
-        !std::ptr::addr_eq(first[0], edited[0]),
-        "an edited file is read anew"
-    );
+    let template = dir.join("main.json");
+    std::fs::write(&template, widget_template()).expect("write");
+    let rules_dir = dir.join("rules");
+    std::fs::create_dir_all(&rules_dir).expect("dir");
+    let inputs = discover(std::slice::from_ref(&template), &DiscoverOptions::default())
+        .expect("template")
+        .inputs;
+    let mut versions = Vec::new();
+    for version in 0..50 {
+        let message = format!("version {version}");
+        std::fs::write(
+            rules_dir.join("widget.yaml"),
+            WIDGET_RULE.replace("MESSAGE", &message),
+        )
+        .expect("write");
+        // What the server does on a change: read the rules, lint with them.
+        let (loaded, errors) = armlint::rules::declarative::load_dirs(
+            std::slice::from_ref(&rules_dir),
+            armlint::rules::all(),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(loaded.len(), 1);
+        versions.push(std::sync::Arc::downgrade(&loaded[0]));
+        let opts = LintOptions {
+            extra_rules: armlint::rules::ExtraRules(loaded),
+            ..LintOptions::default()
+        };
+        let report = lint_inputs(&inputs, 0, &opts);
+        let got: Vec<&str> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "TST900")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(got, [message.as_str()], "the version just read runs");
+        // The plan and its report are gone; the previous versions must be too.
+        drop((opts, report));
+        let live = versions.iter().filter(|w| w.strong_count() > 0).count();
+        assert_eq!(live, 0, "rule versions still alive after {version} reloads");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

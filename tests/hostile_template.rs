@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -316,13 +318,15 @@ fn failing_expressions_that_azure_may_not_evaluate_are_not_reported() {
 
 #[test]
 fn recursive_user_functions_are_reported() {
-    let text = template(
-        r#""functions": [{"namespace": "my", "members": {
+    let functions = r#""functions": [{"namespace": "my", "members": {
    "a": {"parameters": [], "output": {"type": "int", "value": "[my.b()]"}},
-   "b": {"parameters": [], "output": {"type": "int", "value": "[my.a()]"}}}}],
-"resources": [{"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2024-05-01",
-   "name": "[string(my.a())]", "location": "eastus"}]"#,
-    );
+   "b": {"parameters": [], "output": {"type": "int", "value": "[my.a()]"}}}}],"#;
+    // languageVersion 2.0 lets functions call each other, so the cycle is what fails.
+    let text = template(&format!(
+        r#""languageVersion": "2.0", {functions}
+"resources": {{"ip": {{"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2024-05-01",
+   "name": "[string(my.a())]", "location": "eastus"}}}}"#
+    ));
     let (_, diags) = lint(&text);
     // Whether the evaluator calls it a failure or a limit, it is reported.
     assert!(
@@ -331,27 +335,71 @@ fn recursive_user_functions_are_reported() {
             .any(|d| d.rule == "expression-fails" || d.rule == "evaluation-limit"),
         "{diags:#?}"
     );
+    // Before 2.0 no function may call another: each body is an invalid template, and the cycle
+    // is not reported again as a failure of the expressions that use it.
+    let text = template(&format!(
+        r#"{functions}
+"resources": [{{"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2024-05-01",
+   "name": "[string(my.a())]", "location": "eastus"}}]"#
+    ));
+    let (source, diags) = lint(&text);
+    let got = found(&source, &diags, "invalid-template");
+    let at = |needle: &str| position_of(&text, needle, 0);
+    let want = [at("\"[my.b()]"), at("\"[my.a()]")];
+    assert_eq!(
+        got.iter().map(|(l, c, _)| (*l, *c)).collect::<Vec<_>>(),
+        want,
+        "{diags:#?}"
+    );
+    assert!(
+        got[0]
+            .2
+            .contains("'my.a' calls the user-defined function 'my.b'")
+    );
+    assert!(
+        !diags
+            .iter()
+            .any(|d| d.rule == "expression-fails" || d.rule == "evaluation-limit"),
+        "{diags:#?}"
+    );
+}
+
+#[test]
+fn user_function_calls_are_checked_in_unused_functions_and_nested_templates() {
+    // An unused function is rejected all the same; a nested inline template of inner scope
+    // has its own functions and its own languageVersion.
+    let text = template(
+        r#""functions": [{"namespace": "f", "members": {
+   "unused": {"parameters": [], "output": {"type": "string", "value": "[f.base()]"}},
+   "base": {"parameters": [], "output": {"type": "string", "value": "base"}}}}],
+"resources": [{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+   "name": "inner", "copy": {"name": "d", "count": 3},
+   "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+   "template": {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+      "contentVersion": "1.0.0.0",
+      "functions": [{"namespace": "g", "members": {
+         "one": {"parameters": [], "output": {"type": "string", "value": "one"}},
+         "two": {"parameters": [], "output": {"type": "string", "value": "[concat(g.one(), '2')]"}}}}],
+      "resources": [], "outputs": {"o": {"type": "string", "value": "[g.two()]"}}}}}]"#,
+    );
+    let (source, diags) = lint(&text);
+    let got: Vec<(usize, usize)> = found(&source, &diags, "invalid-template")
+        .into_iter()
+        .map(|(l, c, _)| (l, c))
+        .collect();
+    // One finding per body, however many times its deployment is expanded.
+    let at = |needle: &str| position_of(&text, needle, 0);
+    assert_eq!(
+        got,
+        [at("\"[f.base()]"), at("\"[concat(g.one(), '2')]")],
+        "{diags:#?}"
+    );
 }
 
 // -------------------------------------------------------------------------------------------------
 // 5. A limit stops one file, not the run.
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("armlint-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::TempDir;
 
 #[test]
 fn a_file_at_a_limit_is_reported_and_the_others_are_still_linted() {

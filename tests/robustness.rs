@@ -3,8 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 
-use std::io::Read as _;
-use std::process::{Command as StdCommand, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,6 +10,10 @@ use armlint::diagnostic::{self, Diagnostic};
 use armlint::emit::{OutputFormat, RenderOptions, render};
 use armlint::engine::{LintOptions, LintReport, Summary, lint_template};
 use armlint::source::SourceFile;
+
+mod support;
+
+use support::isolated;
 
 const SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
@@ -129,74 +131,6 @@ fn template(sections: &[(&str, String)]) -> String {
     }
     t.push_str("\n}\n");
     t
-}
-
-const CHILD_ENV: &str = "ARMLINT_ROBUSTNESS_CHILD";
-
-/// Run the calling test's `body` in a child copy of this test binary (that test alone, on the
-/// harness's 2 MiB test thread, like rayon's workers in the CLI), so that a stack overflow or an
-/// endless loop fails this test instead of aborting or stalling the suite. Returns the child's
-/// wall time.
-fn isolated(test: &str, limit: Duration, body: impl FnOnce()) -> Duration {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        eprintln!();
-        let start = Instant::now();
-        body();
-        eprintln!("[{test}] body: {:?}", start.elapsed());
-        return start.elapsed();
-    }
-    let log = std::env::temp_dir().join(format!(
-        "armlint-robustness-{}-{test}.log",
-        std::process::id()
-    ));
-    let out = std::fs::File::create(&log).expect("log file");
-    let err = out.try_clone().expect("log file");
-    let start = Instant::now();
-    let mut child = StdCommand::new(std::env::current_exe().expect("test binary"))
-        .args([test, "--exact", "--include-ignored", "--nocapture"])
-        .args(["--test-threads", "1"])
-        .env(CHILD_ENV, "1")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("spawn the test binary");
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break Some(s);
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let elapsed = start.elapsed();
-    let mut text = String::new();
-    if let Ok(mut f) = std::fs::File::open(&log) {
-        let _ = f.read_to_string(&mut text);
-    }
-    let _ = std::fs::remove_file(&log);
-    let Some(status) = status else {
-        panic!("[{test}] still running after {limit:?}: killed\n{text}");
-    };
-    assert!(
-        status.success(),
-        "[{test}] the child failed ({status}) after {elapsed:?}:\n{text}"
-    );
-    assert!(
-        text.contains("1 passed"),
-        "[{test}] the child did not run exactly this test:\n{text}"
-    );
-    for line in text
-        .lines()
-        .filter(|l| l.starts_with('[') || l.starts_with("  "))
-    {
-        eprintln!("{line}");
-    }
-    eprintln!("[{test}] finished in {elapsed:?} (child process)");
-    elapsed
 }
 
 // -------------------------------------------------------------------------------------------------

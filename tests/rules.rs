@@ -194,6 +194,23 @@ fn one_root_cause_one_rule() {
             "VMSS001",
             &["VMSS002", "VMSS003"],
         ),
+        // Before languageVersion 2.0 a function calling another is an invalid template; the
+        // value it cannot have is not also a failing expression, a recursion included.
+        (
+            "invalid-template/invalid-function-calls-function.json",
+            "invalid-template",
+            &["expression-fails", "evaluation-limit"],
+        ),
+        (
+            "invalid-template/invalid-recursive-function-before-v2.json",
+            "invalid-template",
+            &["expression-fails", "evaluation-limit"],
+        ),
+        (
+            "expression-fails/invalid-recursive-function.json",
+            "expression-fails",
+            &["invalid-template"],
+        ),
     ];
     for (fixture, expected, silent) in cases {
         let path = format!("fixtures/rules/{fixture}");

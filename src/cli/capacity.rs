@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::configuration::{ConfigArgs, configuration, read_instance_views};
+use super::scope_args::ScopeArgs;
 use super::{Color, Environment, Outcome};
-use crate::arm::scope::ScopeConfig;
 use crate::discover::discover;
 use crate::emit;
 use crate::engine::LintOptions;
@@ -37,15 +37,8 @@ pub struct CapacityArgs {
     /// Colour: only on a terminal by default; NO_COLOR is honoured.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Subscription ID for `subscription()` (otherwise symbolic).
-    #[arg(long, value_name = "ID")]
-    pub subscription_id: Option<String>,
-    /// Resource group name for `resourceGroup()` (otherwise symbolic).
-    #[arg(long, value_name = "NAME")]
-    pub resource_group: Option<String>,
-    /// Location of the resource group (otherwise symbolic).
-    #[arg(long, value_name = "LOCATION")]
-    pub location: Option<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -56,12 +49,7 @@ pub(super) fn capacity(args: CapacityArgs, env: &mut Environment<'_>) -> Outcome
         Err(o) => return o,
     };
     let opts = LintOptions {
-        scope: config.scope(ScopeConfig {
-            subscription_id: args.subscription_id.clone(),
-            resource_group: args.resource_group.clone(),
-            location: args.location.clone(),
-            tenant_id: None,
-        }),
+        scope: config.scope(args.scope.scope_config()),
         capacity_assumptions: config.capacity,
         ..LintOptions::default()
     };

@@ -8,7 +8,8 @@ use crate::rules;
 
 pub(super) fn explain(id: &str, rules_dirs: &[PathBuf]) -> Outcome {
     let (extra, problems) = load_user_rules(rules_dirs);
-    let Some(rule) = rules::find_in(&extra.with_builtin(), id) else {
+    let known = extra.with_builtin();
+    let Some(rule) = rules::find_in(&known, id) else {
         return Outcome {
             stderr: format!("{problems}armlint: no rule named '{id}' (see `armlint rules`)\n"),
             code: 2,

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use clap::ValueEnum;
 
 use super::configuration::{ConfigArgs, configuration_with_rules, read_instance_views};
+use super::scope_args::ScopeArgs;
 use super::{Color, Environment, Outcome};
 use crate::arm::document::DocumentKind;
-use crate::arm::scope::ScopeConfig;
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::diagnostic::Severity;
@@ -60,15 +60,8 @@ pub struct LintArgs {
     /// Colour: only on a terminal by default; NO_COLOR is honoured.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Subscription ID for `subscription()` (otherwise symbolic).
-    #[arg(long, value_name = "ID")]
-    pub subscription_id: Option<String>,
-    /// Resource group name for `resourceGroup()` (otherwise symbolic).
-    #[arg(long, value_name = "NAME")]
-    pub resource_group: Option<String>,
-    /// Location of the resource group (otherwise symbolic).
-    #[arg(long, value_name = "LOCATION")]
-    pub location: Option<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Also load declarative rules from DIR (repeatable).
     #[arg(long = "rules-dir", value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,
@@ -123,14 +116,12 @@ fn run_lint(args: &LintArgs, env: &mut Environment<'_>) -> Result<Outcome, Outco
     if let Some(b) = &baseline {
         crate::baseline::apply(&mut report, b);
     }
+    let rules = opts.extra_rules.with_builtin();
     let render = RenderOptions {
         color: args.color.enabled(env),
         width: env.terminal_width.unwrap_or(100),
         statistics: args.statistics,
-        // Leaked once: the rules live as long as the process anyway.
-        rules: Some(Box::leak(
-            opts.extra_rules.with_builtin().into_boxed_slice(),
-        )),
+        rules: Some(&rules),
     };
     let stdout = emit::render(&report, format, &render);
     let fail_on = match args.fail_on {
@@ -194,12 +185,7 @@ fn lint_options(
         selection,
         instance_views,
         today,
-        scope: config.scope(ScopeConfig {
-            subscription_id: args.subscription_id.clone(),
-            resource_group: args.resource_group.clone(),
-            location: args.location.clone(),
-            tenant_id: None,
-        }),
+        scope: config.scope(args.scope.scope_config()),
         // The statistics describe the whole template only when all of it is evaluated.
         evaluate_everything: args.statistics,
         severity_overrides: config.severity_overrides(),

@@ -18,6 +18,7 @@ mod init;
 mod lint;
 mod lsp;
 mod rules;
+mod scope_args;
 mod test_rules;
 
 pub use capacity::{CapacityArgs, CapacityFormat};

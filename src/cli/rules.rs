@@ -31,11 +31,11 @@ pub(super) fn list_rules(args: RulesArgs) -> Outcome {
         Err(o) => return o,
     };
     let rules = extra.with_builtin();
-    let origin = |m: &rules::RuleMeta| {
+    let origin = |m: &rules::RuleMeta| -> String {
         if extra.0.iter().any(|r| std::ptr::eq(r.meta(), m)) {
-            m.source
+            m.source.to_string()
         } else {
-            "builtin"
+            "builtin".to_string()
         }
     };
     // With a configuration, what it makes of each rule: its severity, or off.

@@ -661,46 +661,11 @@ fn paired_among(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     const TEMPLATE: &str = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}"#;
     const PARAMS: &str = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {}}"#;
 
-    /// A fresh directory under the system temp dir, removed on drop.
-    pub(super) struct TempDir(pub(super) PathBuf);
-
-    impl TempDir {
-        pub(super) fn new(name: &str) -> TempDir {
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "armlint-discover-{}-{}-{}",
-                std::process::id(),
-                name,
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-        fn write(&self, rel: &str, text: &str) -> PathBuf {
-            let p = self.0.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, text).unwrap();
-            p
-        }
-        fn rel(&self, p: &Path) -> String {
-            p.strip_prefix(&self.0)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/")
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    pub(super) use crate::source::temp_dir::TempDir;
 
     fn input_names(t: &TempDir, d: &Discovery) -> Vec<String> {
         d.inputs.iter().map(|i| t.rel(&i.path)).collect()

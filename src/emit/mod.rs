@@ -95,7 +95,7 @@ impl std::str::FromStr for OutputFormat {
 }
 
 #[derive(Clone, Copy)]
-pub struct RenderOptions {
+pub struct RenderOptions<'r> {
     /// ANSI colours (human format only).
     pub color: bool,
     /// Terminal width for wrapping (human format only).
@@ -104,10 +104,10 @@ pub struct RenderOptions {
     pub statistics: bool,
     /// The rules findings may come from, for formats that describe them (SARIF); `None`: the
     /// built-in ones.
-    pub rules: Option<&'static [&'static dyn crate::rules::Rule]>,
+    pub rules: Option<&'r [crate::rules::RuleRef]>,
 }
 
-impl std::fmt::Debug for RenderOptions {
+impl std::fmt::Debug for RenderOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RenderOptions")
             .field("color", &self.color)
@@ -118,7 +118,7 @@ impl std::fmt::Debug for RenderOptions {
     }
 }
 
-impl Default for RenderOptions {
+impl Default for RenderOptions<'_> {
     fn default() -> Self {
         RenderOptions {
             color: false,

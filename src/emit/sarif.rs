@@ -12,7 +12,7 @@ use serde_json::{Value as Json, json};
 
 use crate::diagnostic::{Diagnostic, Location, Severity, SuppressedBy, SuppressionKind};
 use crate::engine::report::LintReport;
-use crate::rules::{Rule, RuleMeta, find_in};
+use crate::rules::{RuleMeta, RuleRef, find_in};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -106,7 +106,7 @@ fn result(
 }
 
 /// The SARIF log of a report; `rules` are the rules that may appear (built-in and loaded).
-pub fn render(report: &LintReport, rules: &[&'static dyn Rule]) -> String {
+pub fn render(report: &LintReport, rules: &[RuleRef]) -> String {
     let (fps, suppressed_fps) = crate::baseline::report_fingerprints(report);
     // Every rule with a result, by ID.
     let mut used: BTreeMap<&str, &RuleMeta> = BTreeMap::new();

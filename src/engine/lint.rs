@@ -84,22 +84,22 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
 
 /// The enabled rules and what they read, worked out once per run.
 struct RulePlan {
-    enabled: Vec<&'static dyn rules::Rule>,
+    enabled: Vec<rules::RuleRef>,
     /// The resource types whose properties are evaluated; `None`: all.
     property_types: Option<Arc<rustc_hash::FxHashSet<String>>>,
     /// One date for the whole run, so that every file agrees on what has expired.
     today: crate::suppress::Date,
     /// Every rule a suppression may name: the built-in and the loaded ones, enabled or not.
-    known: Vec<&'static dyn rules::Rule>,
+    known: Vec<rules::RuleRef>,
 }
 
 impl RulePlan {
     fn new(opts: &LintOptions) -> RulePlan {
         let known = opts.extra_rules.with_builtin();
-        let enabled: Vec<&'static dyn rules::Rule> = known
+        let enabled: Vec<rules::RuleRef> = known
             .iter()
-            .copied()
             .filter(|r| opts.selection.enabled(r.meta()))
+            .cloned()
             .collect();
         // What the enabled rules read: the properties of other resource types are not evaluated.
         let property_types = if opts.evaluate_everything {
@@ -179,7 +179,7 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
 }
 
 fn engine_diagnostic(
-    meta: &'static RuleMeta,
+    meta: &RuleMeta,
     file: &Arc<SourceFile>,
     span: Span,
     pointer: &str,
@@ -483,7 +483,7 @@ fn apply_severity_overrides(diags: &mut [Diagnostic], overrides: &BTreeMap<Strin
 
 /// The resource types whose properties `rules` read (lower-case); `None` when one may read any.
 pub fn property_types_read_by(
-    rules: &[&'static dyn rules::Rule],
+    rules: &[rules::RuleRef],
 ) -> Option<Arc<rustc_hash::FxHashSet<String>>> {
     rules
         .iter()
@@ -523,7 +523,7 @@ pub(crate) fn load_parameter_file(path: &Path) -> Result<ParameterSet, Box<Diagn
 
 /// Resolve a finding's pointers to spans in the template.
 fn to_diagnostic(
-    meta: &'static RuleMeta,
+    meta: &RuleMeta,
     ctx: &RuleContext<'_>,
     f: Finding,
     parameters: Option<String>,

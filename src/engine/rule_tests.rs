@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::{LintOptions, lint_with_parameter_sets};
 use crate::arm::template::ParameterSet;
 use crate::rules::declarative::{RuleFileError, is_test_file, yaml_files};
-use crate::rules::{Rule, Selection, find_in};
+use crate::rules::{RuleRef, Selection, find_in};
 use crate::source::SourceFile;
 
 #[derive(Debug, Deserialize)]
@@ -108,7 +108,7 @@ const SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
 /// Run every `.tests.yaml` under `dir` against `rules` (built-in and loaded ones).
-pub fn run_dir(dir: &Path, rules: &[&'static dyn Rule], opts: &LintOptions) -> TestRun {
+pub fn run_dir(dir: &Path, rules: &[RuleRef], opts: &LintOptions) -> TestRun {
     let mut run = TestRun::default();
     let files = match yaml_files(dir, is_test_file) {
         Ok(f) => f,
@@ -159,7 +159,7 @@ fn run_case(
     base: &Path,
     default_rule: Option<&str>,
     case: TestCase,
-    rules: &[&'static dyn Rule],
+    rules: &[RuleRef],
     opts: &LintOptions,
 ) -> Vec<CaseResult> {
     let expectations: Vec<(String, Verdict)> = match (&case.expect, default_rule) {

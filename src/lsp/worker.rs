@@ -198,7 +198,7 @@ fn lint(
 
 fn diagnostic(
     d: &Diagnostic,
-    rules: &[&'static dyn crate::rules::Rule],
+    rules: &[crate::rules::RuleRef],
     encoding: Encoding,
 ) -> lsp_types::Diagnostic {
     let range = |loc: &crate::diagnostic::Location| position::range(&loc.file, loc.span, encoding);

@@ -10,18 +10,20 @@ pub mod suppression;
 pub mod syntax;
 
 pub use context::{Finding, RelatedFinding, RuleContext};
-pub use declare::{Rule, RuleMeta};
+pub use declare::{Rule, RuleMeta, RuleRef};
+
+use std::sync::Arc;
 
 use crate::diagnostic::Severity;
 
 /// Every built-in rule: the Rust rules and the embedded YAML rules of `rules/`, the capacity
 /// rules in ID order.
-pub fn all() -> &'static [&'static dyn Rule] {
-    static ALL: std::sync::OnceLock<Vec<&'static dyn Rule>> = std::sync::OnceLock::new();
+pub fn all() -> &'static [RuleRef] {
+    static ALL: std::sync::OnceLock<Vec<RuleRef>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
-        let mut all: Vec<&'static dyn Rule> = RUST_RULES.to_vec();
-        all.extend(declarative::builtin());
-        let rank = |r: &&dyn Rule| match r.meta().category {
+        let mut all: Vec<RuleRef> = rust_rules();
+        all.extend(declarative::builtin().iter().cloned());
+        let rank = |r: &RuleRef| match r.meta().category {
             "syntax" => 0,
             "suppression" => 1,
             "capacity" => 2,
@@ -42,46 +44,48 @@ pub fn all() -> &'static [&'static dyn Rule] {
 }
 
 /// The rules written in Rust.
-static RUST_RULES: &[&dyn Rule] = &[
-    &syntax::parse_error::ParseError,
-    &syntax::duplicate_key::DuplicateKey,
-    &syntax::invalid_expression::InvalidExpression,
-    &syntax::invalid_template::InvalidTemplate,
-    &syntax::invalid_parameter_file::InvalidParameterFile,
-    &syntax::invalid_parameter_value::InvalidParameterValue,
-    &syntax::evaluation_limit::EvaluationLimit,
-    &syntax::expression_fails::ExpressionFails,
-    &suppression::unused_suppression::UnusedSuppression,
-    &suppression::expired_suppression::ExpiredSuppression,
-    &suppression::invalid_suppression::InvalidSuppression,
-    &capacity::flex_vm_missing_crg::FlexVmMissingCrg,
-    &capacity::flex_vm_crg_mismatch::FlexVmCrgMismatch,
-    &capacity::size_not_reserved::SizeNotReserved,
-    &capacity::location_mismatch::LocationMismatch,
-    &capacity::zone_mismatch::ZoneMismatch,
-    &capacity::reservation_zone_invalid::ReservationZoneInvalid,
-    &capacity::duplicate_reservation::DuplicateReservation,
-    &capacity::unsupported_combination::UnsupportedCombination,
-    &capacity::single_placement_group::SinglePlacementGroup,
-    &capacity::fault_domain_count::FaultDomainCount,
-    &capacity::unreserved_burst::UnreservedBurst,
-    &capacity::uneven_zone_reservation::UnevenZoneReservation,
-    &capacity::over_reserved::OverReserved,
-    &capacity::reservation_not_associated::ReservationNotAssociated,
-    &capacity::invalid_crg_reference::InvalidCrgReference,
-    &capacity::member_of_non_flexible::MemberOfNonFlexible,
-    &capacity::member_zone_mismatch::MemberZoneMismatch,
-    &capacity::member_placement::MemberPlacement,
-];
+fn rust_rules() -> Vec<RuleRef> {
+    vec![
+        Arc::new(syntax::parse_error::ParseError),
+        Arc::new(syntax::duplicate_key::DuplicateKey),
+        Arc::new(syntax::invalid_expression::InvalidExpression),
+        Arc::new(syntax::invalid_template::InvalidTemplate),
+        Arc::new(syntax::invalid_parameter_file::InvalidParameterFile),
+        Arc::new(syntax::invalid_parameter_value::InvalidParameterValue),
+        Arc::new(syntax::evaluation_limit::EvaluationLimit),
+        Arc::new(syntax::expression_fails::ExpressionFails),
+        Arc::new(suppression::unused_suppression::UnusedSuppression),
+        Arc::new(suppression::expired_suppression::ExpiredSuppression),
+        Arc::new(suppression::invalid_suppression::InvalidSuppression),
+        Arc::new(capacity::flex_vm_missing_crg::FlexVmMissingCrg),
+        Arc::new(capacity::flex_vm_crg_mismatch::FlexVmCrgMismatch),
+        Arc::new(capacity::size_not_reserved::SizeNotReserved),
+        Arc::new(capacity::location_mismatch::LocationMismatch),
+        Arc::new(capacity::zone_mismatch::ZoneMismatch),
+        Arc::new(capacity::reservation_zone_invalid::ReservationZoneInvalid),
+        Arc::new(capacity::duplicate_reservation::DuplicateReservation),
+        Arc::new(capacity::unsupported_combination::UnsupportedCombination),
+        Arc::new(capacity::single_placement_group::SinglePlacementGroup),
+        Arc::new(capacity::fault_domain_count::FaultDomainCount),
+        Arc::new(capacity::unreserved_burst::UnreservedBurst),
+        Arc::new(capacity::uneven_zone_reservation::UnevenZoneReservation),
+        Arc::new(capacity::over_reserved::OverReserved),
+        Arc::new(capacity::reservation_not_associated::ReservationNotAssociated),
+        Arc::new(capacity::invalid_crg_reference::InvalidCrgReference),
+        Arc::new(capacity::member_of_non_flexible::MemberOfNonFlexible),
+        Arc::new(capacity::member_zone_mismatch::MemberZoneMismatch),
+        Arc::new(capacity::member_placement::MemberPlacement),
+    ]
+}
 
 /// Find a built-in rule by ID or name, case-insensitively.
-pub fn find(id_or_name: &str) -> Option<&'static dyn Rule> {
+pub fn find(id_or_name: &str) -> Option<&'static RuleRef> {
     find_in(all(), id_or_name)
 }
 
 /// Find a rule by ID or name among `rules`, case-insensitively.
-pub fn find_in(rules: &[&'static dyn Rule], id_or_name: &str) -> Option<&'static dyn Rule> {
-    rules.iter().copied().find(|r| {
+pub fn find_in<'r>(rules: &'r [RuleRef], id_or_name: &str) -> Option<&'r RuleRef> {
+    rules.iter().find(|r| {
         let m = r.meta();
         m.id.eq_ignore_ascii_case(id_or_name) || m.name.eq_ignore_ascii_case(id_or_name)
     })
@@ -89,7 +93,7 @@ pub fn find_in(rules: &[&'static dyn Rule], id_or_name: &str) -> Option<&'static
 
 /// Rules loaded at run time (users' YAML rules), beside the built-in ones.
 #[derive(Clone, Default)]
-pub struct ExtraRules(pub Vec<&'static dyn Rule>);
+pub struct ExtraRules(pub Vec<RuleRef>);
 
 impl std::fmt::Debug for ExtraRules {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -102,16 +106,15 @@ impl std::fmt::Debug for ExtraRules {
 impl ExtraRules {
     /// The built-in rules followed by these; a built-in YAML rule loaded from its own file
     /// (a checkout's `rules/`) is the loaded version.
-    pub fn with_builtin(&self) -> Vec<&'static dyn Rule> {
-        let replaced = |b: &&'static dyn Rule| {
+    pub fn with_builtin(&self) -> Vec<RuleRef> {
+        let replaced = |b: &&RuleRef| {
             self.0.iter().any(|r| {
                 let (m, o) = (r.meta(), b.meta());
                 m.source == o.source && m.id == o.id
             })
         };
-        let mut v: Vec<&'static dyn Rule> =
-            all().iter().copied().filter(|b| !replaced(b)).collect();
-        v.extend(self.0.iter().copied());
+        let mut v: Vec<RuleRef> = all().iter().filter(|b| !replaced(b)).cloned().collect();
+        v.extend(self.0.iter().cloned());
         v
     }
 }
@@ -138,7 +141,7 @@ impl Selection {
     }
 
     /// Names in select/ignore that match none of `rules`.
-    pub fn unknown_names_among(&self, rules: &[&'static dyn Rule]) -> Vec<String> {
+    pub fn unknown_names_among(&self, rules: &[RuleRef]) -> Vec<String> {
         self.select
             .iter()
             .chain(&self.ignore)

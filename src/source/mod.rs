@@ -234,6 +234,9 @@ impl LineIndex {
 }
 
 #[cfg(test)]
+pub(crate) mod temp_dir;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{Found, Problem, Scope, Suppression, add_rule, directive, resolve};
 use crate::diagnostic::{Location, SuppressionKind};
-use crate::rules::Rule;
+use crate::rules::RuleRef;
 use crate::source::json::{self, JsonObject, JsonValue, pointer_token};
 use crate::source::{SourceFile, Span};
 
@@ -24,12 +24,7 @@ enum Pending<'b, 'a> {
 }
 
 /// Read every `metadata.armlint` of the document into `found`.
-pub fn collect(
-    file: &Arc<SourceFile>,
-    root: &JsonValue,
-    rules: &[&'static dyn Rule],
-    found: &mut Found,
-) {
+pub fn collect(file: &Arc<SourceFile>, root: &JsonValue, rules: &[RuleRef], found: &mut Found) {
     let Some(object) = json::as_object(root) else {
         return;
     };
@@ -41,7 +36,7 @@ struct Reader<'f> {
     file: &'f Arc<SourceFile>,
     found: &'f mut Found,
     /// The rules a suppression may name (built-in and loaded ones).
-    rules: &'f [&'static dyn Rule],
+    rules: &'f [RuleRef],
 }
 
 impl Reader<'_> {

@@ -20,7 +20,7 @@ use crate::rules::suppression::{
     expired_suppression::ExpiredSuppression, invalid_suppression::InvalidSuppression,
     unused_suppression::UnusedSuppression,
 };
-use crate::rules::{self, Rule, RuleMeta, Selection};
+use crate::rules::{self, RuleMeta, RuleRef, Selection};
 use crate::source::json::{self, JsonValue};
 use crate::source::{SourceFile, Span};
 
@@ -44,7 +44,7 @@ pub enum Scope {
 pub struct Suppression {
     pub kind: SuppressionKind,
     /// Resolved rules (IDs and names both accepted, case-insensitively).
-    pub rules: Vec<&'static RuleMeta>,
+    pub rules: Vec<RuleRef>,
     pub reason: String,
     /// The last day the suppression applies.
     pub expires: Option<Date>,
@@ -76,7 +76,7 @@ pub struct Found {
 pub fn collect(
     file: &Arc<SourceFile>,
     root: &JsonValue,
-    rules: &[&'static dyn Rule],
+    rules: &[RuleRef],
     may_have_comments: bool,
 ) -> Found {
     let mut found = Found::default();
@@ -96,7 +96,7 @@ pub fn collect(
 fn collect_comments(
     file: &Arc<SourceFile>,
     root: &JsonValue,
-    rules: &[&'static dyn Rule],
+    rules: &[RuleRef],
     found: &mut Found,
 ) {
     for c in comments::scan(&file.text) {
@@ -123,7 +123,7 @@ fn collect_comments(
                 .push(problem("nothing follows the comment to suppress".into()));
             continue;
         };
-        let resolved: Vec<Result<&'static RuleMeta, String>> =
+        let resolved: Vec<Result<RuleRef, String>> =
             d.rules.iter().map(|n| resolve(n, rules)).collect();
         let errors: Vec<String> = resolved.iter().filter_map(|r| r.clone().err()).collect();
         if !errors.is_empty() {
@@ -159,19 +159,19 @@ pub fn suppressible(meta: &RuleMeta) -> bool {
 const CATEGORY: &str = "suppression";
 
 /// Add a resolved rule once: `CRG011, unreserved-burst` names one rule.
-fn add_rule(rules: &mut Vec<&'static RuleMeta>, meta: &'static RuleMeta) {
-    if !rules.iter().any(|m| m.id == meta.id) {
-        rules.push(meta);
+fn add_rule(rules: &mut Vec<RuleRef>, rule: RuleRef) {
+    if !rules.iter().any(|r| r.meta().id == rule.meta().id) {
+        rules.push(rule);
     }
 }
 
 /// A rule named in a suppression, by ID or name.
-fn resolve(name: &str, known: &[&'static dyn Rule]) -> Result<&'static RuleMeta, String> {
+fn resolve(name: &str, known: &[RuleRef]) -> Result<RuleRef, String> {
     let rule = rules::find_in(known, name)
         .ok_or_else(|| format!("unknown rule '{name}' (see `armlint rules`)"))?;
     let meta = rule.meta();
     if suppressible(meta) {
-        Ok(meta)
+        Ok(rule.clone())
     } else {
         Err(format!("{} findings cannot be suppressed", meta.id))
     }
@@ -223,7 +223,10 @@ pub fn apply(
         };
         any_line |= line.is_some();
         for (r, m) in s.rules.iter().enumerate() {
-            candidates.entry((m.id, line)).or_default().push((i, r));
+            candidates
+                .entry((m.meta().id, line))
+                .or_default()
+                .push((i, r));
         }
     }
     let matcher = Matcher { file, root };
@@ -360,7 +363,7 @@ fn list(ids: &[&str]) -> String {
 }
 
 fn rule_diagnostic(
-    meta: &'static RuleMeta,
+    meta: &RuleMeta,
     location: &Location,
     message: String,
     help: String,
@@ -372,7 +375,7 @@ fn rule_diagnostic(
 }
 
 fn expired(s: &Suppression) -> Diagnostic {
-    let ids: Vec<&str> = s.rules.iter().map(|m| m.id).collect();
+    let ids: Vec<&str> = s.rules.iter().map(|m| m.meta().id).collect();
     let date = s.expires.map(|d| d.to_string()).unwrap_or_default();
     rule_diagnostic(
         &ExpiredSuppression::META,
@@ -387,12 +390,12 @@ fn expired(s: &Suppression) -> Diagnostic {
 }
 
 fn unused(s: &Suppression, used: &[bool], selection: &Selection) -> Option<Diagnostic> {
-    let unused: Vec<&'static RuleMeta> = s
+    let unused: Vec<&RuleMeta> = s
         .rules
         .iter()
         .zip(used)
         .filter(|(_, u)| !**u)
-        .map(|(m, _)| *m)
+        .map(|(m, _)| m.meta())
         .collect();
     if unused.is_empty() {
         return None;

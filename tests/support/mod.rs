@@ -1,4 +1,12 @@
-//! What the integration tests share.
+//! What the integration tests share. Each test binary compiles this module and uses a part of it.
+
+#![allow(dead_code, unused_imports)]
+
+mod isolated;
+mod temp_dir;
+
+pub use isolated::{isolated, isolated_within};
+pub use temp_dir::TempDir;
 
 /// A test that cannot run here because something it needs is missing (a tool, `../shared`):
 /// a message locally, a failure in CI (`CI` set), where `.ci/run` installs everything it needs, so

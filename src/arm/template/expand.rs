@@ -16,6 +16,7 @@ use super::constraints;
 use super::model::*;
 use super::parameters::{ParameterSet, literal_value, number_value};
 use super::structure;
+use super::user_functions;
 use crate::arm::expr::{
     EvalContext, EvalStats, Evaluator, TemplateString, call_symbol, parse_template_string,
 };
@@ -149,6 +150,7 @@ pub fn expand_for(
         early: Default::default(),
         deployment_names: None,
     };
+    exp.check_user_functions();
     exp.check_parameter_constraints(&|name| {
         let file = params.file.as_ref()?;
         let (spelled, span) = params.spans.get(name)?;
@@ -229,6 +231,10 @@ struct Store<'t, 'a> {
     params: FxHashMap<String, Slot<'t, 'a>>,
     vars: FxHashMap<String, Slot<'t, 'a>>,
     functions: FxHashMap<String, &'t JObject<'a>>,
+    /// Whether the functions may call each other (languageVersion 2.0); when not, a call from one
+    /// to another is reported where the functions are declared and evaluates to this reason,
+    /// claimed so that it is not reported again where the value is used.
+    calls_between_functions: Option<Arc<UnknownReason>>,
 }
 
 enum Slot<'t, 'a> {
@@ -349,11 +355,19 @@ impl<'t, 'a> Store<'t, 'a> {
                 }
             }
         }
+        let calls_between_functions = (!user_functions::may_call_each_other(template)).then(|| {
+            Arc::new(UnknownReason::Error(
+                "a user-defined function calls another, which only templates of languageVersion \
+                 2.0 allow"
+                    .into(),
+            ))
+        });
         Store {
             symbol_prefix,
             params,
             vars,
             functions,
+            calls_between_functions,
         }
     }
 }
@@ -682,6 +696,30 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             // Pointers are worked out only for what is reported.
             let at = sj::pointer_at(root, s.range.start);
             self.report_invalid_expression(s, &e, &at);
+        }
+    }
+
+    /// A function of this template's own that calls another where Azure does not allow it, at the
+    /// calling body. The body's offset is taken as reported, so that its evaluation does not
+    /// report it again.
+    fn check_user_functions(&mut self) {
+        let store = self.store.borrow();
+        if store.calls_between_functions.is_none() {
+            return;
+        }
+        let found = user_functions::forbidden_calls(self.template, &self.template_pointer, &|k| {
+            store.functions.contains_key(k)
+        });
+        drop(store);
+        for f in found {
+            if self
+                .failures
+                .borrow_mut()
+                .expressions
+                .insert(f.span.start as usize)
+            {
+                self.issue(IssueKind::InvalidTemplate, f.span, &f.pointer, f.message);
+            }
         }
     }
 
@@ -1448,6 +1486,7 @@ impl<'t, 'a, 'f> Expander<'t, 'a, 'f> {
             deployment_names: None,
         };
         if inner {
+            child.check_user_functions();
             child.check_passed_parameters(props, pointer);
         }
         if self.budget.enter() {
@@ -1922,7 +1961,16 @@ impl EvalContext for Expander<'_, '_, '_> {
 
     fn user_function(&mut self, namespace: &str, name: &str, args: &[Value]) -> Option<Value> {
         let key = format!("{namespace}.{name}").to_ascii_lowercase();
-        let def = *self.store.borrow().functions.get(&key)?;
+        let (def, refused) = {
+            let store = self.store.borrow();
+            let def = *store.functions.get(&key)?;
+            (def, store.calls_between_functions.clone())
+        };
+        if let Some(reason) = refused.filter(|_| !self.udf_stack.is_empty()) {
+            // Reported at the calling body by `check_user_functions`: unknown, not again.
+            self.failures.borrow_mut().claim_reason(&reason);
+            return Some(Value::unknown(reason, None));
+        }
         if self.udf_stack.contains(&key) {
             // Bicep rejects recursive functions and ARM's own functions cannot call functions.
             return Some(Value::error(format!(

@@ -6,6 +6,7 @@ mod expand;
 mod model;
 mod parameters;
 mod structure;
+mod user_functions;
 
 pub use expand::{expand, expand_for, parameter_value_from_json};
 pub use model::*;

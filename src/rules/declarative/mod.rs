@@ -30,7 +30,7 @@ pub mod message;
 pub mod selector;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
@@ -39,7 +39,7 @@ use self::message::{Field, Template};
 use self::selector::{Document, Token, is_unknown, original_tokens};
 use crate::arm::value::{Symbol, Tri, Value};
 use crate::diagnostic::Severity;
-use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
+use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta, RuleRef};
 
 /// The built-in declarative rules, embedded at compile time (`tests/docs.rs` checks that every
 /// YAML file under `rules/` is listed).
@@ -145,10 +145,11 @@ struct Check {
 /// A rule read from YAML.
 #[derive(Debug)]
 pub struct DeclarativeRule {
-    meta: &'static RuleMeta,
+    meta: RuleMeta,
     /// Lower-cased; `None`: every type.
     types: Option<Vec<String>>,
-    property_types: Option<&'static [&'static str]>,
+    /// Interned, as the engine's union of what rules read is (`Rule::property_types`).
+    property_types: Option<Vec<&'static str>>,
     /// Per check, lower-cased: the types it narrows to (`None`: the rule's).
     check_types: Vec<Option<Vec<String>>>,
     /// Compiled on first use: a built-in rule's checks wait, as JSON, for a resource of its
@@ -158,10 +159,24 @@ pub struct DeclarativeRule {
     deferred: Vec<serde_json::Value>,
 }
 
-/// Rules live as long as the process (the registry hands out `&'static dyn Rule`); a reload
-/// leaves the old set behind, a few kilobytes.
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
+/// The one `'static` copy of `s`. Every diagnostic carries its rule's ID and name as `&'static
+/// str`, so a loaded rule's ID, name, category and resource types are kept once per distinct
+/// text: a language server that reloads an edited rule file a thousand times keeps one copy of
+/// its ID, and the rule itself (checks, documentation) is freed with the last plan that holds it.
+pub fn intern(s: &str) -> &'static str {
+    static INTERNED: std::sync::Mutex<Option<std::collections::HashSet<&'static str>>> =
+        std::sync::Mutex::new(None);
+    // A poisoned lock only means another thread panicked while inserting: the set is still sound.
+    let mut guard = INTERNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let set = guard.get_or_insert_default();
+    if let Some(known) = set.get(s) {
+        return known;
+    }
+    let copy: &'static str = Box::leak(Box::from(s));
+    set.insert(copy);
+    copy
 }
 
 fn is_valid_id(id: &str) -> bool {
@@ -351,33 +366,29 @@ fn compile_rule<C>(
             Some(ts) if !ts.iter().any(|t| t == "*") => {
                 for t in ts {
                     if !all_types.iter().any(|a| a.eq_ignore_ascii_case(t)) {
-                        all_types.push(leak(t.clone()));
+                        all_types.push(intern(t));
                     }
                 }
             }
             _ => any_type = true,
         }
     }
-    let property_types: Option<&'static [&'static str]> = if any_type {
-        None
-    } else {
-        Some(Box::leak(all_types.into_boxed_slice()))
-    };
+    let property_types = (!any_type).then_some(all_types);
     let docs = raw.docs.unwrap_or_else(|| {
         format!(
             "## What it does\nReports {}.\n\n(This rule has no further documentation.)\n",
             raw.summary
         )
     });
-    let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
-        id: leak(raw.id),
-        name: leak(raw.name),
+    let meta = RuleMeta {
+        id: intern(&raw.id),
+        name: intern(&raw.name),
         severity: raw.severity,
-        category: leak(raw.category.unwrap_or_else(|| "custom".into())),
-        docs: leak(docs),
-        source: leak(file.to_string()),
-        summary: leak(raw.summary),
-    }));
+        category: intern(raw.category.as_deref().unwrap_or("custom")),
+        docs: docs.into(),
+        source: file.to_string().into(),
+        summary: raw.summary.into(),
+    };
     Ok(DeclarativeRule {
         meta,
         types,
@@ -389,8 +400,8 @@ fn compile_rule<C>(
 }
 
 /// The built-in declarative rules, read once.
-pub fn builtin() -> &'static [&'static dyn Rule] {
-    static RULES: OnceLock<Vec<&'static dyn Rule>> = OnceLock::new();
+pub fn builtin() -> &'static [RuleRef] {
+    static RULES: OnceLock<Vec<RuleRef>> = OnceLock::new();
     RULES.get_or_init(|| {
         // A built-in file that does not parse is a bug the tests catch (`builtin_rules_parse`);
         // at run time the others still load.
@@ -402,7 +413,7 @@ pub fn builtin() -> &'static [&'static dyn Rule] {
                     None => parse_rule(file, text).ok(),
                 }
             })
-            .map(|r| &*Box::leak(Box::new(r)) as &'static dyn Rule)
+            .map(|r| Arc::new(r) as RuleRef)
             .collect()
     })
 }
@@ -449,33 +460,11 @@ pub fn yaml_files(dir: &Path, keep: fn(&Path) -> bool) -> Result<Vec<PathBuf>, R
     Ok(out)
 }
 
-/// A rule file read before, with the same name and text, is the rule read then: rules are
-/// leaked (`&'static dyn Rule`), and a long-lived process that loads its rules again (the
-/// language server, at each configuration change) must not leak them again each time.
-fn parse_rule_once(file: &str, text: &str) -> Result<&'static DeclarativeRule, RuleFileError> {
-    type Loaded = std::collections::HashMap<(String, String), &'static DeclarativeRule>;
-    static LOADED: std::sync::Mutex<Option<Loaded>> = std::sync::Mutex::new(None);
-    let key = (file.to_string(), text.to_string());
-    if let Ok(loaded) = LOADED.lock()
-        && let Some(rule) = loaded.as_ref().and_then(|l| l.get(&key))
-    {
-        return Ok(rule);
-    }
-    let rule: &'static DeclarativeRule = Box::leak(Box::new(parse_rule(file, text)?));
-    if let Ok(mut loaded) = LOADED.lock() {
-        loaded.get_or_insert_default().insert(key, rule);
-    }
-    Ok(rule)
-}
-
 /// Load the rules of `dirs` (each a directory or a file). Rules whose files are broken, or whose
 /// id or name is already taken (by a built-in rule or another file), are left out with an error;
 /// the others load.
-pub fn load_dirs(
-    dirs: &[PathBuf],
-    taken: &[&'static dyn Rule],
-) -> (Vec<&'static dyn Rule>, Vec<RuleFileError>) {
-    let mut rules: Vec<&'static dyn Rule> = Vec::new();
+pub fn load_dirs(dirs: &[PathBuf], taken: &[RuleRef]) -> (Vec<RuleRef>, Vec<RuleFileError>) {
+    let mut rules: Vec<RuleRef> = Vec::new();
     let mut errors = Vec::new();
     for dir in dirs {
         let files = match yaml_files(dir, is_rule_file) {
@@ -499,17 +488,17 @@ pub fn load_dirs(
                     continue;
                 }
             };
-            let rule = match parse_rule_once(&file, &text) {
+            let rule = match parse_rule(&file, &text) {
                 Ok(r) => r,
                 Err(e) => {
                     errors.push(e);
                     continue;
                 }
             };
-            let m = rule.meta;
+            let m = &rule.meta;
             // The file of a built-in rule, edited in a checkout (`test-rules rules/`): it
             // replaces the compiled-in version.
-            let replaces_builtin = |r: &&&'static dyn Rule| {
+            let replaces_builtin = |r: &&RuleRef| {
                 let o = r.meta();
                 o.source == m.source && o.id == m.id && o.name == m.name
             };
@@ -544,7 +533,7 @@ pub fn load_dirs(
                 });
                 continue;
             }
-            rules.push(rule);
+            rules.push(Arc::new(rule));
         }
     }
     (rules, errors)
@@ -574,12 +563,12 @@ impl DeclarativeRule {
 }
 
 impl Rule for DeclarativeRule {
-    fn meta(&self) -> &'static RuleMeta {
-        self.meta
+    fn meta(&self) -> &RuleMeta {
+        &self.meta
     }
 
-    fn property_types(&self) -> Option<&'static [&'static str]> {
-        self.property_types
+    fn property_types(&self) -> Option<&[&'static str]> {
+        self.property_types.as_deref()
     }
 
     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {

@@ -4,7 +4,9 @@ crate::declare_rule! {
     /// ## What it does
     /// Reports template structure that Azure rejects while expanding it, such as a copy loop whose
     /// count is negative or above 800, or variables and parameter defaults that refer to
-    /// themselves through a chain of references (a circular reference).
+    /// themselves through a chain of references (a circular reference), or, before
+    /// languageVersion 2.0, a user-defined function whose body calls another user-defined
+    /// function.
     ///
     /// ## Why is this bad?
     /// The deployment fails validation before any resource is created.
@@ -29,6 +31,7 @@ crate::declare_rule! {
     ///
     /// ## References
     /// - [Resource iteration](https://learn.microsoft.com/azure/azure-resource-manager/templates/copy-resources)
+    /// - [User-defined functions: limitations](https://learn.microsoft.com/azure/azure-resource-manager/templates/user-defined-functions#limitations)
     pub InvalidTemplate {
         id: "invalid-template",
         name: "invalid-template",
