@@ -186,6 +186,17 @@ fn clamped_span(file: &SourceFile, loc: &Location) -> SourceSpan {
     SourceSpan::new(start.into(), end - start)
 }
 
+/// Whether `loc` starts on a line longer than [`LONG_LINE`].
+fn on_long_line(file: &SourceFile, loc: &Location) -> bool {
+    let idx = file.line_index();
+    let line = idx.line_of(loc.span.start);
+    let from = idx.line_start(line).unwrap_or(0) as usize;
+    let to = idx
+        .line_start(line + 1)
+        .map_or(file.text.len(), |s| s as usize);
+    to.saturating_sub(from) > LONG_LINE
+}
+
 /// Bytes of a long line a label may cover.
 const LONG_LABEL: usize = 120;
 
@@ -219,7 +230,13 @@ fn report_of(d: &Diagnostic) -> Report {
     let mut related = Vec::new();
     for r in d.related.iter().take(DRAWN_RELATED) {
         let span = clamped_span(&r.location.file, &r.location);
-        if same_file(&r.location.file, file) {
+        // On a long line (a minified template) each label gets its own excerpt: miette would
+        // draw two labels of one line in one snippet, padded out to the farther one's column
+        // (and cannot pad past 65,535 columns: it panicked).
+        if same_file(&r.location.file, file)
+            && !on_long_line(file, &d.location)
+            && !on_long_line(file, &r.location)
+        {
             labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span));
         } else {
             related.push(RelatedReport {
