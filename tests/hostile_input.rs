@@ -748,6 +748,116 @@ fn an_instance_view_of_many_vms_is_planned_in_linear_time() {
     );
 }
 
+/// `n` zonal VMs naming one group whose reservation holds one instance: a CRG011 finding about
+/// all of them, and a CRG005-free template otherwise.
+fn overallocated_vms(n: usize) -> String {
+    let vms: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-07-01", "name": "vm-{i}",
+  "location": "eastus", "zones": ["1"], "properties": {{"hardwareProfile": {{"vmSize": "Standard_D2s_v5"}},
+  "capacityReservation": {{"capacityReservationGroup": {{"id": "[resourceId('Microsoft.Compute/capacityReservationGroups', 'crg')]"}}}}}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": [
+{{"type": "Microsoft.Compute/capacityReservationGroups", "apiVersion": "2024-07-01", "name": "crg", "location": "eastus", "zones": ["1"]}},
+{{"type": "Microsoft.Compute/capacityReservationGroups/capacityReservations", "apiVersion": "2024-07-01", "name": "crg/r1",
+  "location": "eastus", "zones": ["1"], "sku": {{"name": "Standard_D2s_v5", "capacity": 1}},
+  "dependsOn": ["[resourceId('Microsoft.Compute/capacityReservationGroups', 'crg')]"]}},
+{}]}}"#,
+        vms.join(",\n")
+    )
+}
+
+/// One finding about thousands of VMs (CRG011 names every consumer) costs linear time to find
+/// and to print: naming each consumer searched the list of all of them, and miette drew every
+/// related location against every other (40,000 VMs: 21 s).
+#[test]
+fn a_finding_about_many_vms_is_found_and_printed_in_linear_time() {
+    let t = TempDir::new("overallocated");
+    let small = 1_500;
+    let large = 4 * small;
+    t.write("small.json", overallocated_vms(small));
+    t.write("large.json", overallocated_vms(large));
+    for format in ["compact", "human"] {
+        let time = |file: &str, n: usize| {
+            let r = run(&t.0, &["lint", "--format", format, file]);
+            assert!(r.code < 2, "{}", r.stderr);
+            let crg011 = r.stdout.matches("CRG011").count();
+            assert!(crg011 >= 1, "{}", r.stdout);
+            assert!(
+                r.stdout.contains(&format!("{n} Standard_D2s_v5 instances")),
+                "{format}"
+            );
+            r.elapsed
+        };
+        let _ = time("small.json", small);
+        let best = |file: &str, n: usize| (0..3).map(|_| time(file, n)).min().unwrap_or_default();
+        let (s, l) = (best("small.json", small), best("large.json", large));
+        eprintln!("{format}: {small} VMs: {s:?}, {large} VMs: {l:?}");
+        // Four times the VMs: about four times the time; quadratic work would take sixteen.
+        assert!(
+            l < s * 9 + Duration::from_millis(100),
+            "{format}: {small} VMs: {s:?}, {large} VMs: {l:?}"
+        );
+    }
+}
+
+/// A minified template (one line) of `n` regional VMs naming a zonal group: a CRG005 finding per
+/// VM, each with a related location at the far end of the line.
+fn minified_regional_vms(n: usize) -> String {
+    let vms: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"type":"Microsoft.Compute/virtualMachines","apiVersion":"2024-07-01","name":"vm-{i}","location":"eastus","properties":{{"hardwareProfile":{{"vmSize":"Standard_D2s_v5"}},"capacityReservation":{{"capacityReservationGroup":{{"id":"[resourceId('Microsoft.Compute/capacityReservationGroups','crg')]"}}}}}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"$schema":"{SCHEMA}","contentVersion":"1.0.0.0","resources":[{},{{"type":"Microsoft.Compute/capacityReservationGroups","apiVersion":"2024-07-01","name":"crg","location":"eastus","zones":["1","2","3"]}},{{"type":"Microsoft.Compute/capacityReservationGroups/capacityReservations","apiVersion":"2024-07-01","name":"crg/r1","location":"eastus","zones":["1"],"sku":{{"name":"Standard_D2s_v5","capacity":100000}},"dependsOn":["[resourceId('Microsoft.Compute/capacityReservationGroups','crg')]"]}}]}}"#,
+        vms.join(",")
+    )
+}
+
+/// A minified template is one long line: each finding's column is counted from a nearby mark,
+/// not from the start of the line (40,000 findings on a 10 MB line: 12 s compact, 60 s JSON),
+/// and a finding whose labels lie more than 65,535 columns apart prints (miette panicked).
+#[test]
+fn findings_on_one_long_line_print_in_linear_time_without_panicking() {
+    let t = TempDir::new("minified");
+    let small = 1_000;
+    let large = 4 * small;
+    t.write("small.json", minified_regional_vms(small));
+    t.write("large.json", minified_regional_vms(large));
+    let human = run(&t.0, &["lint", "large.json"]);
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    assert_eq!(human.stdout.matches("error[CRG005]").count(), large);
+    assert!(
+        human.stdout.contains("╭─[large.json:1:"),
+        "{}",
+        human.stdout
+    );
+    for format in ["compact", "json"] {
+        let time = |file: &str, n: usize| {
+            let r = run(&t.0, &["lint", "--format", format, file]);
+            assert_eq!(r.code, 1, "{}", r.stderr);
+            assert_eq!(r.stdout.matches("CRG005").count(), n, "{format}");
+            r.elapsed
+        };
+        let _ = time("small.json", small);
+        let best = |file: &str, n: usize| (0..3).map(|_| time(file, n)).min().unwrap_or_default();
+        let (s, l) = (best("small.json", small), best("large.json", large));
+        eprintln!("{format}: {small} VMs: {s:?}, {large} VMs: {l:?}");
+        // Four times the findings on a line four times as long: quadratic work takes sixteen.
+        assert!(
+            l < s * 9 + Duration::from_millis(100),
+            "{format}: {small} VMs: {s:?}, {large} VMs: {l:?}"
+        );
+    }
+}
+
 // -------------------------------------------------------------------------------------------------
 // The harness itself must notice a hang, or the tests above could not.
 

@@ -186,6 +186,17 @@ fn clamped_span(file: &SourceFile, loc: &Location) -> SourceSpan {
     SourceSpan::new(start.into(), end - start)
 }
 
+/// Whether `loc` starts on a line longer than [`LONG_LINE`].
+fn on_long_line(file: &SourceFile, loc: &Location) -> bool {
+    let idx = file.line_index();
+    let line = idx.line_of(loc.span.start);
+    let from = idx.line_start(line).unwrap_or(0) as usize;
+    let to = idx
+        .line_start(line + 1)
+        .map_or(file.text.len(), |s| s as usize);
+    to.saturating_sub(from) > LONG_LINE
+}
+
 /// Bytes of a long line a label may cover.
 const LONG_LABEL: usize = 120;
 
@@ -200,6 +211,11 @@ fn same_file(a: &Arc<SourceFile>, b: &Arc<SourceFile>) -> bool {
     Arc::ptr_eq(a, b) || a.path == b.path
 }
 
+/// Related locations drawn under one finding. miette lays out each snippet against every label of
+/// its report, so the cost grows with the square of the labels: a finding about 13,000 VMs took
+/// 20 s to print. A reader takes in the first few; the machine formats carry them all.
+const DRAWN_RELATED: usize = 24;
+
 fn report_of(d: &Diagnostic) -> Report {
     let file = &d.location.file;
     // The resource names what the finding is about; the message already says what is wrong.
@@ -212,9 +228,15 @@ fn report_of(d: &Diagnostic) -> Report {
         clamped_span(file, &d.location),
     )];
     let mut related = Vec::new();
-    for r in &d.related {
+    for r in d.related.iter().take(DRAWN_RELATED) {
         let span = clamped_span(&r.location.file, &r.location);
-        if same_file(&r.location.file, file) {
+        // On a long line (a minified template) each label gets its own excerpt: miette would
+        // draw two labels of one line in one snippet, padded out to the farther one's column
+        // (and cannot pad past 65,535 columns: it panicked).
+        if same_file(&r.location.file, file)
+            && !on_long_line(file, &d.location)
+            && !on_long_line(file, &r.location)
+        {
             labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span));
         } else {
             related.push(RelatedReport {
@@ -229,10 +251,16 @@ fn report_of(d: &Diagnostic) -> Report {
     } else {
         format!("{}[{}] {}", d.severity, d.rule, d.name)
     };
-    let text = match &d.parameters {
+    let mut text = match &d.parameters {
         Some(p) => format!("{}\nwith parameters from {p}", d.message),
         None => d.message.clone(),
     };
+    let undrawn = d.related.len().saturating_sub(DRAWN_RELATED);
+    if undrawn > 0 {
+        text.push_str(&format!(
+            "\n({undrawn} more related locations are not drawn; --format json lists them all)"
+        ));
+    }
     Report {
         code,
         text,
@@ -332,6 +360,7 @@ pub fn render(report: &LintReport, opts: &RenderOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Related;
     use crate::emit::test_support::report;
 
     #[test]
@@ -371,6 +400,37 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains('\u{1b}'), "{out}");
+    }
+
+    #[test]
+    fn a_finding_with_thousands_of_related_locations_draws_the_first_few() {
+        let mut r = report();
+        r.diagnostics.truncate(1);
+        let d = &mut r.diagnostics[0];
+        let first = d.related[0].clone();
+        d.related = (0..5000)
+            .map(|i| Related {
+                message: format!("consumer {i}"),
+                ..first.clone()
+            })
+            .collect();
+        let out = render(&r, &RenderOptions::default());
+        let drawn = (0..5000)
+            .filter(|i| {
+                out.contains(&format!("consumer {i}\n")) || out.contains(&format!("consumer {i} "))
+            })
+            .count();
+        assert_eq!(drawn, DRAWN_RELATED, "{out}");
+        assert!(
+            out.contains(
+                "(4976 more related locations are not drawn; --format json lists them all)"
+            ),
+            "{out}"
+        );
+        // A finding with no more than the drawn number says nothing of the kind.
+        r.diagnostics[0].related.truncate(DRAWN_RELATED);
+        let out = render(&r, &RenderOptions::default());
+        assert!(!out.contains("more related locations"), "{out}");
     }
 
     #[test]

@@ -67,7 +67,8 @@ impl SourceCode for IndexedSource {
                 (start + EXCERPT_AFTER).max(end).min(line_end(start_line)),
             );
             let data = text.get(from..to).unwrap_or("");
-            let column = text.get(line_start..from).map_or(0, |s| s.chars().count());
+            let (_, column) = idx.line_col(text, u32::try_from(from).unwrap_or(u32::MAX));
+            let column = column.saturating_sub(1);
             return Ok(Box::new(MietteSpanContents::new_named(
                 self.name.clone(),
                 data.as_bytes(),

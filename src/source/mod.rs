@@ -182,6 +182,41 @@ pub fn display_path(p: &Path) -> String {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<u32>,
+    /// On lines longer than [`COLUMN_STEP`] (a minified template is one line): every
+    /// `COLUMN_STEP` bytes, an offset and its column, so that a column costs at most that many
+    /// bytes of counting instead of the line up to it (40,000 findings on one 10 MB line took 12 s
+    /// to print). Made at the first column asked on such a line.
+    column_marks: std::sync::OnceLock<Vec<(u32, u32)>>,
+}
+
+/// Bytes between two column marks of a long line.
+const COLUMN_STEP: usize = 4096;
+
+/// The column marks of every line of `text` longer than [`COLUMN_STEP`]: (offset, 0-based column
+/// of that offset in its line), the offsets on character boundaries.
+fn column_marks(text: &str, starts: &[u32]) -> Vec<(u32, u32)> {
+    let mut marks = Vec::new();
+    for (line, &start) in starts.iter().enumerate() {
+        let start = start as usize;
+        let end = starts
+            .get(line + 1)
+            .map_or(text.len(), |&s| s as usize)
+            .min(text.len());
+        let (mut at, mut column) = (start, 0usize);
+        while end.saturating_sub(at) > COLUMN_STEP {
+            let mut next = at + COLUMN_STEP;
+            while next > at && !text.is_char_boundary(next) {
+                next -= 1;
+            }
+            column += text.get(at..next).map_or(0, |s| s.chars().count());
+            marks.push((
+                u32::try_from(next).unwrap_or(u32::MAX),
+                u32::try_from(column).unwrap_or(u32::MAX),
+            ));
+            at = next;
+        }
+    }
+    marks
 }
 
 impl LineIndex {
@@ -200,7 +235,10 @@ impl LineIndex {
                 starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
             }
         }
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            column_marks: std::sync::OnceLock::new(),
+        }
     }
 
     /// 0-based line number containing `offset`.
@@ -228,7 +266,18 @@ impl LineIndex {
         while end > start && !text.is_char_boundary(end) {
             end -= 1;
         }
-        let col = text.get(start..end).map_or(0, |s| s.chars().count());
+        let count = |from: usize| text.get(from..end).map_or(0, |s| s.chars().count());
+        if end - start <= COLUMN_STEP {
+            return (line + 1, count(start) + 1);
+        }
+        let marks = self
+            .column_marks
+            .get_or_init(|| column_marks(text, &self.starts));
+        let before = marks.partition_point(|&(o, _)| o as usize <= end);
+        let col = match before.checked_sub(1).and_then(|i| marks.get(i)) {
+            Some(&(o, c)) if o as usize >= start => c as usize + count(o as usize),
+            _ => count(start),
+        };
         (line + 1, col + 1)
     }
 }
@@ -248,6 +297,35 @@ mod tests {
         assert_eq!(f.line_col(off), (2, 8));
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(10_000), (3, 2));
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_scalars_from_the_line_start() {
+        // Three long lines of mixed widths (1- to 4-byte characters), then a short one.
+        let piece = "ab\u{e9}\u{20ac}\u{1f600}xyz";
+        let long = piece.repeat(3000);
+        let text = format!("{long}\n{long}\r\n{}\rend", piece.repeat(1000));
+        let f = SourceFile::new("long.json", text.clone());
+        let naive = |offset: usize| {
+            let mut end = offset;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let line_start = text
+                .get(..end)
+                .and_then(|t| t.rfind(['\n', '\r']))
+                .map_or(0, |i| i + 1);
+            let line = text.get(..line_start).map_or(0, |t| {
+                t.matches('\n').count() + t.matches('\r').count() - t.matches("\r\n").count()
+            });
+            (line + 1, text[line_start..end].chars().count() + 1)
+        };
+        for offset in (0..text.len())
+            .step_by(997)
+            .chain([text.len(), text.len() - 1])
+        {
+            assert_eq!(f.line_col(offset as u32), naive(offset), "offset {offset}");
+        }
     }
 
     #[test]

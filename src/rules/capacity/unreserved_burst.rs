@@ -1,11 +1,24 @@
 use std::collections::BTreeMap;
 
 use super::group_label;
-use super::model::{CapacityModel, ConsumerKind, Key, Reservation, ReservationType};
+use super::model::{CapacityModel, Consumer, ConsumerKind, Key, Reservation, ReservationType};
 use crate::arm::value::Tri;
 use crate::capacity::checked_sum;
 use crate::diagnostic::Severity;
 use crate::rules::{Finding, RelatedFinding, Rule, RuleContext, RuleMeta};
+
+/// The consumers by graph node (the first of a node's, as the model lists them): a finding names
+/// each declaration's consumer, and one that covers 13,000 VMs must not search the whole list for
+/// each of them.
+type ConsumerIndex<'m> = rustc_hash::FxHashMap<usize, &'m Consumer>;
+
+fn consumers_by_node(model: &CapacityModel) -> ConsumerIndex<'_> {
+    let mut index = ConsumerIndex::default();
+    for c in &model.consumers {
+        index.entry(c.node).or_insert(c);
+    }
+    index
+}
 
 crate::declare_rule! {
     /// ## What it does
@@ -152,11 +165,12 @@ impl Rule for UnreservedBurst {
                 decls,
             });
         }
+        let consumers = consumers_by_node(model);
         for ((on_consumer, node), keys) in by_anchor {
             if on_consumer && uneven_only(model, node) {
                 continue;
             }
-            if let Some(f) = finding(ctx, model, on_consumer, node, &keys) {
+            if let Some(f) = finding(ctx, model, &consumers, on_consumer, node, &keys) {
                 out.push(f);
             }
         }
@@ -173,6 +187,7 @@ fn zone_text(zone: &Option<String>) -> String {
 fn finding(
     ctx: &RuleContext<'_>,
     model: &CapacityModel,
+    consumers: &ConsumerIndex<'_>,
     on_consumer: bool,
     node: usize,
     keys: &[Overallocated],
@@ -215,7 +230,7 @@ fn finding(
     let decls = peak_declarations(keys);
     let who: Vec<String> = decls
         .values()
-        .map(|&(n, count)| describe_consumer(ctx, model, n, count))
+        .map(|&(n, count)| describe_consumer(ctx, consumers, n, count))
         .collect();
     let from_view = group
         .view
@@ -242,7 +257,7 @@ fn finding(
             "; even the steady state of {steady} instances exceeds the reservation"
         ));
     }
-    if mixes_members_and_scale_set(model, &decls) {
+    if mixes_members_and_scale_set(consumers, &decls) {
         // Spec 6.6: whether member VMs count toward the set's capacity is not documented.
         message.push_str(" (member VMs are counted apart from the scale set's own instances)");
     }
@@ -259,7 +274,7 @@ fn finding(
         None
     };
 
-    let related = related_findings(ctx, model, &reservations, &decls, &size, on_consumer);
+    let related = related_findings(ctx, consumers, &reservations, &decls, &size, on_consumer);
     let pointer = if on_consumer {
         ctx.decl_pointer(node)
     } else {
@@ -336,16 +351,10 @@ fn place_text(keys: &[Overallocated], label: &str) -> String {
 
 /// Whether member VMs and a scale set's own instances both run on the keys.
 fn mixes_members_and_scale_set(
-    model: &CapacityModel,
+    consumers: &ConsumerIndex<'_>,
     decls: &BTreeMap<usize, (usize, usize)>,
 ) -> bool {
-    let kind_of = |n: usize| {
-        model
-            .consumers
-            .iter()
-            .find(|c| c.node == n)
-            .map(|c| &c.kind)
-    };
+    let kind_of = |n: usize| consumers.get(&n).map(|c| &c.kind);
     decls
         .values()
         .any(|&(n, _)| matches!(kind_of(n), Some(ConsumerKind::Member { .. })))
@@ -358,7 +367,7 @@ fn mixes_members_and_scale_set(
 /// sources of its peak.
 fn related_findings(
     ctx: &RuleContext<'_>,
-    model: &CapacityModel,
+    consumers: &ConsumerIndex<'_>,
     reservations: &[&Reservation],
     decls: &BTreeMap<usize, (usize, usize)>,
     size: &str,
@@ -376,7 +385,7 @@ fn related_findings(
         });
     }
     for &(n, count) in decls.values() {
-        if let Some(con) = model.consumers.iter().find(|c| c.node == n) {
+        if let Some(con) = consumers.get(&n) {
             for s in &con.sources {
                 if s.node != n || !on_consumer {
                     related.push(RelatedFinding {
@@ -389,7 +398,7 @@ fn related_findings(
         if !on_consumer {
             related.push(RelatedFinding {
                 pointer: ctx.decl_pointer(n),
-                message: format!("{} runs here", describe_consumer(ctx, model, n, count)),
+                message: format!("{} runs here", describe_consumer(ctx, consumers, n, count)),
             });
         }
     }
@@ -422,11 +431,11 @@ fn help_text(
 /// `scale set 'web' (sku.capacity 2, autoscale 'web-as' maximum 10)`, `VM 'vm-1' (and 2 more copies)`.
 fn describe_consumer(
     ctx: &RuleContext<'_>,
-    model: &CapacityModel,
+    consumers: &ConsumerIndex<'_>,
     node: usize,
     copies: usize,
 ) -> String {
-    let Some(con) = model.consumers.iter().find(|c| c.node == node) else {
+    let Some(con) = consumers.get(&node) else {
         return format!("'{}'", ctx.display_name(node));
     };
     match con.kind {
