@@ -150,3 +150,11 @@ pub const SNIFF_HEAD_BYTES: usize = 4096;
 /// Nesting of a configuration file's YAML (`.armlint.yaml`); real configurations nest below 6,
 /// and the YAML parser's work grows with the square of the depth.
 pub const CONFIG_DEPTH: usize = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Reporting.
+
+/// Related locations drawn under one finding. miette lays out each snippet against every label of
+/// its report, so the cost grows with the square of the labels: a finding about 13,000 VMs took
+/// 20 s to print. A reader takes in the first few; the machine formats carry them all.
+pub const DRAWN_RELATED: usize = 24;

@@ -211,10 +211,7 @@ fn same_file(a: &Arc<SourceFile>, b: &Arc<SourceFile>) -> bool {
     Arc::ptr_eq(a, b) || a.path == b.path
 }
 
-/// Related locations drawn under one finding. miette lays out each snippet against every label of
-/// its report, so the cost grows with the square of the labels: a finding about 13,000 VMs took
-/// 20 s to print. A reader takes in the first few; the machine formats carry them all.
-const DRAWN_RELATED: usize = 24;
+use crate::limits::DRAWN_RELATED;
 
 fn report_of(d: &Diagnostic) -> Report {
     let file = &d.location.file;
