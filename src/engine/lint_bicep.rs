@@ -7,8 +7,9 @@ use std::sync::Arc;
 use crate::arm::bicep::lower_template::lower_template;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::rules;
-use crate::source::SourceFile;
+use crate::rules::RuleMeta;
 use crate::source::bicep::syntax::BicepFile;
+use crate::source::{SourceFile, Span};
 
 use super::bicep_spans::LoweredSources;
 use super::lint::{LintOptions, lint_template};
@@ -30,31 +31,27 @@ pub fn lint_bicep(
         span,
         pointer: String::new(),
     };
+    // Syntax and lowering errors alike: one finding each at its Bicep span, when the rule is on.
+    let report = |meta: &'static RuleMeta, errors: Vec<(Span, String)>| {
+        if !opts.selection.enabled(meta) {
+            return vec![];
+        }
+        errors
+            .into_iter()
+            .map(|(span, message)| meta.diagnostic(at(span), message))
+            .collect()
+    };
     if !file.errors.is_empty() {
+        let errors = file.errors.iter().map(|e| (e.span, e.message.clone()));
         let meta = &rules::syntax::parse_error::ParseError::META;
-        let diagnostics = if opts.selection.enabled(meta) {
-            let errors = file.errors.iter();
-            errors
-                .map(|e| meta.diagnostic(at(e.span), e.message.clone()))
-                .collect()
-        } else {
-            vec![]
-        };
-        return (diagnostics, summary);
+        return (report(meta, errors.collect()), summary);
     }
     let lowered = match lower_template(file, source.path.clone()) {
         Ok(lowered) => lowered,
         Err(errors) => {
+            let errors = errors.into_iter().map(|e| (e.span, e.message));
             let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
-            let diagnostics = if opts.selection.enabled(meta) {
-                let errors = errors.iter();
-                errors
-                    .map(|e| meta.diagnostic(at(e.span), e.message.clone()))
-                    .collect()
-            } else {
-                vec![]
-            };
-            return (diagnostics, summary);
+            return (report(meta, errors.collect()), summary);
         }
     };
     // The generated file is named after the source so nothing unmapped can look like another

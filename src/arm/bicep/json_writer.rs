@@ -4,6 +4,7 @@
 //! Output is indented two spaces per level like the compiler's `main.json`, so a reader comparing
 //! the two sees the same shape; the engine does not depend on the layout.
 
+use crate::arm::value::write_json_string;
 use crate::source::Span;
 
 use super::span_map::{BicepSpan, SpanMap};
@@ -85,7 +86,7 @@ impl JsonWriter {
             return;
         }
         self.before_item();
-        push_json_string(&mut self.out, name);
+        write_json_string(&mut self.out, name);
         self.out.push_str(": ");
         self.after_key = true;
     }
@@ -143,7 +144,7 @@ impl JsonWriter {
     pub fn string(&mut self, value: &str, origin: Option<BicepSpan>) {
         self.before_item();
         let start = self.out.len();
-        push_json_string(&mut self.out, value);
+        write_json_string(&mut self.out, value);
         self.record(start, origin);
     }
 
@@ -167,23 +168,6 @@ impl JsonWriter {
         self.out.push_str("null");
         self.record(start, origin);
     }
-}
-
-/// Appends `value` as a JSON string literal (RFC 8259 escapes; other characters verbatim).
-pub fn push_json_string(out: &mut String, value: &str) {
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]
