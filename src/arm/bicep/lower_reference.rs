@@ -59,7 +59,7 @@ pub fn lower_reference(
     };
     let index = index.as_deref();
     let base = match (symbol.kind, head) {
-        (_, Some("name")) => arm_name(scope, id, index, span)?,
+        (_, Some("name")) => own_name(scope, id, index, span)?,
         (_, Some("id")) => resource_id(scope, id, index, span)?,
         (_, Some("type")) => quoted(&symbol.type_name),
         (_, Some("apiVersion")) => quoted(&version),

@@ -212,11 +212,13 @@ fn write_resources(
     module_depth: usize,
     errors: &mut Vec<LowerError>,
 ) {
-    for (i, symbol) in cx.table.symbols.iter().enumerate() {
-        if symbol.kind == SymbolKind::Resource && !symbol.existing {
-            if let Err(error) = write_resource(w, cx, SymbolId(i)) {
-                errors.push(error);
-            }
+    for id in cx.table.emission_order() {
+        let deployed = cx
+            .table
+            .get(id)
+            .is_some_and(|s| s.kind == SymbolKind::Resource && !s.existing);
+        if deployed && let Err(error) = write_resource(w, cx, id) {
+            errors.push(error);
         }
     }
     let mut lower_child = |child: &std::path::Path,
@@ -269,7 +271,7 @@ fn module_error(child: &std::path::Path, file: &BicepFile, errors: &[LowerError]
 }
 
 /// `"key": { … }` holding what `write` writes for each statement; omitted when empty, as the
-/// compiler omits an empty `metadata` (it always writes the others, which is harmless).
+/// compiler omits empty `metadata`, `parameters`, `variables` and `outputs`.
 fn write_section(
     w: &mut JsonWriter,
     key: &str,
@@ -286,7 +288,7 @@ fn write_section(
             Err(error) => errors.push(error),
         }
     }
-    if !any && key == "metadata" {
+    if !any {
         return;
     }
     w.key(key);
