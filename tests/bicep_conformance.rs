@@ -151,7 +151,7 @@ fn lower(pair: &Pair) -> Result<String, (Outcome, Vec<String>)> {
                 .map(|e| format!("lower: {}", message_kind(&e.message)))
                 .collect();
             let first = errors.first();
-            let (line, _) = first.map_or((0, 0), |e| source.line_col(e.span.start as u32));
+            let (line, _) = first.map_or((0, 0), |e| source.line_col(e.span.start));
             let detail = format!(
                 "line {line}: {}",
                 first.map(|e| e.message.as_str()).unwrap_or_default()
