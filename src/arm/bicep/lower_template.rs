@@ -10,7 +10,8 @@ use crate::source::bicep::syntax::{BicepFile, ExprKind, OutputType, Statement, S
 
 use super::json_writer::JsonWriter;
 use super::lower_expression::{LowerError, Symbols};
-use super::lower_params::{ParamDeclaration, arm_type, decorator_call, write_parameter};
+use super::lower_params::{ParamDeclaration, write_parameter};
+use super::lower_types::{TypeContext, TypeNames, write_definition, write_type_keys};
 use super::lower_value::{ValueContext, write_value};
 use super::span_map::{BicepSpan, SpanMap};
 
@@ -90,6 +91,11 @@ pub fn lower_template(file: &BicepFile, path: PathBuf) -> Result<LoweredTemplate
         file: file_id,
         symbols: &symbols,
     };
+    let type_names = TypeNames::of(file);
+    let types = TypeContext {
+        values: &cx,
+        names: &type_names,
+    };
     let scope = target_scope(file).map_err(|e| vec![e])?;
     let Some(schema) = schema_for(scope.as_deref()) else {
         let span = file.statements.first().map(|s| s.span).unwrap_or_default();
@@ -110,6 +116,9 @@ pub fn lower_template(file: &BicepFile, path: PathBuf) -> Result<LoweredTemplate
             _ => Ok(false),
         }
     });
+    write_section(&mut w, "definitions", file, &mut errors, |w, s| {
+        write_definition(w, &types, s)
+    });
     write_section(&mut w, "parameters", file, &mut errors, |w, s| {
         match &s.kind {
             StatementKind::Param { name, ty, value } => {
@@ -119,6 +128,7 @@ pub fn lower_template(file: &BicepFile, path: PathBuf) -> Result<LoweredTemplate
                     ty: ty.as_ref(),
                     default: value.as_ref(),
                     decorators: &s.decorators,
+                    types: &type_names,
                 };
                 write_parameter(w, &cx, declaration).map(|()| true)
             }
@@ -146,7 +156,7 @@ pub fn lower_template(file: &BicepFile, path: PathBuf) -> Result<LoweredTemplate
     }
     w.end_array();
     write_section(&mut w, "outputs", file, &mut errors, |w, s| {
-        write_output(w, &cx, s)
+        write_output(w, &types, s)
     });
     w.end_object();
     let Some((text, map)) = w.finish() else {
@@ -164,7 +174,8 @@ pub fn lower_template(file: &BicepFile, path: PathBuf) -> Result<LoweredTemplate
 }
 
 /// `"key": { … }` holding what `write` writes for each statement; omitted when empty, as the
-/// compiler omits an empty `metadata` (it always writes the others, which is harmless).
+/// compiler omits an empty `metadata` or `definitions` (it always writes the others, which is
+/// harmless).
 fn write_section(
     w: &mut JsonWriter,
     key: &str,
@@ -181,7 +192,7 @@ fn write_section(
             Err(error) => errors.push(error),
         }
     }
-    if !any && key == "metadata" {
+    if !any && (key == "metadata" || key == "definitions") {
         return;
     }
     w.key(key);
@@ -196,9 +207,10 @@ fn write_section(
 
 fn write_output(
     w: &mut JsonWriter,
-    cx: &ValueContext<'_>,
+    types: &TypeContext<'_>,
     statement: &Statement,
 ) -> Result<bool, LowerError> {
+    let cx = types.values;
     let StatementKind::Output { name, ty, value } = &statement.kind else {
         return Ok(false);
     };
@@ -208,27 +220,20 @@ fn write_output(
             "resource outputs are not lowered yet",
         ));
     };
-    let secure = statement
-        .decorators
-        .iter()
-        .any(|d| decorator_call(d).is_some_and(|(n, _)| n == "secure"));
-    let (type_name, _) = arm_type(ty, secure)?;
     w.key(&name.name);
     w.begin_object(Some(BicepSpan {
         file: cx.file,
         span: statement.span,
     }));
-    w.key("type");
-    w.string(type_name, None);
-    for decorator in &statement.decorators {
-        if let Some(("description", [description])) = decorator_call(decorator) {
-            w.key("metadata");
-            w.begin_object(None);
-            w.key("description");
-            write_value(w, description, cx, crate::limits::VALUE_DEPTH)?;
-            w.end_object();
-        }
-    }
+    write_type_keys(
+        w,
+        types,
+        ty,
+        &statement.decorators,
+        crate::limits::BICEP_DEPTH,
+    )?;
+    super::lower_types::write_constraints(w, cx, &statement.decorators)?;
+    super::lower_types::write_metadata(w, cx, &statement.decorators)?;
     w.key("value");
     write_value(w, value, cx, crate::limits::VALUE_DEPTH)?;
     w.end_object();

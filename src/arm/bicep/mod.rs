@@ -8,5 +8,6 @@ pub mod json_writer;
 pub mod lower_expression;
 pub mod lower_params;
 pub mod lower_template;
+pub mod lower_types;
 pub mod lower_value;
 pub mod span_map;
