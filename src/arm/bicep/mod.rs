@@ -7,7 +7,10 @@
 pub mod json_writer;
 pub mod lower_expression;
 pub mod lower_params;
+pub mod lower_reference;
+pub mod lower_symbols;
 pub mod lower_template;
 pub mod lower_types;
 pub mod lower_value;
+pub mod module_source;
 pub mod span_map;
