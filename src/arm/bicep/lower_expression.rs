@@ -7,7 +7,8 @@
 
 use crate::source::Span;
 use crate::source::bicep::syntax::{
-    ArrayItem, BinaryOp, Expr, ExprKind, ObjectItem, ObjectKey, StringLit, StringPart, UnaryOp,
+    ArrayItem, BinaryOp, Expr, ExprKind, Ident, ObjectItem, ObjectKey, StringLit, StringPart,
+    UnaryOp,
 };
 
 /// A structural error found while lowering: reported as `invalid-template` at `span`.
@@ -31,6 +32,97 @@ pub trait Symbols {
     /// The ARM expression for `name` (`parameters('x')`, `variables('y')`, `copyIndex()`, …), or
     /// `None` when nothing of that name is declared.
     fn resolve(&self, name: &str) -> Option<String>;
+
+    /// Whether `name` is a resource or module symbol. Then the whole access chain rooted at it
+    /// (`r.id`, `r[i].properties.x`, `a::b.name`, `m.outputs.y`, a bare `r`) is lowered by
+    /// [`Symbols::resolve_access`], because its ARM form (`resourceId(…)`, `reference(…)`)
+    /// depends on the member accessed, not on the identifier alone.
+    fn is_resource(&self, _name: &str) -> bool {
+        false
+    }
+
+    /// The ARM expression for the access `chain` on the resource or module symbol `root`
+    /// (`span` covers the whole access). Only called when [`Symbols::is_resource`] is true.
+    fn resolve_access(
+        &self,
+        root: &Ident,
+        _chain: &[Accessor],
+        span: Span,
+    ) -> Result<String, LowerError> {
+        Err(LowerError::new(
+            span,
+            format!("the resource '{}' cannot be referenced here", root.name),
+        ))
+    }
+
+    /// The value of a variable the compiler inlines instead of declaring (its value reads runtime
+    /// state: `reference(…)`, `list…()`, module outputs — ARM variables cannot): written in place
+    /// of `variables('name')`, structurally when it is a whole JSON value.
+    fn inline_value(&self, _name: &str) -> Option<&Expr> {
+        None
+    }
+}
+
+/// One step of an access chain on a resource or module symbol, inner to outer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accessor {
+    /// `.name`, or `.?name` when `safe`.
+    Property { name: String, safe: bool },
+    /// `[index]` (lowered), or `[?index]` when `safe`.
+    Index { index: String, safe: bool },
+    /// `::name`: a nested child resource.
+    Child { name: String },
+}
+
+/// The root identifier and the steps of `expr` when it is an access chain (properties, indexes,
+/// `::`) rooted at a resource or module symbol, innermost step first.
+fn resource_access<'e>(
+    expr: &'e Expr,
+    symbols: &dyn Symbols,
+    depth: usize,
+) -> Result<Option<(&'e Ident, Vec<Accessor>)>, LowerError> {
+    let mut steps = Vec::new();
+    let mut at = expr;
+    loop {
+        match &at.kind {
+            ExprKind::Ident(ident) if symbols.is_resource(&ident.name) => break,
+            ExprKind::Property { base, name, safe } => {
+                steps.push((Some((name, *safe)), None, false));
+                at = base;
+            }
+            ExprKind::ChildResource { base, name } => {
+                steps.push((Some((name, false)), None, true));
+                at = base;
+            }
+            ExprKind::Index { base, index, safe } => {
+                steps.push((None, Some((index, *safe)), false));
+                at = base;
+            }
+            ExprKind::NonNull(inner) => at = inner,
+            _ => return Ok(None),
+        }
+    }
+    let ExprKind::Ident(root) = &at.kind else {
+        return Ok(None);
+    };
+    let mut chain = Vec::with_capacity(steps.len());
+    for step in steps.into_iter().rev() {
+        chain.push(match step {
+            (Some((name, _)), _, true) => Accessor::Child {
+                name: name.name.clone(),
+            },
+            (Some((name, safe)), _, false) => Accessor::Property {
+                name: name.name.clone(),
+                safe,
+            },
+            (None, Some((index, safe)), _) => Accessor::Index {
+                index: lower_expression(index, symbols, depth)?,
+                safe,
+            },
+            (None, None, _) => continue,
+        });
+    }
+    Ok(Some((root, chain)))
 }
 
 /// Lowers `expr` to ARM expression text. `depth` bounds recursion on hostile nesting.
@@ -43,6 +135,14 @@ pub fn lower_expression(
         return Err(LowerError::new(expr.span, "expression nested too deeply"));
     };
     let lower = |e: &Expr| lower_expression(e, symbols, depth);
+    if let ExprKind::Ident(_)
+    | ExprKind::Property { .. }
+    | ExprKind::Index { .. }
+    | ExprKind::ChildResource { .. } = &expr.kind
+        && let Some((root, chain)) = resource_access(expr, symbols, depth)?
+    {
+        return symbols.resolve_access(root, &chain, expr.span);
+    }
     Ok(match &expr.kind {
         ExprKind::Int(digits) => int_text(digits, expr.span)?,
         ExprKind::Bool(true) => "true()".into(),
@@ -286,7 +386,6 @@ fn lower_array(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::bicep::syntax::Ident;
 
     fn e(kind: ExprKind) -> Expr {
         Expr {
