@@ -5,6 +5,7 @@
 //! user wrote (module files included).
 
 pub mod json_writer;
+pub mod lower_bicepparam;
 pub mod lower_expression;
 pub mod lower_params;
 pub mod lower_reference;
