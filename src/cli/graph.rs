@@ -12,6 +12,7 @@ use crate::arm::graph::ResourceGraph;
 use crate::arm::scope::ScopeConfig;
 use crate::arm::template::{ParameterSet, expand};
 use crate::emit;
+use crate::engine::LintOptions;
 use crate::source::SourceFile;
 use crate::source::json;
 
@@ -48,7 +49,16 @@ pub(super) fn graph(args: GraphArgs) -> Outcome {
         Ok(s) => Arc::new(s),
         Err(e) => return Outcome::usage(format!("{}: {e}", args.file.display())),
     };
-    let root = match json::parse(&source.text) {
+    // A .bicep is lowered first; the graph is the lowered template's, its positions the Bicep's.
+    let lowered = match crate::discover::language_of(&args.file) {
+        crate::discover::Language::Json => None,
+        _ => match crate::engine::lint_bicep::lower_bicep(&source, &LintOptions::default()) {
+            Ok(lowered) => Some(lowered),
+            Err(found) => return cannot_lower(&found),
+        },
+    };
+    let template = lowered.as_ref().map_or(&source, |l| &l.generated);
+    let root = match json::parse(&template.text) {
         Ok(r) => r,
         Err(e) => {
             let (line, col) = source.line_col(e.span.start);
@@ -84,10 +94,7 @@ pub(super) fn graph(args: GraphArgs) -> Outcome {
             .next()
     });
     let params = match param_path {
-        Some(p) => match SourceFile::read(&p)
-            .map_err(|e| e.to_string())
-            .and_then(|f| ParameterSet::from_file(Arc::new(f)).map_err(|e| e.message))
-        {
+        Some(p) => match crate::engine::read_parameter_set(&p) {
             Ok(set) => set,
             Err(e) => return Outcome::usage(format!("{}: {e}", p.display())),
         },
@@ -99,14 +106,42 @@ pub(super) fn graph(args: GraphArgs) -> Outcome {
         location: None,
         tenant_id: None,
     });
-    let graph = ResourceGraph::build(expand(&source, &root, kind, &params, &scope));
-    let stdout = match args.format {
-        GraphFormat::Dot => emit::graph_dot::render(&graph),
-        GraphFormat::Mermaid => emit::graph_mermaid::render(&graph),
-        GraphFormat::Json => emit::graph_json::render(&graph, &source),
+    let graph = ResourceGraph::build(expand(template, &root, kind, &params, &scope));
+    let stdout = match (args.format, &lowered) {
+        (GraphFormat::Dot, _) => emit::graph_dot::render(&graph),
+        (GraphFormat::Mermaid, _) => emit::graph_mermaid::render(&graph),
+        (GraphFormat::Json, None) => emit::graph_json::render(&graph, &source),
+        (GraphFormat::Json, Some(lowered)) => {
+            let locate = |span| {
+                lowered
+                    .locate(span)
+                    .map_or((0, 0), |(file, span)| file.line_col(span.start))
+            };
+            emit::graph_json::render_located(&graph, &source.display_path(), &locate)
+        }
     };
     Outcome {
         stdout,
+        ..Outcome::default()
+    }
+}
+
+/// A `.bicep` that cannot be lowered: its findings, one a line, and exit code 1.
+fn cannot_lower(found: &[crate::diagnostic::Diagnostic]) -> Outcome {
+    let stderr = found
+        .iter()
+        .map(|d| {
+            let (line, col) = d.location.file.line_col(d.location.span.start);
+            let file = d.location.file.display_path();
+            format!(
+                "{file}:{line}:{col}: {}[{}] {}\n",
+                d.severity, d.rule, d.message
+            )
+        })
+        .collect();
+    Outcome {
+        stderr,
+        code: 1,
         ..Outcome::default()
     }
 }

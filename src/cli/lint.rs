@@ -252,6 +252,12 @@ fn read_stdin(
         .stdin_filename
         .as_ref()
         .is_some_and(|n| discover_opts.is_excluded(n));
+    if !excluded && crate::discover::language_of(&name) != crate::discover::Language::Json {
+        found
+            .inputs
+            .push(bicep_from_stdin(args, discover_opts, name, bytes));
+        return Ok(());
+    }
     match crate::discover::text_of(&name, bytes) {
         _ if excluded => found.skipped += 1,
         Ok(Some(source)) => {
@@ -288,6 +294,43 @@ fn read_stdin(
         }),
     }
     Ok(())
+}
+
+/// Standard input named `X.bicep` (or `.bicepparam`): Bicep, whatever it holds; undecodable
+/// text is a finding at its name, as on disk.
+fn bicep_from_stdin(
+    args: &LintArgs,
+    discover_opts: &DiscoverOptions,
+    name: PathBuf,
+    bytes: Result<Vec<u8>, crate::source::read::ReadFailure>,
+) -> Input {
+    let decoded = bytes
+        .map_err(|e| crate::discover::Unreadable::new(e.message()))
+        .and_then(|b| {
+            crate::source::read::decode(b).map_err(|e| {
+                crate::discover::Unreadable::new(format!(
+                    "not valid {} (byte {})",
+                    e.encoding.name(),
+                    e.byte
+                ))
+            })
+        });
+    let source = decoded.map(|d| Some(Arc::new(crate::source::SourceFile::new(&name, d.text))));
+    Input {
+        size: source
+            .as_ref()
+            .map_or(0, |s| s.as_ref().map_or(0, |s| s.text.len() as u64)),
+        parameter_files: if args.stdin_filename.is_some() {
+            discover_opts.parameter_files_for(&name)
+        } else {
+            args.parameters.clone()
+        },
+        path: name,
+        source,
+        kind: None,
+        pair_parameter_files: false,
+        siblings: None,
+    }
 }
 
 /// Write the report's findings to `path` as a baseline; the line for stderr that says so.

@@ -11,6 +11,7 @@ use crate::arm::scope::ScopeKind;
 use crate::source::read::{self, EntryKind, ReadFailure};
 use crate::source::{SourceFile, Span};
 
+pub mod bicep_inputs;
 pub mod walk;
 
 #[derive(Clone, Debug, Default)]
@@ -67,6 +68,7 @@ impl DiscoverOptions {
         let mut files = self.given_parameter_files(template);
         if self.pairs() {
             add_paired(&mut files, template, None);
+            files.extend(bicep_inputs::bicepparams_naming(template));
         }
         files
     }
@@ -266,6 +268,14 @@ pub enum Loaded {
         kind: ScopeKind,
         parameter_files: Vec<PathBuf>,
     },
+    /// A `.bicep` template, with its parameter files (`.bicepparam` or JSON).
+    Bicep {
+        source: Arc<SourceFile>,
+        parameter_files: Vec<PathBuf>,
+    },
+    /// A `.bicepparam` paired with no template (`using none`, or a template that cannot be
+    /// found): linted alone, so its own errors are still reported.
+    BicepParams { source: Arc<SourceFile> },
     /// Not a template (parameter file, package.json, binary): skipped silently.
     Skipped,
     /// Looks like a template but cannot be used: why (a finding at its path).
@@ -274,6 +284,10 @@ pub enum Loaded {
 
 /// Read a candidate once and decide what it is; pair its parameter files when asked.
 pub fn load(input: &Input) -> Loaded {
+    let language = language_of(&input.path);
+    if language != Language::Json {
+        return load_bicep(input, language);
+    }
     let source = match &input.source {
         Err(message) => return Loaded::Unreadable(message.clone()),
         Ok(Some(source)) => source.clone(),
@@ -303,6 +317,30 @@ pub fn load(input: &Input) -> Loaded {
     Loaded::Template {
         source,
         kind,
+        parameter_files,
+    }
+}
+
+/// A Bicep source: whatever it holds is Bicep (there is no `$schema` to tell), so a file that
+/// cannot be read or decoded is a finding at its path.
+fn load_bicep(input: &Input, language: Language) -> Loaded {
+    let source = match &input.source {
+        Err(message) => return Loaded::Unreadable(message.clone()),
+        Ok(Some(source)) => source.clone(),
+        Ok(None) => match SourceFile::read(&input.path) {
+            Ok(source) => Arc::new(source),
+            Err(e) => return Loaded::Unreadable(Unreadable::new(e.to_string())),
+        },
+    };
+    if language == Language::BicepParams {
+        return Loaded::BicepParams { source };
+    }
+    let mut parameter_files = input.parameter_files.clone();
+    if input.pair_parameter_files {
+        add_paired(&mut parameter_files, &input.path, input.siblings.as_ref());
+    }
+    Loaded::Bicep {
+        source,
         parameter_files,
     }
 }
@@ -422,7 +460,8 @@ impl std::fmt::Display for DiscoverError {
 impl std::error::Error for DiscoverError {}
 
 /// Find the templates under `paths`. Files named explicitly are always examined (even hidden or
-/// ignored ones, whatever their extension); directories are walked for `.json` / `.jsonc` files.
+/// ignored ones, whatever their extension); directories are walked for `.json` / `.jsonc`,
+/// `.bicep` and `.bicepparam` files; a `.bicepparam` joins the template its `using` names.
 /// `-` (stdin) is the caller's business and is not accepted here.
 pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
     // (path, size, what its directory holds when walked): sizes schedule the largest files
@@ -502,6 +541,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         })
         .collect();
     // The candidates are in order already; comparing paths component-wise is not free.
+    bicep_inputs::pair_bicepparams(&mut inputs, opts.pairs());
     if !walk_errors.is_empty() {
         inputs.extend(walk_errors);
         inputs.sort_by(|a, b| a.path.cmp(&b.path));
@@ -523,12 +563,33 @@ fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
     }
 }
 
-/// A directory or file the walk could not read becomes a finding at its path; problems in ignore
-/// files themselves (a bad glob) are not the templates' fault and are dropped.
-fn has_json_extension(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
+/// The language a file is read in, by its extension: `.bicep` and `.bicepparam` are Bicep,
+/// anything else (`.json`, `.jsonc`, a file named on the command line) is JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    Json,
+    Bicep,
+    BicepParams,
+}
+
+pub fn language_of(p: &Path) -> Language {
+    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext.eq_ignore_ascii_case("bicep") {
+        Language::Bicep
+    } else if ext.eq_ignore_ascii_case("bicepparam") {
+        Language::BicepParams
+    } else {
+        Language::Json
+    }
+}
+
+/// The files a directory walk examines: JSON templates and Bicep sources.
+fn is_candidate(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["json", "jsonc", "bicep", "bicepparam"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    })
 }
 
 /// Drop `.` components so `./a.json` and `a.json` are the same path in reports and sorting.
@@ -618,12 +679,13 @@ fn paired_from_listing(template: &Path, listing: &walk::Listing) -> Vec<PathBuf>
     paired_among(dir, &prefix, listing.iter().cloned())
 }
 
-/// `x.parameters.` for `X.json` / `X.jsonc` (lowercase).
+/// `x.parameters.` for `X.json` / `X.jsonc` / `X.bicep` (lowercase).
 fn parameter_prefix(template: &Path) -> Option<String> {
     let lower = template.file_name()?.to_str()?.to_ascii_lowercase();
     let stem = lower
         .strip_suffix(".jsonc")
-        .or_else(|| lower.strip_suffix(".json"))?;
+        .or_else(|| lower.strip_suffix(".json"))
+        .or_else(|| lower.strip_suffix(".bicep"))?;
     Some(format!("{stem}.parameters."))
 }
 
@@ -683,6 +745,7 @@ mod tests {
                 }
                 Loaded::Skipped => skipped += 1,
                 Loaded::Unreadable(m) => panic!("{}: {}", i.path.display(), m.message),
+                Loaded::Bicep { .. } | Loaded::BicepParams { .. } => panic!("no Bicep here"),
             }
         }
         (names, skipped)
@@ -826,6 +889,7 @@ mod tests {
             .map(|i| {
                 let what = match load(i) {
                     Loaded::Template { .. } => "template".to_string(),
+                    Loaded::Bicep { .. } | Loaded::BicepParams { .. } => "bicep".to_string(),
                     Loaded::Skipped => "skipped".to_string(),
                     Loaded::Unreadable(m) => m.located_message(),
                 };

@@ -22,7 +22,7 @@ pub type Listing = Arc<[(OsString, FileType)]>;
 /// What a walk found.
 #[derive(Default)]
 pub struct Walked {
-    /// Candidate files (`.json` / `.jsonc`): path, size, and the listing of their directory.
+    /// Candidate files (`.json` / `.jsonc` / `.bicep` / `.bicepparam`): path, size, and the listing of their directory.
     pub files: Vec<(PathBuf, u64, Listing)>,
     /// Directories that could not be read: path and why.
     pub errors: Vec<(PathBuf, String)>,
@@ -258,7 +258,7 @@ fn visit<'s>(
             }
             let (root, level) = (root.clone(), level.clone());
             scope.spawn(move |s| visit(s, shared, root, path, Some(level)));
-        } else if super::has_json_extension(&path)
+        } else if super::is_candidate(&path)
             && !shared.exclude.is_some_and(|x| x.matches(&path, false))
         {
             // A link is read through: what it points to must be a regular file too (a link to
@@ -386,7 +386,7 @@ mod tests {
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
             .map(|e| e.into_path())
-            .filter(|p| super::super::has_json_extension(p))
+            .filter(|p| super::super::is_candidate(p))
             .collect()
     }
 

@@ -6,6 +6,18 @@ use crate::arm::value::{Tri, Value};
 use crate::source::SourceFile;
 
 pub fn render(graph: &ResourceGraph, source: &SourceFile) -> String {
+    render_located(graph, &source.display_path(), &|span| {
+        source.line_col(span.start)
+    })
+}
+
+/// [`render`] for a template whose declarations are somewhere else than its text (a lowered
+/// `.bicep`): `file` is the name to show, `locate` the line and column of a declaration's span.
+pub fn render_located(
+    graph: &ResourceGraph,
+    file: &str,
+    locate: &dyn Fn(crate::source::Span) -> (usize, usize),
+) -> String {
     let exp = &graph.expansion;
     let nodes: Vec<serde_json::Value> = exp
         .instances
@@ -13,7 +25,7 @@ pub fn render(graph: &ResourceGraph, source: &SourceFile) -> String {
         .enumerate()
         .map(|(i, inst)| {
             let decl = exp.declarations.get(inst.decl);
-            let (line, column) = decl.map_or((0, 0), |d| source.line_col(d.span.start));
+            let (line, column) = decl.map_or((0, 0), |d| locate(d.span));
             serde_json::json!({
                 "index": i,
                 "type": inst.resource_type,
@@ -62,7 +74,7 @@ pub fn render(graph: &ResourceGraph, source: &SourceFile) -> String {
         .collect();
     let doc = serde_json::json!({
         "version": 1,
-        "file": source.display_path(),
+        "file": file,
         "parameters": exp.parameters.as_ref().map(|p| p.display_path()),
         "nodes": nodes,
         "edges": edges,

@@ -47,6 +47,18 @@ impl LoweredSources {
         }
     }
 
+    /// The Bicep file and span behind `span` of the generated text (the entry file's start when
+    /// nothing recorded covers it).
+    pub fn locate(&self, span: Span) -> Option<(Arc<SourceFile>, Span)> {
+        let mut location = Location {
+            file: Arc::clone(&self.generated),
+            span,
+            pointer: String::new(),
+        };
+        self.map_location(&mut location);
+        (!Arc::ptr_eq(&location.file, &self.generated)).then_some((location.file, location.span))
+    }
+
     /// Rewrites every location of `diagnostic` that points into the generated text.
     pub fn map_back(&self, diagnostic: &mut Diagnostic) {
         self.map_location(&mut diagnostic.location);

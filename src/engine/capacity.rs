@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::lint::{LintOptions, load_parameter_file};
+use super::lint::{LintOptions, load_parameter_set};
 use crate::arm::graph::ResourceGraph;
 use crate::arm::template::{ParameterSet, expand_for};
 use crate::capacity::model::{CapacityModel, MODEL_TYPES};
 use crate::capacity::plan::{CapacityPlan, TemplateFigures, combine};
+use crate::diagnostic::Diagnostic;
 use crate::discover::{Input, Loaded};
 use crate::source::json;
 
@@ -45,32 +46,40 @@ fn figures_of(
     types: &Arc<rustc_hash::FxHashSet<String>>,
 ) -> (Vec<TemplateFigures>, Problems) {
     let path = crate::source::display_path(&input.path);
-    let (source, kind, parameter_files) = match crate::discover::load(input) {
+    // (the text to expand, the Bicep file it was lowered from, its scope when known)
+    let (source, bicep, kind, parameter_files) = match crate::discover::load(input) {
         Loaded::Template {
             source,
             kind,
             parameter_files,
-        } => (source, kind, parameter_files),
-        Loaded::Skipped => return (Vec::new(), Vec::new()),
+        } => (source, None, Some(kind), parameter_files),
+        Loaded::Bicep {
+            source,
+            parameter_files,
+        } => match super::lint_bicep::lower_bicep(&source, opts) {
+            // Consumers are named by the .bicep; their pointers are into the lowered template.
+            Ok(lowered) => (lowered.generated, Some(source), None, parameter_files),
+            Err(found) => return (Vec::new(), located(&found)),
+        },
+        Loaded::BicepParams { .. } | Loaded::Skipped => return (Vec::new(), Vec::new()),
         Loaded::Unreadable(why) => return (Vec::new(), vec![(path, why.located_message())]),
     };
     let root = match json::parse(&source.text) {
         Ok(r) => r,
         Err(e) => {
-            let (line, col) = source.line_col(e.span.start);
-            return (
-                Vec::new(),
-                vec![(path, format!("{line}:{col}: invalid JSON: {}", e.message))],
-            );
+            let shown = bicep.as_ref().unwrap_or(&source);
+            let (line, col) = shown.line_col(e.span.start);
+            let why = format!("{line}:{col}: invalid JSON: {}", e.message);
+            return (Vec::new(), vec![(path, why)]);
         }
     };
+    let kind = kind.unwrap_or_else(|| super::lint::kind_of(&root));
     let mut problems = Vec::new();
     let mut sets = Vec::new();
     for p in &parameter_files {
-        match load_parameter_file(p) {
-            Ok(set) => sets.push(set),
-            Err(d) => problems.push((d.location.file.display_path(), d.message.clone())),
-        }
+        let (set, found) = load_parameter_set(p, opts);
+        sets.extend(set);
+        problems.extend(located(&found));
     }
     if sets.is_empty() {
         sets.push(ParameterSet::default());
@@ -90,4 +99,16 @@ fn figures_of(
         })
         .collect();
     (figures, problems)
+}
+
+/// Findings that keep a file out of the plan, as (file, `line:col: message`).
+fn located(found: &[Diagnostic]) -> Problems {
+    found
+        .iter()
+        .map(|d| {
+            let (line, col) = d.location.file.line_col(d.location.span.start);
+            let file = d.location.file.display_path();
+            (file, format!("{line}:{col}: {}", d.message))
+        })
+        .collect()
 }

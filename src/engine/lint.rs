@@ -83,7 +83,7 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
 }
 
 /// The enabled rules and what they read, worked out once per run.
-struct RulePlan {
+pub(super) struct RulePlan {
     enabled: Vec<rules::RuleRef>,
     /// The resource types whose properties are evaluated; `None`: all.
     property_types: Option<Arc<rustc_hash::FxHashSet<String>>>,
@@ -94,7 +94,7 @@ struct RulePlan {
 }
 
 impl RulePlan {
-    fn new(opts: &LintOptions) -> RulePlan {
+    pub(super) fn new(opts: &LintOptions) -> RulePlan {
         let known = opts.extra_rules.with_builtin();
         let enabled: Vec<rules::RuleRef> = known
             .iter()
@@ -118,12 +118,12 @@ impl RulePlan {
 
 /// One template's findings: reported, suppressed, and its counts.
 #[derive(Default)]
-struct Linted {
-    diagnostics: Vec<Diagnostic>,
-    suppressed: Vec<SuppressedDiagnostic>,
-    summary: Summary,
+pub(super) struct Linted {
+    pub(super) diagnostics: Vec<Diagnostic>,
+    pub(super) suppressed: Vec<SuppressedDiagnostic>,
+    pub(super) summary: Summary,
     /// The parameter files read, so that the run counts each file once.
-    parameter_files: Vec<PathBuf>,
+    pub(super) parameter_files: Vec<PathBuf>,
 }
 
 fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
@@ -137,6 +137,16 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
             linted.parameter_files = parameter_files;
             linted
         }
+        Loaded::Bicep {
+            source,
+            parameter_files,
+        } => {
+            let mut linted =
+                super::lint_bicep::lint_bicep_planned(&source, &parameter_files, opts, plan);
+            linted.parameter_files = parameter_files;
+            linted
+        }
+        Loaded::BicepParams { source } => super::lint_bicepparam::lint_alone(&source, opts),
         Loaded::Skipped => Linted {
             summary: Summary {
                 files: 1,
@@ -178,7 +188,7 @@ fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
     }
 }
 
-fn engine_diagnostic(
+pub(super) fn engine_diagnostic(
     meta: &RuleMeta,
     file: &Arc<SourceFile>,
     span: Span,
@@ -278,17 +288,9 @@ fn lint_planned(
     // Parameter sets: each paired file, or the defaults when none pairs.
     let mut sets: Vec<ParameterSet> = Vec::new();
     for p in parameter_files {
-        match load_parameter_file(p) {
-            Ok(set) => sets.push(set),
-            Err(d) => {
-                if opts
-                    .selection
-                    .enabled(&rules::syntax::invalid_parameter_file::InvalidParameterFile::META)
-                {
-                    diags.push(*d);
-                }
-            }
-        }
+        let (set, found) = load_parameter_set(p, opts);
+        sets.extend(set);
+        diags.extend(found);
     }
     lint_sets(
         source,
@@ -351,7 +353,7 @@ pub fn lint_with_parameter_sets(
     (linted.diagnostics, linted.summary)
 }
 
-fn kind_of(root: &JsonValue) -> ScopeKind {
+pub(super) fn kind_of(root: &JsonValue) -> ScopeKind {
     match json::as_object(root)
         .and_then(|o| json::get_str(o, "$schema"))
         .map(crate::arm::document::kind_of_schema)
@@ -362,7 +364,7 @@ fn kind_of(root: &JsonValue) -> ScopeKind {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn lint_sets(
+pub(super) fn lint_sets(
     source: &Arc<SourceFile>,
     root: &JsonValue,
     // The parser's word; false: no comment, so no suppression comment to look for.
@@ -493,6 +495,40 @@ pub fn property_types_read_by(
             Some(set)
         })
         .map(Arc::new)
+}
+
+/// A parameter file (JSON or `.bicepparam`) as a set of values, and the findings reading it
+/// gave (of the enabled rules); no set when it cannot be used.
+pub(super) fn load_parameter_set(
+    path: &Path,
+    opts: &LintOptions,
+) -> (Option<ParameterSet>, Vec<Diagnostic>) {
+    if crate::discover::language_of(path) == crate::discover::Language::BicepParams {
+        return super::lint_bicepparam::load_bicepparam(path, opts);
+    }
+    match load_parameter_file(path) {
+        Ok(set) => (Some(set), Vec::new()),
+        Err(d) => {
+            let meta = &rules::syntax::invalid_parameter_file::InvalidParameterFile::META;
+            let shown = opts.selection.enabled(meta).then_some(*d);
+            (None, shown.into_iter().collect())
+        }
+    }
+}
+
+/// A parameter file (JSON or `.bicepparam`) for tools that show one evaluation (`graph`):
+/// its values, or why it cannot be used.
+pub fn read_parameter_set(path: &Path) -> Result<ParameterSet, String> {
+    let (set, found) = load_parameter_set(path, &LintOptions::default());
+    let why = found.iter().find(|d| d.severity == Severity::Error);
+    match (set, why) {
+        (Some(set), None) => Ok(set),
+        (_, Some(d)) => {
+            let (line, col) = d.location.file.line_col(d.location.span.start);
+            Err(format!("{line}:{col}: {}", d.message))
+        }
+        (None, None) => Err("the parameter file cannot be used".into()),
+    }
 }
 
 pub(crate) fn load_parameter_file(path: &Path) -> Result<ParameterSet, Box<Diagnostic>> {

@@ -1,19 +1,106 @@
-//! Linting a parsed `.bicep` file: syntax errors are `parse-error`s and lowering errors
+//! Linting a `.bicep` file: syntax errors are `parse-error`s and lowering errors
 //! `invalid-template`s at their Bicep positions (all of them); otherwise the lowered JSON is
-//! linted like any template and every finding is mapped back to the Bicep source.
+//! linted like any template, under each parameter set (`.bicepparam` or JSON), and every
+//! finding is mapped back to the Bicep source it came from.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::arm::bicep::lower_template::lower_template;
+use crate::arm::scope::ScopeKind;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::rules;
 use crate::rules::RuleMeta;
 use crate::source::bicep::syntax::BicepFile;
+use crate::source::json::{self, JsonValue};
 use crate::source::{SourceFile, Span};
 
 use super::bicep_spans::LoweredSources;
-use super::lint::{LintOptions, lint_template};
+use super::lint::{LintOptions, Linted, RulePlan, kind_of, lint_sets, load_parameter_set};
 use super::report::Summary;
+
+/// One finding per error, each at its span in `file`, when the rule is enabled.
+pub(super) fn report_errors(
+    file: &Arc<SourceFile>,
+    meta: &'static RuleMeta,
+    errors: impl IntoIterator<Item = (Span, String)>,
+    opts: &LintOptions,
+) -> Vec<Diagnostic> {
+    if !opts.selection.enabled(meta) {
+        return vec![];
+    }
+    errors
+        .into_iter()
+        .map(|(span, message)| {
+            let at = Location {
+                file: Arc::clone(file),
+                span,
+                pointer: String::new(),
+            };
+            meta.diagnostic(at, message)
+        })
+        .collect()
+}
+
+/// Parses and lowers `source`; when it cannot be lowered, the findings that say why (syntax
+/// errors first: a file that does not parse is not lowered).
+pub fn lower_bicep(
+    source: &Arc<SourceFile>,
+    opts: &LintOptions,
+) -> Result<LoweredSources, Vec<Diagnostic>> {
+    let file = crate::source::bicep::parse(&source.text);
+    lower_parsed(source, &file, opts)
+}
+
+fn lower_parsed(
+    source: &Arc<SourceFile>,
+    file: &BicepFile,
+    opts: &LintOptions,
+) -> Result<LoweredSources, Vec<Diagnostic>> {
+    if !file.errors.is_empty() {
+        let errors = file.errors.iter().map(|e| (e.span, e.message.clone()));
+        let meta = &rules::syntax::parse_error::ParseError::META;
+        return Err(report_errors(source, meta, errors, opts));
+    }
+    let lowered = lower_template(file, source.path.clone()).map_err(|errors| {
+        let errors = errors.into_iter().map(|e| (e.span, e.message));
+        let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
+        report_errors(source, meta, errors, opts)
+    })?;
+    // The generated file is named after the source so nothing unmapped can look like another
+    // file of the user's; every location in it is mapped back.
+    let generated = Arc::new(SourceFile::new(source.path.clone(), lowered.text));
+    Ok(LoweredSources {
+        generated,
+        map: lowered.map,
+        files: vec![Arc::clone(source)],
+    })
+}
+
+/// The lowered template's JSON tree and deployment scope.
+pub fn parse_lowered<'a>(
+    sources: &'a LoweredSources,
+    opts: &LintOptions,
+) -> Result<(JsonValue<'a>, ScopeKind), Vec<Diagnostic>> {
+    match json::parse(&sources.generated.text) {
+        Ok(root) => {
+            let kind = kind_of(&root);
+            Ok((root, kind))
+        }
+        Err(e) => {
+            // The writer only writes valid JSON: this is a lowering bug, reported, not hidden.
+            let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
+            let message = format!("the lowered template is not valid JSON: {}", e.message);
+            let entry = sources.files.first().unwrap_or(&sources.generated);
+            Err(report_errors(
+                entry,
+                meta,
+                [(Span::new(0, 0), message)],
+                opts,
+            ))
+        }
+    }
+}
 
 /// Lints `file`, parsed from `source` (a `.bicep` file), on its parameters' defaults.
 pub fn lint_bicep(
@@ -21,53 +108,72 @@ pub fn lint_bicep(
     file: &BicepFile,
     opts: &LintOptions,
 ) -> (Vec<Diagnostic>, Summary) {
+    let linted = lint_parsed(source, file, &[], opts, &RulePlan::new(opts));
+    (linted.diagnostics, linted.summary)
+}
+
+/// Lints the `.bicep` file `source` under each of `parameter_files` (none: its defaults).
+pub(super) fn lint_bicep_planned(
+    source: &Arc<SourceFile>,
+    parameter_files: &[PathBuf],
+    opts: &LintOptions,
+    plan: &RulePlan,
+) -> Linted {
+    let file = crate::source::bicep::parse(&source.text);
+    lint_parsed(source, &file, parameter_files, opts, plan)
+}
+
+fn lint_parsed(
+    source: &Arc<SourceFile>,
+    file: &BicepFile,
+    parameter_files: &[PathBuf],
+    opts: &LintOptions,
+    plan: &RulePlan,
+) -> Linted {
     let summary = Summary {
-        files: 1,
+        files: 1 + parameter_files.len() as u64,
         templates: 1,
         ..Summary::default()
     };
-    let at = |span| Location {
-        file: Arc::clone(source),
-        span,
-        pointer: String::new(),
+    let failed = |diagnostics| Linted {
+        diagnostics,
+        summary: summary.clone(),
+        ..Linted::default()
     };
-    // Syntax and lowering errors alike: one finding each at its Bicep span, when the rule is on.
-    let report = |meta: &'static RuleMeta, errors: Vec<(Span, String)>| {
-        if !opts.selection.enabled(meta) {
-            return vec![];
-        }
-        errors
-            .into_iter()
-            .map(|(span, message)| meta.diagnostic(at(span), message))
-            .collect()
+    let sources = match lower_parsed(source, file, opts) {
+        Ok(sources) => sources,
+        Err(diagnostics) => return failed(diagnostics),
     };
-    if !file.errors.is_empty() {
-        let errors = file.errors.iter().map(|e| (e.span, e.message.clone()));
-        let meta = &rules::syntax::parse_error::ParseError::META;
-        return (report(meta, errors.collect()), summary);
+    let (root, kind) = match parse_lowered(&sources, opts) {
+        Ok(parsed) => parsed,
+        Err(diagnostics) => return failed(diagnostics),
+    };
+    let mut diags = Vec::new();
+    let mut sets = Vec::new();
+    for p in parameter_files {
+        let (set, found) = load_parameter_set(p, opts);
+        sets.extend(set);
+        diags.extend(found);
     }
-    let lowered = match lower_template(file, source.path.clone()) {
-        Ok(lowered) => lowered,
-        Err(errors) => {
-            let errors = errors.into_iter().map(|e| (e.span, e.message));
-            let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
-            return (report(meta, errors.collect()), summary);
-        }
-    };
-    // The generated file is named after the source so nothing unmapped can look like another
-    // file of the user's; every location in it is mapped back below.
-    let generated = Arc::new(SourceFile::new(source.path.clone(), lowered.text));
-    let sources = LoweredSources {
-        generated: Arc::clone(&generated),
-        map: lowered.map,
-        files: vec![Arc::clone(source)],
-    };
-    let (mut diagnostics, summary) = lint_template(&generated, None, &[], opts);
-    for diagnostic in &mut diagnostics {
+    let mut linted = lint_sets(
+        &sources.generated,
+        &root,
+        false,
+        kind,
+        sets,
+        diags,
+        summary,
+        opts,
+        plan,
+    );
+    for diagnostic in &mut linted.diagnostics {
         sources.map_back(diagnostic);
     }
-    crate::diagnostic::sort(&mut diagnostics);
-    (diagnostics, summary)
+    for suppressed in &mut linted.suppressed {
+        sources.map_back(&mut suppressed.diagnostic);
+    }
+    crate::diagnostic::sort(&mut linted.diagnostics);
+    linted
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! user wrote (module files included).
 
 pub mod json_writer;
+pub mod lower_bicepparam;
 pub mod lower_dependencies;
 pub mod lower_expression;
 pub mod lower_inline;
@@ -16,6 +17,7 @@ pub mod lower_resource;
 pub mod lower_scope;
 pub mod lower_symbols;
 pub mod lower_template;
+pub mod lower_types;
 pub mod lower_value;
 pub mod module_source;
 pub mod span_map;

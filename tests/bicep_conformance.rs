@@ -1,0 +1,554 @@
+//! Conformance of the Bicep lowering with the real Bicep compiler: for every `.bicep` in
+//! `../shared/bicep` with a compiled twin, armlint's resource graph built from the lowered text
+//! must be the one it builds from the compiler's JSON (nodes: type, evaluated name, condition,
+//! copy path, evaluated body; edges; parameter defaults). Prints the counts by cause and asserts a
+//! floor of identical pairs that only goes up.
+//!
+//! TODO(h14-wire): the 12 `baselines_bicepparam` samples (parameter values against the compiled
+//! `parameters.json`) belong here once `.bicepparam` lowering lands.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use armlint::arm::bicep::lower_template::lower_template;
+use armlint::arm::document::{DocumentKind, kind_of_schema};
+use armlint::arm::graph::{ResourceGraph, Target};
+use armlint::arm::scope::ScopeConfig;
+use armlint::arm::template::{ParameterSet, expand};
+use armlint::arm::value::{Tri, Value};
+use armlint::source::{SourceFile, bicep, json};
+use rayon::prelude::*;
+use serde_json::Value as J;
+
+/// Identical pairs reached. Raise it as the lowering improves, never lower it.
+/// 2026-12-04 02:30 UTC: 20 of 837 (resources and modules not lowered yet).
+const IDENTICAL_FLOOR: usize = 20;
+
+/// Examples printed per cause.
+const EXAMPLES: usize = 3;
+
+fn shared_bicep() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bicep");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        support::skip_unless_ci("../shared/bicep is absent");
+        None
+    }
+}
+
+/// A `.bicep` source and the compiler's JSON for it.
+struct Pair {
+    bicep: PathBuf,
+    json: PathBuf,
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// AVM `main.bicep` files with `main.json` beside; the compiling baselines (not `Invalid*`);
+/// every user-submitted `X.bicep` with its `X.json`.
+fn pairs(shared: &Path) -> Vec<Pair> {
+    let mut files = Vec::new();
+    walk(&shared.join("avm"), &mut files);
+    walk(&shared.join("bicep-samples/baselines"), &mut files);
+    walk(&shared.join("bicep-samples/user_submitted"), &mut files);
+    let samples = shared.join("bicep-samples");
+    files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "bicep"))
+        .filter_map(|bicep| {
+            let name = bicep.file_name()?.to_str()?;
+            let under_samples = bicep.starts_with(&samples);
+            let baseline = bicep.starts_with(samples.join("baselines"));
+            if name.ends_with(".diagnostics.bicep") || name.ends_with(".sourcemap.bicep") {
+                return None;
+            }
+            if (!under_samples || baseline) && name != "main.bicep" {
+                return None;
+            }
+            if baseline && bicep.to_string_lossy().contains("/Invalid") {
+                return None;
+            }
+            let json = bicep.with_extension("json");
+            json.is_file().then_some(Pair { bicep, json })
+        })
+        .collect()
+}
+
+/// How one pair compared.
+enum Outcome {
+    Identical,
+    Differs { cause: String, detail: String },
+}
+
+fn differs(cause: impl Into<String>, detail: impl Into<String>) -> Outcome {
+    Outcome::Differs {
+        cause: cause.into(),
+        detail: detail.into(),
+    }
+}
+
+/// A lowering error's kind: its message without the names and numbers in it.
+fn message_kind(message: &str) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    for c in message.chars() {
+        match c {
+            '\'' | '`' => {
+                if !quoted {
+                    out.push_str("'…'");
+                }
+                quoted = !quoted;
+            }
+            _ if quoted => {}
+            '0'..='9' => {
+                if !out.ends_with('N') {
+                    out.push('N');
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out.chars().take(90).collect()
+}
+
+/// The lowered text, or the outcome that stops the comparison.
+/// Lowering errors met: kind and the source text of the first one of the kind.
+type ErrorKinds = Vec<(String, String)>;
+
+fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
+    // Read as armlint reads any source: a byte order mark is not part of the text.
+    let source = SourceFile::read(&pair.bicep)
+        .map_err(|e| (differs("unreadable .bicep", e.to_string()), Vec::new()))?;
+    let text = source.text.as_str();
+    let file = bicep::parse(text);
+    if let Some(e) = file.errors.first() {
+        let outcome = differs("parse error", format!("{e:?}"));
+        return Err((outcome, vec![("parse error".into(), String::new())]));
+    }
+    match lower_template(&file, pair.bicep.clone()) {
+        Ok(lowered) => Ok(lowered.text),
+        Err(errors) => {
+            // "unbalanced JSON" only follows another error.
+            let kinds: Vec<(String, String)> = errors
+                .iter()
+                .filter(|e| !e.message.starts_with("internal: unbalanced"))
+                .map(|e| {
+                    let snippet = text
+                        .get(e.span.start as usize..e.span.end as usize)
+                        .unwrap_or_default()
+                        .chars()
+                        .take(70)
+                        .collect::<String>()
+                        .replace(['\n', '\r'], " ");
+                    (format!("lower: {}", message_kind(&e.message)), snippet)
+                })
+                .collect();
+            let first = errors.first();
+            let (line, _) = first.map_or((0, 0), |e| source.line_col(e.span.start));
+            let snippet: String = first
+                .and_then(|e| text.get(e.span.start as usize..e.span.end as usize))
+                .unwrap_or_default()
+                .chars()
+                .take(60)
+                .collect();
+            let detail = format!(
+                "line {line}: {} `{}`",
+                first.map(|e| e.message.as_str()).unwrap_or_default(),
+                snippet.replace('\n', " ")
+            );
+            let cause = kinds.first().map(|k| k.0.clone()).unwrap_or_default();
+            Err((differs(cause, detail), kinds))
+        }
+    }
+}
+
+/// What a graph compare looks at, keyed so that declaration order does not matter.
+#[derive(Default)]
+struct Summary {
+    /// Node key (deployment chain, type, name, copy path) → facts, in key order.
+    nodes: BTreeMap<String, Vec<J>>,
+    /// `from key -kind path-> target`, sorted.
+    edges: Vec<String>,
+    /// Parameter name (lower-case) → evaluated default.
+    parameters: BTreeMap<String, J>,
+}
+
+/// An unknown's reason is kept, the symbol (expression text, which differs between the
+/// compiler's and the lowering's spellings of one value) dropped; `_generator` metadata goes.
+fn normalise(v: J) -> J {
+    match v {
+        J::Object(mut m) => {
+            if m.contains_key("$unknown") {
+                m.remove("symbol");
+                return J::Object(m);
+            }
+            if let Some(J::Object(meta)) = m.get_mut("metadata") {
+                meta.remove("_generator");
+                if meta.is_empty() {
+                    m.remove("metadata");
+                }
+            }
+            J::Object(m.into_iter().map(|(k, v)| (k, normalise(v))).collect())
+        }
+        J::Array(a) => J::Array(a.into_iter().map(normalise).collect()),
+        other => other,
+    }
+}
+
+fn node_key(graph: &ResourceGraph, i: usize, depth: usize) -> String {
+    let exp = &graph.expansion;
+    let Some(inst) = exp.instances.get(i) else {
+        return "?".into();
+    };
+    let outer = exp
+        .deployments
+        .get(inst.deployment)
+        .and_then(|d| d.instance)
+        .filter(|_| depth < 16)
+        .map(|d| node_key(graph, d, depth + 1) + " > ")
+        .unwrap_or_default();
+    let copy: Vec<J> = inst.copy_path.iter().map(Value::to_serde).collect();
+    format!(
+        "{outer}{} {} {}",
+        inst.resource_type.to_ascii_lowercase(),
+        normalise(inst.name.to_serde()),
+        J::Array(copy)
+    )
+}
+
+fn graph_of(text: &str, path: &Path) -> Result<ResourceGraph, String> {
+    let root = json::parse(text).map_err(|e| format!("invalid JSON: {}", e.message))?;
+    let kind = match json::as_object(&root)
+        .and_then(|o| json::get_str(o, "$schema"))
+        .map(kind_of_schema)
+    {
+        Some(DocumentKind::Template(k)) => k,
+        _ => return Err("no deployment template $schema".into()),
+    };
+    let source = Arc::new(SourceFile::new(path, text));
+    let expansion = expand(
+        &source,
+        &root,
+        kind,
+        &ParameterSet::default(),
+        &ScopeConfig::default(),
+    );
+    Ok(ResourceGraph::build(expansion))
+}
+
+fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
+    let graph = graph_of(text, path)?;
+    let mut summary = Summary {
+        parameters: parameter_defaults(text, path)?,
+        ..Summary::default()
+    };
+    let keys: Vec<String> = (0..graph.instances().len())
+        .map(|i| node_key(&graph, i, 0))
+        .collect();
+    for (inst, key) in graph.instances().iter().zip(&keys) {
+        let deployed = match inst.deployed {
+            Tri::True => "yes",
+            Tri::False => "no",
+            Tri::Unknown => "maybe",
+        };
+        let facts = serde_json::json!({
+            "deployed": deployed,
+            "existing": inst.existing,
+            "apiVersion": inst.api_version,
+            "body": normalise(inst.body.to_serde()),
+        });
+        summary.nodes.entry(key.clone()).or_default().push(facts);
+    }
+    for edge in graph.all_edges() {
+        let target = match &edge.target {
+            Target::Node { index, .. } => keys.get(*index).cloned().unwrap_or_default(),
+            Target::External(id) => format!("external {id}"),
+            Target::Unknown(_) => "unknown".into(),
+        };
+        let from = keys.get(edge.from).cloned().unwrap_or_default();
+        summary.edges.push(format!(
+            "{from} -{}:{}-> {target}",
+            edge.kind.as_str(),
+            edge.path
+        ));
+    }
+    summary.edges.sort();
+    Ok(summary)
+}
+
+/// Parameter defaults as the expander evaluates them: a template with the same parameters (and
+/// the definitions and functions they may use) and one resource whose properties read each.
+fn parameter_defaults(text: &str, path: &Path) -> Result<BTreeMap<String, J>, String> {
+    let template: J = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Some(J::Object(parameters)) = template.get("parameters") else {
+        return Ok(BTreeMap::new());
+    };
+    let reads: serde_json::Map<String, J> = parameters
+        .keys()
+        .map(|k| (k.clone(), J::String(format!("[parameters('{k}')]"))))
+        .collect();
+    let probe = serde_json::json!({
+        "type": "Armlint.Conformance/parameters",
+        "apiVersion": "2000-01-01",
+        "name": "parameters",
+        "properties": reads,
+    });
+    let mut wrapper = serde_json::Map::new();
+    for key in [
+        "$schema",
+        "languageVersion",
+        "definitions",
+        "functions",
+        "parameters",
+    ] {
+        if let Some(v) = template.get(key) {
+            wrapper.insert(key.into(), v.clone());
+        }
+    }
+    wrapper.insert("contentVersion".into(), "1.0.0.0".into());
+    let resources = if template.get("languageVersion").is_some() {
+        serde_json::json!({ "parameters": probe })
+    } else {
+        serde_json::json!([probe])
+    };
+    wrapper.insert("resources".into(), resources);
+    let graph = graph_of(&J::Object(wrapper).to_string(), path)?;
+    let Some(J::Object(values)) = graph
+        .instances()
+        .first()
+        .and_then(|i| i.get("properties"))
+        .map(|v| normalise(v.to_serde()))
+    else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(values
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect())
+}
+
+fn truncated(v: &impl std::fmt::Display) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 160 {
+        s.chars().take(160).collect::<String>() + "…"
+    } else {
+        s
+    }
+}
+
+/// The first place two JSON values differ, as a path and both sides.
+fn first_difference(path: &str, a: &J, b: &J) -> Option<String> {
+    match (a, b) {
+        (J::Object(x), J::Object(y)) => {
+            for (k, v) in x {
+                let sub = format!("{path}.{k}");
+                match y.get(k) {
+                    Some(w) => {
+                        if let Some(d) = first_difference(&sub, v, w) {
+                            return Some(d);
+                        }
+                    }
+                    None => return Some(format!("{sub}: only in lowered: {}", truncated(v))),
+                }
+            }
+            y.iter()
+                .find(|(k, _)| !x.contains_key(*k))
+                .map(|(k, w)| format!("{path}.{k}: only in compiled: {}", truncated(w)))
+        }
+        (J::Array(x), J::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (v, w))| first_difference(&format!("{path}[{i}]"), v, w)),
+        _ if a == b => None,
+        _ => Some(format!(
+            "{path}: lowered {} / compiled {}",
+            truncated(a),
+            truncated(b)
+        )),
+    }
+}
+
+/// The first difference between two summaries, as a cause and a detail.
+fn compare_summaries(lowered: &Summary, compiled: &Summary) -> Outcome {
+    let lowered_keys: Vec<&String> = lowered.nodes.keys().collect();
+    let compiled_keys: Vec<&String> = compiled.nodes.keys().collect();
+    if lowered_keys != compiled_keys {
+        let missing = compiled_keys
+            .iter()
+            .find(|k| !lowered.nodes.contains_key(**k));
+        let extra = lowered_keys
+            .iter()
+            .find(|k| !compiled.nodes.contains_key(**k));
+        let detail = match (missing, extra) {
+            (Some(m), _) => format!("not in lowered: {}", truncated(m)),
+            (None, Some(e)) => format!("only in lowered: {}", truncated(e)),
+            (None, None) => String::new(),
+        };
+        return differs("graph: node set", detail);
+    }
+    for (key, facts) in &lowered.nodes {
+        let theirs = &compiled.nodes[key];
+        if facts.len() != theirs.len() {
+            return differs("graph: node multiplicity", truncated(key));
+        }
+        for (a, b) in facts.iter().zip(theirs) {
+            for field in ["deployed", "existing", "apiVersion", "body"] {
+                if let Some(d) = first_difference("", &a[field], &b[field]) {
+                    let part = d
+                        .trim_start_matches('.')
+                        .split(['.', ':', '['])
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    let cause = match field {
+                        "body" => format!("graph: body.{part}"),
+                        _ => format!("graph: {field}"),
+                    };
+                    return differs(cause, format!("{}: {d}", truncated(key)));
+                }
+            }
+        }
+    }
+    if lowered.edges != compiled.edges {
+        let missing = compiled.edges.iter().find(|e| !lowered.edges.contains(e));
+        let extra = lowered.edges.iter().find(|e| !compiled.edges.contains(e));
+        let detail = match (missing, extra) {
+            (Some(m), _) => format!("not in lowered: {}", truncated(m)),
+            (None, Some(e)) => format!("only in lowered: {}", truncated(e)),
+            (None, None) => "same edges, different multiplicity".into(),
+        };
+        return differs("graph: edges", detail);
+    }
+    let a = J::Object(lowered.parameters.clone().into_iter().collect());
+    let b = J::Object(compiled.parameters.clone().into_iter().collect());
+    if let Some(d) = first_difference("", &a, &b) {
+        return differs("graph: parameter defaults", d);
+    }
+    Outcome::Identical
+}
+
+/// Compares one pair; also returns every lowering error kind met (for the per-kind counts).
+fn compare(pair: &Pair) -> (Outcome, ErrorKinds) {
+    let lowered = match lower(pair) {
+        Ok(text) => text,
+        Err(stop) => return stop,
+    };
+    let compiled = match SourceFile::read(&pair.json) {
+        Ok(t) => t.text,
+        Err(e) => return (differs("unreadable .json", e.to_string()), Vec::new()),
+    };
+    let theirs = match summarise(&compiled, &pair.json) {
+        Ok(s) => s,
+        Err(e) => return (differs("compiled JSON unusable", e), Vec::new()),
+    };
+    let ours = match summarise(&lowered, &pair.bicep) {
+        Ok(s) => s,
+        Err(e) => return (differs("lowered JSON unusable", e), Vec::new()),
+    };
+    (compare_summaries(&ours, &theirs), Vec::new())
+}
+
+fn relative<'p>(path: &'p Path, shared: &Path) -> std::path::Display<'p> {
+    path.strip_prefix(shared).unwrap_or(path).display()
+}
+
+#[test]
+fn lowered_bicep_builds_the_graph_of_the_compiled_json() {
+    let Some(shared) = shared_bicep() else {
+        return;
+    };
+    let started = Instant::now();
+    let mut pairs = pairs(&shared);
+    assert!(
+        pairs.len() > 800,
+        "expected ~838 pairs, found {}",
+        pairs.len()
+    );
+    // Set to compare only the pairs whose path contains it (the floor is then not checked).
+    let only = std::env::var("BICEP_CONFORMANCE_ONLY").ok();
+    if let Some(only) = &only {
+        pairs.retain(|p| p.bicep.to_string_lossy().contains(only.as_str()));
+    }
+    let results: Vec<(Outcome, ErrorKinds)> = pairs.par_iter().map(compare).collect();
+    let mut by_cause: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut error_kinds: BTreeMap<&str, (usize, Vec<&str>)> = BTreeMap::new();
+    let mut identical = 0;
+    // Set to list the identical pairs (to see which one a change lost).
+    let verbose = std::env::var_os("BICEP_CONFORMANCE_LIST").is_some();
+    for (pair, (outcome, kinds)) in pairs.iter().zip(&results) {
+        let mut seen: Vec<&(String, String)> = kinds.iter().collect();
+        seen.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        seen.dedup_by(|a, b| a.0 == b.0);
+        for (kind, snippet) in seen {
+            let entry = error_kinds.entry(kind.as_str()).or_default();
+            entry.0 += 1;
+            entry.1.push(snippet.as_str());
+        }
+        match outcome {
+            Outcome::Identical => {
+                identical += 1;
+                if verbose {
+                    eprintln!("identical: {}", relative(&pair.bicep, &shared));
+                }
+            }
+            Outcome::Differs { cause, detail } => by_cause
+                .entry(cause.as_str())
+                .or_default()
+                .push(format!("{}: {detail}", relative(&pair.bicep, &shared))),
+        }
+    }
+    let mut causes: Vec<_> = by_cause.into_iter().collect();
+    causes.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let mut report = format!(
+        "bicep conformance: {} pairs, {identical} identical, {:.1?}\n",
+        pairs.len(),
+        started.elapsed()
+    );
+    report += "differences by first cause:\n";
+    for (cause, examples) in &causes {
+        report += &format!("  {:4}  {cause}\n", examples.len());
+        for example in examples.iter().take(EXAMPLES) {
+            report += &format!("          {}\n", truncated(example));
+        }
+    }
+    let mut kinds: Vec<_> = error_kinds.into_iter().collect();
+    kinds.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    // Set to print every source snippet of the error kinds that contain it.
+    let all_of = std::env::var("BICEP_CONFORMANCE_KIND").ok();
+    report += "lowering errors by kind (files that have one):\n";
+    for (kind, (files, snippets)) in kinds {
+        report += &format!("  {files:4}  {kind}\n");
+        let every = all_of.as_deref().is_some_and(|k| kind.contains(k));
+        for snippet in snippets
+            .iter()
+            .take(if every { usize::MAX } else { EXAMPLES })
+        {
+            report += &format!("          `{snippet}`\n");
+        }
+    }
+    eprintln!("{report}");
+    assert!(
+        only.is_some() || identical >= IDENTICAL_FLOOR,
+        "{identical} identical pairs, below the floor of {IDENTICAL_FLOOR}"
+    );
+}
