@@ -33,6 +33,12 @@ pub trait Symbols {
     /// `None` when nothing of that name is declared.
     fn resolve(&self, name: &str) -> Option<String>;
 
+    /// [`Symbols::resolve`], with the error of a name that exists but does not lower (an
+    /// inlined variable whose value has an error) rather than `None`.
+    fn resolve_checked(&self, name: &str) -> Option<Result<String, LowerError>> {
+        self.resolve(name).map(Ok)
+    }
+
     /// Whether `name` is a resource or module symbol. Then the whole access chain rooted at it
     /// (`r.id`, `r[i].properties.x`, `a::b.name`, `m.outputs.y`, a bare `r`) is lowered by
     /// [`Symbols::resolve_access`], because its ARM form (`resourceId(…)`, `reference(…)`)
@@ -174,12 +180,15 @@ pub fn lower_expression(
         ExprKind::Bool(false) => "false()".into(),
         ExprKind::Null => "null()".into(),
         ExprKind::String(lit) => lower_string(lit, symbols, depth)?,
-        ExprKind::Ident(ident) => symbols.resolve(&ident.name).ok_or_else(|| {
-            LowerError::new(
-                ident.span,
-                format!("the name '{}' does not exist in this context", ident.name),
-            )
-        })?,
+        ExprKind::Ident(ident) => match symbols.resolve_checked(&ident.name) {
+            Some(resolved) => resolved?,
+            None => {
+                return Err(LowerError::new(
+                    ident.span,
+                    format!("the name '{}' does not exist in this context", ident.name),
+                ));
+            }
+        },
         ExprKind::Property { base, name, safe } => {
             let base = lower(base)?;
             if *safe {
