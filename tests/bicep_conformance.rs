@@ -15,12 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use armlint::arm::bicep::lower_template::lower_template;
+use armlint::arm::bicep::lower_template::lower_template_with;
 use armlint::arm::document::{DocumentKind, kind_of_schema};
 use armlint::arm::graph::{ResourceGraph, Target};
 use armlint::arm::scope::ScopeConfig;
 use armlint::arm::template::{ParameterSet, expand};
 use armlint::arm::value::{Tri, Value};
+use armlint::discover::module_loader::ModuleLoader;
 use armlint::source::{SourceFile, bicep, json};
 use rayon::prelude::*;
 use serde_json::Value as J;
@@ -131,7 +132,10 @@ fn message_kind(message: &str) -> String {
 }
 
 /// The lowered text, or the outcome that stops the comparison.
-fn lower(pair: &Pair) -> Result<String, (Outcome, Vec<String>)> {
+/// Lowering errors met: kind and the source text of the first one of the kind.
+type ErrorKinds = Vec<(String, String)>;
+
+fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
     // Read as armlint reads any source: a byte order mark is not part of the text.
     let source = SourceFile::read(&pair.bicep)
         .map_err(|e| (differs("unreadable .bicep", e.to_string()), Vec::new()))?;
@@ -139,24 +143,42 @@ fn lower(pair: &Pair) -> Result<String, (Outcome, Vec<String>)> {
     let file = bicep::parse(text);
     if let Some(e) = file.errors.first() {
         let outcome = differs("parse error", format!("{e:?}"));
-        return Err((outcome, vec!["parse error".into()]));
+        return Err((outcome, vec![("parse error".into(), String::new())]));
     }
-    match lower_template(&file, pair.bicep.clone()) {
+    // Local modules from disk; no module cache (registry modules stay unresolved).
+    let mut modules = ModuleLoader::new(None);
+    match lower_template_with(&file, pair.bicep.clone(), &mut modules) {
         Ok(lowered) => Ok(lowered.text),
         Err(errors) => {
             // "unbalanced JSON" only follows another error.
-            let kinds: Vec<String> = errors
+            let kinds: Vec<(String, String)> = errors
                 .iter()
                 .filter(|e| !e.message.starts_with("internal: unbalanced"))
-                .map(|e| format!("lower: {}", message_kind(&e.message)))
+                .map(|e| {
+                    let snippet = text
+                        .get(e.span.start as usize..e.span.end as usize)
+                        .unwrap_or_default()
+                        .chars()
+                        .take(70)
+                        .collect::<String>()
+                        .replace(['\n', '\r'], " ");
+                    (format!("lower: {}", message_kind(&e.message)), snippet)
+                })
                 .collect();
             let first = errors.first();
             let (line, _) = first.map_or((0, 0), |e| source.line_col(e.span.start));
+            let snippet: String = first
+                .and_then(|e| text.get(e.span.start as usize..e.span.end as usize))
+                .unwrap_or_default()
+                .chars()
+                .take(60)
+                .collect();
             let detail = format!(
-                "line {line}: {}",
-                first.map(|e| e.message.as_str()).unwrap_or_default()
+                "line {line}: {} `{}`",
+                first.map(|e| e.message.as_str()).unwrap_or_default(),
+                snippet.replace('\n', " ")
             );
-            let cause = kinds.first().cloned().unwrap_or_default();
+            let cause = kinds.first().map(|k| k.0.clone()).unwrap_or_default();
             Err((differs(cause, detail), kinds))
         }
     }
@@ -245,7 +267,15 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
     let keys: Vec<String> = (0..graph.instances().len())
         .map(|i| node_key(&graph, i, 0))
         .collect();
+    // `existing` resources are declared only in symbolic-name output (languageVersion 2.0); the
+    // compiler's classic output, which the lowering writes, references them without declaring
+    // them. Compare what is deployed.
+    let existing: Vec<bool> = graph.instances().iter().map(|i| i.existing).collect();
+    let is_existing = |i: usize| existing.get(i).copied().unwrap_or(false);
     for (inst, key) in graph.instances().iter().zip(&keys) {
+        if inst.existing {
+            continue;
+        }
         let deployed = match inst.deployed {
             Tri::True => "yes",
             Tri::False => "no",
@@ -260,6 +290,11 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
         summary.nodes.entry(key.clone()).or_default().push(facts);
     }
     for edge in graph.all_edges() {
+        if is_existing(edge.from)
+            || matches!(&edge.target, Target::Node { index, .. } if is_existing(*index))
+        {
+            continue;
+        }
         let target = match &edge.target {
             Target::Node { index, .. } => keys.get(*index).cloned().unwrap_or_default(),
             Target::External(id) => format!("external {id}"),
@@ -329,7 +364,7 @@ fn parameter_defaults(text: &str, path: &Path) -> Result<BTreeMap<String, J>, St
 
 fn truncated(v: &impl std::fmt::Display) -> String {
     let s = v.to_string();
-    if s.chars().count() > 160 {
+    if s.chars().count() > 160 && std::env::var_os("BICEP_CONFORMANCE_ONLY").is_none() {
         s.chars().take(160).collect::<String>() + "…"
     } else {
         s
@@ -429,7 +464,7 @@ fn compare_summaries(lowered: &Summary, compiled: &Summary) -> Outcome {
 }
 
 /// Compares one pair; also returns every lowering error kind met (for the per-kind counts).
-fn compare(pair: &Pair) -> (Outcome, Vec<String>) {
+fn compare(pair: &Pair) -> (Outcome, ErrorKinds) {
     let lowered = match lower(pair) {
         Ok(text) => text,
         Err(stop) => return stop,
@@ -459,25 +494,39 @@ fn lowered_bicep_builds_the_graph_of_the_compiled_json() {
         return;
     };
     let started = Instant::now();
-    let pairs = pairs(&shared);
+    let mut pairs = pairs(&shared);
     assert!(
         pairs.len() > 800,
         "expected ~838 pairs, found {}",
         pairs.len()
     );
-    let results: Vec<(Outcome, Vec<String>)> = pairs.par_iter().map(compare).collect();
+    // Set to compare only the pairs whose path contains it (the floor is then not checked).
+    let only = std::env::var("BICEP_CONFORMANCE_ONLY").ok();
+    if let Some(only) = &only {
+        pairs.retain(|p| p.bicep.to_string_lossy().contains(only.as_str()));
+    }
+    let results: Vec<(Outcome, ErrorKinds)> = pairs.par_iter().map(compare).collect();
     let mut by_cause: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    let mut error_kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut error_kinds: BTreeMap<&str, (usize, Vec<&str>)> = BTreeMap::new();
     let mut identical = 0;
+    // Set to list the identical pairs (to see which one a change lost).
+    let verbose = std::env::var_os("BICEP_CONFORMANCE_LIST").is_some();
     for (pair, (outcome, kinds)) in pairs.iter().zip(&results) {
-        let mut seen: Vec<&str> = kinds.iter().map(String::as_str).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        for kind in seen {
-            *error_kinds.entry(kind).or_default() += 1;
+        let mut seen: Vec<&(String, String)> = kinds.iter().collect();
+        seen.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        seen.dedup_by(|a, b| a.0 == b.0);
+        for (kind, snippet) in seen {
+            let entry = error_kinds.entry(kind.as_str()).or_default();
+            entry.0 += 1;
+            entry.1.push(snippet.as_str());
         }
         match outcome {
-            Outcome::Identical => identical += 1,
+            Outcome::Identical => {
+                identical += 1;
+                if verbose {
+                    eprintln!("identical: {}", relative(&pair.bicep, &shared));
+                }
+            }
             Outcome::Differs { cause, detail } => by_cause
                 .entry(cause.as_str())
                 .or_default()
@@ -499,14 +548,23 @@ fn lowered_bicep_builds_the_graph_of_the_compiled_json() {
         }
     }
     let mut kinds: Vec<_> = error_kinds.into_iter().collect();
-    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    kinds.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    // Set to print every source snippet of the error kinds that contain it.
+    let all_of = std::env::var("BICEP_CONFORMANCE_KIND").ok();
     report += "lowering errors by kind (files that have one):\n";
-    for (kind, files) in kinds {
+    for (kind, (files, snippets)) in kinds {
         report += &format!("  {files:4}  {kind}\n");
+        let every = all_of.as_deref().is_some_and(|k| kind.contains(k));
+        for snippet in snippets
+            .iter()
+            .take(if every { usize::MAX } else { EXAMPLES })
+        {
+            report += &format!("          `{snippet}`\n");
+        }
     }
     eprintln!("{report}");
     assert!(
-        identical >= IDENTICAL_FLOOR,
+        only.is_some() || identical >= IDENTICAL_FLOOR,
         "{identical} identical pairs, below the floor of {IDENTICAL_FLOOR}"
     );
 }

@@ -59,7 +59,7 @@ pub fn lower_reference(
     };
     let index = index.as_deref();
     let base = match (symbol.kind, head) {
-        (_, Some("name")) => arm_name(scope, id, index, span)?,
+        (_, Some("name")) => own_name(scope, id, index, span)?,
         (_, Some("id")) => resource_id(scope, id, index, span)?,
         (_, Some("type")) => quoted(&symbol.type_name),
         (_, Some("apiVersion")) => quoted(&version),
@@ -389,7 +389,11 @@ mod tests {
         let file: BicepFile = parse(text);
         assert!(file.errors.is_empty(), "{:?}", file.errors);
         let mut errors = Vec::new();
-        let table = SymbolTable::build(&file, &mut errors);
+        let table = SymbolTable::build(
+            &file,
+            super::super::lower_scope::ScopeKind::ResourceGroup,
+            &mut errors,
+        );
         assert!(errors.is_empty(), "{errors:?}");
         let names = HashMap::from([("p".to_string(), "parameters('p')".to_string())]);
         let inlined = HashMap::new();

@@ -192,6 +192,22 @@ impl<'a> SymbolTable<'a> {
         self.top.get(name).copied()
     }
 
+    /// The order the compiler emits resources in: the binder's scope tree, each scope's nested
+    /// scopes before its own declarations (so nested resources, innermost first, come before
+    /// the top-level ones).
+    pub fn emission_order(&self) -> Vec<SymbolId> {
+        let mut declared: HashMap<Option<SymbolId>, Vec<SymbolId>> = HashMap::new();
+        for (i, symbol) in self.symbols.iter().enumerate() {
+            declared
+                .entry(symbol.nested_in)
+                .or_default()
+                .push(SymbolId(i));
+        }
+        let mut out = Vec::with_capacity(self.symbols.len());
+        emit_scope(&declared, None, &mut out, 0);
+        out
+    }
+
     /// The nested resource `name` declared directly inside `parent` (`parent::name`).
     pub fn child(&self, parent: SymbolId, name: &str) -> Option<SymbolId> {
         self.nested.get(&(parent, name.to_string())).copied()
@@ -334,6 +350,23 @@ impl<'a> SymbolTable<'a> {
             _ => None,
         }
     }
+}
+
+fn emit_scope(
+    declared: &HashMap<Option<SymbolId>, Vec<SymbolId>>,
+    scope: Option<SymbolId>,
+    out: &mut Vec<SymbolId>,
+    depth: usize,
+) {
+    let Some(here) = declared.get(&scope) else {
+        return;
+    };
+    if depth <= crate::limits::BICEP_DEPTH {
+        for id in here {
+            emit_scope(declared, Some(*id), out, depth.saturating_add(1));
+        }
+    }
+    out.extend(here.iter().copied());
 }
 
 /// A resource or module body: `{…}`, `if (c) {…}`, `[for … in …: {…}]` or

@@ -16,11 +16,12 @@ use super::lower_dependencies::ReferenceGraph;
 use super::lower_expression::LowerError;
 use super::lower_inline::inlined_variables;
 use super::lower_module::write_module;
-use super::lower_params::{ParamDeclaration, arm_type, decorator_call, write_parameter};
+use super::lower_params::{ParamDeclaration, write_parameter};
 use super::lower_reference::resource_id;
 use super::lower_resource::{ResourceContext, write_resource};
 use super::lower_scope::ScopeKind;
 use super::lower_symbols::{SymbolId, SymbolKind, SymbolTable};
+use super::lower_types::{TypeContext, TypeNames, write_definition, write_type_keys};
 use super::lower_value::{ValueContext, write_lowered, write_value};
 use super::module_source::{ModuleSource, NoModules};
 use super::span_map::{BicepSpan, SpanMap};
@@ -130,13 +131,18 @@ fn lower_file(
         file: file_id,
         symbols: &symbols,
     };
+    let type_names = TypeNames::of(file);
+    let types = TypeContext {
+        values: &cx,
+        names: &type_names,
+    };
     let mut w = JsonWriter::new(map);
     w.begin_object(None);
     w.key("$schema");
     w.string(schema, None);
     w.key("contentVersion");
     w.string("1.0.0.0", None);
-    write_declarations(&mut w, file, &cx, &inlined, &mut errors);
+    write_declarations(&mut w, file, &types, &inlined, &mut errors);
     w.key("resources");
     w.begin_array(None);
     write_resources(
@@ -149,7 +155,7 @@ fn lower_file(
     );
     w.end_array();
     write_section(&mut w, "outputs", file, &mut errors, |w, s| {
-        write_output(w, &cx, &resources, s)
+        write_output(w, &types, &resources, s)
     });
     w.end_object();
     let finished = w.finish();
@@ -165,20 +171,24 @@ fn lower_file(
     }
 }
 
-/// `metadata`, `parameters` and `variables` (inlined variables left out).
+/// `metadata`, `definitions`, `parameters` and `variables` (inlined variables left out).
 fn write_declarations(
     w: &mut JsonWriter,
     file: &BicepFile,
-    cx: &ValueContext<'_>,
+    types: &TypeContext<'_>,
     inlined: &HashMap<String, &Expr>,
     errors: &mut Vec<LowerError>,
 ) {
+    let cx = types.values;
     write_section(w, "metadata", file, errors, |w, s| match &s.kind {
         StatementKind::Metadata { name, value } => {
             w.key(&name.name);
             write_value(w, value, cx, crate::limits::VALUE_DEPTH).map(|()| true)
         }
         _ => Ok(false),
+    });
+    write_section(w, "definitions", file, errors, |w, s| {
+        write_definition(w, types, s)
     });
     write_section(w, "parameters", file, errors, |w, s| match &s.kind {
         StatementKind::Param { name, ty, value } => {
@@ -188,6 +198,7 @@ fn write_declarations(
                 ty: ty.as_ref(),
                 default: value.as_ref(),
                 decorators: &s.decorators,
+                types: types.names,
             };
             write_parameter(w, cx, declaration).map(|()| true)
         }
@@ -212,11 +223,13 @@ fn write_resources(
     module_depth: usize,
     errors: &mut Vec<LowerError>,
 ) {
-    for (i, symbol) in cx.table.symbols.iter().enumerate() {
-        if symbol.kind == SymbolKind::Resource && !symbol.existing {
-            if let Err(error) = write_resource(w, cx, SymbolId(i)) {
-                errors.push(error);
-            }
+    for id in cx.table.emission_order() {
+        let deployed = cx
+            .table
+            .get(id)
+            .is_some_and(|s| s.kind == SymbolKind::Resource && !s.existing);
+        if deployed && let Err(error) = write_resource(w, cx, id) {
+            errors.push(error);
         }
     }
     let mut lower_child = |child: &std::path::Path,
@@ -261,7 +274,7 @@ fn module_error(child: &std::path::Path, file: &BicepFile, errors: &[LowerError]
     LowerError::new(
         Span::default(),
         format!(
-            "the module {} does not lower ({} error(s)): {first}",
+            "the module '{}' does not lower ({} error(s)): {first}",
             child.display(),
             errors.len()
         ),
@@ -269,7 +282,7 @@ fn module_error(child: &std::path::Path, file: &BicepFile, errors: &[LowerError]
 }
 
 /// `"key": { … }` holding what `write` writes for each statement; omitted when empty, as the
-/// compiler omits an empty `metadata` (it always writes the others, which is harmless).
+/// compiler omits empty `metadata`, `parameters`, `variables` and `outputs`.
 fn write_section(
     w: &mut JsonWriter,
     key: &str,
@@ -286,7 +299,7 @@ fn write_section(
             Err(error) => errors.push(error),
         }
     }
-    if !any && key == "metadata" {
+    if !any {
         return;
     }
     w.key(key);
@@ -301,10 +314,11 @@ fn write_section(
 
 fn write_output(
     w: &mut JsonWriter,
-    cx: &ValueContext<'_>,
+    types: &TypeContext<'_>,
     resources: &ResourceContext<'_, '_>,
     statement: &Statement,
 ) -> Result<bool, LowerError> {
+    let cx = types.values;
     let StatementKind::Output { name, ty, value } = &statement.kind else {
         return Ok(false);
     };
@@ -314,27 +328,20 @@ fn write_output(
             return write_resource_output(w, resources, statement, &name.name, type_name, value);
         }
     };
-    let secure = statement
-        .decorators
-        .iter()
-        .any(|d| decorator_call(d).is_some_and(|(n, _)| n == "secure"));
-    let (type_name, _) = arm_type(ty, secure)?;
     w.key(&name.name);
     w.begin_object(Some(BicepSpan {
         file: cx.file,
         span: statement.span,
     }));
-    w.key("type");
-    w.string(type_name, None);
-    for decorator in &statement.decorators {
-        if let Some(("description", [description])) = decorator_call(decorator) {
-            w.key("metadata");
-            w.begin_object(None);
-            w.key("description");
-            write_value(w, description, cx, crate::limits::VALUE_DEPTH)?;
-            w.end_object();
-        }
-    }
+    write_type_keys(
+        w,
+        types,
+        ty,
+        &statement.decorators,
+        crate::limits::BICEP_DEPTH,
+    )?;
+    super::lower_types::write_constraints(w, cx, &statement.decorators)?;
+    super::lower_types::write_metadata(w, cx, &statement.decorators)?;
     w.key("value");
     write_value(w, value, cx, crate::limits::VALUE_DEPTH)?;
     w.end_object();

@@ -17,9 +17,13 @@ pub struct ValueContext<'a> {
 
 impl ValueContext<'_> {
     pub fn origin(&self, expr: &Expr) -> Option<BicepSpan> {
+        self.origin_span(expr.span)
+    }
+
+    pub fn origin_span(&self, span: crate::source::Span) -> Option<BicepSpan> {
         Some(BicepSpan {
             file: self.file,
-            span: expr.span,
+            span,
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod lower_resource;
 pub mod lower_scope;
 pub mod lower_symbols;
 pub mod lower_template;
+pub mod lower_types;
 pub mod lower_value;
 pub mod module_source;
 pub mod span_map;

@@ -1,0 +1,681 @@
+//! Bicep types → ARM type schemas, as the compiler writes them in `parameters`, `outputs` and
+//! `definitions`: `string[]` → `{"type": "array", "items": {"type": "string"}}`, object types →
+//! `properties` (an optional `a?: T` is `nullable`), `*: T` → `additionalProperties`, tuples →
+//! `prefixItems` with `items: false`, literal unions → `allowedValues`, `T?` → `nullable`, a
+//! user-defined or imported type → `$ref` to its definition (`T.prop`, `T[*]`, `T[0]`,
+//! `T.*` point inside it), `type x = …` statements → `definitions`, decorators (`@description`,
+//! `@minLength`, `@sealed`, `@discriminator`, `@metadata`, …) → constraints and metadata.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::source::bicep::syntax::{
+    BicepFile, Decorator, Expr, ExprKind, ImportKind, ObjectItem, ObjectKey, Statement,
+    StatementKind, TypeExpr, TypeKind, TypePropertyKey,
+};
+
+use super::json_writer::JsonWriter;
+use super::lower_expression::LowerError;
+use super::lower_value::{ValueContext, write_value};
+
+/// The names a type expression may refer to in one file.
+#[derive(Debug, Default)]
+pub struct TypeNames {
+    /// `type x = …` declared here, and names imported with `import {x} from …` (under their
+    /// alias): each has an entry in `definitions` (imports from the registry are type-only and
+    /// not resolved, so theirs may be absent).
+    named: HashSet<String>,
+    /// `import * as ns from …`: `ns.T` names the imported type `T`.
+    namespaces: HashSet<String>,
+    /// Of each local object type, its properties whose type is one string literal: what a
+    /// `@discriminator` union maps on.
+    tags: HashMap<String, Vec<(String, String)>>,
+}
+
+/// An object type's properties typed by one string literal (`kind: 'Active'`).
+fn literal_properties(ty: &TypeExpr) -> Vec<(String, String)> {
+    let TypeKind::Object(properties) = &strip_parens(ty).kind else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|p| {
+            let TypePropertyKey::Key(key) = &p.key else {
+                return None;
+            };
+            let TypeKind::Literal(Expr {
+                kind: ExprKind::String(lit),
+                ..
+            }) = &strip_parens(&p.ty).kind
+            else {
+                return None;
+            };
+            let key = match key {
+                ObjectKey::Ident(i) => i.name.clone(),
+                ObjectKey::String(s) => s.as_plain()?,
+            };
+            Some((key, lit.as_plain()?))
+        })
+        .collect()
+}
+
+impl TypeNames {
+    pub fn of(file: &BicepFile) -> TypeNames {
+        let mut names = TypeNames::default();
+        for statement in &file.statements {
+            match &statement.kind {
+                StatementKind::Type { name, ty } => {
+                    names.named.insert(name.name.clone());
+                    names.tags.insert(name.name.clone(), literal_properties(ty));
+                }
+                StatementKind::Import(import) => match &import.kind {
+                    ImportKind::Items(items) => {
+                        for item in items {
+                            let local = item.alias.as_ref().unwrap_or(&item.name);
+                            names.named.insert(local.name.clone());
+                        }
+                    }
+                    ImportKind::Wildcard { alias } => {
+                        names.namespaces.insert(alias.name.clone());
+                    }
+                    ImportKind::Provider(_) => {}
+                },
+                _ => {}
+            }
+        }
+        names
+    }
+
+    /// `#/definitions/…` for a reference to a named type (or a part of one), if `ty` is one.
+    fn pointer(&self, ty: &TypeExpr, depth: usize) -> Option<String> {
+        let depth = depth.checked_sub(1)?;
+        match &ty.kind {
+            TypeKind::Name(ident) if self.named.contains(&ident.name) => {
+                Some(format!("#/definitions/{}", ident.name))
+            }
+            TypeKind::Property { base, name } => match &base.kind {
+                TypeKind::Name(ns) if self.namespaces.contains(&ns.name) => {
+                    Some(format!("#/definitions/{}.{}", ns.name, name.name))
+                }
+                _ => Some(format!(
+                    "{}/properties/{}",
+                    self.pointer(base, depth)?,
+                    name.name
+                )),
+            },
+            TypeKind::Index { base, index: None } => {
+                Some(format!("{}/items", self.pointer(base, depth)?))
+            }
+            TypeKind::Index {
+                base,
+                index: Some(index),
+            } => match &index.kind {
+                ExprKind::Int(n) => Some(format!("{}/prefixItems/{n}", self.pointer(base, depth)?)),
+                _ => None,
+            },
+            TypeKind::AdditionalProperties(base) => Some(format!(
+                "{}/additionalProperties",
+                self.pointer(base, depth)?
+            )),
+            TypeKind::Paren(inner) => self.pointer(inner, depth),
+            _ => None,
+        }
+    }
+}
+
+/// What a type schema is written with: the file's values and the type names in scope.
+pub struct TypeContext<'a> {
+    pub values: &'a ValueContext<'a>,
+    pub names: &'a TypeNames,
+}
+
+fn unsupported(ty: &TypeExpr) -> LowerError {
+    LowerError::new(ty.span, "this type is not supported by the lowering yet")
+}
+
+/// The decorator's name (`description` for `@description(…)` and `@sys.description(…)`) and
+/// its arguments.
+pub fn decorator_call(decorator: &Decorator) -> Option<(&str, &[Expr])> {
+    match &decorator.expr.kind {
+        ExprKind::Call { target, name, args } => match target.as_deref().map(|t| &t.kind) {
+            None => Some((name.name.as_str(), args.as_slice())),
+            Some(ExprKind::Ident(ns)) if ns.name == "sys" => {
+                Some((name.name.as_str(), args.as_slice()))
+            }
+            Some(_) => None,
+        },
+        _ => None,
+    }
+}
+
+pub fn has_decorator(decorators: &[Decorator], name: &str) -> bool {
+    decorators
+        .iter()
+        .any(|d| decorator_call(d).is_some_and(|(n, _)| n == name))
+}
+
+fn single_argument<'a>(decorator: &Decorator, args: &'a [Expr]) -> Result<&'a Expr, LowerError> {
+    match args {
+        [only] => Ok(only),
+        _ => Err(LowerError::new(
+            decorator.span,
+            "this decorator takes exactly one argument",
+        )),
+    }
+}
+
+/// The ARM type of a literal type member.
+fn literal_type(literal: &Expr) -> Option<&'static str> {
+    match &literal.kind {
+        ExprKind::String(lit) if lit.as_plain().is_some() => Some("string"),
+        ExprKind::Int(_) | ExprKind::Unary { .. } => Some("int"),
+        ExprKind::Bool(_) => Some("bool"),
+        _ => None,
+    }
+}
+
+/// Writes the keys of `ty`'s schema into the open object: `type` or `$ref`, `items`,
+/// `properties`, `additionalProperties`, `prefixItems`, `allowedValues`, `nullable`.
+/// `@secure()` among `decorators` makes `string` / `object` the secure types; `@discriminator`
+/// maps a union of object types.
+pub fn write_type_keys(
+    w: &mut JsonWriter,
+    cx: &TypeContext<'_>,
+    ty: &TypeExpr,
+    decorators: &[Decorator],
+    depth: usize,
+) -> Result<(), LowerError> {
+    let secure = has_decorator(decorators, "secure");
+    let Some(depth) = depth.checked_sub(1) else {
+        return Err(LowerError::new(ty.span, "type nested too deeply"));
+    };
+    if let Some(pointer) = cx.names.pointer(ty, crate::limits::BICEP_DEPTH) {
+        w.key("$ref");
+        w.string(&pointer, None);
+        return Ok(());
+    }
+    let simple = |w: &mut JsonWriter, name: &str| {
+        w.key("type");
+        w.string(name, None);
+    };
+    match &ty.kind {
+        TypeKind::Name(ident) => simple(
+            w,
+            primitive(&ident.name, secure).ok_or_else(|| unsupported(ty))?,
+        ),
+        TypeKind::Property { base, name } => match &base.kind {
+            TypeKind::Name(ns) if ns.name == "sys" => simple(
+                w,
+                primitive(&name.name, secure).ok_or_else(|| unsupported(ty))?,
+            ),
+            _ => simple(w, derived_type(ty).ok_or_else(|| unsupported(ty))?),
+        },
+        TypeKind::Paren(inner) => write_type_keys(w, cx, inner, decorators, depth)?,
+        TypeKind::Nullable(inner) => {
+            write_type_keys(w, cx, inner, decorators, depth)?;
+            w.key("nullable");
+            w.boolean(true, None);
+        }
+        TypeKind::NonNullable(inner) => write_type_keys(w, cx, inner, decorators, depth)?,
+        TypeKind::Array(items) => {
+            simple(w, "array");
+            w.key("items");
+            write_schema(w, cx, items, &[], depth)?;
+        }
+        TypeKind::Tuple(items) => {
+            simple(w, "array");
+            w.key("prefixItems");
+            w.begin_array(None);
+            for item in items {
+                write_schema(w, cx, &item.ty, &item.decorators, depth)?;
+            }
+            w.end_array();
+            w.key("items");
+            w.boolean(false, None);
+        }
+        TypeKind::Object(properties) => write_object_type(w, cx, properties, secure, depth)?,
+        TypeKind::Literal(literal) => {
+            simple(w, literal_type(literal).ok_or_else(|| unsupported(ty))?);
+            w.key("allowedValues");
+            w.begin_array(None);
+            write_value(w, literal, cx.values, crate::limits::VALUE_DEPTH)?;
+            w.end_array();
+        }
+        TypeKind::Union(members) => match discriminator(decorators) {
+            Some(property) => write_tagged_union(w, cx, ty, members, &property, depth)?,
+            None => write_union(w, cx, ty, members)?,
+        },
+        TypeKind::Parameterized { name, args } => write_parameterized(w, cx, ty, name, args)?,
+        TypeKind::AdditionalProperties(_) | TypeKind::Index { .. } | TypeKind::Missing => {
+            return Err(unsupported(ty));
+        }
+    }
+    Ok(())
+}
+
+fn primitive(name: &str, secure: bool) -> Option<&'static str> {
+    Some(match (name, secure) {
+        ("string", false) => "string",
+        ("string", true) => "securestring",
+        ("int", _) => "int",
+        ("bool", _) => "bool",
+        ("object", false) => "object",
+        ("object", true) => "secureObject",
+        ("array", _) => "array",
+        ("any", _) => return None,
+        _ => return None,
+    })
+}
+
+/// `'a' | 'b' | null`: the members' common type, `allowedValues`, and `nullable` for `null`.
+fn write_union(
+    w: &mut JsonWriter,
+    cx: &TypeContext<'_>,
+    ty: &TypeExpr,
+    members: &[TypeExpr],
+) -> Result<(), LowerError> {
+    let mut common = None;
+    let mut literals = Vec::new();
+    let mut nullable = false;
+    for member in members {
+        let mut member = strip_parens(member);
+        if let TypeKind::Nullable(inner) = &member.kind {
+            nullable = true;
+            member = strip_parens(inner);
+        }
+        match &member.kind {
+            TypeKind::Literal(Expr {
+                kind: ExprKind::Null,
+                ..
+            }) => nullable = true,
+            TypeKind::Literal(literal) => {
+                let t = literal_type(literal).ok_or_else(|| unsupported(ty))?;
+                if common.is_some_and(|c| c != t) {
+                    return Err(unsupported(ty));
+                }
+                common = Some(t);
+                literals.push(literal);
+            }
+            // A union of arrays of literals (`('a' | 'b')[]`) is written by the compiler the
+            // same way; anything else needs the type checker.
+            _ => return Err(unsupported(ty)),
+        }
+    }
+    let common = common.ok_or_else(|| unsupported(ty))?;
+    w.key("type");
+    w.string(common, None);
+    w.key("allowedValues");
+    w.begin_array(None);
+    for literal in literals {
+        write_value(w, literal, cx.values, crate::limits::VALUE_DEPTH)?;
+    }
+    w.end_array();
+    if nullable {
+        w.key("nullable");
+        w.boolean(true, None);
+    }
+    Ok(())
+}
+
+/// `@discriminator('kind')`'s property name.
+fn discriminator(decorators: &[Decorator]) -> Option<String> {
+    decorators.iter().find_map(|d| match decorator_call(d) {
+        Some((
+            "discriminator",
+            [
+                Expr {
+                    kind: ExprKind::String(lit),
+                    ..
+                },
+            ],
+        )) => lit.as_plain(),
+        _ => None,
+    })
+}
+
+/// `@discriminator('kind') type x = a | b`: `discriminator.mapping` from each member's literal
+/// `kind` to its schema (a `$ref` for a named member).
+fn write_tagged_union(
+    w: &mut JsonWriter,
+    cx: &TypeContext<'_>,
+    ty: &TypeExpr,
+    members: &[TypeExpr],
+    property: &str,
+    depth: usize,
+) -> Result<(), LowerError> {
+    w.key("type");
+    w.string("object", None);
+    w.key("discriminator");
+    w.begin_object(None);
+    w.key("propertyName");
+    w.string(property, None);
+    w.key("mapping");
+    w.begin_object(None);
+    for member in members {
+        let member = strip_parens(member);
+        let tags = match &member.kind {
+            TypeKind::Name(name) => cx.names.tags.get(&name.name).cloned().unwrap_or_default(),
+            _ => literal_properties(member),
+        };
+        let Some((_, tag)) = tags.iter().find(|(key, _)| key == property) else {
+            // An imported member (not resolved): its tag is not known here.
+            if matches!(member.kind, TypeKind::Name(_)) {
+                continue;
+            }
+            return Err(unsupported(ty));
+        };
+        w.key(tag);
+        write_schema(w, cx, member, &[], depth)?;
+    }
+    w.end_object();
+    w.end_object();
+    Ok(())
+}
+
+fn strip_parens(ty: &TypeExpr) -> &TypeExpr {
+    let mut at = ty;
+    while let TypeKind::Paren(inner) = &at.kind {
+        at = inner;
+    }
+    at
+}
+
+/// The ARM type of a resource-derived type (`resourceInput<'T@v'>.tags`). The compiler looks it
+/// up in the resource type's schema, which armlint does not have: `tags` and `properties` are
+/// objects, `name`, `kind`, `location` strings, and anything deeper is written as `object`.
+/// That placeholder changes nothing armlint evaluates: it reads a parameter's type only for
+/// `secure…` types and for `allowedValues` on arrays, and a derived type has neither.
+fn derived_type(ty: &TypeExpr) -> Option<&'static str> {
+    let mut path = Vec::new();
+    let mut at = ty;
+    while let TypeKind::Property { base, name } = &at.kind {
+        path.push(name.name.as_str());
+        at = base;
+    }
+    let TypeKind::Parameterized { name, .. } = &at.kind else {
+        return None;
+    };
+    if !matches!(name.name.as_str(), "resourceInput" | "resourceOutput") {
+        return None;
+    }
+    path.reverse();
+    Some(match path.as_slice() {
+        ["name" | "kind" | "location"] => "string",
+        _ => "object",
+    })
+}
+
+/// `resourceInput<'T@v'>.tags` and the like: the compiler writes the type it looks up in the
+/// resource type's schema, which armlint does not have; `tags` is an object, the rest is left
+/// untyped (ARM accepts any value then) with the source the compiler names.
+fn write_parameterized(
+    w: &mut JsonWriter,
+    _cx: &TypeContext<'_>,
+    ty: &TypeExpr,
+    name: &crate::source::bicep::syntax::Ident,
+    args: &[TypeExpr],
+) -> Result<(), LowerError> {
+    match name.name.as_str() {
+        "resource" => {
+            w.key("type");
+            w.string("string", None);
+            Ok(())
+        }
+        "resourceInput" | "resourceOutput" if args.len() == 1 => {
+            w.key("type");
+            w.string("object", None);
+            Ok(())
+        }
+        _ => Err(unsupported(ty)),
+    }
+}
+
+fn write_object_type(
+    w: &mut JsonWriter,
+    cx: &TypeContext<'_>,
+    properties: &[crate::source::bicep::syntax::TypeProperty],
+    secure: bool,
+    depth: usize,
+) -> Result<(), LowerError> {
+    w.key("type");
+    w.string(if secure { "secureObject" } else { "object" }, None);
+    let mut additional = None;
+    let mut any_named = false;
+    for property in properties {
+        match &property.key {
+            TypePropertyKey::Wildcard(_) => additional = Some(property),
+            TypePropertyKey::Key(_) => any_named = true,
+        }
+    }
+    if any_named {
+        w.key("properties");
+        w.begin_object(None);
+        for property in properties {
+            let TypePropertyKey::Key(key) = &property.key else {
+                continue;
+            };
+            let key = match key {
+                ObjectKey::Ident(ident) => ident.name.clone(),
+                ObjectKey::String(lit) => lit
+                    .as_plain()
+                    .ok_or_else(|| LowerError::new(lit.span, "interpolated type property name"))?,
+            };
+            w.key(&key);
+            let optional = property.optional && !matches!(property.ty.kind, TypeKind::Nullable(_));
+            write_schema_with(w, cx, &property.ty, &property.decorators, optional, depth)?;
+        }
+        w.end_object();
+    }
+    if let Some(property) = additional {
+        w.key("additionalProperties");
+        write_schema(w, cx, &property.ty, &property.decorators, depth)?;
+    }
+    Ok(())
+}
+
+/// `{ …schema… }` of `ty` with its decorators' constraints and metadata.
+pub fn write_schema(
+    w: &mut JsonWriter,
+    cx: &TypeContext<'_>,
+    ty: &TypeExpr,
+    decorators: &[Decorator],
+    depth: usize,
+) -> Result<(), LowerError> {
+    write_schema_with(w, cx, ty, decorators, false, depth)
+}
+
+fn write_schema_with(
+    w: &mut JsonWriter,
+    cx: &TypeContext<'_>,
+    ty: &TypeExpr,
+    decorators: &[Decorator],
+    nullable: bool,
+    depth: usize,
+) -> Result<(), LowerError> {
+    w.begin_object(cx.values.origin_span(ty.span));
+    write_type_keys(w, cx, ty, decorators, depth)?;
+    write_constraints(w, cx.values, decorators)?;
+    if nullable {
+        w.key("nullable");
+        w.boolean(true, None);
+    }
+    write_metadata(w, cx.values, decorators)?;
+    w.end_object();
+    Ok(())
+}
+
+/// Constraints from decorators: `@allowed`, `@minValue`, `@maxValue`, `@minLength`,
+/// `@maxLength`, `@sealed` (`additionalProperties: false`), `@discriminator`.
+pub fn write_constraints(
+    w: &mut JsonWriter,
+    cx: &ValueContext<'_>,
+    decorators: &[Decorator],
+) -> Result<(), LowerError> {
+    for decorator in decorators {
+        let Some((name, args)) = decorator_call(decorator) else {
+            continue;
+        };
+        let key = match name {
+            "allowed" => "allowedValues",
+            "minValue" | "maxValue" | "minLength" | "maxLength" => name,
+            "sealed" => {
+                w.key("additionalProperties");
+                w.boolean(false, None);
+                continue;
+            }
+            _ => continue,
+        };
+        w.key(key);
+        write_value(
+            w,
+            single_argument(decorator, args)?,
+            cx,
+            crate::limits::VALUE_DEPTH,
+        )?;
+    }
+    Ok(())
+}
+
+/// `metadata`: `@metadata({…})`'s properties, then `description` from `@description`, and
+/// `__bicep_export!` for `@export()`.
+pub fn write_metadata(
+    w: &mut JsonWriter,
+    cx: &ValueContext<'_>,
+    decorators: &[Decorator],
+) -> Result<(), LowerError> {
+    let mut extra = None;
+    let mut description = None;
+    let mut export = false;
+    for decorator in decorators {
+        match decorator_call(decorator) {
+            Some(("metadata", args)) => extra = Some(single_argument(decorator, args)?),
+            Some(("description", args)) => description = Some(single_argument(decorator, args)?),
+            Some(("export", _)) => export = true,
+            _ => {}
+        }
+    }
+    if extra.is_none() && description.is_none() && !export {
+        return Ok(());
+    }
+    w.key("metadata");
+    w.begin_object(None);
+    if let Some(Expr {
+        kind: ExprKind::Object(items),
+        ..
+    }) = extra
+    {
+        for item in items {
+            if let ObjectItem::Property { key, value, .. } = item {
+                let key = match key {
+                    ObjectKey::Ident(i) => i.name.clone(),
+                    ObjectKey::String(s) => s.as_plain().unwrap_or_default(),
+                };
+                w.key(&key);
+                write_value(w, value, cx, crate::limits::VALUE_DEPTH)?;
+            }
+        }
+    }
+    if export {
+        w.key("__bicep_export!");
+        w.boolean(true, None);
+    }
+    if let Some(description) = description {
+        w.key("description");
+        write_value(w, description, cx, crate::limits::VALUE_DEPTH)?;
+    }
+    w.end_object();
+    Ok(())
+}
+
+/// Writes `"name": {schema}` into the open `definitions` object for a `type` statement; false
+/// for other statements.
+pub fn write_definition(
+    w: &mut JsonWriter,
+    cx: &TypeContext<'_>,
+    statement: &Statement,
+) -> Result<bool, LowerError> {
+    let StatementKind::Type { name, ty } = &statement.kind else {
+        return Ok(false);
+    };
+    w.key(&name.name);
+    write_schema(w, cx, ty, &statement.decorators, crate::limits::BICEP_DEPTH)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::bicep::parse;
+
+    struct NoSymbols;
+    impl super::super::lower_expression::Symbols for NoSymbols {
+        fn resolve(&self, _: &str) -> Option<String> {
+            None
+        }
+    }
+
+    /// The `definitions` the statements of `source` lower to.
+    fn definitions(source: &str) -> Result<serde_json::Value, LowerError> {
+        let file = parse(source);
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        let names = TypeNames::of(&file);
+        let mut w = JsonWriter::new(Default::default());
+        let id = w.map_mut().file_id("main.bicep".into());
+        let values = ValueContext {
+            file: id,
+            symbols: &NoSymbols,
+        };
+        let cx = TypeContext {
+            values: &values,
+            names: &names,
+        };
+        w.begin_object(None);
+        for statement in &file.statements {
+            write_definition(&mut w, &cx, statement)?;
+        }
+        w.end_object();
+        let (text, _) = w.finish().unwrap();
+        Ok(serde_json::from_str(&text).unwrap())
+    }
+
+    /// From the compiler's baseline `TypeDeclarations_LF/main.json`.
+    #[test]
+    fn type_declarations_lower_to_the_compiler_definitions() {
+        let got = definitions(
+            "@description('The foo type')\n@sealed()\ntype foo = {\n  @minLength(3)\n  stringProp: string\n  objectProp: {\n    intArrayArrayProp: int [] [] ?\n  }\n  typeRefProp: bar\n  literalProp: 'literal'\n  recursion: foo?\n  opt?: string\n}\ntype fooProperty = foo.objectProp.intProp\ntype bar = int[][]\ntype barElement = bar[*]\ntype aUnion = 'snap'|'crackle'|null\ntype tuple = [string, bar]\ntype dict = { *: int }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!({
+                "foo": {
+                    "type": "object",
+                    "properties": {
+                        "stringProp": {"type": "string", "minLength": 3},
+                        "objectProp": {"type": "object", "properties": {
+                            "intArrayArrayProp": {"type": "array", "items": {"type": "array", "items": {"type": "int"}}, "nullable": true}
+                        }},
+                        "typeRefProp": {"$ref": "#/definitions/bar"},
+                        "literalProp": {"type": "string", "allowedValues": ["literal"]},
+                        "recursion": {"$ref": "#/definitions/foo", "nullable": true},
+                        "opt": {"type": "string", "nullable": true}
+                    },
+                    "additionalProperties": false,
+                    "metadata": {"description": "The foo type"}
+                },
+                "fooProperty": {"$ref": "#/definitions/foo/properties/objectProp/properties/intProp"},
+                "bar": {"type": "array", "items": {"type": "array", "items": {"type": "int"}}},
+                "barElement": {"$ref": "#/definitions/bar/items"},
+                "aUnion": {"type": "string", "allowedValues": ["snap", "crackle"], "nullable": true},
+                "tuple": {"type": "array", "prefixItems": [{"type": "string"}, {"$ref": "#/definitions/bar"}], "items": false},
+                "dict": {"type": "object", "additionalProperties": {"type": "int"}}
+            })
+        );
+    }
+
+    #[test]
+    fn an_unknown_type_name_is_an_error_at_its_span() {
+        let err = definitions("type a = {\n  b: nope\n}\n").unwrap_err();
+        assert!(err.message.contains("not supported"), "{}", err.message);
+        assert_eq!(err.span.start, 16);
+    }
+}
