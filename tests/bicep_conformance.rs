@@ -21,6 +21,7 @@ use armlint::arm::graph::{ResourceGraph, Target};
 use armlint::arm::scope::ScopeConfig;
 use armlint::arm::template::{ParameterSet, expand};
 use armlint::arm::value::{Tri, Value};
+use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource};
 use armlint::discover::module_loader::ModuleLoader;
 use armlint::source::{SourceFile, bicep, json};
 use rayon::prelude::*;
@@ -135,6 +136,87 @@ fn message_kind(message: &str) -> String {
 /// Lowering errors met: kind and the source text of the first one of the kind.
 type ErrorKinds = Vec<(String, String)>;
 
+/// Modules for the comparison: local ones read from disk (the real loader); a registry module
+/// (`br:` / `ts:`) is the template the compiled twin of the declaring file inlined for that
+/// module statement, the way a restored module cache would hold it.
+#[derive(Default)]
+struct TwinModules {
+    loader: ModuleLoader,
+    /// Per declaring file: registry reference → inlined template text.
+    inlined: std::collections::HashMap<PathBuf, std::collections::HashMap<String, String>>,
+}
+
+impl TwinModules {
+    fn registry_templates(from: &Path) -> std::collections::HashMap<String, String> {
+        let mut out = std::collections::HashMap::new();
+        let twin = from.with_extension("json");
+        let (Ok(bicep_text), Ok(json_text)) = (
+            std::fs::read_to_string(from),
+            std::fs::read_to_string(&twin),
+        ) else {
+            return out;
+        };
+        let Ok(json) = serde_json::from_str::<J>(json_text.trim_start_matches('\u{feff}')) else {
+            return out;
+        };
+        let file = bicep::parse(bicep_text.trim_start_matches('\u{feff}'));
+        let modules: Vec<(String, String)> = file
+            .statements
+            .iter()
+            .filter_map(|s| match &s.kind {
+                bicep::syntax::StatementKind::Module { name, path, .. } => {
+                    Some((name.name.clone(), path.as_plain()?))
+                }
+                _ => None,
+            })
+            .collect();
+        let deployments: Vec<&J> = match json.get("resources") {
+            // Symbolic names: the module's own name is its key.
+            Some(J::Object(map)) => modules
+                .iter()
+                .filter_map(|(name, _)| map.get(name))
+                .collect(),
+            // Classic output: modules follow the resources, in statement order.
+            Some(J::Array(list)) => list
+                .iter()
+                .filter(|r| r.get("type").and_then(J::as_str) == Some("Microsoft.Resources/deployments"))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if deployments.len() != modules.len() {
+            return out;
+        }
+        for ((_, reference), deployment) in modules.iter().zip(deployments) {
+            let registry = ["br:", "br/", "ts:", "ts/"].iter().any(|p| reference.starts_with(p));
+            if let (true, Some(template)) = (registry, deployment.pointer("/properties/template")) {
+                out.entry(reference.clone()).or_insert_with(|| template.to_string());
+            }
+        }
+        out
+    }
+}
+
+impl ModuleSource for TwinModules {
+    fn load(
+        &mut self,
+        from_file: &Path,
+        reference: &str,
+        span: armlint::source::Span,
+    ) -> Result<ModuleContent, armlint::arm::bicep::lower_expression::LowerError> {
+        let templates = self
+            .inlined
+            .entry(from_file.to_path_buf())
+            .or_insert_with(|| TwinModules::registry_templates(from_file));
+        match templates.get(reference) {
+            Some(text) => Ok(ModuleContent::Json {
+                path: PathBuf::from(reference),
+                text: text.clone(),
+            }),
+            None => self.loader.load(from_file, reference, span),
+        }
+    }
+}
+
 fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
     // Read as armlint reads any source: a byte order mark is not part of the text.
     let source = SourceFile::read(&pair.bicep)
@@ -145,8 +227,8 @@ fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
         let outcome = differs("parse error", format!("{e:?}"));
         return Err((outcome, vec![("parse error".into(), String::new())]));
     }
-    // Local modules from disk; no module cache (registry modules stay unresolved).
-    let mut modules = ModuleLoader::new(None);
+    // Local modules from disk; registry modules from the templates the twins inlined.
+    let mut modules = TwinModules::default();
     match lower_template_with(&file, pair.bicep.clone(), &mut modules) {
         Ok(lowered) => Ok(lowered.text),
         Err(errors) => {
