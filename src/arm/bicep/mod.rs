@@ -6,7 +6,10 @@
 
 pub mod json_writer;
 pub mod lower_bicepparam;
+pub mod lower_builtins;
 pub mod lower_expression;
+pub mod lower_locals;
+pub mod lower_loops;
 pub mod lower_params;
 pub mod lower_reference;
 pub mod lower_symbols;
