@@ -11,7 +11,9 @@ use crate::arm::scope::ScopeKind;
 use crate::source::read::{self, EntryKind, ReadFailure};
 use crate::source::{SourceFile, Span};
 
+pub mod bicep_config;
 pub mod bicep_inputs;
+pub mod module_loader;
 pub mod walk;
 
 #[derive(Clone, Debug, Default)]

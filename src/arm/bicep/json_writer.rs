@@ -141,6 +141,15 @@ impl JsonWriter {
         self.end(Container::Array);
     }
 
+    /// Writes `json` (a complete JSON value, e.g. a module's lowered template) verbatim as the
+    /// next value; returns the offset it starts at, for shifting that text's span map.
+    pub fn raw_value(&mut self, json: &str) -> usize {
+        self.before_item();
+        let start = self.out.len();
+        self.out.push_str(json);
+        start
+    }
+
     pub fn string(&mut self, value: &str, origin: Option<BicepSpan>) {
         self.before_item();
         let start = self.out.len();

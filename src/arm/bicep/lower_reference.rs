@@ -7,7 +7,10 @@
 
 use crate::source::Span;
 
+use crate::source::bicep::syntax::Expr;
+
 use super::lower_expression::{Accessor, LowerError, lower_expression};
+use super::lower_scope::{ScopeKind, ScopeValue};
 use super::lower_symbols::{Scope, SymbolId, SymbolKind, quoted};
 
 /// The API version of the deployments the compiler emits for modules.
@@ -56,7 +59,7 @@ pub fn lower_reference(
     };
     let index = index.as_deref();
     let base = match (symbol.kind, head) {
-        (_, Some("name")) => arm_name(scope, id, index, span)?,
+        (_, Some("name")) => own_name(scope, id, index, span)?,
         (_, Some("id")) => resource_id(scope, id, index, span)?,
         (_, Some("type")) => quoted(&symbol.type_name),
         (_, Some("apiVersion")) => quoted(&version),
@@ -98,7 +101,26 @@ pub fn lower_reference(
 }
 
 fn is_loop(scope: &Scope<'_, '_>, id: SymbolId) -> bool {
-    scope.table.get(id).is_some_and(|s| s.loop_spec.is_some())
+    loop_owner(scope, id).is_some()
+}
+
+/// The symbol whose `for` loop makes `id` a collection: itself, or a resource it is nested in
+/// (the compiler copies a nested resource with its parent's loop).
+pub fn loop_owner(scope: &Scope<'_, '_>, id: SymbolId) -> Option<SymbolId> {
+    let mut at = Some(id);
+    let mut hops = 0;
+    while let Some(current) = at {
+        let symbol = scope.table.get(current)?;
+        if symbol.loop_spec.is_some() {
+            return Some(current);
+        }
+        at = symbol.nested_in;
+        hops += 1;
+        if hops > crate::limits::BICEP_DEPTH {
+            return None;
+        }
+    }
+    None
 }
 
 /// `base` followed by the member accesses of `rest`.
@@ -117,26 +139,29 @@ fn with_rest(base: &str, rest: &[Accessor]) -> String {
     out
 }
 
+fn unknown(span: Span) -> LowerError {
+    LowerError::new(span, "unknown resource")
+}
+
 /// The symbol's own `name:` value as ARM text, its loop variables standing for instance
-/// `index` (or `copyIndex()` inside its own loop).
+/// `index` (`copyIndex()` when `None`). A module without `name:` gets the compiler's
+/// generated name.
 pub fn own_name(
     scope: &Scope<'_, '_>,
     id: SymbolId,
     index: Option<&str>,
     span: Span,
 ) -> Result<String, LowerError> {
-    let symbol = scope
-        .table
-        .get(id)
-        .ok_or_else(|| LowerError::new(span, "unknown resource"))?;
+    let symbol = scope.table.get(id).ok_or_else(|| unknown(span))?;
     let Some(name) = symbol.name else {
-        return Ok(quoted(&symbol.ident.name));
+        return super::lower_module::generated_module_name(scope, id, index, span);
     };
     let inner = instance_scope(scope, id, index, span)?;
     lower_expression(name, &inner, crate::limits::EXPRESSION_DEPTH)
 }
 
-/// The scope the symbol's own body is lowered in: its loop variables bound to instance `index`.
+/// The scope the symbol's own body is lowered in: the loop variables of its loop (its own, or
+/// that of the resource it is nested in) bound to instance `index` (`copyIndex()` if `None`).
 pub fn instance_scope<'s, 'a>(
     scope: &Scope<'s, 'a>,
     id: SymbolId,
@@ -149,16 +174,15 @@ pub fn instance_scope<'s, 'a>(
             "resource references nested too deeply",
         ));
     };
-    let symbol = scope
-        .table
-        .get(id)
-        .ok_or_else(|| LowerError::new(span, "unknown resource"))?;
+    let symbol = scope.table.get(id).ok_or_else(|| unknown(span))?;
     let mut locals = Vec::new();
-    if let Some(spec) = &symbol.loop_spec {
+    if let Some(owner) = loop_owner(scope, id)
+        && let Some(spec) = scope.table.get(owner).and_then(|s| s.loop_spec)
+    {
         let index = index.unwrap_or("copyIndex()").to_string();
         let outer = Scope {
             locals: Vec::new(),
-            at: symbol.nested_in,
+            at: scope.table.get(owner).and_then(|s| s.nested_in),
             depth,
             ..*scope
         };
@@ -173,23 +197,76 @@ pub fn instance_scope<'s, 'a>(
     }
     Ok(Scope {
         locals,
-        at: symbol.nested_in,
+        at: Some(id).filter(|_| symbol.kind == super::lower_symbols::SymbolKind::Resource),
         depth,
         ..*scope
     })
 }
 
-/// The full ARM name: `format('{0}/{1}', parent, child)` along the parent chain.
+/// The symbol's name segments, outermost ancestor first, as the compiler splits them for
+/// `resourceId`: one per type segment after the namespace. A parent reached through
+/// `parent: p[i]` is instance `i` (lowered in the child's body).
+pub fn name_segments(
+    scope: &Scope<'_, '_>,
+    id: SymbolId,
+    index: Option<&str>,
+    span: Span,
+) -> Result<Vec<String>, LowerError> {
+    let symbol = scope.table.get(id).ok_or_else(|| unknown(span))?;
+    let mut names = vec![own_name(scope, id, index, span)?];
+    let (mut current, mut current_index) = (id, index.map(str::to_string));
+    while let Some(parent) = scope.table.get(current).and_then(|s| s.parent) {
+        if names.len() > crate::limits::BICEP_DEPTH {
+            return Err(LowerError::new(span, "parent chain too deep"));
+        }
+        let child = scope.table.get(current).ok_or_else(|| unknown(span))?;
+        let parent_index = match child.parent_index {
+            Some(expr) => {
+                let inner = instance_scope(scope, current, current_index.as_deref(), span)?;
+                Some(lower_expression(
+                    expr,
+                    &inner,
+                    crate::limits::EXPRESSION_DEPTH,
+                )?)
+            }
+            // A nested child is copied with its parent's loop: the same instance.
+            None if child.nested_in == Some(parent) => current_index.clone(),
+            None => None,
+        };
+        names.push(own_name(scope, parent, parent_index.as_deref(), span)?);
+        current = parent;
+        current_index = parent_index;
+    }
+    names.reverse();
+    let types_after_namespace = symbol.type_name.split('/').count().saturating_sub(1);
+    let Some((first, rest)) = names.split_first() else {
+        return Ok(names);
+    };
+    // The first name covers the type segments the ancestors do not: `split(name, '/')[i]`.
+    let first_length = types_after_namespace.saturating_sub(rest.len());
+    if first_length <= 1 {
+        return Ok(names);
+    }
+    let mut out: Vec<String> = (0..first_length)
+        .map(|i| format!("split({first}, '/')[{i}]"))
+        .collect();
+    out.extend(rest.iter().cloned());
+    Ok(out)
+}
+
+/// The `name` property the compiler writes: the name itself, or for a child
+/// `format('{0}/{1}', parent, child)` of its name segments.
 pub fn arm_name(
     scope: &Scope<'_, '_>,
     id: SymbolId,
     index: Option<&str>,
     span: Span,
 ) -> Result<String, LowerError> {
-    let segments = name_segments(scope, id, index, span)?;
-    if let [only] = segments.as_slice() {
-        return Ok(only.clone());
+    let has_parent = scope.table.get(id).is_some_and(|s| s.parent.is_some());
+    if !has_parent {
+        return own_name(scope, id, index, span);
     }
+    let segments = name_segments(scope, id, index, span)?;
     let pattern: Vec<String> = (0..segments.len()).map(|i| format!("{{{i}}}")).collect();
     Ok(format!(
         "format({}, {})",
@@ -198,39 +275,103 @@ pub fn arm_name(
     ))
 }
 
-/// The name of each resource of the parent chain, outermost first.
-fn name_segments(
-    scope: &Scope<'_, '_>,
-    id: SymbolId,
-    index: Option<&str>,
-    span: Span,
-) -> Result<Vec<String>, LowerError> {
-    let chain = scope.table.parent_chain(id);
-    let mut segments = Vec::with_capacity(chain.len());
-    for (position, member) in chain.iter().enumerate().rev() {
-        let own_index = if position == 0 { index } else { None };
-        segments.push(own_name(scope, *member, own_index, span)?);
-    }
-    Ok(segments)
-}
-
-/// `resourceId('T', segment…)` for the symbol.
+/// The fully qualified resource ID of instance `index` of the symbol.
 pub fn resource_id(
     scope: &Scope<'_, '_>,
     id: SymbolId,
     index: Option<&str>,
     span: Span,
 ) -> Result<String, LowerError> {
-    let symbol = scope
-        .table
-        .get(id)
-        .ok_or_else(|| LowerError::new(span, "unknown resource"))?;
-    let segments = name_segments(scope, id, index, span)?;
-    Ok(format!(
-        "resourceId({}, {})",
-        quoted(&symbol.type_name),
-        segments.join(", ")
-    ))
+    let symbol = scope.table.get(id).ok_or_else(|| unknown(span))?;
+    let segments = match symbol.kind {
+        SymbolKind::Module => vec![own_name(scope, id, index, span)?],
+        SymbolKind::Resource => name_segments(scope, id, index, span)?,
+    };
+    let ty = quoted(&symbol.type_name);
+    let data = symbol.scope_data;
+    let mut args = vec![ty.clone()];
+    args.extend(segments.iter().cloned());
+    let value = |v: ScopeValue<'_>| scope_value(scope, v, id, index, span);
+    Ok(match data.kind {
+        ScopeKind::Tenant => format!("tenantResourceId({})", args.join(", ")),
+        ScopeKind::Subscription => {
+            if let Some(sub) = data.subscription {
+                args.insert(0, value(sub)?);
+            }
+            format!("subscriptionResourceId({})", args.join(", "))
+        }
+        ScopeKind::ResourceGroup => match (data.subscription, data.resource_group) {
+            (None, None) => format!("resourceId({})", args.join(", ")),
+            (sub, group) => {
+                let sub = match sub {
+                    Some(sub) => value(sub)?,
+                    None => "subscription().subscriptionId".to_string(),
+                };
+                let group = match group {
+                    Some(group) => value(group)?,
+                    None => "resourceGroup().name".to_string(),
+                };
+                let at =
+                    format!("format('/subscriptions/{{0}}/resourceGroups/{{1}}', {sub}, {group})");
+                format!("extensionResourceId({at}, {})", args.join(", "))
+            }
+        },
+        ScopeKind::ManagementGroup => {
+            let at = match data.management_group {
+                Some(name) => format!(
+                    "tenantResourceId('Microsoft.Management/managementGroups', {})",
+                    value(name)?
+                ),
+                None => "managementGroup().id".to_string(),
+            };
+            format!("extensionResourceId({at}, {})", args.join(", "))
+        }
+        ScopeKind::Resource => {
+            let Some((target, target_index)) = data.resource else {
+                return Err(LowerError::new(span, "extension scope without a resource"));
+            };
+            let target_index = placed_index(scope, target_index, id, index, span)?;
+            let at = resource_id(scope, target, target_index.as_deref(), span)?;
+            format!("extensionResourceId({at}, {})", args.join(", "))
+        }
+    })
+}
+
+/// The ARM text of a scope value of `id`'s scope data, for instance `index` of `id`.
+pub fn scope_value(
+    scope: &Scope<'_, '_>,
+    value: ScopeValue<'_>,
+    id: SymbolId,
+    index: Option<&str>,
+    span: Span,
+) -> Result<String, LowerError> {
+    match value {
+        ScopeValue::Expr { expr, owner } => {
+            let owner_index = if owner == id { index } else { None };
+            let inner = instance_scope(scope, owner, owner_index, span)?;
+            lower_expression(expr, &inner, crate::limits::EXPRESSION_DEPTH)
+        }
+        ScopeValue::NameOf { symbol, index: at } => {
+            let at = placed_index(scope, at, id, index, span)?;
+            own_name(scope, symbol, at.as_deref(), span)
+        }
+    }
+}
+
+/// An index expression written in the body of `owner`, lowered for instance `index` of `id`.
+fn placed_index(
+    scope: &Scope<'_, '_>,
+    placed: Option<(&Expr, SymbolId)>,
+    id: SymbolId,
+    index: Option<&str>,
+    span: Span,
+) -> Result<Option<String>, LowerError> {
+    let Some((expr, owner)) = placed else {
+        return Ok(None);
+    };
+    let owner_index = if owner == id { index } else { None };
+    let inner = instance_scope(scope, owner, owner_index, span)?;
+    lower_expression(expr, &inner, crate::limits::EXPRESSION_DEPTH).map(Some)
 }
 
 #[cfg(test)]
@@ -248,7 +389,7 @@ mod tests {
         let file: BicepFile = parse(text);
         assert!(file.errors.is_empty(), "{:?}", file.errors);
         let mut errors = Vec::new();
-        let table = SymbolTable::build(&file, &mut errors);
+        let table = SymbolTable::build(&file, super::super::lower_scope::ScopeKind::ResourceGroup, &mut errors);
         assert!(errors.is_empty(), "{errors:?}");
         let names = HashMap::from([("p".to_string(), "parameters('p')".to_string())]);
         let inlined = HashMap::new();

@@ -15,7 +15,10 @@ use crate::source::bicep::syntax::{
     StringLit,
 };
 
-use super::lower_expression::{Accessor, LowerError, Symbols, arm_string_literal};
+use super::lower_expression::{
+    Accessor, LowerError, Symbols, arm_string_literal, lower_expression,
+};
+use super::lower_scope::{ScopeData, ScopeKind, scope_from_expression};
 
 /// Index of a symbol in its [`SymbolTable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,6 +63,10 @@ pub struct ResourceSymbol<'a> {
     /// The resource this one is declared inside of (nesting), which also scopes its name.
     pub nested_in: Option<SymbolId>,
     pub scope: Option<&'a Expr>,
+    /// What `scope` (or the file's target scope, or the parent's scope) resolves to.
+    pub scope_data: ScopeData<'a>,
+    /// `[i]` in `parent: p[i]` (written in this symbol's body).
+    pub parent_index: Option<&'a Expr>,
     pub loop_spec: Option<LoopSpec<'a>>,
     /// `if (…)` on the statement itself (a loop's filter is in `loop_spec`).
     pub condition: Option<&'a Expr>,
@@ -100,18 +107,67 @@ pub struct SymbolTable<'a> {
     top: HashMap<String, SymbolId>,
     /// Nested resources by (enclosing resource, simple name).
     nested: HashMap<(SymbolId, String), SymbolId>,
+    target: Option<ScopeKind>,
 }
 
 impl<'a> SymbolTable<'a> {
     /// The symbols of `file`; structural errors (a malformed type string, a body that is not an
     /// object, an unknown `parent:`) are collected in `errors`.
-    pub fn build(file: &'a BicepFile, errors: &mut Vec<LowerError>) -> SymbolTable<'a> {
-        let mut table = SymbolTable::default();
+    pub fn build(
+        file: &'a BicepFile,
+        target: ScopeKind,
+        errors: &mut Vec<LowerError>,
+    ) -> SymbolTable<'a> {
+        let mut table = SymbolTable {
+            target: Some(target),
+            ..SymbolTable::default()
+        };
         for statement in &file.statements {
             table.collect(statement, None, 0, errors);
         }
         table.link_parents(errors);
+        table.resolve_scopes(errors);
         table
+    }
+
+    /// The file's target scope.
+    pub fn target(&self) -> ScopeKind {
+        self.target.unwrap_or(ScopeKind::ResourceGroup)
+    }
+
+    /// Scope data in order of ancestor depth: a child inherits its parent's scope.
+    fn resolve_scopes(&mut self, errors: &mut Vec<LowerError>) {
+        let mut order: Vec<(usize, SymbolId)> = (0..self.symbols.len())
+            .map(|i| (self.parent_chain(SymbolId(i)).len(), SymbolId(i)))
+            .collect();
+        order.sort();
+        for (_, id) in order {
+            let Some(symbol) = self.get(id) else {
+                continue;
+            };
+            let data = match (symbol.parent, symbol.scope) {
+                (Some(parent), scope) => {
+                    if let Some(scope) = scope {
+                        errors.push(LowerError::new(
+                            scope.span,
+                            "a child resource takes the scope of its parent; scope is not allowed",
+                        ));
+                    }
+                    self.get(parent).map(|p| p.scope_data)
+                }
+                (None, Some(scope)) => match scope_from_expression(self, scope, id) {
+                    Ok(data) => Some(data),
+                    Err(error) => {
+                        errors.push(error);
+                        None
+                    }
+                },
+                (None, None) => None,
+            };
+            if let (Some(data), Some(symbol)) = (data, self.symbols.get_mut(id.0)) {
+                symbol.scope_data = data;
+            }
+        }
     }
 
     pub fn get(&self, id: SymbolId) -> Option<&ResourceSymbol<'a>> {
@@ -134,6 +190,22 @@ impl<'a> SymbolTable<'a> {
             }
         }
         self.top.get(name).copied()
+    }
+
+    /// The order the compiler emits resources in: the binder's scope tree, each scope's nested
+    /// scopes before its own declarations (so nested resources, innermost first, come before
+    /// the top-level ones).
+    pub fn emission_order(&self) -> Vec<SymbolId> {
+        let mut declared: HashMap<Option<SymbolId>, Vec<SymbolId>> = HashMap::new();
+        for (i, symbol) in self.symbols.iter().enumerate() {
+            declared
+                .entry(symbol.nested_in)
+                .or_default()
+                .push(SymbolId(i));
+        }
+        let mut out = Vec::with_capacity(self.symbols.len());
+        emit_scope(&declared, None, &mut out, 0);
+        out
     }
 
     /// The nested resource `name` declared directly inside `parent` (`parent::name`).
@@ -219,6 +291,8 @@ impl<'a> SymbolTable<'a> {
             parent: nested_in,
             nested_in,
             scope: body_property(items, "scope"),
+            scope_data: ScopeData::of_kind(self.target()),
+            parent_index: None,
             loop_spec,
             condition,
             existing,
@@ -244,10 +318,15 @@ impl<'a> SymbolTable<'a> {
             let Some(parent_expr) = symbol.parent_expr else {
                 continue;
             };
+            let parent_index = match &parent_expr.kind {
+                ExprKind::Index { index, .. } => Some(&**index),
+                _ => None,
+            };
             match self.symbol_of(parent_expr, symbol.nested_in) {
                 Some(parent) => {
                     if let Some(symbol) = self.symbols.get_mut(index) {
                         symbol.parent = Some(parent);
+                        symbol.parent_index = parent_index;
                     }
                 }
                 None => errors.push(LowerError::new(
@@ -271,6 +350,23 @@ impl<'a> SymbolTable<'a> {
             _ => None,
         }
     }
+}
+
+fn emit_scope(
+    declared: &HashMap<Option<SymbolId>, Vec<SymbolId>>,
+    scope: Option<SymbolId>,
+    out: &mut Vec<SymbolId>,
+    depth: usize,
+) {
+    let Some(here) = declared.get(&scope) else {
+        return;
+    };
+    if depth <= crate::limits::BICEP_DEPTH {
+        for id in here {
+            emit_scope(declared, Some(*id), out, depth.saturating_add(1));
+        }
+    }
+    out.extend(here.iter().copied());
 }
 
 /// A resource or module body: `{…}`, `if (c) {…}`, `[for … in …: {…}]` or
@@ -363,6 +459,16 @@ impl Symbols for Scope<'_, '_> {
     fn resolve(&self, name: &str) -> Option<String> {
         if let Some((_, text)) = self.locals.iter().rev().find(|(n, _)| n == name) {
             return Some(text.clone());
+        }
+        if let Some(value) = self.inlined.get(name) {
+            // Written in place, lowered where it was declared: the top level.
+            let top = Scope {
+                locals: Vec::new(),
+                at: None,
+                depth: self.depth.checked_sub(1)?,
+                ..*self
+            };
+            return lower_expression(value, &top, crate::limits::EXPRESSION_DEPTH).ok();
         }
         self.names.get(name).cloned()
     }

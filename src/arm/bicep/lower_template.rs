@@ -6,13 +6,24 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::source::bicep::syntax::{BicepFile, ExprKind, OutputType, Statement, StatementKind};
+use crate::source::Span;
+use crate::source::bicep::syntax::{
+    BicepFile, Expr, ExprKind, OutputType, Statement, StatementKind, StringLit,
+};
 
 use super::json_writer::JsonWriter;
-use super::lower_expression::{LowerError, Symbols};
+use super::lower_dependencies::ReferenceGraph;
+use super::lower_expression::LowerError;
+use super::lower_inline::inlined_variables;
+use super::lower_module::write_module;
 use super::lower_params::{ParamDeclaration, write_parameter};
+use super::lower_reference::resource_id;
+use super::lower_resource::{ResourceContext, write_resource};
+use super::lower_scope::ScopeKind;
+use super::lower_symbols::{SymbolId, SymbolKind, SymbolTable};
 use super::lower_types::{TypeContext, TypeNames, write_definition, write_type_keys};
-use super::lower_value::{ValueContext, write_value};
+use super::lower_value::{ValueContext, write_lowered, write_value};
+use super::module_source::{ModuleSource, NoModules};
 use super::span_map::{BicepSpan, SpanMap};
 
 /// The lowered template: JSON text the engine parses, and the map back to Bicep.
@@ -22,29 +33,20 @@ pub struct LoweredTemplate {
     pub map: SpanMap,
 }
 
-/// Names declared at the top level of one file.
-#[derive(Debug, Default)]
-struct TopLevel {
-    names: HashMap<String, String>,
-}
-
-impl Symbols for TopLevel {
-    fn resolve(&self, name: &str) -> Option<String> {
-        self.names.get(name).cloned()
-    }
-}
-
-fn declared_names(file: &BicepFile) -> TopLevel {
-    let mut top = TopLevel::default();
+/// Parameters → `parameters('x')`, declared (not inlined) variables → `variables('y')`.
+fn declared_names(file: &BicepFile, inlined: &HashMap<String, &Expr>) -> HashMap<String, String> {
+    let mut names = HashMap::new();
     for statement in &file.statements {
         let (name, expression) = match &statement.kind {
             StatementKind::Param { name, .. } => (name, format!("parameters('{}')", name.name)),
-            StatementKind::Var { name, .. } => (name, format!("variables('{}')", name.name)),
+            StatementKind::Var { name, .. } if !inlined.contains_key(&name.name) => {
+                (name, format!("variables('{}')", name.name))
+            }
             _ => continue,
         };
-        top.names.insert(name.name.clone(), expression);
+        names.insert(name.name.clone(), expression);
     }
-    top
+    names
 }
 
 /// The deployment schema the compiler writes for a `targetScope` value.
@@ -81,12 +83,50 @@ fn target_scope(file: &BicepFile) -> Result<Option<String>, LowerError> {
     Ok(None)
 }
 
-/// Lowers `file` (read from `path`). Every structural error found is returned, in source order.
+/// Lowers `file` (read from `path`) without access to other files: local modules are errors,
+/// registry modules unresolved. Every structural error found is returned, in source order.
 pub fn lower_template(file: &BicepFile, path: PathBuf) -> Result<LoweredTemplate, Vec<LowerError>> {
+    lower_template_with(file, path, &mut NoModules)
+}
+
+/// Lowers `file` (read from `path`), taking the content of its modules from `modules`.
+pub fn lower_template_with(
+    file: &BicepFile,
+    path: PathBuf,
+    modules: &mut dyn ModuleSource,
+) -> Result<LoweredTemplate, Vec<LowerError>> {
+    lower_file(file, path, modules, crate::limits::DEPLOYMENT_NESTING)
+}
+
+fn lower_file(
+    file: &BicepFile,
+    path: PathBuf,
+    modules: &mut dyn ModuleSource,
+    module_depth: usize,
+) -> Result<LoweredTemplate, Vec<LowerError>> {
     let mut errors = Vec::new();
     let mut map = SpanMap::new();
-    let file_id = map.file_id(path);
-    let symbols = declared_names(file);
+    let file_id = map.file_id(path.clone());
+    let scope = target_scope(file).map_err(|e| vec![e])?;
+    let (Some(schema), Some(target)) = (
+        schema_for(scope.as_deref()),
+        ScopeKind::from_target(scope.as_deref()),
+    ) else {
+        let span = file.statements.first().map(|s| s.span).unwrap_or_default();
+        return Err(vec![LowerError::new(span, "unknown targetScope")]);
+    };
+    let table = SymbolTable::build(file, target, &mut errors);
+    let graph = ReferenceGraph::build(file, &table);
+    let inlined = inlined_variables(file, &graph);
+    let names = declared_names(file, &inlined);
+    let resources = ResourceContext {
+        file: file_id,
+        table: &table,
+        graph: &graph,
+        names: &names,
+        inlined: &inlined,
+    };
+    let symbols = resources.top();
     let cx = ValueContext {
         file: file_id,
         symbols: &symbols,
@@ -96,86 +136,153 @@ pub fn lower_template(file: &BicepFile, path: PathBuf) -> Result<LoweredTemplate
         values: &cx,
         names: &type_names,
     };
-    let scope = target_scope(file).map_err(|e| vec![e])?;
-    let Some(schema) = schema_for(scope.as_deref()) else {
-        let span = file.statements.first().map(|s| s.span).unwrap_or_default();
-        return Err(vec![LowerError::new(span, "unknown targetScope")]);
-    };
     let mut w = JsonWriter::new(map);
     w.begin_object(None);
     w.key("$schema");
     w.string(schema, None);
     w.key("contentVersion");
     w.string("1.0.0.0", None);
-    write_section(&mut w, "metadata", file, &mut errors, |w, s| {
-        match &s.kind {
-            StatementKind::Metadata { name, value } => {
-                w.key(&name.name);
-                write_value(w, value, &cx, crate::limits::VALUE_DEPTH).map(|()| true)
-            }
-            _ => Ok(false),
-        }
-    });
-    write_section(&mut w, "definitions", file, &mut errors, |w, s| {
-        write_definition(w, &types, s)
-    });
-    write_section(&mut w, "parameters", file, &mut errors, |w, s| {
-        match &s.kind {
-            StatementKind::Param { name, ty, value } => {
-                let declaration = ParamDeclaration {
-                    span: s.span,
-                    name,
-                    ty: ty.as_ref(),
-                    default: value.as_ref(),
-                    decorators: &s.decorators,
-                    types: &type_names,
-                };
-                write_parameter(w, &cx, declaration).map(|()| true)
-            }
-            _ => Ok(false),
-        }
-    });
-    write_section(&mut w, "variables", file, &mut errors, |w, s| {
-        match &s.kind {
-            StatementKind::Var { name, value, .. } => {
-                w.key(&name.name);
-                write_value(w, value, &cx, crate::limits::VALUE_DEPTH).map(|()| true)
-            }
-            _ => Ok(false),
-        }
-    });
+    write_declarations(&mut w, file, &types, &inlined, &mut errors);
     w.key("resources");
     w.begin_array(None);
-    for statement in &file.statements {
-        if let StatementKind::Resource { .. } | StatementKind::Module { .. } = &statement.kind {
-            errors.push(LowerError::new(
-                statement.span,
-                "resources and modules are not lowered yet",
-            ));
-        }
-    }
+    write_resources(
+        &mut w,
+        &resources,
+        &path,
+        modules,
+        module_depth,
+        &mut errors,
+    );
     w.end_array();
     write_section(&mut w, "outputs", file, &mut errors, |w, s| {
-        write_output(w, &types, s)
+        write_output(w, &types, &resources, s)
     });
     w.end_object();
-    let Some((text, map)) = w.finish() else {
-        errors.push(LowerError::new(
-            Default::default(),
-            "internal: unbalanced JSON",
-        ));
+    let finished = w.finish();
+    if !errors.is_empty() {
         return Err(errors);
-    };
-    if errors.is_empty() {
-        Ok(LoweredTemplate { text, map })
-    } else {
-        Err(errors)
+    }
+    match finished {
+        Some((text, map)) => Ok(LoweredTemplate { text, map }),
+        None => Err(vec![LowerError::new(
+            Span::default(),
+            "internal: unbalanced JSON",
+        )]),
     }
 }
 
+/// `metadata`, `definitions`, `parameters` and `variables` (inlined variables left out).
+fn write_declarations(
+    w: &mut JsonWriter,
+    file: &BicepFile,
+    types: &TypeContext<'_>,
+    inlined: &HashMap<String, &Expr>,
+    errors: &mut Vec<LowerError>,
+) {
+    let cx = types.values;
+    write_section(w, "metadata", file, errors, |w, s| match &s.kind {
+        StatementKind::Metadata { name, value } => {
+            w.key(&name.name);
+            write_value(w, value, cx, crate::limits::VALUE_DEPTH).map(|()| true)
+        }
+        _ => Ok(false),
+    });
+    write_section(w, "definitions", file, errors, |w, s| {
+        write_definition(w, types, s)
+    });
+    write_section(w, "parameters", file, errors, |w, s| match &s.kind {
+        StatementKind::Param { name, ty, value } => {
+            let declaration = ParamDeclaration {
+                span: s.span,
+                name,
+                ty: ty.as_ref(),
+                default: value.as_ref(),
+                decorators: &s.decorators,
+                types: types.names,
+            };
+            write_parameter(w, cx, declaration).map(|()| true)
+        }
+        _ => Ok(false),
+    });
+    write_section(w, "variables", file, errors, |w, s| match &s.kind {
+        StatementKind::Var { name, value, .. } if !inlined.contains_key(&name.name) => {
+            w.key(&name.name);
+            write_value(w, value, cx, crate::limits::VALUE_DEPTH).map(|()| true)
+        }
+        _ => Ok(false),
+    });
+}
+
+/// Every deployed resource (not `existing` ones), then every module, as the compiler orders
+/// them. A local module is lowered recursively, at most `module_depth` deep.
+fn write_resources(
+    w: &mut JsonWriter,
+    cx: &ResourceContext<'_, '_>,
+    path: &std::path::Path,
+    modules: &mut dyn ModuleSource,
+    module_depth: usize,
+    errors: &mut Vec<LowerError>,
+) {
+    for id in cx.table.emission_order() {
+        let deployed = cx
+            .table
+            .get(id)
+            .is_some_and(|s| s.kind == SymbolKind::Resource && !s.existing);
+        if deployed && let Err(error) = write_resource(w, cx, id) {
+            errors.push(error);
+        }
+    }
+    let mut lower_child = |child: &std::path::Path,
+                           file: &BicepFile,
+                           modules: &mut dyn ModuleSource|
+     -> Result<(String, SpanMap), LowerError> {
+        let Some(depth) = module_depth.checked_sub(1) else {
+            return Err(LowerError::new(
+                Span::default(),
+                "modules nested too deeply",
+            ));
+        };
+        lower_file(file, child.to_path_buf(), modules, depth)
+            .map(|lowered| (lowered.text, lowered.map))
+            .map_err(|errors| module_error(child, file, &errors))
+    };
+    for (i, symbol) in cx.table.symbols.iter().enumerate() {
+        if symbol.kind == SymbolKind::Module {
+            let result = write_module(w, cx, SymbolId(i), modules, path, &mut lower_child);
+            if let Err(mut error) = result {
+                // Errors without a position (from inside another file) go to the statement.
+                if error.span == Span::default() {
+                    error.span = symbol
+                        .module_path
+                        .map(|p| p.span)
+                        .unwrap_or(symbol.statement.span);
+                }
+                errors.push(error);
+            }
+        }
+    }
+}
+
+/// One error for a module file that does not lower: its first error, with its position in that
+/// file (the error itself is reported where the module is used).
+fn module_error(child: &std::path::Path, file: &BicepFile, errors: &[LowerError]) -> LowerError {
+    let _ = file;
+    let first = errors
+        .first()
+        .map(|e| e.message.clone())
+        .unwrap_or_default();
+    LowerError::new(
+        Span::default(),
+        format!(
+            "the module {} does not lower ({} error(s)): {first}",
+            child.display(),
+            errors.len()
+        ),
+    )
+}
+
 /// `"key": { … }` holding what `write` writes for each statement; omitted when empty, as the
-/// compiler omits an empty `metadata` or `definitions` (it always writes the others, which is
-/// harmless).
+/// compiler omits empty `metadata`, `parameters`, `variables` and `outputs`.
 fn write_section(
     w: &mut JsonWriter,
     key: &str,
@@ -192,7 +299,7 @@ fn write_section(
             Err(error) => errors.push(error),
         }
     }
-    if !any && (key == "metadata" || key == "definitions") {
+    if !any {
         return;
     }
     w.key(key);
@@ -208,17 +315,18 @@ fn write_section(
 fn write_output(
     w: &mut JsonWriter,
     types: &TypeContext<'_>,
+    resources: &ResourceContext<'_, '_>,
     statement: &Statement,
 ) -> Result<bool, LowerError> {
     let cx = types.values;
     let StatementKind::Output { name, ty, value } = &statement.kind else {
         return Ok(false);
     };
-    let OutputType::Type(ty) = ty else {
-        return Err(LowerError::new(
-            statement.span,
-            "resource outputs are not lowered yet",
-        ));
+    let ty = match ty {
+        OutputType::Type(ty) => ty,
+        OutputType::Resource(type_name) => {
+            return write_resource_output(w, resources, statement, &name.name, type_name, value);
+        }
     };
     w.key(&name.name);
     w.begin_object(Some(BicepSpan {
@@ -236,6 +344,51 @@ fn write_output(
     super::lower_types::write_metadata(w, cx, &statement.decorators)?;
     w.key("value");
     write_value(w, value, cx, crate::limits::VALUE_DEPTH)?;
+    w.end_object();
+    Ok(true)
+}
+
+/// `output x resource 'T@v' = r`: the resource's ID, typed `string`, with its resource type
+/// in `metadata`, as the compiler writes it.
+fn write_resource_output(
+    w: &mut JsonWriter,
+    resources: &ResourceContext<'_, '_>,
+    statement: &Statement,
+    name: &str,
+    type_name: &StringLit,
+    value: &Expr,
+) -> Result<bool, LowerError> {
+    let top = resources.top();
+    let id = resources
+        .table
+        .symbol_of(value, None)
+        .ok_or_else(|| LowerError::new(value.span, "a resource output must name a resource"))?;
+    let index = match &value.kind {
+        ExprKind::Index { index, .. } => Some(super::lower_expression::lower_expression(
+            index,
+            &top,
+            crate::limits::EXPRESSION_DEPTH,
+        )?),
+        _ => None,
+    };
+    w.key(name);
+    w.begin_object(resources.origin(statement.span));
+    w.key("type");
+    w.string("string", None);
+    w.key("metadata");
+    w.begin_object(None);
+    w.key("resourceType");
+    w.string(
+        &type_name.as_plain().unwrap_or_default(),
+        resources.origin(type_name.span),
+    );
+    w.end_object();
+    w.key("value");
+    write_lowered(
+        w,
+        &resource_id(&top, id, index.as_deref(), value.span)?,
+        resources.origin(value.span),
+    );
     w.end_object();
     Ok(true)
 }

@@ -86,12 +86,46 @@ pub fn write_value(
             }
             w.end_array();
         }
+        // A variable the compiler inlines is written in place, as a JSON value where it can be.
+        ExprKind::Ident(ident) if cx.symbols.inline_value(&ident.name).is_some() => {
+            match cx.symbols.inline_value(&ident.name) {
+                Some(value) => write_value(w, value, cx, depth)?,
+                None => return Err(LowerError::new(expr.span, "internal: inlined variable")),
+            }
+        }
         _ => {
             let text = lower_expression(expr, cx.symbols, crate::limits::EXPRESSION_DEPTH)?;
-            w.string(&bracketed(&text), origin);
+            write_lowered(w, &text, origin);
         }
     }
     Ok(())
+}
+
+/// Writes lowered ARM expression `text` as a JSON value: a single string literal (`'x'`, what
+/// `r.name` or `r.type` often lower to) as the plain string, as the compiler writes it;
+/// anything else as an `"[expression]"` string.
+pub fn write_lowered(w: &mut JsonWriter, text: &str, origin: Option<BicepSpan>) {
+    match arm_literal(text) {
+        Some(plain) => w.string(&literal_string(&plain), origin),
+        None => w.string(&bracketed(text), origin),
+    }
+}
+
+/// The value of `text` when it is exactly one ARM string literal (`'it''s'` → `it's`).
+pub fn arm_literal(text: &str) -> Option<String> {
+    let inner = text.strip_prefix('\'')?.strip_suffix('\'')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            // Inside a literal a quote is always doubled; a lone one ends it early.
+            if chars.next() != Some('\'') {
+                return None;
+            }
+        }
+        out.push(c);
+    }
+    Some(out)
 }
 
 fn write_object(

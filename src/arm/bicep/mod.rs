@@ -7,11 +7,17 @@
 pub mod json_writer;
 pub mod lower_bicepparam;
 pub mod lower_builtins;
+pub mod lower_dependencies;
 pub mod lower_expression;
+pub mod lower_inline;
 pub mod lower_locals;
 pub mod lower_loops;
+pub mod lower_module;
 pub mod lower_params;
 pub mod lower_reference;
+pub mod lower_references_walk;
+pub mod lower_resource;
+pub mod lower_scope;
 pub mod lower_symbols;
 pub mod lower_template;
 pub mod lower_types;

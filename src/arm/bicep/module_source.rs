@@ -148,7 +148,7 @@ impl ModuleSource for InMemoryModules {
             });
         }
         Ok(ModuleContent::Bicep {
-            file: crate::source::bicep::parse(text),
+            file: crate::source::bicep::parse(text.strip_prefix('\u{feff}').unwrap_or(text)),
             path,
         })
     }
