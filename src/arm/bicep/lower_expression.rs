@@ -441,14 +441,13 @@ fn lower_object(
             ObjectItem::Property { key, value, .. } => {
                 let key = match key {
                     ObjectKey::Ident(ident) => arm_string_literal(&ident.name),
+                    // An interpolated key is its `format(…)`: createObject takes any string.
                     ObjectKey::String(lit) => match lit.as_plain() {
                         Some(plain) => arm_string_literal(&plain),
-                        None => {
-                            return Err(LowerError::new(
-                                lit.span,
-                                "interpolated key in an expression object",
-                            ));
-                        }
+                        None => lower(&Expr {
+                            span: lit.span,
+                            kind: ExprKind::String(lit.clone()),
+                        })?,
                     },
                 };
                 pairs.push(format!("{key}, {}", lower(value)?));

@@ -5,7 +5,9 @@
 //! `xs[copyIndex('name')]` and the index variable `copyIndex('name')` (`copyIndex()` for an
 //! output's unnamed loop).
 
-use crate::source::bicep::syntax::{Expr, ExprKind, ForExpr, ForVariable};
+use crate::source::bicep::syntax::{
+    BicepFile, Expr, ExprKind, ForExpr, ForVariable, Statement, StatementKind,
+};
 
 use super::json_writer::JsonWriter;
 use super::lower_expression::{LowerError, arm_string_literal, lower_expression};
@@ -87,4 +89,60 @@ pub fn write_count_and_input(
     }
     w.key("input");
     write_value(w, &for_expr.body, &inner, depth)
+}
+
+/// At the first variable statement of `file` whose value is a for-expression, `"copy": […]`
+/// with an entry for every such variable that `declared` keeps (the others are inlined);
+/// nothing at the later ones. True when it wrote.
+pub fn write_variable_loops(
+    w: &mut JsonWriter,
+    cx: &ValueContext<'_>,
+    file: &BicepFile,
+    statement: &Statement,
+    declared: &dyn Fn(&str) -> bool,
+) -> Result<bool, LowerError> {
+    let loops: Vec<(&str, &ForExpr, &Statement)> = file
+        .statements
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StatementKind::Var { name, value, .. } if declared(&name.name) => {
+                as_for(value).map(|f| (name.name.as_str(), f, s))
+            }
+            _ => None,
+        })
+        .collect();
+    if !loops
+        .first()
+        .is_some_and(|(_, _, first)| std::ptr::eq(*first, statement))
+    {
+        return Ok(false);
+    }
+    w.key("copy");
+    w.begin_array(None);
+    for (name, for_expr, _) in loops {
+        write_copy_entry(w, cx, Some(name), for_expr, crate::limits::VALUE_DEPTH)?;
+    }
+    w.end_array();
+    Ok(true)
+}
+
+/// An output's `value`, or for `[for …]` its `copy: {count, input}`.
+pub fn write_output_value(
+    w: &mut JsonWriter,
+    cx: &ValueContext<'_>,
+    value: &Expr,
+) -> Result<(), LowerError> {
+    match as_for(value) {
+        Some(for_expr) => {
+            w.key("copy");
+            w.begin_object(cx.origin(value));
+            write_count_and_input(w, cx, None, for_expr, crate::limits::VALUE_DEPTH)?;
+            w.end_object();
+        }
+        None => {
+            w.key("value");
+            write_value(w, value, cx, crate::limits::VALUE_DEPTH)?;
+        }
+    }
+    Ok(())
 }
