@@ -187,9 +187,10 @@ impl ModuleLoader {
         span: Span,
     ) -> Result<ModuleContent, LowerError> {
         let config = self.config_for(from);
+        let home = self.home.clone();
         let found = cache_path(&config, reference).and_then(|main| {
             let source = SourceFile::read(&main)
-                .map_err(|_| format!("it is not in the module cache ({})", main.display()))?;
+                .map_err(|_| format!("looked for {}", shown_from_home(&main, home.as_deref())))?;
             Ok((main, source))
         });
         match found {
@@ -228,6 +229,15 @@ impl ModuleSource for ModuleLoader {
         } else {
             self.load_local(from_file, reference, span)
         }
+    }
+}
+
+/// `path` with the home directory written `~`, as users know the cache (`~/.bicep/…`), and
+/// the same on every machine.
+fn shown_from_home(path: &Path, home: Option<&Path>) -> String {
+    match home.and_then(|h| path.strip_prefix(h).ok()) {
+        Some(rest) => format!("~/{}", rest.display()),
+        None => path.display().to_string(),
     }
 }
 

@@ -389,7 +389,11 @@ mod tests {
         let file: BicepFile = parse(text);
         assert!(file.errors.is_empty(), "{:?}", file.errors);
         let mut errors = Vec::new();
-        let table = SymbolTable::build(&file, super::super::lower_scope::ScopeKind::ResourceGroup, &mut errors);
+        let table = SymbolTable::build(
+            &file,
+            super::super::lower_scope::ScopeKind::ResourceGroup,
+            &mut errors,
+        );
         assert!(errors.is_empty(), "{errors:?}");
         let names = HashMap::from([("p".to_string(), "parameters('p')".to_string())]);
         let inlined = HashMap::new();

@@ -278,7 +278,7 @@ fn module_error(child: &std::path::Path, file: &BicepFile, errors: &[LowerError]
     LowerError::new(
         Span::default(),
         format!(
-            "the module {} does not lower ({} error(s)): {first}",
+            "the module '{}' does not lower ({} error(s)): {first}",
             child.display(),
             errors.len()
         ),
