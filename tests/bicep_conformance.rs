@@ -16,12 +16,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use armlint::arm::bicep::lower_template::lower_template_with;
+use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource};
 use armlint::arm::document::{DocumentKind, kind_of_schema};
 use armlint::arm::graph::{ResourceGraph, Target};
 use armlint::arm::scope::ScopeConfig;
 use armlint::arm::template::{ParameterSet, expand};
 use armlint::arm::value::{Tri, Value};
-use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource};
 use armlint::discover::module_loader::ModuleLoader;
 use armlint::source::{SourceFile, bicep, json};
 use rayon::prelude::*;
@@ -179,7 +179,9 @@ impl TwinModules {
             // Classic output: modules follow the resources, in statement order.
             Some(J::Array(list)) => list
                 .iter()
-                .filter(|r| r.get("type").and_then(J::as_str) == Some("Microsoft.Resources/deployments"))
+                .filter(|r| {
+                    r.get("type").and_then(J::as_str) == Some("Microsoft.Resources/deployments")
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -187,9 +189,12 @@ impl TwinModules {
             return out;
         }
         for ((_, reference), deployment) in modules.iter().zip(deployments) {
-            let registry = ["br:", "br/", "ts:", "ts/"].iter().any(|p| reference.starts_with(p));
+            let registry = ["br:", "br/", "ts:", "ts/"]
+                .iter()
+                .any(|p| reference.starts_with(p));
             if let (true, Some(template)) = (registry, deployment.pointer("/properties/template")) {
-                out.entry(reference.clone()).or_insert_with(|| template.to_string());
+                out.entry(reference.clone())
+                    .or_insert_with(|| template.to_string());
             }
         }
         out

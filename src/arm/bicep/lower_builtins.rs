@@ -37,7 +37,10 @@ impl DiskFiles {
     /// Reads relative to the directory of `bicep_file`.
     pub fn beside(bicep_file: &Path) -> DiskFiles {
         DiskFiles {
-            dir: bicep_file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            dir: bicep_file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
         }
     }
 }
@@ -79,8 +82,9 @@ pub fn lower_bicep_function(
             let bytes = read(symbols, path)?;
             let encoding = rest.get(1).map(literal_text).transpose()?;
             let text = decode(&bytes, encoding.as_deref(), path.span)?;
-            let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-                .map_err(|e| LowerError::new(path.span, format!("not valid JSON: {e}")))?;
+            let value: serde_json::Value =
+                serde_json::from_str(text.trim_start_matches('\u{feff}'))
+                    .map_err(|e| LowerError::new(path.span, format!("not valid JSON: {e}")))?;
             json_call(&select(value, rest.first(), span)?)
         }
         ("loadYamlContent", [path, rest @ ..]) if rest.len() <= 2 => {
@@ -188,10 +192,7 @@ fn decode(bytes: &[u8], encoding: Option<&str>, span: Span) -> Result<String, Lo
         Some("utf-16be") => utf16(true),
         Some("iso-8859-1" | "us-ascii") => bytes.iter().map(|b| char::from(*b)).collect(),
         Some(other) => {
-            return Err(LowerError::new(
-                span,
-                format!("unknown encoding '{other}'"),
-            ));
+            return Err(LowerError::new(span, format!("unknown encoding '{other}'")));
         }
     };
     Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())

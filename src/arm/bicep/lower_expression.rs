@@ -169,8 +169,14 @@ pub fn lower_expression(
         ExprKind::Property { base, name, safe } => {
             let chained = in_safe_chain(base);
             let base = lower(base)?;
-            access(&base, &arm_string_literal(&name.name), *safe, chained, false)
-                .unwrap_or_else(|| format!("{base}.{}", name.name))
+            access(
+                &base,
+                &arm_string_literal(&name.name),
+                *safe,
+                chained,
+                false,
+            )
+            .unwrap_or_else(|| format!("{base}.{}", name.name))
         }
         ExprKind::Index { base, index, safe } => {
             let chained = in_safe_chain(base);
@@ -295,7 +301,11 @@ fn access(base: &str, key: &str, safe: bool, chained: bool, from_end: bool) -> O
             .then(|| format!("{open}, {extra})"))
     };
     if safe {
-        let function = if from_end { "tryIndexFromEnd" } else { "tryGet" };
+        let function = if from_end {
+            "tryIndexFromEnd"
+        } else {
+            "tryGet"
+        };
         return Some(format!("{function}({base}, {key})"));
     }
     if chained {
@@ -360,8 +370,7 @@ fn lower_call(
             ));
         }
     }
-    if let Some(lowered) =
-        super::lower_builtins::lower_bicep_function(name, args, symbols, lower)?
+    if let Some(lowered) = super::lower_builtins::lower_bicep_function(name, args, symbols, lower)?
     {
         return Ok(lowered);
     }
