@@ -23,6 +23,12 @@ pub const EXPRESSION_DEPTH: usize = 128;
 /// stack. Real templates nest objects about 15 deep.
 pub const BICEP_DEPTH: usize = 64;
 
+/// Bytes a Bicep `load*()` function (`loadTextContent`, `loadJsonContent`, `loadFileAsBase64`, …)
+/// may read: the compiler's own limits are 131,072 characters of text and 96 KB of binary, and
+/// its JSON limit is about 1 MB; this is the same order, so real templates load what the
+/// compiler loads and a hostile path (a device, a huge file) cannot exhaust memory.
+pub const BICEP_LOADED_FILE_BYTES: usize = 4 << 20;
+
 // ---------------------------------------------------------------------------------------------
 // Evaluating one template under one parameter set.
 

@@ -2,7 +2,8 @@
 //! - every rule has valid and invalid fixtures, and every fixture folder belongs to a rule;
 //! - every rule's documentation has the required sections, and its examples run as tests
 //!   (a `json,expect_diagnostic` block must produce the rule's finding, a `json` block under
-//!   "Use instead" must not; `parameters` marks a parameter-file example);
+//!   "Use instead" must not; `parameters` marks a parameter-file example; `bicep` blocks are
+//!   `.bicep` files);
 //! - the README rule table is the one generated from the registry
 //!   (`UPDATE_DOCS=1 cargo test --test docs` rewrites it).
 
@@ -36,24 +37,24 @@ fn every_rule_has_fixtures_and_every_fixture_a_rule() {
             })
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .collect();
+        // A template fixture is JSON, or Bicep for what only Bicep can express.
+        let is_template =
+            |n: &str| (n.ends_with(".json") && !n.contains(".parameters")) || n.ends_with(".bicep");
         assert!(
             names
                 .iter()
-                .any(|n| n.starts_with("valid") && n.ends_with(".json")),
+                .any(|n| n.starts_with("valid") && is_template(n)),
             "{}: no valid fixture",
             m.name
         );
         assert!(
             names
                 .iter()
-                .any(|n| n.starts_with("invalid") && n.ends_with(".json")),
+                .any(|n| n.starts_with("invalid") && is_template(n)),
             "{}: no invalid fixture",
             m.name
         );
-        for n in names
-            .iter()
-            .filter(|n| n.ends_with(".json") && !n.contains(".parameters"))
-        {
+        for n in names.iter().filter(|n| is_template(n)) {
             assert!(
                 names.contains(&format!("{n}.snap")),
                 "{}/{n} has no snapshot",
@@ -124,8 +125,14 @@ fn code_blocks(docs: &str) -> Vec<(String, String, String)> {
 fn run_example(rule: &str, info: &str, body: &str, n: usize) -> usize {
     let dir = std::env::temp_dir().join(format!("armlint-docs-{}-{rule}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let template = dir.join("main.json");
-    if info.contains("parameters") {
+    let template = dir.join(if info.starts_with("bicep") {
+        "main.bicep"
+    } else {
+        "main.json"
+    });
+    if info.starts_with("bicep") {
+        std::fs::write(&template, body).expect("write");
+    } else if info.contains("parameters") {
         let t = format!(
             "{{\"$schema\": \"{SCHEMA}\", \"contentVersion\": \"1.0.0.0\", \"parameters\": {{\"count\": {{\"type\": \"int\", \"defaultValue\": 1}}}}, \"resources\": []}}"
         );
@@ -158,7 +165,7 @@ fn documentation_examples_run() {
         let m = r.meta();
         for (n, (info, section, body)) in code_blocks(&m.docs).into_iter().enumerate() {
             let tags: Vec<&str> = info.split(',').map(str::trim).collect();
-            if tags.first() != Some(&"json") {
+            if tags.first() != Some(&"json") && tags.first() != Some(&"bicep") {
                 continue;
             }
             if tags.contains(&"expect_diagnostic") {

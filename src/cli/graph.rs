@@ -53,7 +53,7 @@ pub(super) fn graph(args: GraphArgs) -> Outcome {
     let lowered = match crate::discover::language_of(&args.file) {
         crate::discover::Language::Json => None,
         _ => match crate::engine::lint_bicep::lower_bicep(&source, &LintOptions::default()) {
-            Ok(lowered) => Some(lowered),
+            Ok(lowered) => Some(lowered.sources),
             Err(found) => return cannot_lower(&found),
         },
     };

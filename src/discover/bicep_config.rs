@@ -56,10 +56,10 @@ impl BicepConfig {
         let mut at = Some(dir);
         while let Some(d) = at {
             let candidate = d.join("bicepconfig.json");
-            if candidate.is_file() {
-                if let Ok(file) = SourceFile::read(&candidate) {
-                    return BicepConfig::parse(&file.text, &candidate, home);
-                }
+            if candidate.is_file()
+                && let Ok(file) = SourceFile::read(&candidate)
+            {
+                return BicepConfig::parse(&file.text, &candidate, home);
             }
             at = d.parent().filter(|p| !p.as_os_str().is_empty());
         }

@@ -340,6 +340,14 @@ fn load_bicep(input: &Input, language: Language) -> Loaded {
     let mut parameter_files = input.parameter_files.clone();
     if input.pair_parameter_files {
         add_paired(&mut parameter_files, &input.path, input.siblings.as_ref());
+        // A walk joined the .bicepparam files already; a file named alone finds its own.
+        if input.siblings.is_none() {
+            for p in bicep_inputs::bicepparams_naming(&input.path) {
+                if !parameter_files.contains(&p) {
+                    parameter_files.push(p);
+                }
+            }
+        }
     }
     Loaded::Bicep {
         source,

@@ -84,6 +84,8 @@ struct JsonSummary<'a> {
     baselined: u64,
     expressions: JsonExpressions,
     unsupported_functions: &'a BTreeMap<String, u64>,
+    /// Bicep registry modules not in the module cache (added after `unsupportedFunctions`).
+    unresolved_modules: u64,
 }
 
 #[derive(Serialize)]
@@ -184,6 +186,7 @@ pub fn render(report: &LintReport) -> String {
                 unsupported: unsupported_total(s),
             },
             unsupported_functions: s.unsupported_functions(),
+            unresolved_modules: s.unresolved_modules,
         },
     };
     // Serializing plain structs with string keys cannot fail; an empty output would still be
@@ -241,7 +244,8 @@ mod tests {
                 "errors": 1, "warnings": 1, "notes": 0,
                 "suppressed": 0, "baselined": 0,
                 "expressions": { "evaluated": 10, "unknown": 2, "unsupported": 3 },
-                "unsupportedFunctions": { "baz": 1, "fooBar": 2 }
+                "unsupportedFunctions": { "baz": 1, "fooBar": 2 },
+                "unresolvedModules": 0
             })
         );
     }
@@ -280,6 +284,7 @@ mod tests {
             "\"baselined\"",
             "\"expressions\"",
             "\"unsupportedFunctions\"",
+            "\"unresolvedModules\"",
         ];
         let positions: Vec<usize> = summary.iter().map(|k| text.find(k).unwrap()).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");

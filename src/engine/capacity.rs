@@ -58,7 +58,12 @@ fn figures_of(
             parameter_files,
         } => match super::lint_bicep::lower_bicep(&source, opts) {
             // Consumers are named by the .bicep; their pointers are into the lowered template.
-            Ok(lowered) => (lowered.generated, Some(source), None, parameter_files),
+            Ok(lowered) => (
+                lowered.sources.generated,
+                Some(source),
+                None,
+                parameter_files,
+            ),
             Err(found) => return (Vec::new(), located(&found)),
         },
         Loaded::BicepParams { .. } | Loaded::Skipped => return (Vec::new(), Vec::new()),

@@ -6,9 +6,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::arm::bicep::lower_template::lower_template;
+use crate::arm::bicep::lower_template::lower_template_with;
 use crate::arm::scope::ScopeKind;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Diagnostic, Location, Related};
+use crate::discover::module_loader::ModuleLoader;
 use crate::rules;
 use crate::rules::RuleMeta;
 use crate::source::bicep::syntax::BicepFile;
@@ -42,12 +43,20 @@ pub(super) fn report_errors(
         .collect()
 }
 
+/// A `.bicep` file lowered (its local modules included), and what the lowering found beside
+/// the template: notes on modules that are not in the cache.
+pub struct LoweredBicep {
+    pub sources: LoweredSources,
+    pub notes: Vec<Diagnostic>,
+    pub unresolved_modules: u64,
+}
+
 /// Parses and lowers `source`; when it cannot be lowered, the findings that say why (syntax
 /// errors first: a file that does not parse is not lowered).
 pub fn lower_bicep(
     source: &Arc<SourceFile>,
     opts: &LintOptions,
-) -> Result<LoweredSources, Vec<Diagnostic>> {
+) -> Result<LoweredBicep, Vec<Diagnostic>> {
     let file = crate::source::bicep::parse(&source.text);
     lower_parsed(source, &file, opts)
 }
@@ -56,25 +65,116 @@ fn lower_parsed(
     source: &Arc<SourceFile>,
     file: &BicepFile,
     opts: &LintOptions,
-) -> Result<LoweredSources, Vec<Diagnostic>> {
+) -> Result<LoweredBicep, Vec<Diagnostic>> {
     if !file.errors.is_empty() {
         let errors = file.errors.iter().map(|e| (e.span, e.message.clone()));
         let meta = &rules::syntax::parse_error::ParseError::META;
         return Err(report_errors(source, meta, errors, opts));
     }
-    let lowered = lower_template(file, source.path.clone()).map_err(|errors| {
-        let errors = errors.into_iter().map(|e| (e.span, e.message));
-        let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
-        report_errors(source, meta, errors, opts)
-    })?;
+    let mut loader = ModuleLoader::from_environment();
+    let lowered = lower_template_with(file, source.path.clone(), &mut loader);
+    let notes = module_findings(source, &loader, opts);
+    let lowered = match lowered {
+        Ok(lowered) => lowered,
+        Err(errors) => {
+            // A cycle closed in this file is reported once, with both places (module_findings).
+            let closes_cycle = |span: &Span| {
+                loader
+                    .cycles
+                    .iter()
+                    .any(|c| c.file == source.path && c.span == *span)
+            };
+            let errors = errors
+                .into_iter()
+                .filter(|e| !closes_cycle(&e.span))
+                .map(|e| (e.span, e.message));
+            let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
+            let mut found = report_errors(source, meta, errors, opts);
+            found.extend(notes);
+            return Err(found);
+        }
+    };
+    // Module files by their id in the span map (the entry file is 0).
+    let files = lowered
+        .map
+        .files()
+        .iter()
+        .enumerate()
+        .map(|(n, path)| match loader.source(path) {
+            Some(module) if n > 0 => Arc::clone(module),
+            _ if n == 0 => Arc::clone(source),
+            _ => Arc::new(SourceFile::new(path, String::new())),
+        })
+        .collect();
     // The generated file is named after the source so nothing unmapped can look like another
     // file of the user's; every location in it is mapped back.
     let generated = Arc::new(SourceFile::new(source.path.clone(), lowered.text));
-    Ok(LoweredSources {
-        generated,
-        map: lowered.map,
-        files: vec![Arc::clone(source)],
+    Ok(LoweredBicep {
+        sources: LoweredSources {
+            generated,
+            map: lowered.map,
+            files,
+        },
+        notes,
+        unresolved_modules: loader.unresolved.len() as u64,
     })
+}
+
+/// What loading the modules found: syntax errors in module files, cycles (at the statement
+/// that closes one, related to the statement it started from), and registry modules that are
+/// not in the cache (notes).
+fn module_findings(
+    entry: &Arc<SourceFile>,
+    loader: &ModuleLoader,
+    opts: &LintOptions,
+) -> Vec<Diagnostic> {
+    let file_of = |path: &std::path::Path| -> Arc<SourceFile> {
+        if path == entry.path {
+            return Arc::clone(entry);
+        }
+        loader.source(path).map_or_else(
+            || Arc::new(SourceFile::new(path, String::new())),
+            Arc::clone,
+        )
+    };
+    let mut found = Vec::new();
+    for (path, errors) in &loader.syntax_errors {
+        let errors = errors.iter().map(|e| (e.span, e.message.clone()));
+        let meta = &rules::syntax::parse_error::ParseError::META;
+        found.extend(report_errors(&file_of(path), meta, errors, opts));
+    }
+    for cycle in &loader.cycles {
+        let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
+        let message = format!(
+            "module cycle: this module leads back to {}",
+            crate::source::display_path(&cycle.back_to)
+        );
+        for mut d in report_errors(&file_of(&cycle.file), meta, [(cycle.span, message)], opts) {
+            d.related.push(Related {
+                location: Location {
+                    file: file_of(&cycle.back_to),
+                    span: cycle.back_span,
+                    pointer: String::new(),
+                },
+                message: "the module statement the cycle starts from".into(),
+            });
+            found.push(d);
+        }
+    }
+    for module in &loader.unresolved {
+        let meta = &rules::syntax::unresolved_module::UnresolvedModule::META;
+        let message = format!(
+            "the module '{}' is not in the Bicep module cache ({}); what it deploys and outputs is unknown",
+            module.reference, module.reason
+        );
+        found.extend(report_errors(
+            &file_of(&module.file),
+            meta,
+            [(module.span, message)],
+            opts,
+        ));
+    }
+    found
 }
 
 /// The lowered template's JSON tree and deployment scope.
@@ -140,15 +240,19 @@ fn lint_parsed(
         summary: summary.clone(),
         ..Linted::default()
     };
-    let sources = match lower_parsed(source, file, opts) {
-        Ok(sources) => sources,
+    let LoweredBicep {
+        sources,
+        notes,
+        unresolved_modules,
+    } = match lower_parsed(source, file, opts) {
+        Ok(lowered) => lowered,
         Err(diagnostics) => return failed(diagnostics),
     };
     let (root, kind) = match parse_lowered(&sources, opts) {
         Ok(parsed) => parsed,
         Err(diagnostics) => return failed(diagnostics),
     };
-    let mut diags = Vec::new();
+    let mut diags = notes;
     let mut sets = Vec::new();
     for p in parameter_files {
         let (set, found) = load_parameter_set(p, opts);
@@ -172,6 +276,7 @@ fn lint_parsed(
     for suppressed in &mut linted.suppressed {
         sources.map_back(&mut suppressed.diagnostic);
     }
+    linted.summary.unresolved_modules = unresolved_modules;
     crate::diagnostic::sort(&mut linted.diagnostics);
     linted
 }

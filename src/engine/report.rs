@@ -18,6 +18,9 @@ pub struct Summary {
     pub warnings: u64,
     pub notes: u64,
     pub expressions: EvalStats,
+    /// Registry and template-spec modules of `.bicep` files that are not in the module cache
+    /// (deployments whose content is unknown).
+    pub unresolved_modules: u64,
 }
 
 impl Summary {
@@ -30,6 +33,7 @@ impl Summary {
         self.warnings += other.warnings;
         self.notes += other.notes;
         self.expressions.merge(&other.expressions);
+        self.unresolved_modules += other.unresolved_modules;
     }
 
     pub fn count(&mut self, diags: &[Diagnostic]) {

@@ -54,6 +54,7 @@ fn rust_rules() -> Vec<RuleRef> {
         Arc::new(syntax::invalid_parameter_value::InvalidParameterValue),
         Arc::new(syntax::evaluation_limit::EvaluationLimit),
         Arc::new(syntax::expression_fails::ExpressionFails),
+        Arc::new(syntax::unresolved_module::UnresolvedModule),
         Arc::new(suppression::unused_suppression::UnusedSuppression),
         Arc::new(suppression::expired_suppression::ExpiredSuppression),
         Arc::new(suppression::invalid_suppression::InvalidSuppression),

@@ -67,6 +67,17 @@ pub trait Symbols {
     fn inline_value(&self, _name: &str) -> Option<&Expr> {
         None
     }
+
+    /// Where `loadTextContent(…)` and the other `load*()` functions read files.
+    fn file_reader(&self) -> &dyn super::lower_builtins::FileReader {
+        &super::lower_builtins::NoFiles
+    }
+
+    /// The ARM name of the user-defined function `name` (`__bicep.name`) when one is declared or
+    /// imported under that name.
+    fn user_function(&self, _name: &str) -> Option<String> {
+        None
+    }
 }
 
 /// One step of an access chain on a resource or module symbol, inner to outer.
@@ -190,22 +201,34 @@ pub fn lower_expression(
             }
         },
         ExprKind::Property { base, name, safe } => {
+            let chained = in_safe_chain(base);
             let base = lower(base)?;
-            if *safe {
-                format!("tryGet({base}, {})", arm_string_literal(&name.name))
-            } else {
-                format!("{base}.{}", name.name)
-            }
+            access(
+                &base,
+                &arm_string_literal(&name.name),
+                *safe,
+                chained,
+                false,
+            )
+            .unwrap_or_else(|| format!("{base}.{}", name.name))
         }
         ExprKind::Index { base, index, safe } => {
-            let (base, index) = (lower(base)?, lower(index)?);
-            if *safe {
-                format!("tryGet({base}, {index})")
-            } else {
-                format!("{base}[{index}]")
-            }
+            let chained = in_safe_chain(base);
+            let (from_end, index) = match &index.kind {
+                ExprKind::Unary {
+                    op: UnaryOp::FromEnd,
+                    operand,
+                } => (true, lower(operand)?),
+                _ => (false, lower(index)?),
+            };
+            let base = lower(base)?;
+            access(&base, &index, *safe, chained, from_end)
+                .unwrap_or_else(|| format!("{base}[{index}]"))
         }
-        ExprKind::Call { target, name, args } => lower_call(target.as_deref(), name, args, &lower)?,
+        ExprKind::Call { target, name, args } => {
+            lower_call(target.as_deref(), name, args, symbols, &lower)?
+        }
+        ExprKind::Lambda { params, body } => lower_lambda(params, body, symbols, depth)?,
         ExprKind::NonNull(inner) | ExprKind::Paren(inner) => lower(inner)?,
         ExprKind::Unary { op, operand } => match (op, &operand.kind) {
             (UnaryOp::Minus, ExprKind::Int(digits)) => format!("-{}", int_text(digits, expr.span)?),
@@ -214,7 +237,7 @@ pub fn lower_expression(
             (UnaryOp::FromEnd, _) => {
                 return Err(LowerError::new(
                     expr.span,
-                    "indexing from the end (^) is not supported by the lowering yet",
+                    "'^' indexes from the end only inside '[…]'",
                 ));
             }
         },
@@ -231,10 +254,13 @@ pub fn lower_expression(
         ),
         ExprKind::Object(items) => lower_object(items, &lower)?,
         ExprKind::Array(items) => lower_array(items, &lower)?,
-        ExprKind::Lambda { .. }
-        | ExprKind::For(_)
-        | ExprKind::If { .. }
-        | ExprKind::ChildResource { .. } => {
+        ExprKind::For(_) => {
+            return Err(LowerError::new(
+                expr.span,
+                "a for-expression is only allowed as the value of a variable, output or property",
+            ));
+        }
+        ExprKind::If { .. } | ExprKind::ChildResource { .. } => {
             return Err(LowerError::new(
                 expr.span,
                 "this construct is not supported here by the lowering yet",
@@ -288,10 +314,75 @@ fn lower_string(
     Ok(out)
 }
 
+/// Whether `expr` is a safe access (`a.?b`, `a[?i]`) or an access chained on one: the compiler
+/// then folds the next access into the same `tryGet(…)`, so that a missing `b` gives null for
+/// the whole chain instead of failing on `.c`.
+fn in_safe_chain(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Property { safe: true, .. } | ExprKind::Index { safe: true, .. } => true,
+        ExprKind::Property { base, .. } | ExprKind::Index { base, .. } => in_safe_chain(base),
+        _ => false,
+    }
+}
+
+/// The access `base[key]` as the compiler writes it: `tryGet` / `tryIndexFromEnd` for a safe
+/// access, an extra argument of the `tryGet(…)` it is chained on, `indexFromEnd` for `^n`.
+/// `None`: a plain property or index access (the caller writes `base.key` / `base[key]`).
+fn access(base: &str, key: &str, safe: bool, chained: bool, from_end: bool) -> Option<String> {
+    let folded = |extra: &str| {
+        let open = base.strip_suffix(')')?;
+        (base.starts_with("tryGet(") || base.starts_with("tryIndexFromEnd("))
+            .then(|| format!("{open}, {extra})"))
+    };
+    if safe {
+        let function = if from_end {
+            "tryIndexFromEnd"
+        } else {
+            "tryGet"
+        };
+        return Some(format!("{function}({base}, {key})"));
+    }
+    if chained {
+        let extra = if from_end {
+            format!("createObject('value', {key}, 'fromEnd', true())")
+        } else {
+            key.to_string()
+        };
+        if let Some(text) = folded(&extra) {
+            return Some(text);
+        }
+    }
+    from_end.then(|| format!("indexFromEnd({base}, {key})"))
+}
+
+/// `x => body`, `(a, i) => body` → `lambda('a', 'i', body)` with each parameter read as
+/// `lambdaVariables('a')`.
+fn lower_lambda(
+    params: &[crate::source::bicep::syntax::LambdaParam],
+    body: &Expr,
+    symbols: &dyn Symbols,
+    depth: usize,
+) -> Result<String, LowerError> {
+    let mut locals = super::lower_locals::Locals::new(symbols);
+    let mut out = String::from("lambda(");
+    for param in params {
+        out.push_str(&arm_string_literal(&param.name.name));
+        out.push_str(", ");
+        locals = locals.bind(
+            &param.name.name,
+            format!("lambdaVariables({})", arm_string_literal(&param.name.name)),
+        );
+    }
+    out.push_str(&lower_expression(body, &locals, depth)?);
+    out.push(')');
+    Ok(out)
+}
+
 fn lower_call(
     target: Option<&Expr>,
-    name: &crate::source::bicep::syntax::Ident,
+    name: &Ident,
     args: &[Expr],
+    symbols: &dyn Symbols,
     lower: &dyn Fn(&Expr) -> Result<String, LowerError>,
 ) -> Result<String, LowerError> {
     // `sys.` and `az.` only qualify built-in functions; ARM knows them unqualified.
@@ -299,6 +390,11 @@ fn lower_call(
         None => {}
         Some(ExprKind::Ident(ns)) if ns.name == "sys" || ns.name == "az" => {}
         Some(_) => {
+            if let Some(target) = target
+                && let Some(call) = resource_method(target, name, args, symbols, lower)?
+            {
+                return Ok(call);
+            }
             return Err(LowerError::new(
                 name.span,
                 format!(
@@ -308,11 +404,49 @@ fn lower_call(
             ));
         }
     }
+    if let Some(lowered) = super::lower_builtins::lower_bicep_function(name, args, symbols, lower)?
+    {
+        return Ok(lowered);
+    }
     let mut lowered = Vec::with_capacity(args.len());
     for arg in args {
         lowered.push(lower(arg)?);
     }
     Ok(format!("{}({})", name.name, lowered.join(", ")))
+}
+
+/// `stg.listKeys()` on a resource symbol → `listKeys(<its id>, '<its API version>')`; with
+/// arguments, `listKeys(<its id>, args…)`, as the compiler writes `list*` calls.
+fn resource_method(
+    target: &Expr,
+    name: &Ident,
+    args: &[Expr],
+    symbols: &dyn Symbols,
+    lower: &dyn Fn(&Expr) -> Result<String, LowerError>,
+) -> Result<Option<String>, LowerError> {
+    if !name.name.starts_with("list") {
+        return Ok(None);
+    }
+    let Some((root, chain)) = resource_access(target, symbols, crate::limits::EXPRESSION_DEPTH)?
+    else {
+        return Ok(None);
+    };
+    let member = |m: &str| {
+        let mut steps = chain.clone();
+        steps.push(Accessor::Property {
+            name: m.into(),
+            safe: false,
+        });
+        symbols.resolve_access(root, &steps, target.span)
+    };
+    let mut lowered = vec![member("id")?];
+    if args.is_empty() {
+        lowered.push(member("apiVersion")?);
+    }
+    for arg in args {
+        lowered.push(lower(arg)?);
+    }
+    Ok(Some(format!("{}({})", name.name, lowered.join(", "))))
 }
 
 fn lower_binary(op: BinaryOp, left: &str, right: &str) -> String {
@@ -350,14 +484,13 @@ fn lower_object(
             ObjectItem::Property { key, value, .. } => {
                 let key = match key {
                     ObjectKey::Ident(ident) => arm_string_literal(&ident.name),
+                    // An interpolated key is its `format(…)`: createObject takes any string.
                     ObjectKey::String(lit) => match lit.as_plain() {
                         Some(plain) => arm_string_literal(&plain),
-                        None => {
-                            return Err(LowerError::new(
-                                lit.span,
-                                "interpolated key in an expression object",
-                            ));
-                        }
+                        None => lower(&Expr {
+                            span: lit.span,
+                            kind: ExprKind::String(lit.clone()),
+                        })?,
                     },
                 };
                 pairs.push(format!("{key}, {}", lower(value)?));

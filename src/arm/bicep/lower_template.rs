@@ -206,6 +206,10 @@ fn write_declarations(
     });
     write_section(w, "variables", file, errors, |w, s| match &s.kind {
         StatementKind::Var { name, value, .. } if !inlined.contains_key(&name.name) => {
+            if super::lower_loops::as_for(value).is_some() {
+                let declared = |n: &str| !inlined.contains_key(n);
+                return super::lower_loops::write_variable_loops(w, cx, file, s, &declared);
+            }
             w.key(&name.name);
             write_value(w, value, cx, crate::limits::VALUE_DEPTH).map(|()| true)
         }
@@ -342,8 +346,7 @@ fn write_output(
     )?;
     super::lower_types::write_constraints(w, cx, &statement.decorators)?;
     super::lower_types::write_metadata(w, cx, &statement.decorators)?;
-    w.key("value");
-    write_value(w, value, cx, crate::limits::VALUE_DEPTH)?;
+    super::lower_loops::write_output_value(w, cx, value)?;
     w.end_object();
     Ok(true)
 }

@@ -136,10 +136,24 @@ fn write_object(
     depth: usize,
 ) -> Result<(), LowerError> {
     w.begin_object(cx.origin(expr));
+    // A property whose value is a for-expression is a property copy loop: an entry of the
+    // object's `copy` array, named after the property.
+    let mut loops = Vec::new();
     for item in items {
         let ObjectItem::Property { key, value, .. } = item else {
             continue;
         };
+        if let Some(for_expr) = super::lower_loops::as_for(value) {
+            let name = match key {
+                ObjectKey::Ident(ident) => Some(ident.name.clone()),
+                ObjectKey::String(lit) => lit.as_plain(),
+            };
+            let name = name.ok_or_else(|| {
+                LowerError::new(key.span(), "a property loop needs a literal property name")
+            })?;
+            loops.push((name, for_expr));
+            continue;
+        }
         let key = match key {
             ObjectKey::Ident(ident) => ident.name.clone(),
             ObjectKey::String(lit) => match lit.as_plain() {
@@ -159,6 +173,14 @@ fn write_object(
         };
         w.key(&key);
         write_value(w, value, cx, depth)?;
+    }
+    if !loops.is_empty() {
+        w.key("copy");
+        w.begin_array(None);
+        for (name, for_expr) in loops {
+            super::lower_loops::write_copy_entry(w, cx, Some(&name), for_expr, depth)?;
+        }
+        w.end_array();
     }
     w.end_object();
     Ok(())

@@ -6,9 +6,12 @@
 
 pub mod json_writer;
 pub mod lower_bicepparam;
+pub mod lower_builtins;
 pub mod lower_dependencies;
 pub mod lower_expression;
 pub mod lower_inline;
+pub mod lower_locals;
+pub mod lower_loops;
 pub mod lower_module;
 pub mod lower_params;
 pub mod lower_reference;

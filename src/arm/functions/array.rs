@@ -1,6 +1,6 @@
 //! Array functions, including the ones ARM applies to strings and objects too: array, concat,
 //! contains, createArray, empty, first, flatten, indexOf, intersection, last, lastIndexOf, length,
-//! range, skip, take, tryGet, tryIndexFromEnd, union, min, max.
+//! range, skip, take, tryGet, indexFromEnd, tryIndexFromEnd, union, min, max.
 
 use super::numeric::int_arg;
 use super::object::distinct_entries;
@@ -121,6 +121,13 @@ pub const FUNCTIONS: &[FunctionDef] = &[
         max_args: None,
         handles_unknown: false,
         func: try_get,
+    },
+    FunctionDef {
+        name: "indexFromEnd",
+        min_args: 2,
+        max_args: Some(2),
+        handles_unknown: false,
+        func: index_from_end,
     },
     FunctionDef {
         name: "tryIndexFromEnd",
@@ -721,6 +728,25 @@ fn try_index_from_end(c: &mut FnCall) -> Value {
     match usize::try_from(n) {
         Ok(n) if n >= 1 && n <= a.len() => a.get(a.len() - n).cloned().unwrap_or(Value::Null),
         _ => Value::Null,
+    }
+}
+
+/// `indexFromEnd(array, n)` (Bicep's `a[^n]`): the n-th element from the end (1 is the last);
+/// out of range fails, as an index does.
+fn index_from_end(c: &mut FnCall) -> Value {
+    let Value::Array(a) = c.arg(0) else {
+        return c.error(format!("expects an array, not {}", c.arg(0).type_name()));
+    };
+    let n = match int_arg(c, 1, "the index") {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    match usize::try_from(n) {
+        Ok(n) if n >= 1 && n <= a.len() => a.get(a.len() - n).cloned().unwrap_or(Value::Null),
+        _ => c.error(format!(
+            "index {n} from the end is out of range for an array of {} elements",
+            a.len()
+        )),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! | file | functions |
 //! |---|---|
-//! | `array.rs` | array, concat, contains, createArray, empty, first, flatten, indexOf, intersection, last, lastIndexOf, length, range, skip, take, tryGet, tryIndexFromEnd, union, min, max |
+//! | `array.rs` | array, concat, contains, createArray, empty, first, flatten, indexOf, intersection, last, lastIndexOf, length, range, skip, take, tryGet, indexFromEnd, tryIndexFromEnd, union, min, max |
 //! | `cidr.rs` | parseCidr, cidrSubnet, cidrHost |
 //! | `comparison.rs` | coalesce, equals, greater, greaterOrEquals, less, lessOrEquals |
 //! | `date.rs` | dateTimeAdd, dateTimeFromEpoch, dateTimeToEpoch, utcNow |

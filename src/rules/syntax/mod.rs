@@ -10,6 +10,7 @@ pub mod invalid_parameter_file;
 pub mod invalid_parameter_value;
 pub mod invalid_template;
 pub mod parse_error;
+pub mod unresolved_module;
 
 /// Implements [`Rule`](crate::rules::Rule) for a rule that the engine reports itself.
 macro_rules! engine_rule {
