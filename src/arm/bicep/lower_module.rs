@@ -235,6 +235,44 @@ fn write_parameter_value(
         super::lower_value::write_lowered(w, &text, values.origin(value));
         return Ok(());
     }
+    if let ExprKind::Call {
+        target: Some(vault),
+        name,
+        args,
+    } = &value.kind
+        && name.name == "getSecret"
+        && let [secret, version @ ..] = args.as_slice()
+    {
+        // A Key Vault secret passed to a module: a parameter `reference`, not a value.
+        let id = Expr {
+            span: vault.span,
+            kind: ExprKind::Property {
+                base: vault.clone(),
+                name: crate::source::bicep::syntax::Ident {
+                    name: "id".into(),
+                    span: name.span,
+                },
+                safe: false,
+            },
+        };
+        w.begin_object(values.origin(value));
+        w.key("reference");
+        w.begin_object(None);
+        w.key("keyVault");
+        w.begin_object(None);
+        w.key("id");
+        write_value(w, &id, values, crate::limits::VALUE_DEPTH)?;
+        w.end_object();
+        w.key("secretName");
+        write_value(w, secret, values, crate::limits::VALUE_DEPTH)?;
+        if let Some(version) = version.first() {
+            w.key("secretVersion");
+            write_value(w, version, values, crate::limits::VALUE_DEPTH)?;
+        }
+        w.end_object();
+        w.end_object();
+        return Ok(());
+    }
     w.begin_object(values.origin(value));
     w.key("value");
     write_value(w, value, values, crate::limits::VALUE_DEPTH)?;

@@ -49,6 +49,11 @@ pub fn lower_reference(
         .table
         .get(id)
         .ok_or_else(|| LowerError::new(span, "unknown resource"))?;
+    if let Some((Accessor::Call { name, args }, tail)) = rest.split_first() {
+        let id_text = resource_id(scope, id, index.as_deref(), span)?;
+        let call = resource_function(symbol, name, args, &id_text, span)?;
+        return Ok(with_rest(&call, tail));
+    }
     let (head, tail) = match rest.split_first() {
         Some((Accessor::Property { name, .. }, tail)) => (Some(name.as_str()), tail),
         _ => (None, rest),
@@ -134,9 +139,35 @@ fn with_rest(base: &str, rest: &[Accessor]) -> String {
             Accessor::Property { name, safe: true } => format!("tryGet({out}, {})", quoted(name)),
             Accessor::Index { index, safe: false } => format!("{out}[{index}]"),
             Accessor::Index { index, safe: true } => format!("tryGet({out}, {index})"),
+            Accessor::Call { name, args } => format!("{out}.{name}({})", args.join(", ")),
         };
     }
     out
+}
+
+/// A resource function: `r.listKeys()` → `listKeys(<id>, '<apiVersion>')`, with arguments
+/// `listKeys(<id>, args…)`. `getSecret` is only meaningful as a module parameter (a Key Vault
+/// reference, written by the module lowering).
+fn resource_function(
+    symbol: &super::lower_symbols::ResourceSymbol<'_>,
+    name: &str,
+    args: &[String],
+    id_text: &str,
+    span: Span,
+) -> Result<String, LowerError> {
+    if symbol.kind != SymbolKind::Resource || !name.to_ascii_lowercase().starts_with("list") {
+        return Err(LowerError::new(
+            span,
+            format!("the resource function '{name}' cannot be used here"),
+        ));
+    }
+    let mut call_args = vec![id_text.to_string()];
+    if args.is_empty() {
+        call_args.push(quoted(symbol.api_version.as_deref().unwrap_or_default()));
+    } else {
+        call_args.extend(args.iter().cloned());
+    }
+    Ok(format!("{name}({})", call_args.join(", ")))
 }
 
 fn unknown(span: Span) -> LowerError {
