@@ -62,11 +62,6 @@ pub trait Symbols {
         None
     }
 
-    /// Where `loadTextContent(…)` and the other `load*()` functions read files.
-    fn file_reader(&self) -> &dyn super::lower_builtins::FileReader {
-        &super::lower_builtins::NoFiles
-    }
-
     /// The ARM name of the user-defined function `name` (`__bicep.name`) when one is declared or
     /// imported under that name.
     fn user_function(&self, _name: &str) -> Option<String> {
@@ -169,8 +164,14 @@ pub fn lower_expression(
         ExprKind::Property { base, name, safe } => {
             let chained = in_safe_chain(base);
             let base = lower(base)?;
-            access(&base, &arm_string_literal(&name.name), *safe, chained, false)
-                .unwrap_or_else(|| format!("{base}.{}", name.name))
+            access(
+                &base,
+                &arm_string_literal(&name.name),
+                *safe,
+                chained,
+                false,
+            )
+            .unwrap_or_else(|| format!("{base}.{}", name.name))
         }
         ExprKind::Index { base, index, safe } => {
             let chained = in_safe_chain(base);
@@ -295,7 +296,11 @@ fn access(base: &str, key: &str, safe: bool, chained: bool, from_end: bool) -> O
             .then(|| format!("{open}, {extra})"))
     };
     if safe {
-        let function = if from_end { "tryIndexFromEnd" } else { "tryGet" };
+        let function = if from_end {
+            "tryIndexFromEnd"
+        } else {
+            "tryGet"
+        };
         return Some(format!("{function}({base}, {key})"));
     }
     if chained {
@@ -360,9 +365,7 @@ fn lower_call(
             ));
         }
     }
-    if let Some(lowered) =
-        super::lower_builtins::lower_bicep_function(name, args, symbols, lower)?
-    {
+    if let Some(lowered) = super::lower_builtins::lower_bicep_function(name, args, lower)? {
         return Ok(lowered);
     }
     let mut lowered = Vec::with_capacity(args.len());

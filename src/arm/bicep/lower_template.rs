@@ -105,6 +105,9 @@ fn lower_file(
     module_depth: usize,
 ) -> Result<LoweredTemplate, Vec<LowerError>> {
     let mut errors = Vec::new();
+    // Compile-time `load*()` calls become the values they load (lower_loads).
+    let loaded = super::lower_loads::resolve_loads(file, &path, modules, &mut errors);
+    let file = loaded.as_ref().unwrap_or(file);
     let mut map = SpanMap::new();
     let file_id = map.file_id(path.clone());
     let scope = target_scope(file).map_err(|e| vec![e])?;

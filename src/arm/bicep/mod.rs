@@ -10,6 +10,7 @@ pub mod lower_builtins;
 pub mod lower_dependencies;
 pub mod lower_expression;
 pub mod lower_inline;
+pub mod lower_loads;
 pub mod lower_locals;
 pub mod lower_loops;
 pub mod lower_module;
