@@ -261,6 +261,8 @@ struct Summary {
     edges: Vec<String>,
     /// Parameter name (lower-case) → evaluated default.
     parameters: BTreeMap<String, J>,
+    /// Output name (lower-case) → evaluated value.
+    outputs: BTreeMap<String, J>,
 }
 
 /// An unknown's reason is kept, the symbol (expression text, which differs between the
@@ -330,6 +332,7 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
     let graph = graph_of(text, path)?;
     let mut summary = Summary {
         parameters: parameter_defaults(text, path)?,
+        outputs: output_values(text, path)?,
         ..Summary::default()
     };
     let keys: Vec<String> = (0..graph.instances().len())
@@ -419,6 +422,64 @@ fn parameter_defaults(text: &str, path: &Path) -> Result<BTreeMap<String, J>, St
     let Some(J::Object(values)) = graph
         .instances()
         .first()
+        .and_then(|i| i.get("properties"))
+        .map(|v| normalise(v.to_serde()))
+    else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(values
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect())
+}
+
+/// Output values as the expander evaluates them: the same template with one more resource whose
+/// properties are the outputs (an output's `copy` becomes a property loop of the same name).
+fn output_values(text: &str, path: &Path) -> Result<BTreeMap<String, J>, String> {
+    let mut template: J = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Some(J::Object(outputs)) = template.get("outputs").cloned() else {
+        return Ok(BTreeMap::new());
+    };
+    let mut properties = serde_json::Map::new();
+    let mut loops = Vec::new();
+    for (name, output) in &outputs {
+        match output.get("copy") {
+            Some(J::Object(copy)) => {
+                let mut entry = copy.clone();
+                entry.insert("name".into(), J::String(name.clone()));
+                loops.push(J::Object(entry));
+            }
+            _ => {
+                let value = output.get("value").cloned().unwrap_or(J::Null);
+                properties.insert(name.clone(), value);
+            }
+        }
+    }
+    if !loops.is_empty() {
+        properties.insert("copy".into(), J::Array(loops));
+    }
+    const PROBE: &str = "Armlint.Conformance/outputs";
+    let probe = serde_json::json!({
+        "type": PROBE,
+        "apiVersion": "2000-01-01",
+        "name": "outputs",
+        "properties": properties,
+    });
+    match template.get_mut("resources") {
+        Some(J::Array(resources)) => resources.push(probe),
+        Some(J::Object(resources)) => {
+            resources.insert("armlintConformanceOutputs".into(), probe);
+        }
+        _ => return Ok(BTreeMap::new()),
+    }
+    if let Some(J::Object(t)) = Some(&mut template) {
+        t.remove("outputs");
+    }
+    let graph = graph_of(&template.to_string(), path)?;
+    let Some(J::Object(values)) = graph
+        .instances()
+        .iter()
+        .find(|i| i.resource_type == PROBE)
         .and_then(|i| i.get("properties"))
         .map(|v| normalise(v.to_serde()))
     else {
@@ -527,6 +588,11 @@ fn compare_summaries(lowered: &Summary, compiled: &Summary) -> Outcome {
     let b = J::Object(compiled.parameters.clone().into_iter().collect());
     if let Some(d) = first_difference("", &a, &b) {
         return differs("graph: parameter defaults", d);
+    }
+    let a = J::Object(lowered.outputs.clone().into_iter().collect());
+    let b = J::Object(compiled.outputs.clone().into_iter().collect());
+    if let Some(d) = first_difference("", &a, &b) {
+        return differs("graph: outputs", d);
     }
     Outcome::Identical
 }
