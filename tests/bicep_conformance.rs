@@ -31,8 +31,9 @@ use rayon::prelude::*;
 use serde_json::Value as J;
 
 /// Identical pairs reached. Raise it as the lowering improves, never lower it.
-/// 2026-12-04 02:34 UTC: 674 of 837 (registry modules from the twin, module parameter loops).
-const IDENTICAL_FLOOR: usize = 674;
+/// 2026-12-04 02:42 UTC: 669 of 837, outputs and languageVersion compared too (before that
+/// stricter compare: 674).
+const IDENTICAL_FLOOR: usize = 669;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
@@ -263,6 +264,8 @@ struct Summary {
     parameters: BTreeMap<String, J>,
     /// Output name (lower-case) → evaluated value.
     outputs: BTreeMap<String, J>,
+    /// `languageVersion` (2.0 lets user-defined functions call each other).
+    language_version: Option<String>,
 }
 
 /// An unknown's reason is kept, the symbol (expression text, which differs between the
@@ -333,6 +336,9 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
     let mut summary = Summary {
         parameters: parameter_defaults(text, path)?,
         outputs: output_values(text, path)?,
+        language_version: serde_json::from_str::<J>(text)
+            .ok()
+            .and_then(|t| t.get("languageVersion").map(J::to_string)),
         ..Summary::default()
     };
     let keys: Vec<String> = (0..graph.instances().len())
@@ -593,6 +599,13 @@ fn compare_summaries(lowered: &Summary, compiled: &Summary) -> Outcome {
     let b = J::Object(compiled.outputs.clone().into_iter().collect());
     if let Some(d) = first_difference("", &a, &b) {
         return differs("graph: outputs", d);
+    }
+    if lowered.language_version != compiled.language_version {
+        let detail = format!(
+            "lowered {:?} / compiled {:?}",
+            lowered.language_version, compiled.language_version
+        );
+        return differs("languageVersion", detail);
     }
     Outcome::Identical
 }
