@@ -230,6 +230,12 @@ impl ModuleSource for ModuleLoader {
             self.load_local(from_file, reference, span)
         }
     }
+
+    /// Files of `load*()` calls, from disk beside the `.bicep` that names them (bounded).
+    fn read_file(&mut self, from_file: &Path, relative: &str) -> Result<Vec<u8>, String> {
+        use crate::arm::bicep::lower_builtins::FileReader;
+        crate::arm::bicep::lower_builtins::DiskFiles::beside(from_file).read(relative)
+    }
 }
 
 /// `path` with the home directory written `~`, as users know the cache (`~/.bicep/…`), and

@@ -63,10 +63,6 @@ impl Symbols for Locals<'_> {
         }
     }
 
-    fn file_reader(&self) -> &dyn super::lower_builtins::FileReader {
-        self.outer.file_reader()
-    }
-
     fn user_function(&self, name: &str) -> Option<String> {
         self.outer.user_function(name)
     }

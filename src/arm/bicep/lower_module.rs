@@ -327,8 +327,22 @@ fn write_parameter_value(
         return Ok(());
     }
     w.begin_object(values.origin(value));
-    w.key("value");
-    write_value(w, value, values, crate::limits::VALUE_DEPTH)?;
+    if let Some(for_expr) = super::lower_loops::as_for(value) {
+        // A loop as a parameter value: a property loop named `value`, as the compiler writes it.
+        w.key("copy");
+        w.begin_array(None);
+        super::lower_loops::write_copy_entry(
+            w,
+            values,
+            Some("value"),
+            for_expr,
+            crate::limits::VALUE_DEPTH,
+        )?;
+        w.end_array();
+    } else {
+        w.key("value");
+        write_value(w, value, values, crate::limits::VALUE_DEPTH)?;
+    }
     w.end_object();
     Ok(())
 }

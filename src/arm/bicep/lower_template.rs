@@ -42,6 +42,10 @@ fn declared_names(file: &BicepFile, inlined: &HashMap<String, &Expr>) -> HashMap
             StatementKind::Var { name, .. } if !inlined.contains_key(&name.name) => {
                 (name, format!("variables('{}')", name.name))
             }
+            // A call resolves it (`Symbols::user_function`).
+            StatementKind::Func { name, .. } => {
+                (name, super::lower_functions::qualified(&name.name))
+            }
             _ => continue,
         };
         names.insert(name.name.clone(), expression);
@@ -105,6 +109,9 @@ fn lower_file(
     module_depth: usize,
 ) -> Result<LoweredTemplate, Vec<LowerError>> {
     let mut errors = Vec::new();
+    // Compile-time `load*()` calls become the values they load (lower_loads).
+    let loaded = super::lower_loads::resolve_loads(file, &path, modules, &mut errors);
+    let file = loaded.as_ref().unwrap_or(file);
     let mut map = SpanMap::new();
     let file_id = map.file_id(path.clone());
     let scope = target_scope(file).map_err(|e| vec![e])?;
@@ -140,6 +147,10 @@ fn lower_file(
     w.begin_object(None);
     w.key("$schema");
     w.string(schema, None);
+    if let Some(version) = super::lower_language_version::language_version(file) {
+        w.key("languageVersion");
+        w.string(version, None);
+    }
     w.key("contentVersion");
     w.string("1.0.0.0", None);
     write_declarations(&mut w, file, &types, &inlined, &mut errors);
@@ -190,6 +201,7 @@ fn write_declarations(
     write_section(w, "definitions", file, errors, |w, s| {
         write_definition(w, types, s)
     });
+    super::lower_functions::write_functions(w, types, file, errors);
     write_section(w, "parameters", file, errors, |w, s| match &s.kind {
         StatementKind::Param { name, ty, value } => {
             let declaration = ParamDeclaration {

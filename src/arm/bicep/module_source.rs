@@ -39,6 +39,14 @@ pub trait ModuleSource {
         reference: &str,
         span: Span,
     ) -> Result<ModuleContent, LowerError>;
+
+    /// The bytes of the file `relative` names, relative to `from_file`, for the compile-time
+    /// `loadTextContent(…)` and the other `load*()` functions; at most
+    /// [`crate::limits::BICEP_LOADED_FILE_BYTES`]. Without a file system: an error.
+    fn read_file(&mut self, from_file: &Path, relative: &str) -> Result<Vec<u8>, String> {
+        let _ = from_file;
+        Err(format!("'{relative}' cannot be read here (no file system)"))
+    }
 }
 
 /// No modules at all: every local module is missing and every registry module unresolved.
