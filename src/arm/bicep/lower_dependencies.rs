@@ -289,3 +289,62 @@ pub fn culture_order(a: &str, b: &str) -> std::cmp::Ordering {
         case(a).cmp(&case(b))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cmp::Ordering;
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::arm::bicep::lower_scope::ScopeKind;
+    use crate::source::bicep::parse;
+
+    /// `dependsOn` of the symbol `name` in `text`.
+    fn depends(text: &str, name: &str) -> Vec<String> {
+        let file = parse(text);
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        let mut errors = Vec::new();
+        let table = SymbolTable::build(&file, ScopeKind::ResourceGroup, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let graph = ReferenceGraph::build(&file, &table);
+        let names = HashMap::new();
+        let inlined = HashMap::new();
+        let scope = Scope {
+            table: &table,
+            names: &names,
+            inlined: &inlined,
+            locals: vec![],
+            at: None,
+            depth: 16,
+        };
+        let id = table.lookup(name, None).unwrap();
+        depends_on(&scope, &graph, id, Span::default()).unwrap()
+    }
+
+    #[test]
+    fn symbolic_names_sort_as_dotnet_orders_strings() {
+        assert_eq!(culture_order("resA", "ResB"), Ordering::Less);
+        assert_eq!(culture_order("res", "Res"), Ordering::Less);
+        assert_eq!(culture_order("a_b", "a1"), Ordering::Less);
+        assert_eq!(culture_order("a1", "aB"), Ordering::Less);
+        let mut keys = vec!["storage", "Identity", "a::b", "a"];
+        keys.sort_by(|a, b| culture_order(a, b));
+        assert_eq!(keys, ["a", "a::b", "Identity", "storage"]);
+    }
+
+    #[test]
+    fn dependencies_follow_variables_and_existing_resources_and_keep_copy_names() {
+        let text = "resource a 'My.Rp/t@2020-01-01' = {\n  name: 'a'\n}\nresource loop 'My.Rp/t@2020-01-01' = [for i in range(0, 2): {\n  name: 'l${i}'\n}]\nvar viaVar = a.id\nresource ex 'My.Rp/t@2020-01-01' existing = {\n  name: a.name\n}\nresource z 'My.Rp/t@2020-01-01' = {\n  name: 'z'\n  properties: {\n    one: viaVar\n    two: ex.properties.x\n    three: loop[1].id\n  }\n  dependsOn: [\n    loop\n  ]\n}\n";
+        // `a` through the variable and through the existing resource (once), the whole loop
+        // (the indexed reference is then not listed separately); sorted by symbolic name.
+        assert_eq!(depends(text, "z"), ["resourceId('My.Rp/t', 'a')", "'loop'"]);
+        let indexed = text.replace("  dependsOn: [\n    loop\n  ]\n", "");
+        assert_eq!(
+            depends(&indexed, "z"),
+            [
+                "resourceId('My.Rp/t', 'a')",
+                "resourceId('My.Rp/t', format('l{0}', range(0, 2)[1]))"
+            ]
+        );
+    }
+}
