@@ -77,6 +77,11 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
     }
     report.summary.files = files;
     diagnostic::sort(&mut report.diagnostics);
+    // A Bicep module file linted on its own and as a module of another file gives the same
+    // finding twice, at the same place in the same file: it is reported once.
+    report
+        .diagnostics
+        .dedup_by(|a, b| a.sort_key() == b.sort_key() && a.parameters == b.parameters);
     diagnostic::sort_suppressed(&mut report.suppressed);
     report.summary.count(&report.diagnostics);
     report

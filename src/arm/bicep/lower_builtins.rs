@@ -3,61 +3,10 @@
 //! `loadYamlContent`, `loadFileAsBase64` from the bytes of the file they name (read by the
 //! caller's hook, see `lower_loads`). Every other function is ARM's and passes through.
 
-use std::path::{Path, PathBuf};
-
 use crate::source::Span;
 use crate::source::bicep::syntax::{Expr, ExprKind, Ident};
 
 use super::lower_expression::{LowerError, arm_string_literal};
-
-/// Reads the files `load*()` functions name, relative to the file being lowered.
-pub trait FileReader {
-    /// The bytes of `relative` (as written in the call), at most
-    /// [`crate::limits::BICEP_LOADED_FILE_BYTES`]; an error says why not.
-    fn read(&self, relative: &str) -> Result<Vec<u8>, String>;
-}
-
-/// No file system: every `load*()` call is an error.
-#[derive(Debug, Default)]
-pub struct NoFiles;
-
-impl FileReader for NoFiles {
-    fn read(&self, relative: &str) -> Result<Vec<u8>, String> {
-        Err(format!("'{relative}' cannot be read here (no file system)"))
-    }
-}
-
-/// Files on disk beside a `.bicep` file.
-#[derive(Debug, Clone)]
-pub struct DiskFiles {
-    pub dir: PathBuf,
-}
-
-impl DiskFiles {
-    /// Reads relative to the directory of `bicep_file`.
-    pub fn beside(bicep_file: &Path) -> DiskFiles {
-        DiskFiles {
-            dir: bicep_file
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-        }
-    }
-}
-
-impl FileReader for DiskFiles {
-    fn read(&self, relative: &str) -> Result<Vec<u8>, String> {
-        let path = self.dir.join(relative);
-        let (bytes, _) = crate::source::read::read_file(&path).map_err(|e| e.message())?;
-        if bytes.len() > crate::limits::BICEP_LOADED_FILE_BYTES {
-            return Err(format!(
-                "'{relative}' is larger than {} bytes",
-                crate::limits::BICEP_LOADED_FILE_BYTES
-            ));
-        }
-        Ok(bytes)
-    }
-}
 
 /// The `load*()` functions, which read a file at compile time.
 pub fn is_load_function(name: &str) -> bool {

@@ -33,6 +33,12 @@ pub trait Symbols {
     /// `None` when nothing of that name is declared.
     fn resolve(&self, name: &str) -> Option<String>;
 
+    /// [`Symbols::resolve`], with the error of a name that exists but does not lower (an
+    /// inlined variable whose value has an error) rather than `None`.
+    fn resolve_checked(&self, name: &str) -> Option<Result<String, LowerError>> {
+        self.resolve(name).map(Ok)
+    }
+
     /// Whether `name` is a resource or module symbol. Then the whole access chain rooted at it
     /// (`r.id`, `r[i].properties.x`, `a::b.name`, `m.outputs.y`, a bare `r`) is lowered by
     /// [`Symbols::resolve_access`], because its ARM form (`resourceId(…)`, `reference(…)`)
@@ -76,10 +82,16 @@ pub trait Symbols {
 pub enum Accessor {
     /// `.name`, or `.?name` when `safe`.
     Property { name: String, safe: bool },
-    /// `[index]` (lowered), or `[?index]` when `safe`.
-    Index { index: String, safe: bool },
+    /// `[index]` (lowered), `[?index]` when `safe`, `[^index]` when `from_end`.
+    Index {
+        index: String,
+        safe: bool,
+        from_end: bool,
+    },
     /// `::name`: a nested child resource.
     Child { name: String },
+    /// `.name(args)`: a resource function (`listKeys()`, `getSecret('x')`), arguments lowered.
+    Call { name: String, args: Vec<String> },
 }
 
 /// The root identifier and the steps of `expr` when it is an access chain (properties, indexes,
@@ -89,45 +101,76 @@ fn resource_access<'e>(
     symbols: &dyn Symbols,
     depth: usize,
 ) -> Result<Option<(&'e Ident, Vec<Accessor>)>, LowerError> {
+    enum Step<'e> {
+        Property(&'e Ident, bool),
+        Child(&'e Ident),
+        Index(&'e Expr, bool),
+        Call(&'e Ident, &'e [Expr]),
+    }
     let mut steps = Vec::new();
     let mut at = expr;
-    loop {
+    let root = loop {
         match &at.kind {
-            ExprKind::Ident(ident) if symbols.is_resource(&ident.name) => break,
+            ExprKind::Ident(ident) if symbols.is_resource(&ident.name) => break ident,
             ExprKind::Property { base, name, safe } => {
-                steps.push((Some((name, *safe)), None, false));
+                steps.push(Step::Property(name, *safe));
                 at = base;
             }
             ExprKind::ChildResource { base, name } => {
-                steps.push((Some((name, false)), None, true));
+                steps.push(Step::Child(name));
                 at = base;
             }
             ExprKind::Index { base, index, safe } => {
-                steps.push((None, Some((index, *safe)), false));
+                steps.push(Step::Index(index, *safe));
                 at = base;
+            }
+            ExprKind::Call {
+                target: Some(target),
+                name,
+                args,
+            } => {
+                steps.push(Step::Call(name, args));
+                at = target;
             }
             ExprKind::NonNull(inner) => at = inner,
             _ => return Ok(None),
         }
-    }
-    let ExprKind::Ident(root) = &at.kind else {
-        return Ok(None);
     };
     let mut chain = Vec::with_capacity(steps.len());
     for step in steps.into_iter().rev() {
         chain.push(match step {
-            (Some((name, _)), _, true) => Accessor::Child {
+            Step::Child(name) => Accessor::Child {
                 name: name.name.clone(),
             },
-            (Some((name, safe)), _, false) => Accessor::Property {
+            Step::Property(name, safe) => Accessor::Property {
                 name: name.name.clone(),
                 safe,
             },
-            (None, Some((index, safe)), _) => Accessor::Index {
-                index: lower_expression(index, symbols, depth)?,
-                safe,
+            Step::Index(index, safe) => match &index.kind {
+                ExprKind::Unary {
+                    op: UnaryOp::FromEnd,
+                    operand,
+                } => Accessor::Index {
+                    index: lower_expression(operand, symbols, depth)?,
+                    safe,
+                    from_end: true,
+                },
+                _ => Accessor::Index {
+                    index: lower_expression(index, symbols, depth)?,
+                    safe,
+                    from_end: false,
+                },
             },
-            (None, None, _) => continue,
+            Step::Call(name, args) => {
+                let mut lowered = Vec::with_capacity(args.len());
+                for arg in args {
+                    lowered.push(lower_expression(arg, symbols, depth)?);
+                }
+                Accessor::Call {
+                    name: name.name.clone(),
+                    args: lowered,
+                }
+            }
         });
     }
     Ok(Some((root, chain)))
@@ -146,7 +189,10 @@ pub fn lower_expression(
     if let ExprKind::Ident(_)
     | ExprKind::Property { .. }
     | ExprKind::Index { .. }
-    | ExprKind::ChildResource { .. } = &expr.kind
+    | ExprKind::ChildResource { .. }
+    | ExprKind::Call {
+        target: Some(_), ..
+    } = &expr.kind
         && let Some((root, chain)) = resource_access(expr, symbols, depth)?
     {
         return symbols.resolve_access(root, &chain, expr.span);
@@ -157,12 +203,15 @@ pub fn lower_expression(
         ExprKind::Bool(false) => "false()".into(),
         ExprKind::Null => "null()".into(),
         ExprKind::String(lit) => lower_string(lit, symbols, depth)?,
-        ExprKind::Ident(ident) => symbols.resolve(&ident.name).ok_or_else(|| {
-            LowerError::new(
-                ident.span,
-                format!("the name '{}' does not exist in this context", ident.name),
-            )
-        })?,
+        ExprKind::Ident(ident) => match symbols.resolve_checked(&ident.name) {
+            Some(resolved) => resolved?,
+            None => {
+                return Err(LowerError::new(
+                    ident.span,
+                    format!("the name '{}' does not exist in this context", ident.name),
+                ));
+            }
+        },
         ExprKind::Property { base, name, safe } => {
             let chained = in_safe_chain(base);
             let base = lower(base)?;

@@ -214,25 +214,115 @@ fn write_parameters(
     Ok(())
 }
 
+/// A module parameter as an expression: a ternary chooses between parameter objects
+/// (`if(c, createObject('value', a), …)`), a `getSecret` is a `reference` object.
+fn parameter_text(
+    value: &Expr,
+    values: &ValueContext<'_>,
+    depth: usize,
+) -> Result<String, LowerError> {
+    let Some(depth) = depth.checked_sub(1) else {
+        return Err(LowerError::new(value.span, "expression nested too deeply"));
+    };
+    let lower = |e: &Expr| lower_expression(e, values.symbols, crate::limits::EXPRESSION_DEPTH);
+    match &value.kind {
+        ExprKind::Paren(inner) => parameter_text(inner, values, depth),
+        ExprKind::Ternary {
+            condition,
+            then,
+            otherwise,
+        } => Ok(format!(
+            "if({}, {}, {})",
+            lower(condition)?,
+            parameter_text(then, values, depth)?,
+            parameter_text(otherwise, values, depth)?
+        )),
+        ExprKind::Call {
+            target: Some(vault),
+            name,
+            args,
+        } if name.name == "getSecret" && !args.is_empty() => {
+            let id = lower(&property_of(vault, "id", name.span))?;
+            let mut reference = format!(
+                "createObject('keyVault', createObject('id', {id}), 'secretName', {}",
+                args.first().map(lower).transpose()?.unwrap_or_default()
+            );
+            if let Some(version) = args.get(1) {
+                reference.push_str(&format!(", 'secretVersion', {}", lower(version)?));
+            }
+            Ok(format!("createObject('reference', {reference}))"))
+        }
+        _ => Ok(format!("createObject('value', {})", lower(value)?)),
+    }
+}
+
+/// `base.name` as an expression.
+fn property_of(base: &Expr, name: &str, span: Span) -> Expr {
+    Expr {
+        span: base.span,
+        kind: ExprKind::Property {
+            base: Box::new(base.clone()),
+            name: crate::source::bicep::syntax::Ident {
+                name: name.into(),
+                span,
+            },
+            safe: false,
+        },
+    }
+}
+
 fn write_parameter_value(
     w: &mut JsonWriter,
     value: &Expr,
     values: &ValueContext<'_>,
 ) -> Result<(), LowerError> {
-    if let ExprKind::Ternary {
-        condition,
-        then,
-        otherwise,
-    } = &value.kind
-    {
-        let lower = |e: &Expr| lower_expression(e, values.symbols, crate::limits::EXPRESSION_DEPTH);
-        let text = format!(
-            "if({}, createObject('value', {}), createObject('value', {}))",
-            lower(condition)?,
-            lower(then)?,
-            lower(otherwise)?
-        );
+    if let ExprKind::Ternary { .. } = &value.kind {
+        let text = parameter_text(value, values, crate::limits::EXPRESSION_DEPTH)?;
         super::lower_value::write_lowered(w, &text, values.origin(value));
+        return Ok(());
+    }
+    if let Some(for_expr) = super::lower_loops::as_for(value) {
+        // `[for …]` as a module parameter: a property copy loop named `value`.
+        w.begin_object(values.origin(value));
+        w.key("copy");
+        w.begin_array(None);
+        super::lower_loops::write_copy_entry(
+            w,
+            values,
+            Some("value"),
+            for_expr,
+            crate::limits::VALUE_DEPTH,
+        )?;
+        w.end_array();
+        w.end_object();
+        return Ok(());
+    }
+    if let ExprKind::Call {
+        target: Some(vault),
+        name,
+        args,
+    } = &value.kind
+        && name.name == "getSecret"
+        && let [secret, version @ ..] = args.as_slice()
+    {
+        // A Key Vault secret passed to a module: a parameter `reference`, not a value.
+        let id = property_of(vault, "id", name.span);
+        w.begin_object(values.origin(value));
+        w.key("reference");
+        w.begin_object(None);
+        w.key("keyVault");
+        w.begin_object(None);
+        w.key("id");
+        write_value(w, &id, values, crate::limits::VALUE_DEPTH)?;
+        w.end_object();
+        w.key("secretName");
+        write_value(w, secret, values, crate::limits::VALUE_DEPTH)?;
+        if let Some(version) = version.first() {
+            w.key("secretVersion");
+            write_value(w, version, values, crate::limits::VALUE_DEPTH)?;
+        }
+        w.end_object();
+        w.end_object();
         return Ok(());
     }
     w.begin_object(values.origin(value));

@@ -77,6 +77,19 @@ pub fn scope_from_expression<'a>(
     scope: &'a Expr,
     owner: SymbolId,
 ) -> Result<ScopeData<'a>, LowerError> {
+    scope_at_depth(table, scope, owner, crate::limits::BICEP_DEPTH)
+}
+
+fn scope_at_depth<'a>(
+    table: &SymbolTable<'a>,
+    scope: &'a Expr,
+    owner: SymbolId,
+    depth: usize,
+) -> Result<ScopeData<'a>, LowerError> {
+    let Some(depth) = depth.checked_sub(1) else {
+        return Err(unresolvable(scope));
+    };
+    let scope_from_expression = |table, scope, owner| scope_at_depth(table, scope, owner, depth);
     let at = |expr: &'a Expr| ScopeValue::Expr { expr, owner };
     let nested_in = table.get(owner).and_then(|s| s.nested_in);
     match &scope.kind {
@@ -103,6 +116,31 @@ pub fn scope_from_expression<'a>(
         }
         ExprKind::Paren(inner) | ExprKind::NonNull(inner) => {
             scope_from_expression(table, inner, owner)
+        }
+        // A scope held in a variable: what its value is. Of a choice between two scopes of one
+        // kind the compiler keeps only the kind (no arguments: the deployment's own).
+        ExprKind::Ident(ident)
+            if table.lookup(&ident.name, nested_in).is_none()
+                && table.variables.contains_key(&ident.name) =>
+        {
+            let value = table
+                .variables
+                .get(&ident.name)
+                .copied()
+                .ok_or_else(|| unresolvable(scope))?;
+            scope_from_expression(table, value, owner)
+        }
+        ExprKind::Ternary {
+            then, otherwise, ..
+        } => {
+            let (a, b) = (
+                scope_from_expression(table, then, owner)?,
+                scope_from_expression(table, otherwise, owner)?,
+            );
+            if a.kind != b.kind || a.kind == ScopeKind::Resource {
+                return Err(unresolvable(scope));
+            }
+            Ok(ScopeData::of_kind(a.kind))
         }
         _ => {
             let Some(target) = table.symbol_of(scope, nested_in) else {

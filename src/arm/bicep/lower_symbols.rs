@@ -108,6 +108,8 @@ pub struct SymbolTable<'a> {
     /// Nested resources by (enclosing resource, simple name).
     nested: HashMap<(SymbolId, String), SymbolId>,
     target: Option<ScopeKind>,
+    /// The file's variables, for scopes held in a variable.
+    pub variables: HashMap<String, &'a Expr>,
 }
 
 impl<'a> SymbolTable<'a> {
@@ -123,6 +125,9 @@ impl<'a> SymbolTable<'a> {
             ..SymbolTable::default()
         };
         for statement in &file.statements {
+            if let StatementKind::Var { name, value, .. } = &statement.kind {
+                table.variables.insert(name.name.clone(), value);
+            }
             table.collect(statement, None, 0, errors);
         }
         table.link_parents(errors);
@@ -457,20 +462,34 @@ pub struct Scope<'s, 'a> {
 
 impl Symbols for Scope<'_, '_> {
     fn resolve(&self, name: &str) -> Option<String> {
+        self.resolve_checked(name).and_then(Result::ok)
+    }
+
+    fn resolve_checked(&self, name: &str) -> Option<Result<String, LowerError>> {
         if let Some((_, text)) = self.locals.iter().rev().find(|(n, _)| n == name) {
-            return Some(text.clone());
+            return Some(Ok(text.clone()));
         }
         if let Some(value) = self.inlined.get(name) {
             // Written in place, lowered where it was declared: the top level.
+            let Some(depth) = self.depth.checked_sub(1) else {
+                return Some(Err(LowerError::new(
+                    value.span,
+                    "variables inlined too deeply",
+                )));
+            };
             let top = Scope {
                 locals: Vec::new(),
                 at: None,
-                depth: self.depth.checked_sub(1)?,
+                depth,
                 ..*self
             };
-            return lower_expression(value, &top, crate::limits::EXPRESSION_DEPTH).ok();
+            return Some(lower_expression(
+                value,
+                &top,
+                crate::limits::EXPRESSION_DEPTH,
+            ));
         }
-        self.names.get(name).cloned()
+        self.names.get(name).cloned().map(Ok)
     }
 
     fn is_resource(&self, name: &str) -> bool {
