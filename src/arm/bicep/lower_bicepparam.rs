@@ -6,6 +6,7 @@
 //! finding about it lands in the `.bicepparam`.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use crate::arm::expr::StandaloneContext;
 use crate::arm::value::{UnknownReason, Value};
@@ -14,6 +15,7 @@ use crate::source::bicep::syntax::{
     ArrayItem, BicepFile, Expr, ExprKind, ObjectItem, StatementKind, StringPart,
 };
 
+use super::lower_builtins::{DiskFiles, FileReader};
 use super::lower_expression::{LowerError, Symbols, lower_expression};
 
 /// What `using` names.
@@ -72,17 +74,25 @@ struct Declaration<'f> {
     value: &'f Expr,
 }
 
-/// `var x` → `variables('x')`, `param x` → `parameters('x')`: the evaluator's maps hold them.
-struct FileSymbols(HashMap<String, String>);
+/// `var x` → `variables('x')`, `param x` → `parameters('x')`: the evaluator's maps hold them;
+/// `load*()` read beside the file.
+struct FileSymbols {
+    names: HashMap<String, String>,
+    files: DiskFiles,
+}
 
 impl Symbols for FileSymbols {
     fn resolve(&self, name: &str) -> Option<String> {
-        self.0.get(name).cloned()
+        self.names.get(name).cloned()
+    }
+
+    fn file_reader(&self) -> &dyn FileReader {
+        &self.files
     }
 }
 
-/// Lowers and evaluates every `param` of `file`.
-pub fn lower_bicepparam(file: &BicepFile) -> LoweredParameters {
+/// Lowers and evaluates every `param` of `file`, read from `path` (`load*()` read beside it).
+pub fn lower_bicepparam(file: &BicepFile, path: &Path) -> LoweredParameters {
     let mut declarations = Vec::new();
     let mut names = HashMap::new();
     for statement in &file.statements {
@@ -103,7 +113,10 @@ pub fn lower_bicepparam(file: &BicepFile) -> LoweredParameters {
             value,
         });
     }
-    let symbols = FileSymbols(names);
+    let symbols = FileSymbols {
+        names,
+        files: DiskFiles::beside(path),
+    };
     let mut errors = Vec::new();
     let mut lowered: Vec<Option<String>> = Vec::with_capacity(declarations.len());
     for d in &declarations {
@@ -279,7 +292,7 @@ mod tests {
     fn values(text: &str) -> (LoweredParameters, Vec<(String, String)>) {
         let file = parse_params(text);
         assert!(file.errors.is_empty(), "{:?}", file.errors);
-        let lowered = lower_bicepparam(&file);
+        let lowered = lower_bicepparam(&file, Path::new("main.bicepparam"));
         let shown = lowered
             .parameters
             .iter()
