@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use armlint::arm::bicep::lower_builtins::FileReader;
 use armlint::arm::bicep::lower_expression::LowerError;
 use armlint::arm::bicep::lower_template::lower_template_with;
 use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource, is_registry_reference};
@@ -318,13 +319,8 @@ impl ModuleSource for TwinModules {
         Ok(content)
     }
 
-    fn read_relative_bytes(
-        &mut self,
-        from_file: &Path,
-        path: &str,
-        span: Span,
-    ) -> Result<Vec<u8>, LowerError> {
-        self.disk.read_relative_bytes(from_file, path, span)
+    fn files_beside(&self, from_file: &Path) -> Box<dyn FileReader> {
+        self.disk.files_beside(from_file)
     }
 }
 

@@ -230,6 +230,16 @@ impl ModuleSource for ModuleLoader {
             self.load_local(from_file, reference, span)
         }
     }
+
+    /// `load*()` files from disk beside the `.bicep` that names them (bounded).
+    fn files_beside(
+        &self,
+        from_file: &Path,
+    ) -> Box<dyn crate::arm::bicep::lower_builtins::FileReader> {
+        Box::new(crate::arm::bicep::lower_builtins::DiskFiles::beside(
+            from_file,
+        ))
+    }
 }
 
 /// `path` with the home directory written `~`, as users know the cache (`~/.bicep/…`), and

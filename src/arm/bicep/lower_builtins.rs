@@ -6,7 +6,57 @@
 use crate::source::Span;
 use crate::source::bicep::syntax::{Expr, ExprKind, Ident};
 
-use super::lower_expression::{LowerError, arm_string_literal};
+use super::lower_expression::{LowerError, Symbols, arm_string_literal};
+
+/// Reads the files `load*()` functions name, relative to the file being lowered, for lowerings
+/// that have no [`ModuleSource`](super::module_source::ModuleSource) (`.bicepparam` values).
+pub trait FileReader {
+    /// The bytes of `relative` (as written in the call), at most
+    /// [`crate::limits::BICEP_LOADED_FILE_BYTES`]; an error says why not.
+    fn read(&self, relative: &str) -> Result<Vec<u8>, String>;
+}
+
+/// No file system: every `load*()` call is an error.
+#[derive(Debug, Default)]
+pub struct NoFiles;
+
+impl FileReader for NoFiles {
+    fn read(&self, relative: &str) -> Result<Vec<u8>, String> {
+        Err(format!("'{relative}' cannot be read here (no file system)"))
+    }
+}
+
+/// Files on disk beside a Bicep file.
+#[derive(Debug, Clone)]
+pub struct DiskFiles {
+    pub dir: std::path::PathBuf,
+}
+
+impl DiskFiles {
+    /// Reads relative to the directory of `bicep_file`.
+    pub fn beside(bicep_file: &std::path::Path) -> DiskFiles {
+        DiskFiles {
+            dir: bicep_file
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl FileReader for DiskFiles {
+    fn read(&self, relative: &str) -> Result<Vec<u8>, String> {
+        let path = self.dir.join(relative);
+        let (bytes, _) = crate::source::read::read_file(&path).map_err(|e| e.message())?;
+        if bytes.len() > crate::limits::BICEP_LOADED_FILE_BYTES {
+            return Err(format!(
+                "'{relative}' is larger than {} bytes",
+                crate::limits::BICEP_LOADED_FILE_BYTES
+            ));
+        }
+        Ok(bytes)
+    }
+}
 
 /// The `load*()` functions, which read a file at compile time.
 pub fn is_load_function(name: &str) -> bool {
@@ -16,12 +66,13 @@ pub fn is_load_function(name: &str) -> bool {
     )
 }
 
-/// The ARM text of a call to a Bicep-only function, or `None` for an ARM function. `load*()`
-/// calls were replaced by their values before lowering (`lower_loads`); one left here has
-/// arguments that are not literals.
+/// The ARM text of a call to a Bicep-only function, or `None` for an ARM function. In a
+/// template, `load*()` calls were replaced by their values before lowering (`lower_loads`);
+/// elsewhere (`.bicepparam`) they read through [`Symbols::file_reader`].
 pub fn lower_bicep_function(
     name: &Ident,
     args: &[Expr],
+    symbols: &dyn Symbols,
     lower: &dyn Fn(&Expr) -> Result<String, LowerError>,
 ) -> Result<Option<String>, LowerError> {
     let span = name.span;
@@ -37,10 +88,15 @@ pub fn lower_bicep_function(
             ));
         }
         (load, _) if is_load_function(load) => {
-            return Err(LowerError::new(
-                span,
-                format!("the arguments of {load}() must be string literals"),
-            ));
+            let relative = load_path(args).map_err(|e| LowerError::new(span, e.message))?;
+            let bytes = symbols
+                .file_reader()
+                .read(&relative)
+                .map_err(|e| LowerError::new(span, format!("cannot load '{relative}': {e}")))?;
+            match loaded_value(load, args, &bytes, span)? {
+                serde_json::Value::String(text) => arm_string_literal(&text),
+                other => format!("json({})", arm_string_literal(&other.to_string())),
+            }
         }
         _ => return Ok(None),
     }))

@@ -12,6 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::source::Span;
 use crate::source::bicep::syntax::BicepFile;
 
+use super::lower_builtins::{FileReader, NoFiles};
 use super::lower_expression::LowerError;
 
 /// A module's content as the lowering sees it.
@@ -39,6 +40,13 @@ pub trait ModuleSource {
         reference: &str,
         span: Span,
     ) -> Result<ModuleContent, LowerError>;
+
+    /// Where the compile-time `load*()` calls of `from_file` read their files (relative to
+    /// it). Without a file system (the default): nowhere, each call is an error.
+    fn files_beside(&self, from_file: &Path) -> Box<dyn FileReader> {
+        let _ = from_file;
+        Box::new(NoFiles)
+    }
 }
 
 /// No modules at all: every local module is missing and every registry module unresolved.
