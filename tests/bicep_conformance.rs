@@ -1,39 +1,38 @@
 //! Conformance of the Bicep lowering with the real Bicep compiler: for every `.bicep` in
 //! `../shared/bicep` with a compiled twin, armlint's resource graph built from the lowered text
 //! must be the one it builds from the compiler's JSON (nodes: type, evaluated name, condition,
-//! copy path, evaluated body; edges; parameter defaults). Prints the counts by cause and asserts a
-//! floor of identical pairs that only goes up.
+//! copy path, evaluated body; edges; parameter defaults; output values; `languageVersion`).
+//! Prints the counts by cause and asserts a floor of identical pairs that only goes up.
 //!
-//! TODO(h14-wire): the 12 `baselines_bicepparam` samples (parameter values against the compiled
-//! `parameters.json`) belong here once `.bicepparam` lowering lands.
+//! The 12 `baselines_bicepparam` samples are compared with their `parameters.json` in
+//! `tests/bicepparam_baselines.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use armlint::arm::bicep::lower_builtins::FileReader;
-use armlint::arm::bicep::lower_expression::LowerError;
 use armlint::arm::bicep::lower_template::lower_template_with;
-use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource, is_registry_reference};
+use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource};
 use armlint::arm::document::{DocumentKind, kind_of_schema};
 use armlint::arm::graph::{ResourceGraph, Target};
 use armlint::arm::scope::ScopeConfig;
 use armlint::arm::template::{ParameterSet, expand};
 use armlint::arm::value::{Tri, Value};
 use armlint::discover::module_loader::ModuleLoader;
-use armlint::source::Span;
-use armlint::source::bicep::syntax::{BicepFile, StatementKind};
 use armlint::source::{SourceFile, bicep, json};
 use rayon::prelude::*;
 use serde_json::Value as J;
 
 /// Identical pairs reached. Raise it as the lowering improves, never lower it.
-/// 2026-12-04 02:53 UTC: 725 of 837 (resources, modules, loops, lambdas, types, functions,
-/// load*(); outputs and languageVersion compared too).
+/// 2026-12-04 02:35 UTC (h14-res): 732 of 837 (modules through the loader, registry modules
+/// from the twins, existing resources as the classic output has them).
+/// 2026-12-04 02:55 UTC (h14-expr): 725 of 837 with output values and languageVersion compared
+/// too (functions, output loops), a stricter compare.
 const IDENTICAL_FLOOR: usize = 725;
 
 /// Examples printed per cause.
@@ -141,23 +140,25 @@ fn message_kind(message: &str) -> String {
 /// Lowering errors met: kind and the source text of the first one of the kind.
 type ErrorKinds = Vec<(String, String)>;
 
-/// The registry modules of `from` (reference → template text) as the compiled twin beside it
-/// (`X.json` for `X.bicep`) inlined them: by symbolic name, or in the classic output by the
-/// order of the module statements.
-fn registry_templates(from: &Path) -> std::collections::HashMap<String, String> {
-    let mut out = std::collections::HashMap::new();
-    let twin = from.with_extension("json");
-    let (Ok(bicep_text), Ok(json_text)) = (
-        std::fs::read_to_string(from),
-        std::fs::read_to_string(&twin),
-    ) else {
-        return out;
+/// Modules for the comparison: local ones read from disk (the real loader); a registry module
+/// (`br:` / `ts:`) is the template the compiled twin inlined for that module statement, the way
+/// a restored module cache would hold it. A local module file's "twin" is the template its
+/// parent's twin inlined for it, so registry modules inside local modules resolve too.
+#[derive(Default)]
+struct TwinModules {
+    loader: ModuleLoader,
+    /// Per local module file: the template its parent's twin inlined for it.
+    twins: std::collections::HashMap<PathBuf, Option<J>>,
+    /// Per Bicep file: (module path, inlined template) of each module statement, from its twin.
+    by_statement: std::collections::HashMap<PathBuf, Option<Vec<(String, J)>>>,
+}
+
+/// The `(symbolic name, path)` of every module statement of `file`.
+fn module_statements(file: &Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
     };
-    let Ok(json) = serde_json::from_str::<J>(json_text.trim_start_matches('\u{feff}')) else {
-        return out;
-    };
-    let file = bicep::parse(bicep_text.trim_start_matches('\u{feff}'));
-    let modules: Vec<(String, String)> = file
+    bicep::parse(text.trim_start_matches('\u{feff}'))
         .statements
         .iter()
         .filter_map(|s| match &s.kind {
@@ -166,35 +167,79 @@ fn registry_templates(from: &Path) -> std::collections::HashMap<String, String> 
             }
             _ => None,
         })
-        .collect();
-    let deployments: Vec<&J> = match json.get("resources") {
-        // Symbolic names: the module's own name is its key.
-        Some(J::Object(map)) => modules
-            .iter()
-            .filter_map(|(name, _)| map.get(name))
-            .collect(),
-        // Classic output: modules follow the resources, in statement order.
+        .collect()
+}
+
+/// The deployment `template` `twin` holds for each module statement, in statement order (by
+/// symbolic name, or in classic output by the order of the deployments).
+fn inlined_templates(twin: &J, modules: &[(String, String)]) -> Option<Vec<J>> {
+    let deployments: Vec<&J> = match twin.get("resources") {
+        Some(J::Object(map)) => modules.iter().filter_map(|(n, _)| map.get(n)).collect(),
         Some(J::Array(list)) => list
             .iter()
             .filter(|r| {
                 r.get("type").and_then(J::as_str) == Some("Microsoft.Resources/deployments")
             })
             .collect(),
-        _ => Vec::new(),
+        _ => return None,
     };
     if deployments.len() != modules.len() {
-        return out;
+        return None;
     }
-    for ((_, reference), deployment) in modules.iter().zip(deployments) {
+    deployments
+        .iter()
+        .map(|d| d.pointer("/properties/template").cloned())
+        .collect()
+}
+
+impl TwinModules {
+    /// The template the twin of `from` inlined for its module statement `reference`.
+    fn inlined(&mut self, from: &Path, reference: &str) -> Option<J> {
+        if !self.by_statement.contains_key(from) {
+            let twin = self.twins.remove(from).flatten().or_else(|| {
+                let text = std::fs::read_to_string(from.with_extension("json")).ok()?;
+                serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()
+            });
+            let modules = module_statements(from);
+            let templates = twin.and_then(|twin| inlined_templates(&twin, &modules));
+            let paired = templates.map(|t| modules.into_iter().map(|(_, p)| p).zip(t).collect());
+            self.by_statement.insert(from.to_path_buf(), paired);
+        }
+        let paired = self.by_statement.get(from)?.as_ref()?;
+        paired
+            .iter()
+            .find(|(path, _)| path == reference)
+            .map(|(_, template)| template.clone())
+    }
+}
+
+impl ModuleSource for TwinModules {
+    fn load(
+        &mut self,
+        from_file: &Path,
+        reference: &str,
+        span: armlint::source::Span,
+    ) -> Result<ModuleContent, armlint::arm::bicep::lower_expression::LowerError> {
         let registry = ["br:", "br/", "ts:", "ts/"]
             .iter()
             .any(|p| reference.starts_with(p));
-        if let (true, Some(template)) = (registry, deployment.pointer("/properties/template")) {
-            out.entry(reference.clone())
-                .or_insert_with(|| template.to_string());
+        let inlined = self.inlined(from_file, reference);
+        if registry && let Some(template) = inlined {
+            return Ok(ModuleContent::Json {
+                path: PathBuf::from(reference),
+                text: template.to_string(),
+            });
         }
+        let content = self.loader.load(from_file, reference, span)?;
+        if let (ModuleContent::Bicep { path, .. }, Some(template)) = (&content, inlined) {
+            self.twins.entry(path.clone()).or_insert(Some(template));
+        }
+        Ok(content)
     }
-    out
+
+    fn files_beside(&self, from_file: &Path) -> Box<dyn FileReader> {
+        self.loader.files_beside(from_file)
+    }
 }
 
 fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
@@ -207,8 +252,8 @@ fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
         let outcome = differs("parse error", format!("{e:?}"));
         return Err((outcome, vec![("parse error".into(), String::new())]));
     }
-    // Local modules from disk; no module cache (registry modules stay unresolved).
-    let mut modules = TwinModules::new(&pair.bicep, &file, &pair.json);
+    // Local modules from disk; registry modules from the templates the twins inlined.
+    let mut modules = TwinModules::default();
     match lower_template_with(&file, pair.bicep.clone(), &mut modules) {
         Ok(lowered) => Ok(lowered.text),
         Err(errors) => {
@@ -243,84 +288,6 @@ fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
             let cause = kinds.first().map(|k| k.0.clone()).unwrap_or_default();
             Err((differs(cause, detail), kinds))
         }
-    }
-}
-
-/// Local modules from disk (no module cache); a registry module from the template the compiled
-/// twin inlined for it, the way a restored cache would hold it (found through the symbolic
-/// names of languageVersion 2.0 output; in the classic output it stays unresolved).
-struct TwinModules {
-    disk: ModuleLoader,
-    /// Each Bicep file lowered so far and the compiled template the twin holds for it.
-    files: HashMap<PathBuf, (BicepFile, Option<J>)>,
-    /// Per declaring file: its own twin's registry templates ([`registry_templates`]).
-    siblings: HashMap<PathBuf, HashMap<String, String>>,
-}
-
-impl TwinModules {
-    fn new(bicep: &Path, file: &BicepFile, twin: &Path) -> TwinModules {
-        let compiled = std::fs::read_to_string(twin)
-            .ok()
-            .and_then(|t| serde_json::from_str(t.trim_start_matches('\u{feff}')).ok());
-        TwinModules {
-            disk: ModuleLoader::new(None),
-            files: HashMap::from([(bicep.to_path_buf(), (file.clone(), compiled))]),
-            siblings: HashMap::new(),
-        }
-    }
-
-    /// The template the twin inlined for the module statement at `span` of `from_file`.
-    fn inlined(&self, from_file: &Path, span: Span) -> Option<J> {
-        let (file, template) = self.files.get(from_file)?;
-        let symbol = file.statements.iter().find_map(|s| match &s.kind {
-            StatementKind::Module { name, path, .. } if path.span == span => Some(&name.name),
-            _ => None,
-        })?;
-        let deployment = template
-            .as_ref()?
-            .get("resources")?
-            .as_object()?
-            .get(symbol)?;
-        deployment.pointer("/properties/template").cloned()
-    }
-}
-
-impl ModuleSource for TwinModules {
-    fn load(
-        &mut self,
-        from_file: &Path,
-        reference: &str,
-        span: Span,
-    ) -> Result<ModuleContent, LowerError> {
-        let inlined = self.inlined(from_file, span);
-        if is_registry_reference(reference) {
-            // The root twin's nested template first (one compiler run), else the declaring
-            // file's own twin.
-            let text = match &inlined {
-                Some(template) => Some(template.to_string()),
-                None => self
-                    .siblings
-                    .entry(from_file.to_path_buf())
-                    .or_insert_with(|| registry_templates(from_file))
-                    .get(reference)
-                    .cloned(),
-            };
-            if let Some(text) = text {
-                return Ok(ModuleContent::Json {
-                    path: PathBuf::from(reference),
-                    text,
-                });
-            }
-        }
-        let content = self.disk.load(from_file, reference, span)?;
-        if let ModuleContent::Bicep { path, file } = &content {
-            self.files.insert(path.clone(), (file.clone(), inlined));
-        }
-        Ok(content)
-    }
-
-    fn files_beside(&self, from_file: &Path) -> Box<dyn FileReader> {
-        self.disk.files_beside(from_file)
     }
 }
 
@@ -570,7 +537,7 @@ fn output_values(text: &str, path: &Path) -> Result<BTreeMap<String, J>, String>
         }
         _ => return Ok(BTreeMap::new()),
     }
-    if let Some(J::Object(t)) = Some(&mut template) {
+    if let J::Object(t) = &mut template {
         t.remove("outputs");
     }
     let graph = graph_of(&template.to_string(), path)?;

@@ -2,7 +2,7 @@
 //! `loadFileAsBase64`), done before lowering: each call with literal arguments is replaced by
 //! the literal value of what it loads (a string, or the JSON as Bicep objects and arrays), at
 //! the call's span, the way the compiler inlines it. Files are read through the caller's
-//! [`ModuleSource::read_relative_bytes`]; one that cannot be read is an error at the call.
+//! [`ModuleSource::files_beside`]; one that cannot be read is an error at the call.
 
 use std::path::Path;
 

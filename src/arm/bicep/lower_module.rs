@@ -22,6 +22,15 @@ use super::lower_symbols::{Scope, SymbolId, quoted};
 use super::lower_value::{ValueContext, write_value};
 use super::module_source::{ModuleContent, ModuleSource};
 
+/// Lowers a local Bicep module file into template text and its span map (the caller bounds
+/// the depth).
+pub type LowerChild<'c> = dyn FnMut(
+        &std::path::Path,
+        &crate::source::bicep::syntax::BicepFile,
+        &mut dyn ModuleSource,
+    ) -> Result<(String, super::span_map::SpanMap), LowerError>
+    + 'c;
+
 /// Top-level body properties the compiler writes itself for a module.
 const MODULE_OMITTED: [&str; 5] = ["name", "params", "extensionConfigs", "scope", "dependsOn"];
 
@@ -73,11 +82,7 @@ pub fn write_module(
     id: SymbolId,
     modules: &mut dyn ModuleSource,
     from_file: &std::path::Path,
-    lower_child: &mut dyn FnMut(
-        &std::path::Path,
-        &crate::source::bicep::syntax::BicepFile,
-        &mut dyn ModuleSource,
-    ) -> Result<(String, super::span_map::SpanMap), LowerError>,
+    lower_child: &mut LowerChild<'_>,
 ) -> Result<(), LowerError> {
     let top = cx.top();
     let symbol = cx
@@ -145,11 +150,7 @@ fn write_template(
     path_span: Span,
     reference: &str,
     modules: &mut dyn ModuleSource,
-    lower_child: &mut dyn FnMut(
-        &std::path::Path,
-        &crate::source::bicep::syntax::BicepFile,
-        &mut dyn ModuleSource,
-    ) -> Result<(String, super::span_map::SpanMap), LowerError>,
+    lower_child: &mut LowerChild<'_>,
 ) -> Result<(), LowerError> {
     match content {
         ModuleContent::Bicep { path, file } => {
