@@ -30,8 +30,9 @@ use serde_json::Value as J;
 /// Identical pairs reached. Raise it as the lowering improves, never lower it.
 /// 2026-12-04 02:40 UTC: 287 of 837 (after resources, lambdas, property loops, types).
 /// 2026-12-04 02:35 UTC (h14-res): 725 of 837 (local modules through the loader, registry
-/// modules from the twins, existing resources compared as the classic output has them).
-const IDENTICAL_FLOOR: usize = 725;
+/// modules from the twins, existing resources compared as the classic output has them); 732
+/// with registry modules inside local modules taken from the parent twin.
+const IDENTICAL_FLOOR: usize = 732;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
@@ -139,67 +140,75 @@ fn message_kind(message: &str) -> String {
 type ErrorKinds = Vec<(String, String)>;
 
 /// Modules for the comparison: local ones read from disk (the real loader); a registry module
-/// (`br:` / `ts:`) is the template the compiled twin of the declaring file inlined for that
-/// module statement, the way a restored module cache would hold it.
+/// (`br:` / `ts:`) is the template the compiled twin inlined for that module statement, the way
+/// a restored module cache would hold it. A local module file's "twin" is the template its
+/// parent's twin inlined for it, so registry modules inside local modules resolve too.
 #[derive(Default)]
 struct TwinModules {
     loader: ModuleLoader,
-    /// Per declaring file: registry reference → inlined template text.
-    inlined: std::collections::HashMap<PathBuf, std::collections::HashMap<String, String>>,
+    /// Per local module file: the template its parent's twin inlined for it.
+    twins: std::collections::HashMap<PathBuf, Option<J>>,
+    /// Per Bicep file: (module path, inlined template) of each module statement, from its twin.
+    by_statement: std::collections::HashMap<PathBuf, Option<Vec<(String, J)>>>,
+}
+
+/// The `(symbolic name, path)` of every module statement of `file`.
+fn module_statements(file: &Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
+    };
+    bicep::parse(text.trim_start_matches('\u{feff}'))
+        .statements
+        .iter()
+        .filter_map(|s| match &s.kind {
+            bicep::syntax::StatementKind::Module { name, path, .. } => {
+                Some((name.name.clone(), path.as_plain()?))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The deployment `template` `twin` holds for each module statement, in statement order (by
+/// symbolic name, or in classic output by the order of the deployments).
+fn inlined_templates(twin: &J, modules: &[(String, String)]) -> Option<Vec<J>> {
+    let deployments: Vec<&J> = match twin.get("resources") {
+        Some(J::Object(map)) => modules.iter().filter_map(|(n, _)| map.get(n)).collect(),
+        Some(J::Array(list)) => list
+            .iter()
+            .filter(|r| {
+                r.get("type").and_then(J::as_str) == Some("Microsoft.Resources/deployments")
+            })
+            .collect(),
+        _ => return None,
+    };
+    if deployments.len() != modules.len() {
+        return None;
+    }
+    deployments
+        .iter()
+        .map(|d| d.pointer("/properties/template").cloned())
+        .collect()
 }
 
 impl TwinModules {
-    fn registry_templates(from: &Path) -> std::collections::HashMap<String, String> {
-        let mut out = std::collections::HashMap::new();
-        let twin = from.with_extension("json");
-        let (Ok(bicep_text), Ok(json_text)) = (
-            std::fs::read_to_string(from),
-            std::fs::read_to_string(&twin),
-        ) else {
-            return out;
-        };
-        let Ok(json) = serde_json::from_str::<J>(json_text.trim_start_matches('\u{feff}')) else {
-            return out;
-        };
-        let file = bicep::parse(bicep_text.trim_start_matches('\u{feff}'));
-        let modules: Vec<(String, String)> = file
-            .statements
+    /// The template the twin of `from` inlined for its module statement `reference`.
+    fn inlined(&mut self, from: &Path, reference: &str) -> Option<J> {
+        if !self.by_statement.contains_key(from) {
+            let twin = self.twins.remove(from).flatten().or_else(|| {
+                let text = std::fs::read_to_string(from.with_extension("json")).ok()?;
+                serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()
+            });
+            let modules = module_statements(from);
+            let templates = twin.and_then(|twin| inlined_templates(&twin, &modules));
+            let paired = templates.map(|t| modules.into_iter().map(|(_, p)| p).zip(t).collect());
+            self.by_statement.insert(from.to_path_buf(), paired);
+        }
+        let paired = self.by_statement.get(from)?.as_ref()?;
+        paired
             .iter()
-            .filter_map(|s| match &s.kind {
-                bicep::syntax::StatementKind::Module { name, path, .. } => {
-                    Some((name.name.clone(), path.as_plain()?))
-                }
-                _ => None,
-            })
-            .collect();
-        let deployments: Vec<&J> = match json.get("resources") {
-            // Symbolic names: the module's own name is its key.
-            Some(J::Object(map)) => modules
-                .iter()
-                .filter_map(|(name, _)| map.get(name))
-                .collect(),
-            // Classic output: modules follow the resources, in statement order.
-            Some(J::Array(list)) => list
-                .iter()
-                .filter(|r| {
-                    r.get("type").and_then(J::as_str) == Some("Microsoft.Resources/deployments")
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        if deployments.len() != modules.len() {
-            return out;
-        }
-        for ((_, reference), deployment) in modules.iter().zip(deployments) {
-            let registry = ["br:", "br/", "ts:", "ts/"]
-                .iter()
-                .any(|p| reference.starts_with(p));
-            if let (true, Some(template)) = (registry, deployment.pointer("/properties/template")) {
-                out.entry(reference.clone())
-                    .or_insert_with(|| template.to_string());
-            }
-        }
-        out
+            .find(|(path, _)| path == reference)
+            .map(|(_, template)| template.clone())
     }
 }
 
@@ -210,17 +219,21 @@ impl ModuleSource for TwinModules {
         reference: &str,
         span: armlint::source::Span,
     ) -> Result<ModuleContent, armlint::arm::bicep::lower_expression::LowerError> {
-        let templates = self
-            .inlined
-            .entry(from_file.to_path_buf())
-            .or_insert_with(|| TwinModules::registry_templates(from_file));
-        match templates.get(reference) {
-            Some(text) => Ok(ModuleContent::Json {
+        let registry = ["br:", "br/", "ts:", "ts/"]
+            .iter()
+            .any(|p| reference.starts_with(p));
+        let inlined = self.inlined(from_file, reference);
+        if registry && let Some(template) = inlined {
+            return Ok(ModuleContent::Json {
                 path: PathBuf::from(reference),
-                text: text.clone(),
-            }),
-            None => self.loader.load(from_file, reference, span),
+                text: template.to_string(),
+            });
         }
+        let content = self.loader.load(from_file, reference, span)?;
+        if let (ModuleContent::Bicep { path, .. }, Some(template)) = (&content, inlined) {
+            self.twins.entry(path.clone()).or_insert(Some(template));
+        }
+        Ok(content)
     }
 }
 

@@ -82,6 +82,9 @@ struct Dependency {
     /// The instance, already lowered in the dependent's body; `None` for a whole collection
     /// (or a single resource).
     index: Option<String>,
+    /// Where the index was written: the compiler tells dependencies apart by the index's
+    /// syntax node, not its text (two `r[i]` in one body are two entries).
+    written_at: Option<Span>,
 }
 
 /// Where a reference was written: the body of a symbol (instance `index` of it) or a variable.
@@ -114,25 +117,28 @@ pub fn depends_on(
         )?;
     }
     // One entry per target: the whole collection when any path reaches it without an index.
-    let mut grouped: Vec<(SymbolId, Vec<Option<String>>)> = Vec::new();
+    let mut grouped: Vec<(SymbolId, Vec<Dependency>)> = Vec::new();
     for dependency in found {
         match grouped.iter_mut().find(|(t, _)| *t == dependency.target) {
-            Some((_, indexes)) => {
-                if !indexes.contains(&dependency.index) {
-                    indexes.push(dependency.index);
+            Some((_, same_target)) => {
+                if !same_target
+                    .iter()
+                    .any(|d| d.written_at == dependency.written_at)
+                {
+                    same_target.push(dependency);
                 }
             }
-            None => grouped.push((dependency.target, vec![dependency.index])),
+            None => grouped.push((dependency.target, vec![dependency])),
         }
     }
     let mut entries: Vec<(String, Dependency)> = Vec::new();
-    for (target, mut indexes) in grouped {
-        if indexes.contains(&None) {
-            indexes = vec![None];
+    for (target, mut same_target) in grouped {
+        if let Some(whole) = same_target.iter().position(|d| d.index.is_none()) {
+            same_target = same_target.into_iter().skip(whole).take(1).collect();
         }
         let key = target_key(scope.table, target);
-        for index in indexes {
-            entries.push((key.clone(), Dependency { target, index }));
+        for dependency in same_target {
+            entries.push((key.clone(), dependency));
         }
     }
     entries.sort_by(|(a, _), (b, _)| culture_order(a, b));
@@ -187,7 +193,12 @@ fn follow<'a>(
             let symbol = scope.table.get(target);
             let existing = symbol.is_some_and(|s| s.existing);
             if !existing {
-                found.push(Dependency { target, index });
+                let written_at = index.as_ref().and(reference.index).map(|e| e.span);
+                found.push(Dependency {
+                    target,
+                    index,
+                    written_at,
+                });
                 return Ok(());
             }
             (

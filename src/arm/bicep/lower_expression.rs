@@ -85,8 +85,12 @@ pub trait Symbols {
 pub enum Accessor {
     /// `.name`, or `.?name` when `safe`.
     Property { name: String, safe: bool },
-    /// `[index]` (lowered), or `[?index]` when `safe`.
-    Index { index: String, safe: bool },
+    /// `[index]` (lowered), `[?index]` when `safe`, `[^index]` when `from_end`.
+    Index {
+        index: String,
+        safe: bool,
+        from_end: bool,
+    },
     /// `::name`: a nested child resource.
     Child { name: String },
     /// `.name(args)`: a resource function (`listKeys()`, `getSecret('x')`), arguments lowered.
@@ -145,9 +149,20 @@ fn resource_access<'e>(
                 name: name.name.clone(),
                 safe,
             },
-            Step::Index(index, safe) => Accessor::Index {
-                index: lower_expression(index, symbols, depth)?,
-                safe,
+            Step::Index(index, safe) => match &index.kind {
+                ExprKind::Unary {
+                    op: UnaryOp::FromEnd,
+                    operand,
+                } => Accessor::Index {
+                    index: lower_expression(operand, symbols, depth)?,
+                    safe,
+                    from_end: true,
+                },
+                _ => Accessor::Index {
+                    index: lower_expression(index, symbols, depth)?,
+                    safe,
+                    from_end: false,
+                },
             },
             Step::Call(name, args) => {
                 let mut lowered = Vec::with_capacity(args.len());

@@ -22,6 +22,15 @@ use super::lower_symbols::{Scope, SymbolId, quoted};
 use super::lower_value::{ValueContext, write_value};
 use super::module_source::{ModuleContent, ModuleSource};
 
+/// Lowers a local Bicep module file into template text and its span map (the caller bounds
+/// the depth).
+pub type LowerChild<'c> = dyn FnMut(
+        &std::path::Path,
+        &crate::source::bicep::syntax::BicepFile,
+        &mut dyn ModuleSource,
+    ) -> Result<(String, super::span_map::SpanMap), LowerError>
+    + 'c;
+
 /// Top-level body properties the compiler writes itself for a module.
 const MODULE_OMITTED: [&str; 5] = ["name", "params", "extensionConfigs", "scope", "dependsOn"];
 
@@ -73,11 +82,7 @@ pub fn write_module(
     id: SymbolId,
     modules: &mut dyn ModuleSource,
     from_file: &std::path::Path,
-    lower_child: &mut dyn FnMut(
-        &std::path::Path,
-        &crate::source::bicep::syntax::BicepFile,
-        &mut dyn ModuleSource,
-    ) -> Result<(String, super::span_map::SpanMap), LowerError>,
+    lower_child: &mut LowerChild<'_>,
 ) -> Result<(), LowerError> {
     let top = cx.top();
     let symbol = cx
@@ -145,11 +150,7 @@ fn write_template(
     path_span: Span,
     reference: &str,
     modules: &mut dyn ModuleSource,
-    lower_child: &mut dyn FnMut(
-        &std::path::Path,
-        &crate::source::bicep::syntax::BicepFile,
-        &mut dyn ModuleSource,
-    ) -> Result<(String, super::span_map::SpanMap), LowerError>,
+    lower_child: &mut LowerChild<'_>,
 ) -> Result<(), LowerError> {
     match content {
         ModuleContent::Bicep { path, file } => {
@@ -214,25 +215,87 @@ fn write_parameters(
     Ok(())
 }
 
+/// A module parameter as an expression: a ternary chooses between parameter objects
+/// (`if(c, createObject('value', a), …)`), a `getSecret` is a `reference` object.
+fn parameter_text(
+    value: &Expr,
+    values: &ValueContext<'_>,
+    depth: usize,
+) -> Result<String, LowerError> {
+    let Some(depth) = depth.checked_sub(1) else {
+        return Err(LowerError::new(value.span, "expression nested too deeply"));
+    };
+    let lower = |e: &Expr| lower_expression(e, values.symbols, crate::limits::EXPRESSION_DEPTH);
+    match &value.kind {
+        ExprKind::Paren(inner) => parameter_text(inner, values, depth),
+        ExprKind::Ternary {
+            condition,
+            then,
+            otherwise,
+        } => Ok(format!(
+            "if({}, {}, {})",
+            lower(condition)?,
+            parameter_text(then, values, depth)?,
+            parameter_text(otherwise, values, depth)?
+        )),
+        ExprKind::Call {
+            target: Some(vault),
+            name,
+            args,
+        } if name.name == "getSecret" && !args.is_empty() => {
+            let id = lower(&property_of(vault, "id", name.span))?;
+            let mut reference = format!(
+                "createObject('keyVault', createObject('id', {id}), 'secretName', {}",
+                args.first().map(lower).transpose()?.unwrap_or_default()
+            );
+            if let Some(version) = args.get(1) {
+                reference.push_str(&format!(", 'secretVersion', {}", lower(version)?));
+            }
+            Ok(format!("createObject('reference', {reference}))"))
+        }
+        _ => Ok(format!("createObject('value', {})", lower(value)?)),
+    }
+}
+
+/// `base.name` as an expression.
+fn property_of(base: &Expr, name: &str, span: Span) -> Expr {
+    Expr {
+        span: base.span,
+        kind: ExprKind::Property {
+            base: Box::new(base.clone()),
+            name: crate::source::bicep::syntax::Ident {
+                name: name.into(),
+                span,
+            },
+            safe: false,
+        },
+    }
+}
+
 fn write_parameter_value(
     w: &mut JsonWriter,
     value: &Expr,
     values: &ValueContext<'_>,
 ) -> Result<(), LowerError> {
-    if let ExprKind::Ternary {
-        condition,
-        then,
-        otherwise,
-    } = &value.kind
-    {
-        let lower = |e: &Expr| lower_expression(e, values.symbols, crate::limits::EXPRESSION_DEPTH);
-        let text = format!(
-            "if({}, createObject('value', {}), createObject('value', {}))",
-            lower(condition)?,
-            lower(then)?,
-            lower(otherwise)?
-        );
+    if let ExprKind::Ternary { .. } = &value.kind {
+        let text = parameter_text(value, values, crate::limits::EXPRESSION_DEPTH)?;
         super::lower_value::write_lowered(w, &text, values.origin(value));
+        return Ok(());
+    }
+    if let Some(for_expr) = super::lower_loops::as_for(value) {
+        // `[for …]` as a module parameter: a property copy loop named `value`.
+        w.begin_object(values.origin(value));
+        w.key("copy");
+        w.begin_array(None);
+        super::lower_loops::write_copy_entry(
+            w,
+            values,
+            Some("value"),
+            for_expr,
+            crate::limits::VALUE_DEPTH,
+        )?;
+        w.end_array();
+        w.end_object();
         return Ok(());
     }
     if let ExprKind::Call {
@@ -244,17 +307,7 @@ fn write_parameter_value(
         && let [secret, version @ ..] = args.as_slice()
     {
         // A Key Vault secret passed to a module: a parameter `reference`, not a value.
-        let id = Expr {
-            span: vault.span,
-            kind: ExprKind::Property {
-                base: vault.clone(),
-                name: crate::source::bicep::syntax::Ident {
-                    name: "id".into(),
-                    span: name.span,
-                },
-                safe: false,
-            },
-        };
+        let id = property_of(vault, "id", name.span);
         w.begin_object(values.origin(value));
         w.key("reference");
         w.begin_object(None);

@@ -79,17 +79,7 @@ pub fn lower_reference(
                 resource_id(scope, id, index, span)?,
                 quoted(&version)
             );
-            // `m.outputs.y` reads the output's `value`.
-            return match tail.split_first() {
-                Some((first, more)) => Ok(with_rest(
-                    &format!(
-                        "{}.value",
-                        with_rest(&reference, std::slice::from_ref(first))
-                    ),
-                    more,
-                )),
-                None => Ok(reference),
-            };
+            return Ok(module_output(&reference, tail));
         }
         (_, Some(member)) => format!(
             "reference({}, {}, 'full').{member}",
@@ -128,21 +118,105 @@ pub fn loop_owner(scope: &Scope<'_, '_>, id: SymbolId) -> Option<SymbolId> {
     None
 }
 
-/// `base` followed by the member accesses of `rest`.
-fn with_rest(base: &str, rest: &[Accessor]) -> String {
-    let mut out = base.to_string();
-    for step in rest {
-        out = match step {
-            Accessor::Property { name, safe: false } | Accessor::Child { name } => {
-                format!("{out}.{name}")
-            }
-            Accessor::Property { name, safe: true } => format!("tryGet({out}, {})", quoted(name)),
-            Accessor::Index { index, safe: false } => format!("{out}[{index}]"),
-            Accessor::Index { index, safe: true } => format!("tryGet({out}, {index})"),
-            Accessor::Call { name, args } => format!("{out}.{name}({})", args.join(", ")),
-        };
+/// A lowered access chain being built: plain text, or a `tryGet` / `tryIndexFromEnd` call a
+/// chained access after a safe one adds its argument to (`tryGet(x, 'a', 'b')`).
+enum Built {
+    Text(String),
+    Safe {
+        function: &'static str,
+        args: Vec<String>,
+    },
+}
+
+impl Built {
+    fn text(self) -> String {
+        match self {
+            Built::Text(text) => text,
+            Built::Safe { function, args } => format!("{function}({})", args.join(", ")),
+        }
     }
-    out
+}
+
+/// `base` followed by the member accesses of `rest`, as the compiler writes them: `.?` →
+/// `tryGet`, `[^i]` → `indexFromEnd` (`tryIndexFromEnd` when safe), and every access after a
+/// safe one folded into the same `tryGet` call.
+fn with_rest(base: &str, rest: &[Accessor]) -> String {
+    with_rest_from(Built::Text(base.to_string()), rest, false)
+}
+
+fn with_rest_from(start: Built, rest: &[Accessor], chained: bool) -> String {
+    let mut out = start;
+    let mut chained = chained;
+    for step in rest {
+        let (accessor, safe, from_end) = match step {
+            Accessor::Property { name, safe } => (quoted(name), *safe, false),
+            Accessor::Index {
+                index,
+                safe,
+                from_end,
+            } => (index.clone(), *safe, *from_end),
+            Accessor::Child { name } => (quoted(name), false, false),
+            Accessor::Call { name, args } => {
+                out = Built::Text(format!("{}.{name}({})", out.text(), args.join(", ")));
+                continue;
+            }
+        };
+        out = match (out, safe, chained) {
+            (Built::Safe { function, mut args }, false, true) => {
+                args.push(if from_end {
+                    format!("createObject('value', {accessor}, 'fromEnd', true())")
+                } else {
+                    accessor
+                });
+                Built::Safe { function, args }
+            }
+            (base, true, _) => Built::Safe {
+                function: if from_end {
+                    "tryIndexFromEnd"
+                } else {
+                    "tryGet"
+                },
+                args: vec![base.text(), accessor],
+            },
+            (base, false, _) if from_end => {
+                Built::Text(format!("indexFromEnd({}, {accessor})", base.text()))
+            }
+            (base, false, _) => {
+                let text = base.text();
+                Built::Text(match step {
+                    Accessor::Property { name, .. } | Accessor::Child { name } => {
+                        format!("{text}.{name}")
+                    }
+                    _ => format!("{text}[{accessor}]"),
+                })
+            }
+        };
+        chained |= safe;
+    }
+    out.text()
+}
+
+/// `m.outputs.y…` / `m.outputs.?y…`: the output's `value`, then the rest.
+fn module_output(outputs: &str, rest: &[Accessor]) -> String {
+    let Some((first, more)) = rest.split_first() else {
+        return outputs.to_string();
+    };
+    let (name, safe) = match first {
+        Accessor::Property { name, safe } => (quoted(name), *safe),
+        Accessor::Index { index, safe, .. } => (index.clone(), *safe),
+        _ => return with_rest(outputs, rest),
+    };
+    if safe {
+        // Conditional outputs may be absent, and null outputs have no `value`.
+        let inner = format!("tryGet({outputs}, {name})");
+        let start = Built::Safe {
+            function: "tryGet",
+            args: vec![inner, "'value'".into()],
+        };
+        return with_rest_from(start, more, true);
+    }
+    let base = with_rest(outputs, std::slice::from_ref(first));
+    with_rest(&format!("{base}.value"), more)
 }
 
 /// A resource function: `r.listKeys()` → `listKeys(<id>, '<apiVersion>')`, with arguments
