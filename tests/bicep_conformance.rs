@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use armlint::arm::bicep::lower_builtins::FileReader;
 use armlint::arm::bicep::lower_template::lower_template_with;
 use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource};
 use armlint::arm::document::{DocumentKind, kind_of_schema};
@@ -237,8 +236,13 @@ impl ModuleSource for TwinModules {
         Ok(content)
     }
 
-    fn files_beside(&self, from_file: &Path) -> Box<dyn FileReader> {
-        self.loader.files_beside(from_file)
+    fn read_relative_bytes(
+        &mut self,
+        from_file: &Path,
+        path: &str,
+        span: armlint::source::Span,
+    ) -> Result<Vec<u8>, armlint::arm::bicep::lower_expression::LowerError> {
+        self.loader.read_relative_bytes(from_file, path, span)
     }
 }
 

@@ -2,7 +2,7 @@
 //! `loadFileAsBase64`), done before lowering: each call with literal arguments is replaced by
 //! the literal value of what it loads (a string, or the JSON as Bicep objects and arrays), at
 //! the call's span, the way the compiler inlines it. Files are read through the caller's
-//! [`ModuleSource::files_beside`]; one that cannot be read is an error at the call.
+//! [`ModuleSource::read_relative_bytes`]; one that cannot be read is an error at the call.
 
 use std::path::Path;
 
@@ -12,7 +12,7 @@ use crate::source::bicep::syntax::{
     StringLit, StringPart, UnaryOp,
 };
 
-use super::lower_builtins::{FileReader, is_load_function, load_path, loaded_value};
+use super::lower_builtins::{is_load_function, load_path, loaded_value};
 use super::lower_expression::LowerError;
 use super::module_source::ModuleSource;
 
@@ -23,7 +23,6 @@ pub fn resolve_loads(
     modules: &mut dyn ModuleSource,
     errors: &mut Vec<LowerError>,
 ) -> Option<BicepFile> {
-    let files = modules.files_beside(path);
     let mut loaded = file.clone();
     let mut replaced = false;
     let mut visit = |expr: &mut Expr| -> bool {
@@ -39,7 +38,7 @@ pub fn resolve_loads(
             return true;
         }
         replaced = true;
-        match load(files.as_ref(), &name.name, args, expr.span) {
+        match load(path, modules, &name.name, args, expr.span) {
             Ok(value) => *expr = value,
             Err(error) => {
                 // Reported once, here: the call is not lowered again.
@@ -55,11 +54,24 @@ pub fn resolve_loads(
     replaced.then_some(loaded)
 }
 
-fn load(files: &dyn FileReader, name: &str, args: &[Expr], span: Span) -> Result<Expr, LowerError> {
+fn load(
+    path: &Path,
+    modules: &mut dyn ModuleSource,
+    name: &str,
+    args: &[Expr],
+    span: Span,
+) -> Result<Expr, LowerError> {
     let relative = load_path(args).map_err(|e| LowerError::new(span, e.message))?;
-    let bytes = files
-        .read(&relative)
-        .map_err(|e| LowerError::new(span, format!("cannot load '{relative}': {e}")))?;
+    let bytes = modules.read_relative_bytes(path, &relative, span)?;
+    if bytes.len() > crate::limits::BICEP_LOADED_FILE_BYTES {
+        return Err(LowerError::new(
+            span,
+            format!(
+                "the file '{relative}' is larger than {} bytes",
+                crate::limits::BICEP_LOADED_FILE_BYTES
+            ),
+        ));
+    }
     let value = loaded_value(name, args, &bytes, span)?;
     json_expr(&value, span, crate::limits::VALUE_DEPTH)
 }
@@ -246,22 +258,21 @@ mod tests {
     use std::collections::HashMap;
 
     /// Files by relative path; no modules.
-    #[derive(Clone)]
     struct Files(HashMap<&'static str, &'static [u8]>);
-    impl FileReader for Files {
-        fn read(&self, relative: &str) -> Result<Vec<u8>, String> {
-            self.0
-                .get(relative)
-                .map(|b| b.to_vec())
-                .ok_or_else(|| "missing".to_string())
-        }
-    }
     impl ModuleSource for Files {
         fn load(&mut self, _: &Path, r: &str, span: Span) -> Result<ModuleContent, LowerError> {
             Err(LowerError::new(span, format!("no module {r}")))
         }
-        fn files_beside(&self, _: &Path) -> Box<dyn FileReader> {
-            Box::new(self.clone())
+        fn read_relative_bytes(
+            &mut self,
+            _: &Path,
+            relative: &str,
+            span: Span,
+        ) -> Result<Vec<u8>, LowerError> {
+            self.0
+                .get(relative)
+                .map(|b| b.to_vec())
+                .ok_or_else(|| LowerError::new(span, format!("cannot load '{relative}': missing")))
         }
     }
 

@@ -12,7 +12,6 @@ use std::path::{Component, Path, PathBuf};
 use crate::source::Span;
 use crate::source::bicep::syntax::BicepFile;
 
-use super::lower_builtins::{FileReader, NoFiles};
 use super::lower_expression::LowerError;
 
 /// A module's content as the lowering sees it.
@@ -41,11 +40,36 @@ pub trait ModuleSource {
         span: Span,
     ) -> Result<ModuleContent, LowerError>;
 
-    /// Where the compile-time `load*()` calls of `from_file` read their files (relative to
-    /// it). Without a file system (the default): nowhere, each call is an error.
-    fn files_beside(&self, from_file: &Path) -> Box<dyn FileReader> {
+    /// The bytes of the file `path` (as written in `loadTextContent('…')`, `loadJsonContent`,
+    /// `loadFileAsBase64`, …) relative to `from_file`, for the call at `span`. Without a file
+    /// system (the default) every such file is an error at the call.
+    fn read_relative_bytes(
+        &mut self,
+        from_file: &Path,
+        path: &str,
+        span: Span,
+    ) -> Result<Vec<u8>, LowerError> {
         let _ = from_file;
-        Box::new(NoFiles)
+        Err(LowerError::new(
+            span,
+            format!("the file '{path}' cannot be read here"),
+        ))
+    }
+
+    /// [`ModuleSource::read_relative_bytes`] as UTF-8 text (a byte order mark dropped).
+    fn read_relative(
+        &mut self,
+        from_file: &Path,
+        path: &str,
+        span: Span,
+    ) -> Result<String, LowerError> {
+        let bytes = self.read_relative_bytes(from_file, path, span)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| LowerError::new(span, format!("the file '{path}' is not UTF-8 text")))?;
+        Ok(text
+            .strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(text))
     }
 }
 
