@@ -32,7 +32,8 @@ use serde_json::Value as J;
 /// from the twins, existing resources as the classic output has them).
 /// 2026-12-04 02:55 UTC (h14-expr): 725 of 837 with output values and languageVersion compared
 /// too (functions, output loops), a stricter compare.
-const IDENTICAL_FLOOR: usize = 725;
+/// 2026-12-04 02:58 UTC: 762 of 837 (resource types compared case-insensitively, as ARM does).
+const IDENTICAL_FLOOR: usize = 762;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
@@ -332,6 +333,15 @@ fn normalise(v: J) -> J {
     }
 }
 
+/// The body with its `type` lower-cased: resource types are case-insensitive, and the compiler
+/// writes the casing of its type index (`microsoft.insights/components/…`), not the source's.
+fn case_free_type(mut body: J) -> J {
+    if let Some(J::String(ty)) = body.get_mut("type") {
+        *ty = ty.to_ascii_lowercase();
+    }
+    body
+}
+
 fn node_key(graph: &ResourceGraph, i: usize, depth: usize) -> String {
     let exp = &graph.expansion;
     let Some(inst) = exp.instances.get(i) else {
@@ -404,7 +414,7 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
             "deployed": deployed,
             "existing": inst.existing,
             "apiVersion": inst.api_version,
-            "body": normalise(inst.body.to_serde()),
+            "body": case_free_type(normalise(inst.body.to_serde())),
         });
         summary.nodes.entry(key.clone()).or_default().push(facts);
     }
