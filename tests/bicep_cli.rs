@@ -342,3 +342,53 @@ fn the_crg001_example_in_bicep_reports_at_the_vm_declaration() {
         assert_eq!(r["file"], "main.bicep", "{report:#}");
     }
 }
+
+#[test]
+fn a_registry_module_not_restored_is_one_note_and_counted_once() {
+    let t = TempDir::new("bicep-cli-unresolved");
+    t.write(
+        "mods/reg.bicep",
+        "module net 'br/public:avm/res/network/virtual-network:0.5.1' = {\n  name: 'net'\n}\n",
+    );
+    t.write(
+        "main.bicep",
+        "module reg 'mods/reg.bicep' = {\n  name: 'reg'\n}\n",
+    );
+    // mods/reg.bicep is linted alone and as main.bicep's module: one note, counted once.
+    let report = lint_json(t.path(), &["."]);
+    assert_eq!(
+        found(&report),
+        [at("unresolved-module", "mods/reg.bicep", 1, 12)],
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["unresolvedModules"], 1);
+    // Restored into the cache the nearest bicepconfig.json names, it is read from there.
+    t.write("bicepconfig.json", r#"{ "cacheRootDirectory": "cache" }"#);
+    t.write(
+        "cache/br/mcr.microsoft.com/bicep$avm$res$network$virtual-network/0.5.1$/main.json",
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": []}"#,
+    );
+    let report = lint_json(t.path(), &["main.bicep"]);
+    assert_eq!(found(&report), [], "{report:#}");
+    assert_eq!(report["summary"]["unresolvedModules"], 0);
+}
+
+#[test]
+fn a_bicepparam_named_with_parameters_is_used() {
+    let t = project();
+    t.write(
+        "prod.bicepparam",
+        "using 'main.bicep'\nparam count = 4\nparam prefix = 'p'\n",
+    );
+    let report = lint_json(t.path(), &["main.bicep", "--parameters", "prod.bicepparam"]);
+    // count = 4: below main.bicep's @minValue(5), and above the module's @maxValue(3) where
+    // main.bicep passes it.
+    assert_eq!(
+        found(&report),
+        [
+            at("invalid-parameter-value", "main.bicep", 8, 8),
+            at("invalid-parameter-value", "prod.bicepparam", 2, 15)
+        ],
+        "{report:#}"
+    );
+}

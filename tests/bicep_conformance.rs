@@ -1,42 +1,40 @@
 //! Conformance of the Bicep lowering with the real Bicep compiler: for every `.bicep` in
 //! `../shared/bicep` with a compiled twin, armlint's resource graph built from the lowered text
 //! must be the one it builds from the compiler's JSON (nodes: type, evaluated name, condition,
-//! copy path, evaluated body; edges; parameter defaults). Prints the counts by cause and asserts a
-//! floor of identical pairs that only goes up.
+//! copy path, evaluated body; edges; parameter defaults; output values; `languageVersion`).
+//! Prints the counts by cause and asserts a floor of identical pairs that only goes up.
 //!
-//! TODO(h14-wire): the 12 `baselines_bicepparam` samples (parameter values against the compiled
-//! `parameters.json`) belong here once `.bicepparam` lowering lands.
+//! The 12 `baselines_bicepparam` samples are compared with their `parameters.json` in
+//! `tests/bicepparam_baselines.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use armlint::arm::bicep::lower_expression::LowerError;
 use armlint::arm::bicep::lower_template::lower_template_with;
-use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource, is_registry_reference};
+use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource};
 use armlint::arm::document::{DocumentKind, kind_of_schema};
 use armlint::arm::graph::{ResourceGraph, Target};
 use armlint::arm::scope::ScopeConfig;
 use armlint::arm::template::{ParameterSet, expand};
 use armlint::arm::value::{Tri, Value};
 use armlint::discover::module_loader::ModuleLoader;
-use armlint::source::Span;
-use armlint::source::bicep::syntax::{BicepFile, StatementKind};
 use armlint::source::{SourceFile, bicep, json};
 use rayon::prelude::*;
 use serde_json::Value as J;
 
 /// Identical pairs reached. Raise it as the lowering improves, never lower it.
-/// 2026-12-04 02:42 UTC: 669 of 837, outputs and languageVersion compared too (before that
-/// stricter compare: 674).
-/// 2026-12-04 02:50 UTC (h14-res merged): 725 of 837 (existing resources compared as the
-/// classic output has them, dependsOn told apart as the compiler does, module params); 730
-/// with `.?` on conditional resources and modules guarded by their condition.
-const IDENTICAL_FLOOR: usize = 730;
+/// 2026-12-04 02:35 UTC (h14-res): 732 of 837 (modules through the loader, registry modules
+/// from the twins, existing resources as the classic output has them).
+/// 2026-12-04 02:55 UTC (h14-expr): 725 of 837 with output values and languageVersion compared
+/// too (functions, output loops), a stricter compare.
+/// 2026-12-04 02:58 UTC: 762 of 837 (resource types compared case-insensitively, as ARM does).
+/// 2026-12-04 03:00 UTC (h14-res): 767 of 837 (`.?` on conditional symbols guarded).
+const IDENTICAL_FLOOR: usize = 767;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
@@ -143,6 +141,113 @@ fn message_kind(message: &str) -> String {
 /// Lowering errors met: kind and the source text of the first one of the kind.
 type ErrorKinds = Vec<(String, String)>;
 
+/// Modules for the comparison: local ones read from disk (the real loader); a registry module
+/// (`br:` / `ts:`) is the template the compiled twin inlined for that module statement, the way
+/// a restored module cache would hold it. A local module file's "twin" is the template its
+/// parent's twin inlined for it, so registry modules inside local modules resolve too.
+#[derive(Default)]
+struct TwinModules {
+    loader: ModuleLoader,
+    /// Per local module file: the template its parent's twin inlined for it.
+    twins: std::collections::HashMap<PathBuf, Option<J>>,
+    /// Per Bicep file: (module path, inlined template) of each module statement, from its twin.
+    by_statement: std::collections::HashMap<PathBuf, Option<Vec<(String, J)>>>,
+}
+
+/// The `(symbolic name, path)` of every module statement of `file`.
+fn module_statements(file: &Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
+    };
+    bicep::parse(text.trim_start_matches('\u{feff}'))
+        .statements
+        .iter()
+        .filter_map(|s| match &s.kind {
+            bicep::syntax::StatementKind::Module { name, path, .. } => {
+                Some((name.name.clone(), path.as_plain()?))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The deployment `template` `twin` holds for each module statement, in statement order (by
+/// symbolic name, or in classic output by the order of the deployments).
+fn inlined_templates(twin: &J, modules: &[(String, String)]) -> Option<Vec<J>> {
+    let deployments: Vec<&J> = match twin.get("resources") {
+        Some(J::Object(map)) => modules.iter().filter_map(|(n, _)| map.get(n)).collect(),
+        Some(J::Array(list)) => list
+            .iter()
+            .filter(|r| {
+                r.get("type").and_then(J::as_str) == Some("Microsoft.Resources/deployments")
+            })
+            .collect(),
+        _ => return None,
+    };
+    if deployments.len() != modules.len() {
+        return None;
+    }
+    deployments
+        .iter()
+        .map(|d| d.pointer("/properties/template").cloned())
+        .collect()
+}
+
+impl TwinModules {
+    /// The template the twin of `from` inlined for its module statement `reference`.
+    fn inlined(&mut self, from: &Path, reference: &str) -> Option<J> {
+        if !self.by_statement.contains_key(from) {
+            let twin = self.twins.remove(from).flatten().or_else(|| {
+                let text = std::fs::read_to_string(from.with_extension("json")).ok()?;
+                serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()
+            });
+            let modules = module_statements(from);
+            let templates = twin.and_then(|twin| inlined_templates(&twin, &modules));
+            let paired = templates.map(|t| modules.into_iter().map(|(_, p)| p).zip(t).collect());
+            self.by_statement.insert(from.to_path_buf(), paired);
+        }
+        let paired = self.by_statement.get(from)?.as_ref()?;
+        paired
+            .iter()
+            .find(|(path, _)| path == reference)
+            .map(|(_, template)| template.clone())
+    }
+}
+
+impl ModuleSource for TwinModules {
+    fn load(
+        &mut self,
+        from_file: &Path,
+        reference: &str,
+        span: armlint::source::Span,
+    ) -> Result<ModuleContent, armlint::arm::bicep::lower_expression::LowerError> {
+        let registry = ["br:", "br/", "ts:", "ts/"]
+            .iter()
+            .any(|p| reference.starts_with(p));
+        let inlined = self.inlined(from_file, reference);
+        if registry && let Some(template) = inlined {
+            return Ok(ModuleContent::Json {
+                path: PathBuf::from(reference),
+                text: template.to_string(),
+            });
+        }
+        let content = self.loader.load(from_file, reference, span)?;
+        if let (ModuleContent::Bicep { path, .. }, Some(template)) = (&content, inlined) {
+            self.twins.entry(path.clone()).or_insert(Some(template));
+        }
+        Ok(content)
+    }
+
+    fn read_relative_bytes(
+        &mut self,
+        from_file: &Path,
+        path: &str,
+        span: armlint::source::Span,
+    ) -> Result<Vec<u8>, armlint::arm::bicep::lower_expression::LowerError> {
+        self.loader.read_relative_bytes(from_file, path, span)
+    }
+}
+
 fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
     // Read as armlint reads any source: a byte order mark is not part of the text.
     let source = SourceFile::read(&pair.bicep)
@@ -153,8 +258,8 @@ fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
         let outcome = differs("parse error", format!("{e:?}"));
         return Err((outcome, vec![("parse error".into(), String::new())]));
     }
-    // Local modules from disk; no module cache (registry modules stay unresolved).
-    let mut modules = TwinModules::new(&pair.bicep, &file, &pair.json);
+    // Local modules from disk; registry modules from the templates the twins inlined.
+    let mut modules = TwinModules::default();
     match lower_template_with(&file, pair.bicep.clone(), &mut modules) {
         Ok(lowered) => Ok(lowered.text),
         Err(errors) => {
@@ -189,70 +294,6 @@ fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
             let cause = kinds.first().map(|k| k.0.clone()).unwrap_or_default();
             Err((differs(cause, detail), kinds))
         }
-    }
-}
-
-/// Local modules from disk (no module cache); a registry module from the template the compiled
-/// twin inlined for it, the way a restored cache would hold it (found through the symbolic
-/// names of languageVersion 2.0 output; in the classic output it stays unresolved).
-struct TwinModules {
-    disk: ModuleLoader,
-    /// Each Bicep file lowered so far and the compiled template the twin holds for it.
-    files: HashMap<PathBuf, (BicepFile, Option<J>)>,
-}
-
-impl TwinModules {
-    fn new(bicep: &Path, file: &BicepFile, twin: &Path) -> TwinModules {
-        let compiled = std::fs::read_to_string(twin)
-            .ok()
-            .and_then(|t| serde_json::from_str(t.trim_start_matches('\u{feff}')).ok());
-        TwinModules {
-            disk: ModuleLoader::new(None),
-            files: HashMap::from([(bicep.to_path_buf(), (file.clone(), compiled))]),
-        }
-    }
-
-    /// The template the twin inlined for the module statement at `span` of `from_file`.
-    fn inlined(&self, from_file: &Path, span: Span) -> Option<J> {
-        let (file, template) = self.files.get(from_file)?;
-        let symbol = file.statements.iter().find_map(|s| match &s.kind {
-            StatementKind::Module { name, path, .. } if path.span == span => Some(&name.name),
-            _ => None,
-        })?;
-        let deployment = template
-            .as_ref()?
-            .get("resources")?
-            .as_object()?
-            .get(symbol)?;
-        deployment.pointer("/properties/template").cloned()
-    }
-}
-
-impl ModuleSource for TwinModules {
-    fn load(
-        &mut self,
-        from_file: &Path,
-        reference: &str,
-        span: Span,
-    ) -> Result<ModuleContent, LowerError> {
-        let inlined = self.inlined(from_file, span);
-        if is_registry_reference(reference)
-            && let Some(template) = inlined
-        {
-            return Ok(ModuleContent::Json {
-                path: PathBuf::from(reference),
-                text: template.to_string(),
-            });
-        }
-        let content = self.disk.load(from_file, reference, span)?;
-        if let ModuleContent::Bicep { path, file } = &content {
-            self.files.insert(path.clone(), (file.clone(), inlined));
-        }
-        Ok(content)
-    }
-
-    fn read_file(&mut self, from_file: &Path, relative: &str) -> Result<Vec<u8>, String> {
-        self.disk.read_file(from_file, relative)
     }
 }
 
@@ -291,6 +332,15 @@ fn normalise(v: J) -> J {
         J::Array(a) => J::Array(a.into_iter().map(normalise).collect()),
         other => other,
     }
+}
+
+/// The body with its `type` lower-cased: resource types are case-insensitive, and the compiler
+/// writes the casing of its type index (`microsoft.insights/components/…`), not the source's.
+fn case_free_type(mut body: J) -> J {
+    if let Some(J::String(ty)) = body.get_mut("type") {
+        *ty = ty.to_ascii_lowercase();
+    }
+    body
 }
 
 fn node_key(graph: &ResourceGraph, i: usize, depth: usize) -> String {
@@ -365,7 +415,7 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
             "deployed": deployed,
             "existing": inst.existing,
             "apiVersion": inst.api_version,
-            "body": normalise(inst.body.to_serde()),
+            "body": case_free_type(normalise(inst.body.to_serde())),
         });
         summary.nodes.entry(key.clone()).or_default().push(facts);
     }
@@ -502,7 +552,7 @@ fn output_values(text: &str, path: &Path) -> Result<BTreeMap<String, J>, String>
         }
         _ => return Ok(BTreeMap::new()),
     }
-    if let Some(J::Object(t)) = Some(&mut template) {
+    if let J::Object(t) = &mut template {
         t.remove("outputs");
     }
     let graph = graph_of(&template.to_string(), path)?;

@@ -53,7 +53,9 @@ impl BicepConfig {
     /// `dir` upward over the defaults, or the defaults. A file that cannot be read or parsed
     /// is passed over like a missing one (the compiler would refuse to build; armlint lints).
     pub fn for_directory(dir: &Path, home: Option<&Path>) -> BicepConfig {
-        let mut at = Some(dir);
+        // Upward from the absolute directory: a relative `mods` also looks in `.` and above.
+        let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let mut at = Some(absolute.as_path());
         while let Some(d) = at {
             let candidate = d.join("bicepconfig.json");
             if candidate.is_file()

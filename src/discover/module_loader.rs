@@ -231,10 +231,24 @@ impl ModuleSource for ModuleLoader {
         }
     }
 
-    /// Files of `load*()` calls, from disk beside the `.bicep` that names them (bounded).
-    fn read_file(&mut self, from_file: &Path, relative: &str) -> Result<Vec<u8>, String> {
-        use crate::arm::bicep::lower_builtins::FileReader;
-        crate::arm::bicep::lower_builtins::DiskFiles::beside(from_file).read(relative)
+    /// Read relative to the declaring file, bounded like every file read.
+    fn read_relative_bytes(
+        &mut self,
+        from_file: &Path,
+        path: &str,
+        span: Span,
+    ) -> Result<Vec<u8>, LowerError> {
+        let resolved = resolve_local(from_file, path);
+        crate::source::read::read_file(&resolved)
+            .map(|(bytes, _)| bytes)
+            .map_err(|e| {
+                let why = if resolved.exists() {
+                    e.message()
+                } else {
+                    "does not exist".to_string()
+                };
+                LowerError::new(span, format!("the file '{path}' {why}"))
+            })
     }
 }
 
@@ -461,6 +475,10 @@ mod tests {
         assert!(matches!(json, ModuleContent::Json { ref text, .. } if text == "{}"));
         let cached = loader.load(&main, "br/public:x:1.0", span).unwrap();
         assert!(matches!(cached, ModuleContent::Json { .. }), "{cached:?}");
+        let text = loader.read_relative(&main, "mods/c.json", span).unwrap();
+        assert_eq!(text, "{}");
+        let gone = loader.read_relative(&a_path, "gone.txt", span).unwrap_err();
+        assert!(gone.message.contains("does not exist"), "{}", gone.message);
         let absent = loader.load(&main, "br/public:y:1.0", span).unwrap();
         assert!(matches!(absent, ModuleContent::Unresolved { .. }));
         assert_eq!(loader.unresolved.len(), 1);

@@ -203,6 +203,13 @@ pub(crate) fn statistics(summary: &Summary) -> String {
             unsupported_total(summary)
         ),
     );
+    // Only runs that met Bicep registry modules say so; other runs' statistics stay as they were.
+    if summary.unresolved_modules > 0 {
+        out.push_str(&format!(
+            "  unresolved modules: {} (Bicep registry modules not in the module cache)\n",
+            summary.unresolved_modules
+        ));
+    }
     let unsupported = summary.unsupported_functions();
     if !unsupported.is_empty() {
         out.push_str("  unsupported functions:\n");

@@ -70,12 +70,18 @@ pub fn lint_inputs(inputs: &[Input], skipped: u64, opts: &LintOptions) -> LintRe
         read.extend(r.parameter_files.iter().map(PathBuf::as_path));
     }
     let files = skipped + read.len() as u64;
+    let unresolved: HashSet<&(PathBuf, u32)> = results
+        .iter()
+        .flat_map(|r| r.unresolved_modules.iter())
+        .collect();
+    let unresolved = unresolved.len() as u64;
     for r in results {
         report.summary.merge(&r.summary);
         report.diagnostics.extend(r.diagnostics);
         report.suppressed.extend(r.suppressed);
     }
     report.summary.files = files;
+    report.summary.unresolved_modules = unresolved;
     diagnostic::sort(&mut report.diagnostics);
     // A Bicep module file linted on its own and as a module of another file gives the same
     // finding twice, at the same place in the same file: it is reported once.
@@ -129,6 +135,9 @@ pub(super) struct Linted {
     pub(super) summary: Summary,
     /// The parameter files read, so that the run counts each file once.
     pub(super) parameter_files: Vec<PathBuf>,
+    /// Unresolved Bicep registry modules as (declaring file, offset of the path): a module
+    /// file linted alone and as another's module counts once.
+    pub(super) unresolved_modules: Vec<(PathBuf, u32)>,
 }
 
 fn lint_input(input: &Input, opts: &LintOptions, plan: &RulePlan) -> Linted {
@@ -471,6 +480,7 @@ pub(super) fn lint_sets(
         suppressed: applied.suppressed,
         summary,
         parameter_files: Vec::new(),
+        unresolved_modules: Vec::new(),
     }
 }
 

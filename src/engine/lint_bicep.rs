@@ -48,7 +48,8 @@ pub(super) fn report_errors(
 pub struct LoweredBicep {
     pub sources: LoweredSources,
     pub notes: Vec<Diagnostic>,
-    pub unresolved_modules: u64,
+    /// Registry modules not in the cache: (declaring file, offset of the path string).
+    pub unresolved_modules: Vec<(PathBuf, u32)>,
 }
 
 /// Parses and lowers `source`; when it cannot be lowered, the findings that say why (syntax
@@ -58,22 +59,36 @@ pub fn lower_bicep(
     opts: &LintOptions,
 ) -> Result<LoweredBicep, Vec<Diagnostic>> {
     let file = crate::source::bicep::parse(&source.text);
-    lower_parsed(source, &file, opts)
+    lower_parsed(source, &file, opts).map_err(|failed| failed.diagnostics)
+}
+
+/// Why a `.bicep` file was not lowered, and the registry modules found unresolved on the way.
+struct NotLowered {
+    diagnostics: Vec<Diagnostic>,
+    unresolved_modules: Vec<(PathBuf, u32)>,
 }
 
 fn lower_parsed(
     source: &Arc<SourceFile>,
     file: &BicepFile,
     opts: &LintOptions,
-) -> Result<LoweredBicep, Vec<Diagnostic>> {
+) -> Result<LoweredBicep, NotLowered> {
     if !file.errors.is_empty() {
         let errors = file.errors.iter().map(|e| (e.span, e.message.clone()));
         let meta = &rules::syntax::parse_error::ParseError::META;
-        return Err(report_errors(source, meta, errors, opts));
+        return Err(NotLowered {
+            diagnostics: report_errors(source, meta, errors, opts),
+            unresolved_modules: Vec::new(),
+        });
     }
     let mut loader = ModuleLoader::from_environment();
     let lowered = lower_template_with(file, source.path.clone(), &mut loader);
     let notes = module_findings(source, &loader, opts);
+    let unresolved_modules: Vec<(PathBuf, u32)> = loader
+        .unresolved
+        .iter()
+        .map(|m| (m.file.clone(), m.span.start))
+        .collect();
     let lowered = match lowered {
         Ok(lowered) => lowered,
         Err(errors) => {
@@ -91,7 +106,10 @@ fn lower_parsed(
             let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
             let mut found = report_errors(source, meta, errors, opts);
             found.extend(notes);
-            return Err(found);
+            return Err(NotLowered {
+                diagnostics: found,
+                unresolved_modules,
+            });
         }
     };
     // Module files by their id in the span map (the entry file is 0).
@@ -116,7 +134,7 @@ fn lower_parsed(
             files,
         },
         notes,
-        unresolved_modules: loader.unresolved.len() as u64,
+        unresolved_modules,
     })
 }
 
@@ -235,9 +253,13 @@ fn lint_parsed(
         templates: 1,
         ..Summary::default()
     };
-    let failed = |diagnostics| Linted {
+    let failed = |diagnostics, unresolved_modules: Vec<(PathBuf, u32)>| Linted {
         diagnostics,
-        summary: summary.clone(),
+        summary: Summary {
+            unresolved_modules: unresolved_modules.len() as u64,
+            ..summary.clone()
+        },
+        unresolved_modules,
         ..Linted::default()
     };
     let LoweredBicep {
@@ -246,11 +268,11 @@ fn lint_parsed(
         unresolved_modules,
     } = match lower_parsed(source, file, opts) {
         Ok(lowered) => lowered,
-        Err(diagnostics) => return failed(diagnostics),
+        Err(not) => return failed(not.diagnostics, not.unresolved_modules),
     };
     let (root, kind) = match parse_lowered(&sources, opts) {
         Ok(parsed) => parsed,
-        Err(diagnostics) => return failed(diagnostics),
+        Err(diagnostics) => return failed(diagnostics, unresolved_modules),
     };
     let mut diags = notes;
     let mut sets = Vec::new();
@@ -276,7 +298,8 @@ fn lint_parsed(
     for suppressed in &mut linted.suppressed {
         sources.map_back(&mut suppressed.diagnostic);
     }
-    linted.summary.unresolved_modules = unresolved_modules;
+    linted.summary.unresolved_modules = unresolved_modules.len() as u64;
+    linted.unresolved_modules = unresolved_modules;
     crate::diagnostic::sort(&mut linted.diagnostics);
     linted
 }

@@ -78,41 +78,21 @@ struct Declaration<'f> {
 /// `load*()` read beside the file.
 struct FileSymbols {
     names: HashMap<String, String>,
+    files: DiskFiles,
 }
 
 impl Symbols for FileSymbols {
     fn resolve(&self, name: &str) -> Option<String> {
         self.names.get(name).cloned()
     }
-}
 
-/// `load*()` in a `.bicepparam` read beside it (it declares no modules).
-struct BesideFiles(DiskFiles);
-
-impl super::module_source::ModuleSource for BesideFiles {
-    fn load(
-        &mut self,
-        _from_file: &Path,
-        reference: &str,
-        span: crate::source::Span,
-    ) -> Result<super::module_source::ModuleContent, super::lower_expression::LowerError> {
-        Err(super::lower_expression::LowerError::new(
-            span,
-            format!("a parameter file declares no module ('{reference}')"),
-        ))
-    }
-
-    fn read_file(&mut self, _from_file: &Path, relative: &str) -> Result<Vec<u8>, String> {
-        self.0.read(relative)
+    fn file_reader(&self) -> &dyn FileReader {
+        &self.files
     }
 }
 
 /// Lowers and evaluates every `param` of `file`, read from `path` (`load*()` read beside it).
 pub fn lower_bicepparam(file: &BicepFile, path: &Path) -> LoweredParameters {
-    let mut load_errors = Vec::new();
-    let mut files = BesideFiles(DiskFiles::beside(path));
-    let loaded = super::lower_loads::resolve_loads(file, path, &mut files, &mut load_errors);
-    let file = loaded.as_ref().unwrap_or(file);
     let mut declarations = Vec::new();
     let mut names = HashMap::new();
     for statement in &file.statements {
@@ -133,8 +113,11 @@ pub fn lower_bicepparam(file: &BicepFile, path: &Path) -> LoweredParameters {
             value,
         });
     }
-    let symbols = FileSymbols { names };
-    let mut errors = load_errors;
+    let symbols = FileSymbols {
+        names,
+        files: DiskFiles::beside(path),
+    };
+    let mut errors = Vec::new();
     let mut lowered: Vec<Option<String>> = Vec::with_capacity(declarations.len());
     for d in &declarations {
         if deployment_only(d.value, crate::limits::BICEP_DEPTH).is_some() {

@@ -3,14 +3,13 @@
 //! `loadYamlContent`, `loadFileAsBase64` from the bytes of the file they name (read by the
 //! caller's hook, see `lower_loads`). Every other function is ARM's and passes through.
 
-use std::path::{Path, PathBuf};
-
 use crate::source::Span;
 use crate::source::bicep::syntax::{Expr, ExprKind, Ident};
 
-use super::lower_expression::{LowerError, arm_string_literal};
+use super::lower_expression::{LowerError, Symbols, arm_string_literal};
 
-/// Reads the files `load*()` functions name, relative to the file being lowered.
+/// Reads the files `load*()` functions name, relative to the file being lowered, for lowerings
+/// that have no [`ModuleSource`](super::module_source::ModuleSource) (`.bicepparam` values).
 pub trait FileReader {
     /// The bytes of `relative` (as written in the call), at most
     /// [`crate::limits::BICEP_LOADED_FILE_BYTES`]; an error says why not.
@@ -27,19 +26,19 @@ impl FileReader for NoFiles {
     }
 }
 
-/// Files on disk beside a `.bicep` file.
+/// Files on disk beside a Bicep file.
 #[derive(Debug, Clone)]
 pub struct DiskFiles {
-    pub dir: PathBuf,
+    pub dir: std::path::PathBuf,
 }
 
 impl DiskFiles {
     /// Reads relative to the directory of `bicep_file`.
-    pub fn beside(bicep_file: &Path) -> DiskFiles {
+    pub fn beside(bicep_file: &std::path::Path) -> DiskFiles {
         DiskFiles {
             dir: bicep_file
                 .parent()
-                .map(Path::to_path_buf)
+                .map(std::path::Path::to_path_buf)
                 .unwrap_or_default(),
         }
     }
@@ -67,12 +66,13 @@ pub fn is_load_function(name: &str) -> bool {
     )
 }
 
-/// The ARM text of a call to a Bicep-only function, or `None` for an ARM function. `load*()`
-/// calls were replaced by their values before lowering (`lower_loads`); one left here has
-/// arguments that are not literals.
+/// The ARM text of a call to a Bicep-only function, or `None` for an ARM function. In a
+/// template, `load*()` calls were replaced by their values before lowering (`lower_loads`);
+/// elsewhere (`.bicepparam`) they read through [`Symbols::file_reader`].
 pub fn lower_bicep_function(
     name: &Ident,
     args: &[Expr],
+    symbols: &dyn Symbols,
     lower: &dyn Fn(&Expr) -> Result<String, LowerError>,
 ) -> Result<Option<String>, LowerError> {
     let span = name.span;
@@ -88,10 +88,15 @@ pub fn lower_bicep_function(
             ));
         }
         (load, _) if is_load_function(load) => {
-            return Err(LowerError::new(
-                span,
-                format!("the arguments of {load}() must be string literals"),
-            ));
+            let relative = load_path(args).map_err(|e| LowerError::new(span, e.message))?;
+            let bytes = symbols
+                .file_reader()
+                .read(&relative)
+                .map_err(|e| LowerError::new(span, format!("cannot load '{relative}': {e}")))?;
+            match loaded_value(load, args, &bytes, span)? {
+                serde_json::Value::String(text) => arm_string_literal(&text),
+                other => format!("json({})", arm_string_literal(&other.to_string())),
+            }
         }
         _ => return Ok(None),
     }))

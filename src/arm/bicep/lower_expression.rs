@@ -68,6 +68,12 @@ pub trait Symbols {
         None
     }
 
+    /// Where `load*()` calls read files when they were not resolved before lowering (in
+    /// `.bicepparam` files; see `lower_loads` for templates).
+    fn file_reader(&self) -> &dyn super::lower_builtins::FileReader {
+        &super::lower_builtins::NoFiles
+    }
+
     /// The ARM name of the user-defined function `name` (`__bicep.name`) when one is declared or
     /// imported under that name. By default: when `name` resolves to that qualified name (the
     /// top level lists its `func` declarations with their names).
@@ -424,7 +430,8 @@ fn lower_call(
             ));
         }
     }
-    if let Some(lowered) = super::lower_builtins::lower_bicep_function(name, args, lower)? {
+    if let Some(lowered) = super::lower_builtins::lower_bicep_function(name, args, symbols, lower)?
+    {
         return Ok(lowered);
     }
     let mut lowered = Vec::with_capacity(args.len());

@@ -2,7 +2,7 @@
 //! `loadFileAsBase64`), done before lowering: each call with literal arguments is replaced by
 //! the literal value of what it loads (a string, or the JSON as Bicep objects and arrays), at
 //! the call's span, the way the compiler inlines it. Files are read through the caller's
-//! [`ModuleSource::read_file`]; one that cannot be read is an error at the call.
+//! [`ModuleSource::read_relative_bytes`]; one that cannot be read is an error at the call.
 
 use std::path::Path;
 
@@ -62,9 +62,16 @@ fn load(
     span: Span,
 ) -> Result<Expr, LowerError> {
     let relative = load_path(args).map_err(|e| LowerError::new(span, e.message))?;
-    let bytes = modules
-        .read_file(path, &relative)
-        .map_err(|e| LowerError::new(span, format!("cannot load '{relative}': {e}")))?;
+    let bytes = modules.read_relative_bytes(path, &relative, span)?;
+    if bytes.len() > crate::limits::BICEP_LOADED_FILE_BYTES {
+        return Err(LowerError::new(
+            span,
+            format!(
+                "the file '{relative}' is larger than {} bytes",
+                crate::limits::BICEP_LOADED_FILE_BYTES
+            ),
+        ));
+    }
     let value = loaded_value(name, args, &bytes, span)?;
     json_expr(&value, span, crate::limits::VALUE_DEPTH)
 }
@@ -256,11 +263,16 @@ mod tests {
         fn load(&mut self, _: &Path, r: &str, span: Span) -> Result<ModuleContent, LowerError> {
             Err(LowerError::new(span, format!("no module {r}")))
         }
-        fn read_file(&mut self, _: &Path, relative: &str) -> Result<Vec<u8>, String> {
+        fn read_relative_bytes(
+            &mut self,
+            _: &Path,
+            relative: &str,
+            span: Span,
+        ) -> Result<Vec<u8>, LowerError> {
             self.0
                 .get(relative)
                 .map(|b| b.to_vec())
-                .ok_or_else(|| "not found".to_string())
+                .ok_or_else(|| LowerError::new(span, format!("cannot load '{relative}': missing")))
         }
     }
 

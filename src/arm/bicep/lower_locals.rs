@@ -63,6 +63,10 @@ impl Symbols for Locals<'_> {
         }
     }
 
+    fn file_reader(&self) -> &dyn super::lower_builtins::FileReader {
+        self.outer.file_reader()
+    }
+
     fn user_function(&self, name: &str) -> Option<String> {
         self.outer.user_function(name)
     }

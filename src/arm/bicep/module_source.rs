@@ -40,12 +40,36 @@ pub trait ModuleSource {
         span: Span,
     ) -> Result<ModuleContent, LowerError>;
 
-    /// The bytes of the file `relative` names, relative to `from_file`, for the compile-time
-    /// `loadTextContent(…)` and the other `load*()` functions; at most
-    /// [`crate::limits::BICEP_LOADED_FILE_BYTES`]. Without a file system: an error.
-    fn read_file(&mut self, from_file: &Path, relative: &str) -> Result<Vec<u8>, String> {
+    /// The bytes of the file `path` (as written in `loadTextContent('…')`, `loadJsonContent`,
+    /// `loadFileAsBase64`, …) relative to `from_file`, for the call at `span`. Without a file
+    /// system (the default) every such file is an error at the call.
+    fn read_relative_bytes(
+        &mut self,
+        from_file: &Path,
+        path: &str,
+        span: Span,
+    ) -> Result<Vec<u8>, LowerError> {
         let _ = from_file;
-        Err(format!("'{relative}' cannot be read here (no file system)"))
+        Err(LowerError::new(
+            span,
+            format!("the file '{path}' cannot be read here"),
+        ))
+    }
+
+    /// [`ModuleSource::read_relative_bytes`] as UTF-8 text (a byte order mark dropped).
+    fn read_relative(
+        &mut self,
+        from_file: &Path,
+        path: &str,
+        span: Span,
+    ) -> Result<String, LowerError> {
+        let bytes = self.read_relative_bytes(from_file, path, span)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| LowerError::new(span, format!("the file '{path}' is not UTF-8 text")))?;
+        Ok(text
+            .strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(text))
     }
 }
 
