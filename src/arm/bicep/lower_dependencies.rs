@@ -40,7 +40,7 @@ impl<'a> ReferenceGraph<'a> {
             if let StatementKind::Var { name, value, .. } = &statement.kind {
                 let mut walk = ReferenceWalk::new(table, &variables, None);
                 walk.walk(value, 0);
-                graph.variables.insert(&name.name, walk.found);
+                graph.variables.insert(&name.name, distinct(walk.found));
             }
         }
         for (i, symbol) in table.symbols.iter().enumerate() {
@@ -69,10 +69,28 @@ impl<'a> ReferenceGraph<'a> {
                 });
             }
             found.extend(walk.found);
-            graph.symbols.insert(id, found);
+            graph.symbols.insert(id, distinct(found));
         }
         graph
     }
+}
+
+/// References told apart as the compiler's set of dependencies does: by symbol and where the
+/// index was written (and by the member read, which decides variable inlining).
+fn distinct(references: Vec<Reference<'_>>) -> Vec<Reference<'_>> {
+    let mut out: Vec<Reference<'_>> = Vec::with_capacity(references.len());
+    for reference in references {
+        let same = |r: &Reference<'_>| {
+            r.target == reference.target
+                && r.index.map(|e| e.span) == reference.index.map(|e| e.span)
+                && r.member == reference.member
+                && r.method == reference.method
+        };
+        if !out.iter().any(same) {
+            out.push(reference);
+        }
+    }
+    out
 }
 
 /// One `dependsOn` entry before it is written.
@@ -103,6 +121,7 @@ pub fn depends_on(
 ) -> Result<Vec<String>, LowerError> {
     let mut found: Vec<Dependency> = Vec::new();
     let mut path = vec![Target::Symbol(id)];
+    let mut steps = 0usize;
     let references = graph.symbols.get(&id).map(Vec::as_slice).unwrap_or(&[]);
     for reference in references {
         follow(
@@ -112,7 +131,7 @@ pub fn depends_on(
             &Context::Symbol(id, None),
             &mut path,
             true,
-            &mut found,
+            (&mut found, &mut steps),
             span,
         )?;
     }
@@ -162,11 +181,18 @@ fn follow<'a>(
     context: &Context,
     path: &mut Vec<Target<'a>>,
     all_copy_index: bool,
-    found: &mut Vec<Dependency>,
+    (found, steps): (&mut Vec<Dependency>, &mut usize),
     span: Span,
 ) -> Result<(), LowerError> {
     if path.contains(&reference.target) || path.len() > crate::limits::BICEP_DEPTH {
         return Ok(());
+    }
+    *steps = steps.saturating_add(1);
+    if *steps > crate::limits::BICEP_DEPENDENCY_STEPS {
+        return Err(LowerError::new(
+            span,
+            "the dependencies of this declaration are too many to follow",
+        ));
     }
     let collection = match reference.target {
         Target::Symbol(target) => loop_owner(scope, target).is_some(),
@@ -216,7 +242,7 @@ fn follow<'a>(
             &next_context,
             path,
             all_copy_index,
-            found,
+            (&mut *found, &mut *steps),
             span,
         )?;
     }
@@ -346,5 +372,18 @@ mod tests {
                 "resourceId('My.Rp/t', format('l{0}', range(0, 2)[1]))"
             ]
         );
+    }
+
+    #[test]
+    fn diamonds_of_variables_do_not_multiply_the_work() {
+        // v1 names `a` twice, v2 names v1 twice, …: 2^40 paths if every one were followed.
+        let mut text = String::from(
+            "resource a 'My.Rp/t@2020-01-01' = {\n  name: 'a'\n}\nvar v0 = [a.id, a.id]\n",
+        );
+        for i in 1..40 {
+            text += &format!("var v{i} = [v{}, v{}]\n", i - 1, i - 1);
+        }
+        text += "resource z 'My.Rp/t@2020-01-01' = {\n  name: 'z'\n  properties: {\n    p: v39\n  }\n}\n";
+        assert_eq!(depends(&text, "z"), ["resourceId('My.Rp/t', 'a')"]);
     }
 }
