@@ -155,6 +155,12 @@ fn write_template(
     match content {
         ModuleContent::Bicep { path, file } => {
             let (text, map) = lower_child(&path, &file, modules)?;
+            if w.len().saturating_add(text.len()) > crate::limits::FILE_BYTES {
+                return Err(LowerError::new(
+                    path_span,
+                    "the lowered template is too large",
+                ));
+            }
             w.key("template");
             let start = w.raw_value(&text);
             let by = u32::try_from(start)
