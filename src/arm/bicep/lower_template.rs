@@ -235,12 +235,12 @@ fn write_declarations(
     });
 }
 
-/// Every deployed resource (not `existing` ones), then every module, as the compiler orders
-/// them. A local module is lowered recursively, at most `module_depth` deep.
-
 /// How deep local modules may still nest, and how many module files were lowered so far for
 /// the file being linted (shared by the whole tree).
 type ModuleBudget<'c> = (usize, &'c std::cell::Cell<usize>);
+
+/// Every deployed resource (not `existing` ones), then every module, as the compiler orders
+/// them. A local module is lowered recursively, within the module budget.
 fn write_resources(
     w: &mut JsonWriter,
     cx: &ResourceContext<'_, '_>,
