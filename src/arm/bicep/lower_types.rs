@@ -202,7 +202,12 @@ pub fn write_type_keys(
         TypeKind::Name(ident) if ident.name == "any" => {}
         TypeKind::Name(ident) => simple(
             w,
-            primitive(&ident.name, secure).ok_or_else(|| unsupported(ty))?,
+            primitive(&ident.name, secure).ok_or_else(|| {
+                LowerError::new(
+                    ident.span,
+                    format!("the type '{}' is not declared or imported", ident.name),
+                )
+            })?,
         ),
         TypeKind::Property { base, name } => match &base.kind {
             TypeKind::Name(ns) if ns.name == "sys" => simple(
@@ -792,7 +797,11 @@ mod tests {
     #[test]
     fn an_unknown_type_name_is_an_error_at_its_span() {
         let err = definitions("type a = {\n  b: nope\n}\n").unwrap_err();
-        assert!(err.message.contains("not supported"), "{}", err.message);
+        assert!(
+            err.message.contains("'nope' is not declared"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.span.start, 16);
     }
 }
