@@ -1,11 +1,11 @@
 //! Conformance of the Bicep lowering with the real Bicep compiler: for every `.bicep` in
 //! `../shared/bicep` with a compiled twin, armlint's resource graph built from the lowered text
 //! must be the one it builds from the compiler's JSON (nodes: type, evaluated name, condition,
-//! copy path, evaluated body; edges; parameter defaults). Prints the counts by cause and asserts a
-//! floor of identical pairs that only goes up.
+//! copy path, evaluated body; edges; parameter defaults; output values; `languageVersion`).
+//! Prints the counts by cause and asserts a floor of identical pairs that only goes up.
 //!
-//! TODO(h14-wire): the 12 `baselines_bicepparam` samples (parameter values against the compiled
-//! `parameters.json`) belong here once `.bicepparam` lowering lands.
+//! The 12 `baselines_bicepparam` samples are compared with their `parameters.json` in
+//! `tests/bicepparam_baselines.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code: a panic is a failing test
 mod support;
@@ -28,11 +28,13 @@ use rayon::prelude::*;
 use serde_json::Value as J;
 
 /// Identical pairs reached. Raise it as the lowering improves, never lower it.
-/// 2026-12-04 02:40 UTC: 287 of 837 (after resources, lambdas, property loops, types).
-/// 2026-12-04 02:35 UTC (h14-res): 725 of 837 (local modules through the loader, registry
-/// modules from the twins, existing resources compared as the classic output has them); 732
-/// with registry modules inside local modules taken from the parent twin.
-const IDENTICAL_FLOOR: usize = 732;
+/// 2026-12-04 02:35 UTC (h14-res): 732 of 837 (modules through the loader, registry modules
+/// from the twins, existing resources as the classic output has them).
+/// 2026-12-04 02:55 UTC (h14-expr): 725 of 837 with output values and languageVersion compared
+/// too (functions, output loops), a stricter compare.
+/// 2026-12-04 02:58 UTC: 762 of 837 (resource types compared case-insensitively, as ARM does).
+/// 2026-12-04 03:00 UTC (h14-res): 767 of 837 (`.?` on conditional symbols guarded).
+const IDENTICAL_FLOOR: usize = 767;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
@@ -235,6 +237,15 @@ impl ModuleSource for TwinModules {
         }
         Ok(content)
     }
+
+    fn read_relative_bytes(
+        &mut self,
+        from_file: &Path,
+        path: &str,
+        span: armlint::source::Span,
+    ) -> Result<Vec<u8>, armlint::arm::bicep::lower_expression::LowerError> {
+        self.loader.read_relative_bytes(from_file, path, span)
+    }
 }
 
 fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
@@ -295,6 +306,10 @@ struct Summary {
     edges: Vec<String>,
     /// Parameter name (lower-case) → evaluated default.
     parameters: BTreeMap<String, J>,
+    /// Output name (lower-case) → evaluated value.
+    outputs: BTreeMap<String, J>,
+    /// `languageVersion` (2.0 lets user-defined functions call each other).
+    language_version: Option<String>,
 }
 
 /// An unknown's reason is kept, the symbol (expression text, which differs between the
@@ -317,6 +332,15 @@ fn normalise(v: J) -> J {
         J::Array(a) => J::Array(a.into_iter().map(normalise).collect()),
         other => other,
     }
+}
+
+/// The body with its `type` lower-cased: resource types are case-insensitive, and the compiler
+/// writes the casing of its type index (`microsoft.insights/components/…`), not the source's.
+fn case_free_type(mut body: J) -> J {
+    if let Some(J::String(ty)) = body.get_mut("type") {
+        *ty = ty.to_ascii_lowercase();
+    }
+    body
 }
 
 fn node_key(graph: &ResourceGraph, i: usize, depth: usize) -> String {
@@ -364,6 +388,10 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
     let graph = graph_of(text, path)?;
     let mut summary = Summary {
         parameters: parameter_defaults(text, path)?,
+        outputs: output_values(text, path)?,
+        language_version: serde_json::from_str::<J>(text)
+            .ok()
+            .and_then(|t| t.get("languageVersion").map(J::to_string)),
         ..Summary::default()
     };
     let keys: Vec<String> = (0..graph.instances().len())
@@ -387,7 +415,7 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
             "deployed": deployed,
             "existing": inst.existing,
             "apiVersion": inst.api_version,
-            "body": normalise(inst.body.to_serde()),
+            "body": case_free_type(normalise(inst.body.to_serde())),
         });
         summary.nodes.entry(key.clone()).or_default().push(facts);
     }
@@ -474,6 +502,64 @@ fn parameter_defaults(text: &str, path: &Path) -> Result<BTreeMap<String, J>, St
     let Some(J::Object(values)) = graph
         .instances()
         .first()
+        .and_then(|i| i.get("properties"))
+        .map(|v| normalise(v.to_serde()))
+    else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(values
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect())
+}
+
+/// Output values as the expander evaluates them: the same template with one more resource whose
+/// properties are the outputs (an output's `copy` becomes a property loop of the same name).
+fn output_values(text: &str, path: &Path) -> Result<BTreeMap<String, J>, String> {
+    let mut template: J = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Some(J::Object(outputs)) = template.get("outputs").cloned() else {
+        return Ok(BTreeMap::new());
+    };
+    let mut properties = serde_json::Map::new();
+    let mut loops = Vec::new();
+    for (name, output) in &outputs {
+        match output.get("copy") {
+            Some(J::Object(copy)) => {
+                let mut entry = copy.clone();
+                entry.insert("name".into(), J::String(name.clone()));
+                loops.push(J::Object(entry));
+            }
+            _ => {
+                let value = output.get("value").cloned().unwrap_or(J::Null);
+                properties.insert(name.clone(), value);
+            }
+        }
+    }
+    if !loops.is_empty() {
+        properties.insert("copy".into(), J::Array(loops));
+    }
+    const PROBE: &str = "Armlint.Conformance/outputs";
+    let probe = serde_json::json!({
+        "type": PROBE,
+        "apiVersion": "2000-01-01",
+        "name": "outputs",
+        "properties": properties,
+    });
+    match template.get_mut("resources") {
+        Some(J::Array(resources)) => resources.push(probe),
+        Some(J::Object(resources)) => {
+            resources.insert("armlintConformanceOutputs".into(), probe);
+        }
+        _ => return Ok(BTreeMap::new()),
+    }
+    if let J::Object(t) = &mut template {
+        t.remove("outputs");
+    }
+    let graph = graph_of(&template.to_string(), path)?;
+    let Some(J::Object(values)) = graph
+        .instances()
+        .iter()
+        .find(|i| i.resource_type == PROBE)
         .and_then(|i| i.get("properties"))
         .map(|v| normalise(v.to_serde()))
     else {
@@ -582,6 +668,18 @@ fn compare_summaries(lowered: &Summary, compiled: &Summary) -> Outcome {
     let b = J::Object(compiled.parameters.clone().into_iter().collect());
     if let Some(d) = first_difference("", &a, &b) {
         return differs("graph: parameter defaults", d);
+    }
+    let a = J::Object(lowered.outputs.clone().into_iter().collect());
+    let b = J::Object(compiled.outputs.clone().into_iter().collect());
+    if let Some(d) = first_difference("", &a, &b) {
+        return differs("graph: outputs", d);
+    }
+    if lowered.language_version != compiled.language_version {
+        let detail = format!(
+            "lowered {:?} / compiled {:?}",
+            lowered.language_version, compiled.language_version
+        );
+        return differs("languageVersion", detail);
     }
     Outcome::Identical
 }

@@ -1,16 +1,15 @@
 //! Functions only Bicep has, done at compile time as the compiler does: `any(x)` is `x`,
-//! `nameof(a.b)` is `'b'`, and `loadTextContent`, `loadJsonContent`, `loadYamlContent`,
-//! `loadFileAsBase64` read a file relative to the `.bicep` through the caller's [`FileReader`]
-//! and become the literal value it holds. Every other function is ARM's and passes through.
-
-use std::path::{Path, PathBuf};
+//! `nameof(a.b)` is `'b'`, and the values of `loadTextContent`, `loadJsonContent`,
+//! `loadYamlContent`, `loadFileAsBase64` from the bytes of the file they name (read by the
+//! caller's hook, see `lower_loads`). Every other function is ARM's and passes through.
 
 use crate::source::Span;
 use crate::source::bicep::syntax::{Expr, ExprKind, Ident};
 
 use super::lower_expression::{LowerError, Symbols, arm_string_literal};
 
-/// Reads the files `load*()` functions name, relative to the file being lowered.
+/// Reads the files `load*()` functions name, relative to the file being lowered, for lowerings
+/// that have no [`ModuleSource`](super::module_source::ModuleSource) (`.bicepparam` values).
 pub trait FileReader {
     /// The bytes of `relative` (as written in the call), at most
     /// [`crate::limits::BICEP_LOADED_FILE_BYTES`]; an error says why not.
@@ -27,19 +26,19 @@ impl FileReader for NoFiles {
     }
 }
 
-/// Files on disk beside a `.bicep` file.
+/// Files on disk beside a Bicep file.
 #[derive(Debug, Clone)]
 pub struct DiskFiles {
-    pub dir: PathBuf,
+    pub dir: std::path::PathBuf,
 }
 
 impl DiskFiles {
     /// Reads relative to the directory of `bicep_file`.
-    pub fn beside(bicep_file: &Path) -> DiskFiles {
+    pub fn beside(bicep_file: &std::path::Path) -> DiskFiles {
         DiskFiles {
             dir: bicep_file
                 .parent()
-                .map(Path::to_path_buf)
+                .map(std::path::Path::to_path_buf)
                 .unwrap_or_default(),
         }
     }
@@ -59,7 +58,17 @@ impl FileReader for DiskFiles {
     }
 }
 
-/// The ARM text of a call to a Bicep-only function, or `None` for an ARM function.
+/// The `load*()` functions, which read a file at compile time.
+pub fn is_load_function(name: &str) -> bool {
+    matches!(
+        name,
+        "loadTextContent" | "loadFileAsBase64" | "loadJsonContent" | "loadYamlContent"
+    )
+}
+
+/// The ARM text of a call to a Bicep-only function, or `None` for an ARM function. In a
+/// template, `load*()` calls were replaced by their values before lowering (`lower_loads`);
+/// elsewhere (`.bicepparam`) they read through [`Symbols::file_reader`].
 pub fn lower_bicep_function(
     name: &Ident,
     args: &[Expr],
@@ -72,49 +81,82 @@ pub fn lower_bicep_function(
         ("nameof", [value]) => arm_string_literal(&last_name(value).ok_or_else(|| {
             LowerError::new(value.span, "nameof() takes a symbol or a property access")
         })?),
-        ("loadTextContent", [path, rest @ ..]) if rest.len() <= 1 => {
-            let bytes = read(symbols, path)?;
-            let encoding = rest.first().map(literal_text).transpose()?;
-            arm_string_literal(&decode(&bytes, encoding.as_deref(), path.span)?)
-        }
-        ("loadFileAsBase64", [path]) => arm_string_literal(&base64(&read(symbols, path)?)),
-        ("loadJsonContent", [path, rest @ ..]) if rest.len() <= 2 => {
-            let bytes = read(symbols, path)?;
-            let encoding = rest.get(1).map(literal_text).transpose()?;
-            let text = decode(&bytes, encoding.as_deref(), path.span)?;
-            let value: serde_json::Value =
-                serde_json::from_str(text.trim_start_matches('\u{feff}'))
-                    .map_err(|e| LowerError::new(path.span, format!("not valid JSON: {e}")))?;
-            json_call(&select(value, rest.first(), span)?)
-        }
-        ("loadYamlContent", [path, rest @ ..]) if rest.len() <= 2 => {
-            let bytes = read(symbols, path)?;
-            let encoding = rest.get(1).map(literal_text).transpose()?;
-            let text = decode(&bytes, encoding.as_deref(), path.span)?;
-            let value: serde_json::Value = serde_norway::from_str(&text)
-                .map_err(|e| LowerError::new(path.span, format!("not valid YAML: {e}")))?;
-            json_call(&select(value, rest.first(), span)?)
-        }
-        (
-            "any" | "nameof" | "loadTextContent" | "loadFileAsBase64" | "loadJsonContent"
-            | "loadYamlContent",
-            _,
-        ) => {
+        ("any" | "nameof", _) => {
             return Err(LowerError::new(
                 span,
                 format!("wrong number of arguments to {}()", name.name),
             ));
         }
+        (load, _) if is_load_function(load) => {
+            let relative = load_path(args).map_err(|e| LowerError::new(span, e.message))?;
+            let bytes = symbols
+                .file_reader()
+                .read(&relative)
+                .map_err(|e| LowerError::new(span, format!("cannot load '{relative}': {e}")))?;
+            match loaded_value(load, args, &bytes, span)? {
+                serde_json::Value::String(text) => arm_string_literal(&text),
+                other => format!("json({})", arm_string_literal(&other.to_string())),
+            }
+        }
         _ => return Ok(None),
     }))
 }
 
-/// `json('…')`: a JSON value inside an ARM expression.
-fn json_call(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => arm_string_literal(s),
-        other => format!("json({})", arm_string_literal(&other.to_string())),
+/// The file a `load*()` call reads, as written.
+pub fn load_path(args: &[Expr]) -> Result<String, LowerError> {
+    match args.first() {
+        Some(path) => literal_text(path),
+        None => Err(LowerError::new(Span::default(), "a file path is needed")),
     }
+}
+
+/// The value of the `load*()` call `name(args)` given the `bytes` of its file, as JSON.
+pub fn loaded_value(
+    name: &str,
+    args: &[Expr],
+    bytes: &[u8],
+    span: Span,
+) -> Result<serde_json::Value, LowerError> {
+    let arg = |i: usize| args.get(i).map(literal_text).transpose();
+    let too_many = |max: usize| {
+        (args.len() > max)
+            .then(|| LowerError::new(span, format!("wrong number of arguments to {name}()")))
+    };
+    let value = match name {
+        "loadTextContent" => {
+            if let Some(e) = too_many(2) {
+                return Err(e);
+            }
+            serde_json::Value::String(decode(bytes, arg(1)?.as_deref(), span)?)
+        }
+        "loadFileAsBase64" => {
+            if let Some(e) = too_many(1) {
+                return Err(e);
+            }
+            serde_json::Value::String(base64(bytes))
+        }
+        "loadJsonContent" | "loadYamlContent" => {
+            if let Some(e) = too_many(3) {
+                return Err(e);
+            }
+            let text = decode(bytes, arg(2)?.as_deref(), span)?;
+            let value: serde_json::Value = if name == "loadJsonContent" {
+                serde_json::from_str(&text)
+                    .map_err(|e| LowerError::new(span, format!("not valid JSON: {e}")))?
+            } else {
+                serde_norway::from_str(&text)
+                    .map_err(|e| LowerError::new(span, format!("not valid YAML: {e}")))?
+            };
+            select(value, args.get(1), span)?
+        }
+        _ => {
+            return Err(LowerError::new(
+                span,
+                format!("{name} is not a load function"),
+            ));
+        }
+    };
+    Ok(value)
 }
 
 /// The part of `value` a JSONPath argument (`loadJsonContent(f, '$.a')`) selects: the match
@@ -161,14 +203,6 @@ fn literal_text(expr: &Expr) -> Result<String, LowerError> {
         _ => None,
     }
     .ok_or_else(|| LowerError::new(expr.span, "this argument must be a string literal"))
-}
-
-fn read(symbols: &dyn Symbols, path: &Expr) -> Result<Vec<u8>, LowerError> {
-    let relative = literal_text(path)?;
-    symbols
-        .file_reader()
-        .read(&relative)
-        .map_err(|e| LowerError::new(path.span, format!("cannot load '{relative}': {e}")))
 }
 
 /// Text in one of the encodings `loadTextContent` accepts (default `utf-8`; a byte order mark

@@ -68,15 +68,18 @@ pub trait Symbols {
         None
     }
 
-    /// Where `loadTextContent(…)` and the other `load*()` functions read files.
+    /// Where `load*()` calls read files when they were not resolved before lowering (in
+    /// `.bicepparam` files; see `lower_loads` for templates).
     fn file_reader(&self) -> &dyn super::lower_builtins::FileReader {
         &super::lower_builtins::NoFiles
     }
 
     /// The ARM name of the user-defined function `name` (`__bicep.name`) when one is declared or
-    /// imported under that name.
-    fn user_function(&self, _name: &str) -> Option<String> {
-        None
+    /// imported under that name. By default: when `name` resolves to that qualified name (the
+    /// top level lists its `func` declarations with their names).
+    fn user_function(&self, name: &str) -> Option<String> {
+        self.resolve(name)
+            .filter(|text| text.starts_with("__bicep."))
     }
 }
 
@@ -402,7 +405,15 @@ fn lower_call(
 ) -> Result<String, LowerError> {
     // `sys.` and `az.` only qualify built-in functions; ARM knows them unqualified.
     match target.map(|t| &t.kind) {
-        None => {}
+        None => {
+            if let Some(qualified) = symbols.user_function(&name.name) {
+                let mut lowered = Vec::with_capacity(args.len());
+                for arg in args {
+                    lowered.push(lower(arg)?);
+                }
+                return Ok(format!("{qualified}({})", lowered.join(", ")));
+            }
+        }
         Some(ExprKind::Ident(ns)) if ns.name == "sys" || ns.name == "az" => {}
         Some(_) => {
             if let Some(target) = target

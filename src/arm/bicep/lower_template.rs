@@ -42,6 +42,10 @@ fn declared_names(file: &BicepFile, inlined: &HashMap<String, &Expr>) -> HashMap
             StatementKind::Var { name, .. } if !inlined.contains_key(&name.name) => {
                 (name, format!("variables('{}')", name.name))
             }
+            // A call resolves it (`Symbols::user_function`).
+            StatementKind::Func { name, .. } => {
+                (name, super::lower_functions::qualified(&name.name))
+            }
             _ => continue,
         };
         names.insert(name.name.clone(), expression);
@@ -95,16 +99,25 @@ pub fn lower_template_with(
     path: PathBuf,
     modules: &mut dyn ModuleSource,
 ) -> Result<LoweredTemplate, Vec<LowerError>> {
-    lower_file(file, path, modules, crate::limits::DEPLOYMENT_NESTING)
+    let lowered = std::cell::Cell::new(0);
+    lower_file(
+        file,
+        path,
+        modules,
+        (crate::limits::DEPLOYMENT_NESTING, &lowered),
+    )
 }
 
 fn lower_file(
     file: &BicepFile,
     path: PathBuf,
     modules: &mut dyn ModuleSource,
-    module_depth: usize,
+    module_depth: ModuleBudget<'_>,
 ) -> Result<LoweredTemplate, Vec<LowerError>> {
     let mut errors = Vec::new();
+    // Compile-time `load*()` calls become the values they load (lower_loads).
+    let loaded = super::lower_loads::resolve_loads(file, &path, modules, &mut errors);
+    let file = loaded.as_ref().unwrap_or(file);
     let mut map = SpanMap::new();
     let file_id = map.file_id(path.clone());
     let scope = target_scope(file).map_err(|e| vec![e])?;
@@ -140,6 +153,10 @@ fn lower_file(
     w.begin_object(None);
     w.key("$schema");
     w.string(schema, None);
+    if let Some(version) = super::lower_language_version::language_version(file) {
+        w.key("languageVersion");
+        w.string(version, None);
+    }
     w.key("contentVersion");
     w.string("1.0.0.0", None);
     write_declarations(&mut w, file, &types, &inlined, &mut errors);
@@ -190,6 +207,7 @@ fn write_declarations(
     write_section(w, "definitions", file, errors, |w, s| {
         write_definition(w, types, s)
     });
+    super::lower_functions::write_functions(w, types, file, errors);
     write_section(w, "parameters", file, errors, |w, s| match &s.kind {
         StatementKind::Param { name, ty, value } => {
             let declaration = ParamDeclaration {
@@ -217,14 +235,18 @@ fn write_declarations(
     });
 }
 
+/// How deep local modules may still nest, and how many module files were lowered so far for
+/// the file being linted (shared by the whole tree).
+type ModuleBudget<'c> = (usize, &'c std::cell::Cell<usize>);
+
 /// Every deployed resource (not `existing` ones), then every module, as the compiler orders
-/// them. A local module is lowered recursively, at most `module_depth` deep.
+/// them. A local module is lowered recursively, within the module budget.
 fn write_resources(
     w: &mut JsonWriter,
     cx: &ResourceContext<'_, '_>,
     path: &std::path::Path,
     modules: &mut dyn ModuleSource,
-    module_depth: usize,
+    module_depth: ModuleBudget<'_>,
     errors: &mut Vec<LowerError>,
 ) {
     for id in cx.table.emission_order() {
@@ -240,13 +262,21 @@ fn write_resources(
                            file: &BicepFile,
                            modules: &mut dyn ModuleSource|
      -> Result<(String, SpanMap), LowerError> {
-        let Some(depth) = module_depth.checked_sub(1) else {
+        let (depth, lowered) = module_depth;
+        let Some(depth) = depth.checked_sub(1) else {
             return Err(LowerError::new(
                 Span::default(),
                 "modules nested too deeply",
             ));
         };
-        lower_file(file, child.to_path_buf(), modules, depth)
+        lowered.set(lowered.get().saturating_add(1));
+        if lowered.get() > crate::limits::BICEP_MODULE_LOWERINGS {
+            return Err(LowerError::new(
+                Span::default(),
+                "too many modules to lower",
+            ));
+        }
+        lower_file(file, child.to_path_buf(), modules, (depth, lowered))
             .map(|lowered| (lowered.text, lowered.map))
             .map_err(|errors| module_error(child, file, &errors))
     };

@@ -198,6 +198,8 @@ pub fn write_type_keys(
         w.string(name, None);
     };
     match &ty.kind {
+        // `any`: no `type` at all, as the compiler writes it.
+        TypeKind::Name(ident) if ident.name == "any" => {}
         TypeKind::Name(ident) => simple(
             w,
             primitive(&ident.name, secure).ok_or_else(|| unsupported(ty))?,
@@ -261,7 +263,6 @@ fn primitive(name: &str, secure: bool) -> Option<&'static str> {
         ("object", false) => "object",
         ("object", true) => "secureObject",
         ("array", _) => "array",
-        ("any", _) => return None,
         _ => return None,
     })
 }

@@ -3,7 +3,7 @@
 //! string (a leading `[` doubled so ARM does not read it as an expression), and anything else is
 //! an `"[expression]"` string. Each value written is recorded in the span map.
 
-use crate::source::bicep::syntax::{ArrayItem, Expr, ExprKind, ObjectItem, ObjectKey};
+use crate::source::bicep::syntax::{ArrayItem, Expr, ExprKind, ObjectItem, ObjectKey, UnaryOp};
 
 use super::json_writer::JsonWriter;
 use super::lower_expression::{LowerError, Symbols, lower_expression};
@@ -63,6 +63,18 @@ pub fn write_value(
                 ));
             }
         },
+        // `-2` is a JSON number, as the compiler writes it.
+        ExprKind::Unary {
+            op: UnaryOp::Minus,
+            operand,
+        } if matches!(&operand.kind, ExprKind::Int(d) if format!("-{d}").parse::<i64>().is_ok()) => {
+            if let ExprKind::Int(digits) = &operand.kind {
+                w.integer(
+                    format!("-{digits}").parse::<i64>().unwrap_or_default(),
+                    origin,
+                );
+            }
+        }
         ExprKind::Bool(b) => w.boolean(*b, origin),
         ExprKind::Null => w.null(origin),
         ExprKind::String(lit) if lit.as_plain().is_some() => {
@@ -89,6 +101,13 @@ pub fn write_value(
         // A variable the compiler inlines is written in place, as a JSON value where it can be.
         ExprKind::Ident(ident) if cx.symbols.inline_value(&ident.name).is_some() => {
             match cx.symbols.inline_value(&ident.name) {
+                // Variables inlined into each other can multiply the output.
+                Some(_) if w.len() > crate::limits::FILE_BYTES => {
+                    return Err(LowerError::new(
+                        expr.span,
+                        "the lowered template is too large",
+                    ));
+                }
                 Some(value) => write_value(w, value, cx, depth)?,
                 None => return Err(LowerError::new(expr.span, "internal: inlined variable")),
             }
