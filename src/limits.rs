@@ -29,6 +29,18 @@ pub const BICEP_DEPTH: usize = 64;
 /// compiler loads and a hostile path (a device, a huge file) cannot exhaust memory.
 pub const BICEP_LOADED_FILE_BYTES: usize = 4 << 20;
 
+/// Steps spent following one Bicep declaration's references through variables and `existing`
+/// resources to the `dependsOn` it gets. The compiler enumerates every path; indexed references
+/// to `existing` loops can multiply them, so hostile input is cut off with an error instead of
+/// hanging. Real files take a few hundred steps at most.
+pub const BICEP_DEPENDENCY_STEPS: usize = 100_000;
+
+/// Module files lowered for one `.bicep` file, counting each use (a module used twice is
+/// lowered twice, as the compiler inlines it twice). Nesting is bounded by
+/// `DEPLOYMENT_NESTING`, but ten modules each using ten others would still be 10^16; the
+/// conformance corpus (all AVM patterns) stays under it.
+pub const BICEP_MODULE_LOWERINGS: usize = 2_000;
+
 // ---------------------------------------------------------------------------------------------
 // Evaluating one template under one parameter set.
 

@@ -41,6 +41,15 @@ impl JsonWriter {
         }
     }
 
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
     /// The map, for adding files while writing.
     pub fn map_mut(&mut self) -> &mut SpanMap {
         &mut self.map

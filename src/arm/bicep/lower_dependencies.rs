@@ -40,7 +40,7 @@ impl<'a> ReferenceGraph<'a> {
             if let StatementKind::Var { name, value, .. } = &statement.kind {
                 let mut walk = ReferenceWalk::new(table, &variables, None);
                 walk.walk(value, 0);
-                graph.variables.insert(&name.name, walk.found);
+                graph.variables.insert(&name.name, distinct(walk.found));
             }
         }
         for (i, symbol) in table.symbols.iter().enumerate() {
@@ -69,10 +69,28 @@ impl<'a> ReferenceGraph<'a> {
                 });
             }
             found.extend(walk.found);
-            graph.symbols.insert(id, found);
+            graph.symbols.insert(id, distinct(found));
         }
         graph
     }
+}
+
+/// References told apart as the compiler's set of dependencies does: by symbol and where the
+/// index was written (and by the member read, which decides variable inlining).
+fn distinct(references: Vec<Reference<'_>>) -> Vec<Reference<'_>> {
+    let mut out: Vec<Reference<'_>> = Vec::with_capacity(references.len());
+    for reference in references {
+        let same = |r: &Reference<'_>| {
+            r.target == reference.target
+                && r.index.map(|e| e.span) == reference.index.map(|e| e.span)
+                && r.member == reference.member
+                && r.method == reference.method
+        };
+        if !out.iter().any(same) {
+            out.push(reference);
+        }
+    }
+    out
 }
 
 /// One `dependsOn` entry before it is written.
@@ -103,6 +121,7 @@ pub fn depends_on(
 ) -> Result<Vec<String>, LowerError> {
     let mut found: Vec<Dependency> = Vec::new();
     let mut path = vec![Target::Symbol(id)];
+    let mut steps = 0usize;
     let references = graph.symbols.get(&id).map(Vec::as_slice).unwrap_or(&[]);
     for reference in references {
         follow(
@@ -112,7 +131,7 @@ pub fn depends_on(
             &Context::Symbol(id, None),
             &mut path,
             true,
-            &mut found,
+            (&mut found, &mut steps),
             span,
         )?;
     }
@@ -162,11 +181,18 @@ fn follow<'a>(
     context: &Context,
     path: &mut Vec<Target<'a>>,
     all_copy_index: bool,
-    found: &mut Vec<Dependency>,
+    (found, steps): (&mut Vec<Dependency>, &mut usize),
     span: Span,
 ) -> Result<(), LowerError> {
     if path.contains(&reference.target) || path.len() > crate::limits::BICEP_DEPTH {
         return Ok(());
+    }
+    *steps = steps.saturating_add(1);
+    if *steps > crate::limits::BICEP_DEPENDENCY_STEPS {
+        return Err(LowerError::new(
+            span,
+            "the dependencies of this declaration are too many to follow",
+        ));
     }
     let collection = match reference.target {
         Target::Symbol(target) => loop_owner(scope, target).is_some(),
@@ -216,7 +242,7 @@ fn follow<'a>(
             &next_context,
             path,
             all_copy_index,
-            found,
+            (&mut *found, &mut *steps),
             span,
         )?;
     }
@@ -288,4 +314,76 @@ pub fn culture_order(a: &str, b: &str) -> std::cmp::Ordering {
         };
         case(a).cmp(&case(b))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cmp::Ordering;
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::arm::bicep::lower_scope::ScopeKind;
+    use crate::source::bicep::parse;
+
+    /// `dependsOn` of the symbol `name` in `text`.
+    fn depends(text: &str, name: &str) -> Vec<String> {
+        let file = parse(text);
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        let mut errors = Vec::new();
+        let table = SymbolTable::build(&file, ScopeKind::ResourceGroup, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let graph = ReferenceGraph::build(&file, &table);
+        let names = HashMap::new();
+        let inlined = HashMap::new();
+        let scope = Scope {
+            table: &table,
+            names: &names,
+            inlined: &inlined,
+            locals: vec![],
+            at: None,
+            depth: 16,
+        };
+        let id = table.lookup(name, None).unwrap();
+        depends_on(&scope, &graph, id, Span::default()).unwrap()
+    }
+
+    #[test]
+    fn symbolic_names_sort_as_dotnet_orders_strings() {
+        assert_eq!(culture_order("resA", "ResB"), Ordering::Less);
+        assert_eq!(culture_order("res", "Res"), Ordering::Less);
+        assert_eq!(culture_order("a_b", "a1"), Ordering::Less);
+        assert_eq!(culture_order("a1", "aB"), Ordering::Less);
+        let mut keys = vec!["storage", "Identity", "a::b", "a"];
+        keys.sort_by(|a, b| culture_order(a, b));
+        assert_eq!(keys, ["a", "a::b", "Identity", "storage"]);
+    }
+
+    #[test]
+    fn dependencies_follow_variables_and_existing_resources_and_keep_copy_names() {
+        let text = "resource a 'My.Rp/t@2020-01-01' = {\n  name: 'a'\n}\nresource loop 'My.Rp/t@2020-01-01' = [for i in range(0, 2): {\n  name: 'l${i}'\n}]\nvar viaVar = a.id\nresource ex 'My.Rp/t@2020-01-01' existing = {\n  name: a.name\n}\nresource z 'My.Rp/t@2020-01-01' = {\n  name: 'z'\n  properties: {\n    one: viaVar\n    two: ex.properties.x\n    three: loop[1].id\n  }\n  dependsOn: [\n    loop\n  ]\n}\n";
+        // `a` through the variable and through the existing resource (once), the whole loop
+        // (the indexed reference is then not listed separately); sorted by symbolic name.
+        assert_eq!(depends(text, "z"), ["resourceId('My.Rp/t', 'a')", "'loop'"]);
+        let indexed = text.replace("  dependsOn: [\n    loop\n  ]\n", "");
+        assert_eq!(
+            depends(&indexed, "z"),
+            [
+                "resourceId('My.Rp/t', 'a')",
+                "resourceId('My.Rp/t', format('l{0}', range(0, 2)[1]))"
+            ]
+        );
+    }
+
+    #[test]
+    fn diamonds_of_variables_do_not_multiply_the_work() {
+        // v1 names `a` twice, v2 names v1 twice, …: 2^40 paths if every one were followed.
+        let mut text = String::from(
+            "resource a 'My.Rp/t@2020-01-01' = {\n  name: 'a'\n}\nvar v0 = [a.id, a.id]\n",
+        );
+        for i in 1..40 {
+            text += &format!("var v{i} = [v{}, v{}]\n", i - 1, i - 1);
+        }
+        text += "resource z 'My.Rp/t@2020-01-01' = {\n  name: 'z'\n  properties: {\n    p: v39\n  }\n}\n";
+        assert_eq!(depends(&text, "z"), ["resourceId('My.Rp/t', 'a')"]);
+    }
 }

@@ -128,3 +128,25 @@ fn calls_runtime_function(expr: &Expr, depth: usize) -> bool {
         | ExprKind::Missing => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arm::bicep::lower_scope::ScopeKind;
+    use crate::arm::bicep::lower_symbols::SymbolTable;
+    use crate::source::bicep::parse;
+
+    #[test]
+    fn variables_reading_runtime_state_are_inlined_and_others_declared() {
+        // As in baselines/Dependencies_LF: `resA.id` / `.name` / `.type` stay variables,
+        // `resA.properties.x` does not; a variable using an inlined one is inlined too.
+        let text = "resource resA 'My.Rp/t@2020-01-01' = {\n  name: 'a'\n}\nvar ids = [\n  resA.id\n  resA.name\n  resA.type\n]\nvar state = resA.properties.state\nvar uses = '${state}!'\nvar keys = listKeys('x', '2020-01-01')\nvar plain = 1\n";
+        let file = parse(text);
+        let mut errors = Vec::new();
+        let table = SymbolTable::build(&file, ScopeKind::ResourceGroup, &mut errors);
+        let graph = ReferenceGraph::build(&file, &table);
+        let mut inlined: Vec<String> = inlined_variables(&file, &graph).into_keys().collect();
+        inlined.sort();
+        assert_eq!(inlined, ["keys", "state", "uses"]);
+    }
+}

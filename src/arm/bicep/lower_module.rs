@@ -155,6 +155,12 @@ fn write_template(
     match content {
         ModuleContent::Bicep { path, file } => {
             let (text, map) = lower_child(&path, &file, modules)?;
+            if w.len().saturating_add(text.len()) > crate::limits::FILE_BYTES {
+                return Err(LowerError::new(
+                    path_span,
+                    "the lowered template is too large",
+                ));
+            }
             w.key("template");
             let start = w.raw_value(&text);
             let by = u32::try_from(start)
@@ -345,4 +351,53 @@ fn write_parameter_value(
     }
     w.end_object();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::arm::bicep::lower_symbols::SymbolTable;
+    use crate::source::bicep::parse;
+
+    #[test]
+    fn generated_names_are_the_compilers() {
+        // From baselines (main.json): `format('<symbol>-{0}', uniqueString('<symbol>',
+        // deployment().name))`, with the copy index first in a loop; the symbol is cut to fit
+        // 64 characters.
+        let long = "m".repeat(60);
+        let text = format!(
+            "module single './a.bicep' = {{}}\nmodule many './a.bicep' = [for x in [1]: {{}}]\nmodule {long} './a.bicep' = {{}}\n"
+        );
+        let file = parse(&text);
+        let mut errors = Vec::new();
+        let table = SymbolTable::build(&file, ScopeKind::ResourceGroup, &mut errors);
+        let (names, inlined) = (HashMap::new(), HashMap::new());
+        let scope = Scope {
+            table: &table,
+            names: &names,
+            inlined: &inlined,
+            locals: vec![],
+            at: None,
+            depth: 16,
+        };
+        let name = |symbol: &str, index: Option<&str>| {
+            let id = table.lookup(symbol, None).unwrap();
+            generated_module_name(&scope, id, index, Span::default()).unwrap()
+        };
+        assert_eq!(
+            name("single", None),
+            "format('single-{0}', uniqueString('single', deployment().name))"
+        );
+        assert_eq!(
+            name("many", Some("2")),
+            "format('many-{0}-{1}', 2, uniqueString('many', deployment().name))"
+        );
+        let cut = "m".repeat(50);
+        assert_eq!(
+            name(&long, None),
+            format!("format('{cut}-{{0}}', uniqueString('{long}', deployment().name))")
+        );
+    }
 }

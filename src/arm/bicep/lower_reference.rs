@@ -54,45 +54,76 @@ pub fn lower_reference(
         let call = resource_function(symbol, name, args, &id_text, span)?;
         return Ok(with_rest(&call, tail));
     }
-    let (head, tail) = match rest.split_first() {
-        Some((Accessor::Property { name, .. }, tail)) => (Some(name.as_str()), tail),
-        _ => (None, rest),
+    let (head, safe, tail) = match rest.split_first() {
+        Some((Accessor::Property { name, safe }, tail)) => (Some(name.as_str()), *safe, tail),
+        _ => (None, false, rest),
     };
     let version = match symbol.kind {
         SymbolKind::Module => DEPLOYMENTS_API_VERSION.to_string(),
         SymbolKind::Resource => symbol.api_version.clone().unwrap_or_default(),
     };
     let index = index.as_deref();
+    let id_text = || resource_id(scope, id, index, span);
+    // `.?member` on a conditional symbol reads nothing when it is not deployed.
+    let guarded = |reference: String| -> Result<(String, bool), LowerError> {
+        match (safe, own_condition(scope, id, index, span)?) {
+            (true, Some(condition)) => Ok((format!("if({condition}, {reference}, null())"), true)),
+            _ => Ok((reference, false)),
+        }
+    };
     let base = match (symbol.kind, head) {
-        (_, Some("name")) => own_name(scope, id, index, span)?,
-        (_, Some("id")) => resource_id(scope, id, index, span)?,
+        (_, Some("name")) => guarded(own_name(scope, id, index, span)?)?.0,
+        (_, Some("id")) => guarded(id_text()?)?.0,
         (_, Some("type")) => quoted(&symbol.type_name),
         (_, Some("apiVersion")) => quoted(&version),
-        (SymbolKind::Resource, Some("properties")) => format!(
-            "reference({}, {})",
-            resource_id(scope, id, index, span)?,
-            quoted(&version)
-        ),
-        (SymbolKind::Module, Some("outputs")) => {
-            let reference = format!(
-                "reference({}, {}).outputs",
-                resource_id(scope, id, index, span)?,
-                quoted(&version)
-            );
-            return Ok(module_output(&reference, tail));
+        (SymbolKind::Resource, Some("properties")) if !safe => {
+            format!("reference({}, {})", id_text()?, quoted(&version))
         }
-        (_, Some(member)) => format!(
-            "reference({}, {}, 'full').{member}",
-            resource_id(scope, id, index, span)?,
-            quoted(&version)
-        ),
-        (_, None) => format!(
-            "reference({}, {}, 'full')",
-            resource_id(scope, id, index, span)?,
-            quoted(&version)
-        ),
+        (SymbolKind::Module, Some("outputs")) => {
+            let reference = format!("reference({}, {})", id_text()?, quoted(&version));
+            let outputs = match guarded(reference)? {
+                (reference, _) if safe => format!("tryGet({reference}, 'outputs')"),
+                (reference, _) => format!("{reference}.outputs"),
+            };
+            return Ok(module_output(&outputs, tail));
+        }
+        (_, Some(member)) => {
+            let full = format!("reference({}, {}, 'full')", id_text()?, quoted(&version));
+            match guarded(full)? {
+                (reference, _) if safe => {
+                    return Ok(with_rest_from(
+                        Built::Safe {
+                            function: "tryGet",
+                            args: vec![reference, quoted(member)],
+                        },
+                        tail,
+                        true,
+                    ));
+                }
+                (reference, _) => format!("{reference}.{member}"),
+            }
+        }
+        (_, None) => format!("reference({}, {}, 'full')", id_text()?, quoted(&version)),
     };
     Ok(with_rest(&base, tail))
+}
+
+/// The symbol's own `if` (or its loop's filter) as ARM text for instance `index`.
+fn own_condition(
+    scope: &Scope<'_, '_>,
+    id: SymbolId,
+    index: Option<&str>,
+    span: Span,
+) -> Result<Option<String>, LowerError> {
+    let symbol = scope.table.get(id).ok_or_else(|| unknown(span))?;
+    let Some(condition) = symbol
+        .condition
+        .or_else(|| symbol.loop_spec.and_then(|l| l.filter))
+    else {
+        return Ok(None);
+    };
+    let inner = instance_scope(scope, id, index, span)?;
+    lower_expression(condition, &inner, crate::limits::EXPRESSION_DEPTH).map(Some)
 }
 
 fn is_loop(scope: &Scope<'_, '_>, id: SymbolId) -> bool {

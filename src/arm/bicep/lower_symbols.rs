@@ -483,11 +483,19 @@ impl Symbols for Scope<'_, '_> {
                 depth,
                 ..*self
             };
-            return Some(lower_expression(
-                value,
-                &top,
-                crate::limits::EXPRESSION_DEPTH,
-            ));
+            // Inlined variables that use each other repeatedly grow their text exponentially.
+            return Some(
+                lower_expression(value, &top, crate::limits::EXPRESSION_DEPTH).and_then(|text| {
+                    if text.len() > crate::limits::STRING_BYTES {
+                        Err(LowerError::new(
+                            value.span,
+                            "this inlined variable is too large",
+                        ))
+                    } else {
+                        Ok(text)
+                    }
+                }),
+            );
         }
         self.names.get(name).cloned().map(Ok)
     }

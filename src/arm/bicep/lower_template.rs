@@ -99,14 +99,20 @@ pub fn lower_template_with(
     path: PathBuf,
     modules: &mut dyn ModuleSource,
 ) -> Result<LoweredTemplate, Vec<LowerError>> {
-    lower_file(file, path, modules, crate::limits::DEPLOYMENT_NESTING)
+    let lowered = std::cell::Cell::new(0);
+    lower_file(
+        file,
+        path,
+        modules,
+        (crate::limits::DEPLOYMENT_NESTING, &lowered),
+    )
 }
 
 fn lower_file(
     file: &BicepFile,
     path: PathBuf,
     modules: &mut dyn ModuleSource,
-    module_depth: usize,
+    module_depth: ModuleBudget<'_>,
 ) -> Result<LoweredTemplate, Vec<LowerError>> {
     let mut errors = Vec::new();
     // Compile-time imports are inlined (lower_imports), and `load*()` calls become the values
@@ -238,14 +244,18 @@ fn write_declarations(
     });
 }
 
+/// How deep local modules may still nest, and how many module files were lowered so far for
+/// the file being linted (shared by the whole tree).
+type ModuleBudget<'c> = (usize, &'c std::cell::Cell<usize>);
+
 /// Every deployed resource (not `existing` ones), then every module, as the compiler orders
-/// them. A local module is lowered recursively, at most `module_depth` deep.
+/// them. A local module is lowered recursively, within the module budget.
 fn write_resources(
     w: &mut JsonWriter,
     cx: &ResourceContext<'_, '_>,
     path: &std::path::Path,
     modules: &mut dyn ModuleSource,
-    module_depth: usize,
+    module_depth: ModuleBudget<'_>,
     errors: &mut Vec<LowerError>,
 ) {
     for id in cx.table.emission_order() {
@@ -261,13 +271,21 @@ fn write_resources(
                            file: &BicepFile,
                            modules: &mut dyn ModuleSource|
      -> Result<(String, SpanMap), LowerError> {
-        let Some(depth) = module_depth.checked_sub(1) else {
+        let (depth, lowered) = module_depth;
+        let Some(depth) = depth.checked_sub(1) else {
             return Err(LowerError::new(
                 Span::default(),
                 "modules nested too deeply",
             ));
         };
-        lower_file(file, child.to_path_buf(), modules, depth)
+        lowered.set(lowered.get().saturating_add(1));
+        if lowered.get() > crate::limits::BICEP_MODULE_LOWERINGS {
+            return Err(LowerError::new(
+                Span::default(),
+                "too many modules to lower",
+            ));
+        }
+        lower_file(file, child.to_path_buf(), modules, (depth, lowered))
             .map(|lowered| (lowered.text, lowered.map))
             .map_err(|errors| module_error(child, file, &errors))
     };

@@ -101,6 +101,13 @@ pub fn write_value(
         // A variable the compiler inlines is written in place, as a JSON value where it can be.
         ExprKind::Ident(ident) if cx.symbols.inline_value(&ident.name).is_some() => {
             match cx.symbols.inline_value(&ident.name) {
+                // Variables inlined into each other can multiply the output.
+                Some(_) if w.len() > crate::limits::FILE_BYTES => {
+                    return Err(LowerError::new(
+                        expr.span,
+                        "the lowered template is too large",
+                    ));
+                }
                 Some(value) => write_value(w, value, cx, depth)?,
                 None => return Err(LowerError::new(expr.span, "internal: inlined variable")),
             }
