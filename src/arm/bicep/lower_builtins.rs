@@ -141,8 +141,10 @@ pub fn loaded_value(
             }
             let text = decode(bytes, arg(2)?.as_deref(), span)?;
             let value: serde_json::Value = if name == "loadJsonContent" {
-                serde_json::from_str(&text)
-                    .map_err(|e| LowerError::new(span, format!("not valid JSON: {e}")))?
+                // Comments are allowed, as the compiler allows them.
+                let json = crate::source::json::parse(&text)
+                    .map_err(|e| LowerError::new(span, format!("not valid JSON: {}", e.message)))?;
+                crate::arm::template::literal_value(&json).to_serde()
             } else {
                 serde_norway::from_str(&text)
                     .map_err(|e| LowerError::new(span, format!("not valid YAML: {e}")))?
@@ -169,7 +171,11 @@ fn select(
     let Some(path) = path else {
         return Ok(value);
     };
-    let query = literal_text(path)?;
+    // The compiler accepts a path without the leading `$` (`'.a.b'`).
+    let query = match literal_text(path)? {
+        q if q.starts_with('$') => q,
+        q => format!("${q}"),
+    };
     let found = jsonpath_rust::query::js_path(&query, &value)
         .map_err(|e| LowerError::new(path.span, format!("not a valid JSONPath: {e}")))?;
     let mut found: Vec<serde_json::Value> = found.into_iter().map(|q| q.val().clone()).collect();

@@ -200,7 +200,7 @@ mod tests {
             lowered(declaration)
                 .unwrap_err()
                 .message
-                .contains("not supported")
+                .contains("'myType' is not declared")
         );
     }
 }

@@ -202,14 +202,22 @@ pub fn write_type_keys(
         TypeKind::Name(ident) if ident.name == "any" => {}
         TypeKind::Name(ident) => simple(
             w,
-            primitive(&ident.name, secure).ok_or_else(|| unsupported(ty))?,
+            primitive(&ident.name, secure).ok_or_else(|| {
+                LowerError::new(
+                    ident.span,
+                    format!("the type '{}' is not declared or imported", ident.name),
+                )
+            })?,
         ),
         TypeKind::Property { base, name } => match &base.kind {
             TypeKind::Name(ns) if ns.name == "sys" => simple(
                 w,
                 primitive(&name.name, secure).ok_or_else(|| unsupported(ty))?,
             ),
-            _ => simple(w, derived_type(ty).ok_or_else(|| unsupported(ty))?),
+            _ => simple(
+                w,
+                secured(derived_type(ty).ok_or_else(|| unsupported(ty))?, secure),
+            ),
         },
         TypeKind::Paren(inner) => write_type_keys(w, cx, inner, decorators, depth)?,
         TypeKind::Nullable(inner) => {
@@ -247,11 +255,22 @@ pub fn write_type_keys(
             None => write_union(w, cx, ty, members)?,
         },
         TypeKind::Parameterized { name, args } => write_parameterized(w, cx, ty, name, args)?,
-        TypeKind::AdditionalProperties(_) | TypeKind::Index { .. } | TypeKind::Missing => {
-            return Err(unsupported(ty));
-        }
+        TypeKind::AdditionalProperties(_) | TypeKind::Index { .. } => simple(
+            w,
+            secured(derived_type(ty).ok_or_else(|| unsupported(ty))?, secure),
+        ),
+        TypeKind::Missing => return Err(unsupported(ty)),
     }
     Ok(())
+}
+
+/// `@secure()` on a string or object type.
+fn secured(ty: &'static str, secure: bool) -> &'static str {
+    match (ty, secure) {
+        ("string", true) => "securestring",
+        ("object", true) => "secureObject",
+        _ => ty,
+    }
 }
 
 fn primitive(name: &str, secure: bool) -> Option<&'static str> {
@@ -276,6 +295,7 @@ fn write_union(
 ) -> Result<(), LowerError> {
     let mut common = None;
     let mut literals = Vec::new();
+    let mut composite = Vec::new();
     let mut nullable = false;
     for member in members {
         let mut member = strip_parens(member);
@@ -296,8 +316,20 @@ fn write_union(
                 common = Some(t);
                 literals.push(literal);
             }
-            // A union of arrays of literals (`('a' | 'b')[]`) is written by the compiler the
-            // same way; anything else needs the type checker.
+            // `{ cpu: '1' } | { cpu: '2' }`: literal objects and tuples are allowed values too.
+            TypeKind::Object(_) | TypeKind::Tuple(_) if is_literal_type(member, 0) => {
+                let t = if matches!(member.kind, TypeKind::Object(_)) {
+                    "object"
+                } else {
+                    "array"
+                };
+                if common.is_some_and(|c| c != t) {
+                    return Err(unsupported(ty));
+                }
+                common = Some(t);
+                composite.push(member);
+            }
+            // Anything else needs the type checker.
             _ => return Err(unsupported(ty)),
         }
     }
@@ -308,6 +340,9 @@ fn write_union(
     w.begin_array(None);
     for literal in literals {
         write_value(w, literal, cx.values, crate::limits::VALUE_DEPTH)?;
+    }
+    for member in composite {
+        write_literal_type_value(w, cx, member, 0)?;
     }
     w.end_array();
     if nullable {
@@ -372,6 +407,62 @@ fn write_tagged_union(
     Ok(())
 }
 
+/// A type that admits one value: a literal, or an object or tuple type of such types.
+fn is_literal_type(ty: &TypeExpr, depth: usize) -> bool {
+    if depth > crate::limits::BICEP_DEPTH {
+        return false;
+    }
+    match &strip_parens(ty).kind {
+        TypeKind::Literal(e) => !matches!(e.kind, ExprKind::Null),
+        TypeKind::Object(props) => props.iter().all(|p| {
+            matches!(p.key, TypePropertyKey::Key(_))
+                && !p.optional
+                && is_literal_type(&p.ty, depth + 1)
+        }),
+        TypeKind::Tuple(items) => items.iter().all(|i| is_literal_type(&i.ty, depth + 1)),
+        _ => false,
+    }
+}
+
+/// The one value of a literal type ([`is_literal_type`]).
+fn write_literal_type_value(
+    w: &mut JsonWriter,
+    cx: &TypeContext<'_>,
+    ty: &TypeExpr,
+    depth: usize,
+) -> Result<(), LowerError> {
+    if depth > crate::limits::BICEP_DEPTH {
+        return Err(LowerError::new(ty.span, "type nested too deeply"));
+    }
+    match &strip_parens(ty).kind {
+        TypeKind::Literal(e) => write_value(w, e, cx.values, crate::limits::VALUE_DEPTH),
+        TypeKind::Object(props) => {
+            w.begin_object(None);
+            for p in props {
+                if let TypePropertyKey::Key(key) = &p.key {
+                    let key = match key {
+                        ObjectKey::Ident(i) => i.name.clone(),
+                        ObjectKey::String(s) => s.as_plain().unwrap_or_default(),
+                    };
+                    w.key(&key);
+                    write_literal_type_value(w, cx, &p.ty, depth + 1)?;
+                }
+            }
+            w.end_object();
+            Ok(())
+        }
+        TypeKind::Tuple(items) => {
+            w.begin_array(None);
+            for item in items {
+                write_literal_type_value(w, cx, &item.ty, depth + 1)?;
+            }
+            w.end_array();
+            Ok(())
+        }
+        _ => Err(unsupported(ty)),
+    }
+}
+
 fn strip_parens(ty: &TypeExpr) -> &TypeExpr {
     let mut at = ty;
     while let TypeKind::Paren(inner) = &at.kind {
@@ -388,9 +479,19 @@ fn strip_parens(ty: &TypeExpr) -> &TypeExpr {
 fn derived_type(ty: &TypeExpr) -> Option<&'static str> {
     let mut path = Vec::new();
     let mut at = ty;
-    while let TypeKind::Property { base, name } = &at.kind {
-        path.push(name.name.as_str());
-        at = base;
+    loop {
+        match &at.kind {
+            TypeKind::Property { name, .. } => path.push(name.name.as_str()),
+            TypeKind::Index { .. } => path.push("*"),
+            TypeKind::AdditionalProperties(_) => path.push("*"),
+            _ => break,
+        }
+        at = match &at.kind {
+            TypeKind::Property { base, .. }
+            | TypeKind::Index { base, .. }
+            | TypeKind::AdditionalProperties(base) => base,
+            _ => break,
+        };
     }
     let TypeKind::Parameterized { name, .. } = &at.kind else {
         return None;
@@ -673,10 +774,34 @@ mod tests {
         );
     }
 
+    /// From `avm/ptn/dev-ops/cicd-agents-and-runners` and `avm/res/api-management/service/logger`
+    /// (their `main.json`), and the compiler's `Parameters_CRLF` (`any`).
+    #[test]
+    fn literal_object_unions_derived_and_any_types() {
+        let got = definitions(
+            "type size = { cpu: '1', memory: '2Gi' } | { cpu: '2', memory: '4Gi' }\n@secure()\ntype creds = resourceInput<'Microsoft.ApiManagement/service/loggers@2024-05-01'>.properties.credentials\ntype tags = resourceInput<'Microsoft.Resources/resourceGroups@2025-04-01'>.tags\ntype rule = resourceInput<'Microsoft.Network/networkSecurityGroups@2024-05-01'>.properties.securityRules[*]\ntype anything = any\n",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!({
+                "size": {"type": "object", "allowedValues": [{"cpu": "1", "memory": "2Gi"}, {"cpu": "2", "memory": "4Gi"}]},
+                "creds": {"type": "secureObject"},
+                "tags": {"type": "object"},
+                "rule": {"type": "object"},
+                "anything": {}
+            })
+        );
+    }
+
     #[test]
     fn an_unknown_type_name_is_an_error_at_its_span() {
         let err = definitions("type a = {\n  b: nope\n}\n").unwrap_err();
-        assert!(err.message.contains("not supported"), "{}", err.message);
+        assert!(
+            err.message.contains("'nope' is not declared"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.span.start, 16);
     }
 }
