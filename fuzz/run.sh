@@ -23,6 +23,18 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 -Cdebug-assertions -Coverflow-checks"
 cargo +nightly build --release --target "$triple" --manifest-path Cargo.toml
 [ -d corpus ] || ./seed.sh
+# The Bicep parser also starts from a sample of the shared Bicep sources (every tenth file under
+# 20 KB), copied outside the repository.
+shared=../../shared/bicep
+if [ -z "${FUZZ_SEEDS_bicep_parser:-}" ] && [ -d "$shared" ]; then
+    FUZZ_SEEDS_bicep_parser="$out/bicep_parser/shared-seeds"
+    mkdir -p "$FUZZ_SEEDS_bicep_parser"
+    (cd "$shared" && find . -name '*.bicep*' -size -20k | LC_ALL=C sort | awk 'NR % 10 == 1') |
+        while IFS= read -r f; do
+            name="${f#./}"
+            cp "$shared/$f" "$FUZZ_SEEDS_bicep_parser/${name//\//_}"
+        done
+fi
 for t in "${targets[@]}"; do
     mkdir -p "$out/$t/corpus" "$out/$t/artifacts"
     seeds_var="FUZZ_SEEDS_$t"
