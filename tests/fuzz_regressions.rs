@@ -30,17 +30,23 @@ fn a_line_comment_ends_at_a_lone_carriage_return() {
 }
 
 /// expression: four million lambda calls of a function that does not exist, which the fuzzer's
-/// 20 s limit stopped; the evaluation budget ends it.
+/// 20 s limit stopped; the evaluation budget ends it. Found twice (the second, in the run of
+/// this round, a slow unit of 20 s under AddressSanitizer: the misspelt name is the argument of
+/// `mul`, not `mul` itself; 0.16 s in a release build).
 #[test]
 fn millions_of_calls_of_an_unknown_function_end_within_the_budget() {
-    let expr = "[map(range(0, 2000), lambda('row', map(range(0, 2000), lambda('col', add(mu777777777777777l(lambdaVariables('row'), 2000), lambdaVaoiables('col'))))))]";
-    let started = Instant::now();
-    let _ = StandaloneContext::default().eval_str(expr);
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
+    for expr in [
+        "[map(range(0, 2000), lambda('row', map(range(0, 2000), lambda('col', add(mu777777777777777l(lambdaVariables('row'), 2000), lambdaVaoiables('col'))))))]",
+        "[map(range(0, 2000), lambda('row', map(range(0, 2000), lambda('col', add(mul(lamriablesbdaVariables('row'), 2000), lambdaVariables('                                                                                          col'))))))]",
+    ] {
+        let started = Instant::now();
+        let _ = StandaloneContext::default().eval_str(expr);
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+    }
 }
 
 /// template: the same shape as a variable of a template (with an unknown function inside).

@@ -9,7 +9,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = armlint::arm::expr::validate_expression(text, 0);
+    // The validator (with its one-pass quick check) accepts exactly what the parser builds, with
+    // the same error.
+    let validated = armlint::arm::expr::validate_expression(text, 0);
+    let parsed = armlint::arm::expr::parse_expression(text, 0).map(|_| ());
+    assert_eq!(validated, parsed, "validation and parsing disagree");
     let mut ctx = armlint::arm::expr::StandaloneContext::default();
     let value = ctx.eval_str(&format!("[{text}]"));
     // Rendering the result is a walk of the whole value: it must be bounded too.

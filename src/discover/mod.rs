@@ -535,7 +535,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         }
         candidates = by_file.into_values().collect();
     }
-    candidates.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    candidates = sorted_by_path(candidates);
 
     // Files are read, sniffed and paired only when linted (`load`): once each, in parallel.
     let mut inputs: Vec<Input> = candidates
@@ -561,6 +561,56 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Discovery, 
         skipped,
         notes,
     })
+}
+
+/// The candidates in `Path` order, then by size. `Path` compares component by component,
+/// splitting both paths on every comparison (the corpus's 4,474 paths: 53 M instructions, most of
+/// the work before linting starts, which runs on one thread); here each path becomes once a byte
+/// key that sorts the same way, compared with `memcmp`.
+fn sorted_by_path<T>(mut candidates: Vec<(PathBuf, u64, T)>) -> Vec<(PathBuf, u64, T)> {
+    let keys: Option<Vec<Vec<u8>>> = candidates.iter().map(|c| path_order_key(&c.0)).collect();
+    let Some(keys) = keys else {
+        // A path with a prefix (Windows drive letters) compares by its parsed prefix.
+        candidates.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        return candidates;
+    };
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|&a, &b| {
+        let size = |i: usize| candidates.get(i).map(|c| c.1);
+        (keys.get(a), size(a)).cmp(&(keys.get(b), size(b)))
+    });
+    let mut slots: Vec<Option<_>> = candidates.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
+/// Bytes that sort as `path`'s components do (`Path`'s order): each component ends with 0, which
+/// sorts before any byte of a name (a path cannot hold NUL), so a name sorts after its prefixes;
+/// the root, `.` and `..` are 1 followed by 1, 2, 3, before any name (Component's order), and a
+/// name's own byte 1 is 1 followed by 4. `None` for a path with a prefix.
+fn path_order_key(path: &Path) -> Option<Vec<u8>> {
+    let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
+    for c in path.components() {
+        match c {
+            Component::Prefix(_) => return None,
+            Component::RootDir => key.extend([1, 1]),
+            Component::CurDir => key.extend([1, 2]),
+            Component::ParentDir => key.extend([1, 3]),
+            Component::Normal(name) => {
+                for &b in name.as_encoded_bytes() {
+                    if b == 1 {
+                        key.extend([1, 4]);
+                    } else {
+                        key.push(b);
+                    }
+                }
+            }
+        }
+        key.push(0);
+    }
+    Some(key)
 }
 
 fn stat_error(path: &Path, e: &std::io::Error) -> DiscoverError {
@@ -738,6 +788,43 @@ mod tests {
     const PARAMS: &str = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {}}"#;
 
     pub(super) use crate::source::temp_dir::TempDir;
+
+    /// The components sort as `Path` does, where byte order would not: a separator sorts
+    /// before any name (`a/b` before `a-b`), `..` before names starting with a lower byte, a
+    /// root before a relative path, `a//b` equal to `a/b`; equal paths by size, then as given.
+    #[test]
+    fn candidates_sort_as_paths_do() {
+        let paths = [
+            "a-b", "a/b", "a", "../x", "-/x", "/abs/z", "..a/b", "a//b", "a/b/", "z", "A", "a.b/c",
+            "\u{1}", "\u{1}x", "\u{2}", "/", "", "..", "../..", "./a", "a/./b", "é/x", "e/x",
+            "ab/c",
+        ];
+        let candidates: Vec<(PathBuf, u64, usize)> = paths
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| [(PathBuf::from(p), 2, i), (PathBuf::from(p), 1, i + 100)])
+            .collect();
+        let mut expected = candidates.clone();
+        expected.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        assert_eq!(sorted_by_path(candidates), expected);
+    }
+
+    proptest::proptest! {
+        /// Any paths of separators, dots, dashes, a byte 1 and a few letters sort as `Path` does.
+        #[test]
+        fn any_paths_sort_as_paths_do(
+            paths in proptest::collection::vec("[/.\\-\u{1}aAé]{0,8}", 0..40),
+        ) {
+            let candidates: Vec<(PathBuf, u64, usize)> = paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (PathBuf::from(p), (i % 2) as u64, i))
+                .collect();
+            let mut expected = candidates.clone();
+            expected.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            proptest::prop_assert_eq!(sorted_by_path(candidates), expected);
+        }
+    }
 
     fn input_names(t: &TempDir, d: &Discovery) -> Vec<String> {
         d.inputs.iter().map(|i| t.rel(&i.path)).collect()

@@ -6,6 +6,7 @@
 
 mod eval;
 mod parser;
+mod quick_check;
 mod standalone;
 
 pub use eval::{EvalContext, EvalStats, Evaluator, call_symbol, fresh_cells, index_value, member};
