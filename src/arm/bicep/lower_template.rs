@@ -115,7 +115,16 @@ fn lower_file(
     module_depth: ModuleBudget<'_>,
 ) -> Result<LoweredTemplate, Vec<LowerError>> {
     let mut errors = Vec::new();
-    // Compile-time `load*()` calls become the values they load (lower_loads).
+    // Compile-time imports are inlined (lower_imports), and `load*()` calls become the values
+    // they load (lower_loads).
+    let imported = super::lower_imports::resolve_imports(
+        file,
+        &path,
+        modules,
+        &mut errors,
+        crate::limits::DEPLOYMENT_NESTING,
+    );
+    let file = imported.as_ref().unwrap_or(file);
     let loaded = super::lower_loads::resolve_loads(file, &path, modules, &mut errors);
     let file = loaded.as_ref().unwrap_or(file);
     let mut map = SpanMap::new();

@@ -10,6 +10,7 @@ pub mod lower_builtins;
 pub mod lower_dependencies;
 pub mod lower_expression;
 pub mod lower_functions;
+pub mod lower_imports;
 pub mod lower_inline;
 pub mod lower_language_version;
 pub mod lower_loads;
