@@ -214,10 +214,7 @@ pub fn write_type_keys(
                 w,
                 primitive(&name.name, secure).ok_or_else(|| unsupported(ty))?,
             ),
-            _ => simple(
-                w,
-                secured(derived_type(ty).ok_or_else(|| unsupported(ty))?, secure),
-            ),
+            _ => write_derived(w, ty, secure)?,
         },
         TypeKind::Paren(inner) => write_type_keys(w, cx, inner, decorators, depth)?,
         TypeKind::Nullable(inner) => {
@@ -255,10 +252,7 @@ pub fn write_type_keys(
             None => write_union(w, cx, ty, members)?,
         },
         TypeKind::Parameterized { name, args } => write_parameterized(w, cx, ty, name, args)?,
-        TypeKind::AdditionalProperties(_) | TypeKind::Index { .. } => simple(
-            w,
-            secured(derived_type(ty).ok_or_else(|| unsupported(ty))?, secure),
-        ),
+        TypeKind::AdditionalProperties(_) | TypeKind::Index { .. } => write_derived(w, ty, secure)?,
         TypeKind::Missing => return Err(unsupported(ty)),
     }
     Ok(())
@@ -471,9 +465,22 @@ fn strip_parens(ty: &TypeExpr) -> &TypeExpr {
     at
 }
 
+/// `type` of a resource-derived type; nothing for one the schemas type `any`.
+fn write_derived(w: &mut JsonWriter, ty: &TypeExpr, secure: bool) -> Result<(), LowerError> {
+    match derived_type(ty).ok_or_else(|| unsupported(ty))? {
+        "" => {}
+        name => {
+            w.key("type");
+            w.string(secured(name, secure), None);
+        }
+    }
+    Ok(())
+}
+
 /// The ARM type of a resource-derived type (`resourceInput<'T@v'>.tags`). The compiler looks it
 /// up in the resource type's schema, which armlint does not have: `tags` and `properties` are
-/// objects, `name`, `kind`, `location` strings, and anything deeper is written as `object`.
+/// objects, `name`, `kind`, `location` strings, `customProperties` untyped, and anything else is
+/// written as `object`.
 /// That placeholder changes nothing armlint evaluates: it reads a parameter's type only for
 /// `secure…` types and for `allowedValues` on arrays, and a derived type has neither.
 fn derived_type(ty: &TypeExpr) -> Option<&'static str> {
@@ -502,6 +509,8 @@ fn derived_type(ty: &TypeExpr) -> Option<&'static str> {
     path.reverse();
     Some(match path.as_slice() {
         ["name" | "kind" | "location"] => "string",
+        // Free-form in the resource schemas (API Center's `customProperties`): no `type`.
+        [.., "customProperties"] => "",
         _ => "object",
     })
 }
@@ -779,7 +788,7 @@ mod tests {
     #[test]
     fn literal_object_unions_derived_and_any_types() {
         let got = definitions(
-            "type size = { cpu: '1', memory: '2Gi' } | { cpu: '2', memory: '4Gi' }\n@secure()\ntype creds = resourceInput<'Microsoft.ApiManagement/service/loggers@2024-05-01'>.properties.credentials\ntype tags = resourceInput<'Microsoft.Resources/resourceGroups@2025-04-01'>.tags\ntype rule = resourceInput<'Microsoft.Network/networkSecurityGroups@2024-05-01'>.properties.securityRules[*]\ntype anything = any\n",
+            "type size = { cpu: '1', memory: '2Gi' } | { cpu: '2', memory: '4Gi' }\n@secure()\ntype creds = resourceInput<'Microsoft.ApiManagement/service/loggers@2024-05-01'>.properties.credentials\ntype tags = resourceInput<'Microsoft.Resources/resourceGroups@2025-04-01'>.tags\ntype rule = resourceInput<'Microsoft.Network/networkSecurityGroups@2024-05-01'>.properties.securityRules[*]\ntype anything = any\ntype custom = resourceInput<'Microsoft.ApiCenter/services/workspaces/environments@2024-03-01'>.properties.customProperties\n",
         )
         .unwrap();
         assert_eq!(
@@ -789,7 +798,8 @@ mod tests {
                 "creds": {"type": "secureObject"},
                 "tags": {"type": "object"},
                 "rule": {"type": "object"},
-                "anything": {}
+                "anything": {},
+                "custom": {}
             })
         );
     }
