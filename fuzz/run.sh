@@ -42,5 +42,5 @@ for t in "${targets[@]}"; do
     "$CARGO_TARGET_DIR/$triple/release/$t" "$out/$t/corpus" "corpus/$t" ${!seeds_var:-} \
         -artifact_prefix="$out/$t/artifacts/" -rss_limit_mb=2048 -timeout=20 \
         -max_total_time="$seconds" -print_final_stats=1 \
-        2>&1 | tee "$out/$t/log" | grep -E '^#[0-9]+ +(INITED|DONE)|SUMMARY|Slowest|stat::' || true
+        2>&1 | tee "$out/$t/log" | grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|SUMMARY|Slowest|stat::' || true
 done

@@ -29,6 +29,8 @@ pub struct TypeNames {
     /// Of each local object type, its properties whose type is one string literal: what a
     /// `@discriminator` union maps on.
     tags: HashMap<String, Vec<(String, String)>>,
+    /// Local types that are unions (or one literal): a union naming one takes its members.
+    unions: HashMap<String, TypeExpr>,
 }
 
 /// An object type's properties typed by one string literal (`kind: 'Active'`).
@@ -66,6 +68,12 @@ impl TypeNames {
                 StatementKind::Type { name, ty } => {
                     names.named.insert(name.name.clone());
                     names.tags.insert(name.name.clone(), literal_properties(ty));
+                    if matches!(
+                        strip_parens(ty).kind,
+                        TypeKind::Union(_) | TypeKind::Literal(_)
+                    ) {
+                        names.unions.insert(name.name.clone(), ty.clone());
+                    }
                 }
                 StatementKind::Import(import) => match &import.kind {
                     ImportKind::Items(items) => {
@@ -214,10 +222,7 @@ pub fn write_type_keys(
                 w,
                 primitive(&name.name, secure).ok_or_else(|| unsupported(ty))?,
             ),
-            _ => simple(
-                w,
-                secured(derived_type(ty).ok_or_else(|| unsupported(ty))?, secure),
-            ),
+            _ => write_derived(w, ty, secure)?,
         },
         TypeKind::Paren(inner) => write_type_keys(w, cx, inner, decorators, depth)?,
         TypeKind::Nullable(inner) => {
@@ -255,10 +260,7 @@ pub fn write_type_keys(
             None => write_union(w, cx, ty, members)?,
         },
         TypeKind::Parameterized { name, args } => write_parameterized(w, cx, ty, name, args)?,
-        TypeKind::AdditionalProperties(_) | TypeKind::Index { .. } => simple(
-            w,
-            secured(derived_type(ty).ok_or_else(|| unsupported(ty))?, secure),
-        ),
+        TypeKind::AdditionalProperties(_) | TypeKind::Index { .. } => write_derived(w, ty, secure)?,
         TypeKind::Missing => return Err(unsupported(ty)),
     }
     Ok(())
@@ -294,10 +296,12 @@ fn write_union(
     members: &[TypeExpr],
 ) -> Result<(), LowerError> {
     let mut common = None;
-    let mut literals = Vec::new();
+    let mut literals: Vec<&Expr> = Vec::new();
     let mut composite = Vec::new();
     let mut nullable = false;
-    for member in members {
+    let mut flat = Vec::new();
+    flatten_union(cx.names, members, &mut flat, 0);
+    for member in flat {
         let mut member = strip_parens(member);
         if let TypeKind::Nullable(inner) = &member.kind {
             nullable = true;
@@ -314,7 +318,13 @@ fn write_union(
                     return Err(unsupported(ty));
                 }
                 common = Some(t);
-                literals.push(literal);
+                // A value named twice (`aUnion | 'pop'`) is allowed once.
+                if !literals
+                    .iter()
+                    .any(|l| literal_key(l) == literal_key(literal))
+                {
+                    literals.push(literal);
+                }
             }
             // `{ cpu: '1' } | { cpu: '2' }`: literal objects and tuples are allowed values too.
             TypeKind::Object(_) | TypeKind::Tuple(_) if is_literal_type(member, 0) => {
@@ -350,6 +360,42 @@ fn write_union(
         w.boolean(true, None);
     }
     Ok(())
+}
+
+/// What a literal type's value is, to tell two spellings of one value apart from two values.
+fn literal_key(literal: &Expr) -> Option<String> {
+    match &literal.kind {
+        ExprKind::String(lit) => lit.as_plain().map(|t| format!("'{t}")),
+        ExprKind::Int(digits) => Some(digits.clone()),
+        ExprKind::Unary { operand, .. } => match &operand.kind {
+            ExprKind::Int(digits) => Some(format!("-{digits}")),
+            _ => None,
+        },
+        ExprKind::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The members of a union, a member that names a local union replaced by its members.
+fn flatten_union<'t>(
+    names: &'t TypeNames,
+    members: &'t [TypeExpr],
+    out: &mut Vec<&'t TypeExpr>,
+    depth: usize,
+) {
+    for member in members {
+        let named = match &strip_parens(member).kind {
+            TypeKind::Name(ident) if depth < crate::limits::BICEP_DEPTH => {
+                names.unions.get(&ident.name)
+            }
+            _ => None,
+        };
+        match named.map(|t| &strip_parens(t).kind) {
+            Some(TypeKind::Union(inner)) => flatten_union(names, inner, out, depth + 1),
+            Some(_) => out.extend(named),
+            None => out.push(member),
+        }
+    }
 }
 
 /// `@discriminator('kind')`'s property name.
@@ -471,9 +517,22 @@ fn strip_parens(ty: &TypeExpr) -> &TypeExpr {
     at
 }
 
+/// `type` of a resource-derived type; nothing for one the schemas type `any`.
+fn write_derived(w: &mut JsonWriter, ty: &TypeExpr, secure: bool) -> Result<(), LowerError> {
+    match derived_type(ty).ok_or_else(|| unsupported(ty))? {
+        "" => {}
+        name => {
+            w.key("type");
+            w.string(secured(name, secure), None);
+        }
+    }
+    Ok(())
+}
+
 /// The ARM type of a resource-derived type (`resourceInput<'T@v'>.tags`). The compiler looks it
 /// up in the resource type's schema, which armlint does not have: `tags` and `properties` are
-/// objects, `name`, `kind`, `location` strings, and anything deeper is written as `object`.
+/// objects, `name`, `kind`, `location` strings, `customProperties` untyped, and anything else is
+/// written as `object`.
 /// That placeholder changes nothing armlint evaluates: it reads a parameter's type only for
 /// `secure…` types and for `allowedValues` on arrays, and a derived type has neither.
 fn derived_type(ty: &TypeExpr) -> Option<&'static str> {
@@ -502,6 +561,8 @@ fn derived_type(ty: &TypeExpr) -> Option<&'static str> {
     path.reverse();
     Some(match path.as_slice() {
         ["name" | "kind" | "location"] => "string",
+        // Free-form in the resource schemas (API Center's `customProperties`): no `type`.
+        [.., "customProperties"] => "",
         _ => "object",
     })
 }
@@ -779,7 +840,7 @@ mod tests {
     #[test]
     fn literal_object_unions_derived_and_any_types() {
         let got = definitions(
-            "type size = { cpu: '1', memory: '2Gi' } | { cpu: '2', memory: '4Gi' }\n@secure()\ntype creds = resourceInput<'Microsoft.ApiManagement/service/loggers@2024-05-01'>.properties.credentials\ntype tags = resourceInput<'Microsoft.Resources/resourceGroups@2025-04-01'>.tags\ntype rule = resourceInput<'Microsoft.Network/networkSecurityGroups@2024-05-01'>.properties.securityRules[*]\ntype anything = any\n",
+            "type size = { cpu: '1', memory: '2Gi' } | { cpu: '2', memory: '4Gi' }\n@secure()\ntype creds = resourceInput<'Microsoft.ApiManagement/service/loggers@2024-05-01'>.properties.credentials\ntype tags = resourceInput<'Microsoft.Resources/resourceGroups@2025-04-01'>.tags\ntype rule = resourceInput<'Microsoft.Network/networkSecurityGroups@2024-05-01'>.properties.securityRules[*]\ntype anything = any\ntype more = aUnion | 'pop' | 'fizz'\ntype aUnion = 'snap' | 'pop'\ntype custom = resourceInput<'Microsoft.ApiCenter/services/workspaces/environments@2024-03-01'>.properties.customProperties\n",
         )
         .unwrap();
         assert_eq!(
@@ -789,7 +850,10 @@ mod tests {
                 "creds": {"type": "secureObject"},
                 "tags": {"type": "object"},
                 "rule": {"type": "object"},
-                "anything": {}
+                "anything": {},
+                "more": {"type": "string", "allowedValues": ["snap", "pop", "fizz"]},
+                "aUnion": {"type": "string", "allowedValues": ["snap", "pop"]},
+                "custom": {}
             })
         );
     }
