@@ -161,6 +161,32 @@ fn a_missing_module_is_an_error_at_its_path() {
 }
 
 #[test]
+fn an_error_inside_a_module_file_is_reported_where_it_is_written() {
+    let t = TempDir::new("bicep-cli-module-error");
+    t.write(
+        "main.bicep",
+        "module a 'mod.bicep' = {\n  name: 'a'\n}\nmodule b 'mod.bicep' = {\n  name: 'b'\n}\n",
+    );
+    t.write(
+        "mod.bicep",
+        "param p string = 'x'\n\nvar y = nosuchthing\noutput o string = y\n",
+    );
+    // The module file is named on its own, so only the entry's lowering can report in it.
+    let report = lint_json(t.path(), &["main.bicep"]);
+    assert_eq!(
+        found(&report),
+        [
+            at("invalid-template", "main.bicep", 1, 10),
+            at("invalid-template", "main.bicep", 4, 10),
+            at("invalid-template", "mod.bicep", 3, 9),
+        ],
+        "{report:#}"
+    );
+    let inner = report["diagnostics"][2]["message"].as_str().unwrap();
+    assert!(inner.contains("'nosuchthing' does not exist"), "{inner}");
+}
+
+#[test]
 fn a_module_cycle_names_both_places() {
     let t = TempDir::new("bicep-cli-cycle");
     t.write("main.bicep", "module a 'a.bicep' = {\n  name: 'a'\n}\n");

@@ -51,10 +51,22 @@ fn lower(path: &Path) -> Result<String, String> {
             errors
                 .iter()
                 .map(|e| {
-                    let (line, col) = source.line_col(e.span.start);
-                    // Paths inside messages are machine-specific.
-                    let message = e.message.replace(env!("CARGO_MANIFEST_DIR"), "<repo>");
-                    format!("{line}:{col}: {message}\n")
+                    // Paths are machine-specific.
+                    let repo = env!("CARGO_MANIFEST_DIR");
+                    let message = e.message.replace(repo, "<repo>");
+                    match &e.file {
+                        None => {
+                            let (line, col) = source.line_col(e.span.start);
+                            format!("{line}:{col}: {message}\n")
+                        }
+                        // An error inside a module file, at its position in that file.
+                        Some(module) => {
+                            let module_source = SourceFile::read(module).expect("module read");
+                            let (line, col) = module_source.line_col(e.span.start);
+                            let name = module.display().to_string().replace(repo, "<repo>");
+                            format!("{name}:{line}:{col}: {message}\n")
+                        }
+                    }
                 })
                 .collect()
         })

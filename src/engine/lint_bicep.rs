@@ -93,18 +93,41 @@ fn lower_parsed(
         Ok(lowered) => lowered,
         Err(errors) => {
             // A cycle closed in this file is reported once, with both places (module_findings).
-            let closes_cycle = |span: &Span| {
+            let closes_cycle = |file: &std::path::Path, span: &Span| {
                 loader
                     .cycles
                     .iter()
-                    .any(|c| c.file == source.path && c.span == *span)
+                    .any(|c| c.file == file && c.span == *span)
             };
-            let errors = errors
-                .into_iter()
-                .filter(|e| !closes_cycle(&e.span))
-                .map(|e| (e.span, e.message));
             let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
-            let mut found = report_errors(source, meta, errors, opts);
+            let (here, mut in_modules): (Vec<_>, Vec<_>) =
+                errors.into_iter().partition(|e| e.file.is_none());
+            let here = here
+                .into_iter()
+                .filter(|e| !closes_cycle(&source.path, &e.span))
+                .map(|e| (e.span, e.message));
+            let mut found = report_errors(source, meta, here, opts);
+            // A module file used by several statements is reported once per error.
+            in_modules.sort_by(|a, b| {
+                (&a.file, a.span.start, &a.message).cmp(&(&b.file, b.span.start, &b.message))
+            });
+            in_modules.dedup();
+            for error in in_modules {
+                let Some(path) = error.file else { continue };
+                if closes_cycle(&path, &error.span) {
+                    continue;
+                }
+                let file = loader.source(&path).map_or_else(
+                    || Arc::new(SourceFile::new(&path, String::new())),
+                    Arc::clone,
+                );
+                found.extend(report_errors(
+                    &file,
+                    meta,
+                    [(error.span, error.message)],
+                    opts,
+                ));
+            }
             found.extend(notes);
             return Err(NotLowered {
                 diagnostics: found,

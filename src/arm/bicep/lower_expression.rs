@@ -11,11 +11,13 @@ use crate::source::bicep::syntax::{
     UnaryOp,
 };
 
-/// A structural error found while lowering: reported as `invalid-template` at `span`.
+/// A structural error found while lowering: reported as `invalid-template` at `span`, in `file`
+/// when it is set (an error inside a module file) and in the file being lowered otherwise.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LowerError {
     pub span: Span,
     pub message: String,
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl LowerError {
@@ -23,6 +25,7 @@ impl LowerError {
         LowerError {
             span,
             message: message.into(),
+            file: None,
         }
     }
 }

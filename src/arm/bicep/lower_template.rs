@@ -267,6 +267,9 @@ fn write_resources(
             errors.push(error);
         }
     }
+    // Errors inside module files, each reported in its own file as well as (summed up) at the
+    // module statement that uses it.
+    let mut in_modules = Vec::new();
     let mut lower_child = |child: &std::path::Path,
                            file: &BicepFile,
                            modules: &mut dyn ModuleSource|
@@ -287,7 +290,20 @@ fn write_resources(
         }
         lower_file(file, child.to_path_buf(), modules, (depth, lowered))
             .map(|lowered| (lowered.text, lowered.map))
-            .map_err(|errors| module_error(child, file, &errors))
+            .map_err(|errors| {
+                let summary = module_error(child, &errors);
+                in_modules.extend(errors.into_iter().map(|mut e| {
+                    e.file.get_or_insert_with(|| child.to_path_buf());
+                    e
+                }));
+                // A module used many times (or deep in a fan-out) keeps one copy of each
+                // error, so what climbs to the entry is bounded by the files, not the uses.
+                in_modules.sort_by(|a, b| {
+                    (&a.file, a.span.start, &a.message).cmp(&(&b.file, b.span.start, &b.message))
+                });
+                in_modules.dedup();
+                summary
+            })
     };
     for (i, symbol) in cx.table.symbols.iter().enumerate() {
         if symbol.kind == SymbolKind::Module {
@@ -304,12 +320,12 @@ fn write_resources(
             }
         }
     }
+    errors.extend(in_modules);
 }
 
-/// One error for a module file that does not lower: its first error, with its position in that
-/// file (the error itself is reported where the module is used).
-fn module_error(child: &std::path::Path, file: &BicepFile, errors: &[LowerError]) -> LowerError {
-    let _ = file;
+/// The error at a module statement whose file does not lower: how many errors it has and the
+/// first (each is also reported at its own position in the module file).
+fn module_error(child: &std::path::Path, errors: &[LowerError]) -> LowerError {
     let first = errors
         .first()
         .map(|e| e.message.clone())
