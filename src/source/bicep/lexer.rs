@@ -211,12 +211,10 @@ impl Lexer<'_> {
                 }
                 (Tok::LBrace, 1)
             }
-            (b'}', _) => {
-                if let Some(top) = self.interpolations.last_mut() {
-                    top.0 = top.0.saturating_sub(1);
-                }
-                (Tok::RBrace, 1)
-            }
+            // Inside a hole, a `}` after a `{` never closes the hole again: the compiler's lexer
+            // keeps the brace it pushed (baselines/InvalidParameters: `'${{this: doesnt}.work}'`
+            // ends the hole nowhere, and the last `'` opens an unterminated string).
+            (b'}', _) => (Tok::RBrace, 1),
             (b'[', _) => (Tok::LBracket, 1),
             (b']', _) => (Tok::RBracket, 1),
             (b'(', _) => (Tok::LParen, 1),

@@ -322,7 +322,16 @@ impl Parser<'_> {
                 p.bump();
                 while p.at(&Tok::Ident) {
                     let name = p.ident_token();
-                    let ty = (!p.at(&Tok::Comma) && !p.at(&Tok::RParen)).then(|| p.type_expr());
+                    // A parameter's type is on its line: `(a\n b) =>` is two names missing a
+                    // comma, as the compiler reads it, not `a` of type `b`.
+                    let next = p.peek().span.start;
+                    let gap = Span {
+                        start: name.span.end,
+                        end: next.max(name.span.end),
+                    };
+                    let same_line = !p.text_of(gap).contains('\n');
+                    let ty = (same_line && !p.at(&Tok::Comma) && !p.at(&Tok::RParen))
+                        .then(|| p.type_expr());
                     params.push(LambdaParam { name, ty });
                     if p.eat(&Tok::Comma).is_none() {
                         break;
