@@ -29,7 +29,8 @@ fn lowered(
         let meta = &rules::syntax::parse_error::ParseError::META;
         return (None, report_errors(source, meta, errors, opts));
     }
-    let lowered = lower_bicepparam(&file, &source.path);
+    let mut modules = crate::discover::module_loader::ModuleLoader::from_environment();
+    let lowered = lower_bicepparam(&file, &source.path, &mut modules);
     let errors = lowered.errors.iter().map(|e| (e.span, e.message.clone()));
     let meta = &rules::syntax::invalid_template::InvalidTemplate::META;
     let found = report_errors(source, meta, errors, opts);

@@ -17,6 +17,9 @@ use crate::source::bicep::syntax::{
 
 use super::lower_builtins::{DiskFiles, FileReader};
 use super::lower_expression::{LowerError, Symbols, lower_expression};
+use super::lower_imports::resolve_imports;
+use super::lower_loads::resolve_loads;
+use super::module_source::ModuleSource;
 
 /// What `using` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,8 +94,26 @@ impl Symbols for FileSymbols {
     }
 }
 
-/// Lowers and evaluates every `param` of `file`, read from `path` (`load*()` read beside it).
-pub fn lower_bicepparam(file: &BicepFile, path: &Path) -> LoweredParameters {
+/// Lowers and evaluates every `param` of `file`, read from `path`: compile-time imports and
+/// `load*()` calls are resolved first through `modules`, relative to `path`, as for a template.
+pub fn lower_bicepparam(
+    file: &BicepFile,
+    path: &Path,
+    modules: &mut dyn ModuleSource,
+) -> LoweredParameters {
+    let mut errors = Vec::new();
+    let depth = crate::limits::DEPLOYMENT_NESTING;
+    let imported = resolve_imports(file, path, modules, &mut errors, depth);
+    let file = imported.as_ref().unwrap_or(file);
+    let loaded = resolve_loads(file, path, modules, &mut errors);
+    let file = loaded.as_ref().unwrap_or(file);
+    let mut lowered = lower_resolved(file, path);
+    errors.append(&mut lowered.errors);
+    lowered.errors = errors;
+    lowered
+}
+
+fn lower_resolved(file: &BicepFile, path: &Path) -> LoweredParameters {
     let mut declarations = Vec::new();
     let mut names = HashMap::new();
     for statement in &file.statements {
@@ -292,7 +313,8 @@ mod tests {
     fn values(text: &str) -> (LoweredParameters, Vec<(String, String)>) {
         let file = parse_params(text);
         assert!(file.errors.is_empty(), "{:?}", file.errors);
-        let lowered = lower_bicepparam(&file, Path::new("main.bicepparam"));
+        let mut none = super::super::module_source::NoModules;
+        let lowered = lower_bicepparam(&file, Path::new("main.bicepparam"), &mut none);
         let shown = lowered
             .parameters
             .iter()
