@@ -21,6 +21,9 @@ struct Frame {
     empty: bool,
     start: usize,
     origin: Option<BicepSpan>,
+    /// Where the key of this value starts, when it is an object member, and where the member
+    /// came from when the caller knows (a Bicep `key: value` property).
+    key: Option<(usize, Option<BicepSpan>)>,
 }
 
 /// A streaming JSON writer with a span map. Misuse (a key outside an object, an unbalanced end)
@@ -31,6 +34,8 @@ pub struct JsonWriter {
     map: SpanMap,
     stack: Vec<Frame>,
     after_key: bool,
+    /// The key just written (its start and origin), until its value is written.
+    pending_key: Option<(usize, Option<BicepSpan>)>,
 }
 
 impl JsonWriter {
@@ -83,24 +88,46 @@ impl JsonWriter {
         self.newline();
     }
 
-    fn record(&mut self, start: usize, origin: Option<BicepSpan>) {
+    /// Maps the value written from `start` to `origin`, and the whole member (`"key": value`)
+    /// too when it follows a key: findings about a property point at the member, as they do in
+    /// a JSON template, and should land where the value came from, not on the enclosing object.
+    fn record(
+        &mut self,
+        start: usize,
+        key: Option<(usize, Option<BicepSpan>)>,
+        origin: Option<BicepSpan>,
+    ) {
         if let Some(origin) = origin {
             self.map.record(Span::new(start, self.out.len()), origin);
+        }
+        if let Some((key, member)) = key
+            && let Some(member) = member.or(origin)
+        {
+            self.map.record(Span::new(key, self.out.len()), member);
         }
     }
 
     /// Writes `"name": `; the next value written is its value.
     pub fn key(&mut self, name: &str) {
+        self.key_from(name, None);
+    }
+
+    /// [`JsonWriter::key`] for a member that came from `member` (a Bicep `key: value`
+    /// property): a finding about the member lands on the property, as in a JSON template it
+    /// lands on the key.
+    pub fn key_from(&mut self, name: &str, member: Option<BicepSpan>) {
         if self.stack.last().map(|frame| frame.container) != Some(Container::Object) {
             return;
         }
         self.before_item();
+        self.pending_key = Some((self.out.len(), member));
         write_json_string(&mut self.out, name);
         self.out.push_str(": ");
         self.after_key = true;
     }
 
     fn begin(&mut self, container: Container, origin: Option<BicepSpan>) {
+        let key = self.pending_key.take();
         self.before_item();
         let start = self.out.len();
         self.out.push(if container == Container::Object {
@@ -113,6 +140,7 @@ impl JsonWriter {
             empty: true,
             start,
             origin,
+            key,
         });
     }
 
@@ -131,7 +159,7 @@ impl JsonWriter {
         } else {
             ']'
         });
-        self.record(frame.start, frame.origin);
+        self.record(frame.start, frame.key, frame.origin);
     }
 
     pub fn begin_object(&mut self, origin: Option<BicepSpan>) {
@@ -153,6 +181,7 @@ impl JsonWriter {
     /// Writes `json` (a complete JSON value, e.g. a module's lowered template) verbatim as the
     /// next value; returns the offset it starts at, for shifting that text's span map.
     pub fn raw_value(&mut self, json: &str) -> usize {
+        self.pending_key = None;
         self.before_item();
         let start = self.out.len();
         self.out.push_str(json);
@@ -160,31 +189,35 @@ impl JsonWriter {
     }
 
     pub fn string(&mut self, value: &str, origin: Option<BicepSpan>) {
+        let key = self.pending_key.take();
         self.before_item();
         let start = self.out.len();
         write_json_string(&mut self.out, value);
-        self.record(start, origin);
+        self.record(start, key, origin);
     }
 
     pub fn integer(&mut self, value: i64, origin: Option<BicepSpan>) {
+        let key = self.pending_key.take();
         self.before_item();
         let start = self.out.len();
         self.out.push_str(&value.to_string());
-        self.record(start, origin);
+        self.record(start, key, origin);
     }
 
     pub fn boolean(&mut self, value: bool, origin: Option<BicepSpan>) {
+        let key = self.pending_key.take();
         self.before_item();
         let start = self.out.len();
         self.out.push_str(if value { "true" } else { "false" });
-        self.record(start, origin);
+        self.record(start, key, origin);
     }
 
     pub fn null(&mut self, origin: Option<BicepSpan>) {
+        let key = self.pending_key.take();
         self.before_item();
         let start = self.out.len();
         self.out.push_str("null");
-        self.record(start, origin);
+        self.record(start, key, origin);
     }
 }
 
@@ -227,6 +260,9 @@ mod tests {
         assert_eq!(found, at(21, 23));
         let name = text.find("\"a\\\"b").expect("written");
         assert_eq!(map.lookup(Span::new(name, name + 1)), at(10, 15));
+        // The member `"name": …` maps where its value came from.
+        let key = text.find("\"name\"").expect("written");
+        assert_eq!(map.lookup(Span::new(key, name + 1)), at(10, 15));
         let true_at = text.find("true").expect("written");
         assert_eq!(map.lookup(Span::new(true_at, true_at + 4)), at(20, 40));
     }

@@ -106,7 +106,10 @@ pub fn write_body(
     values: &ValueContext<'_>,
 ) -> Result<(), LowerError> {
     for item in items {
-        let ObjectItem::Property { key, value, .. } = item else {
+        let ObjectItem::Property {
+            key, value, span, ..
+        } = item
+        else {
             continue;
         };
         let key = match key {
@@ -118,7 +121,7 @@ pub fn write_body(
         if omitted.contains(&key.as_str()) {
             continue;
         }
-        w.key(&key);
+        w.key_from(&key, values.origin_span(*span));
         write_value(w, value, values, crate::limits::VALUE_DEPTH)?;
     }
     Ok(())

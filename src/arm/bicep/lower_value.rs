@@ -159,7 +159,10 @@ fn write_object(
     // object's `copy` array, named after the property.
     let mut loops = Vec::new();
     for item in items {
-        let ObjectItem::Property { key, value, .. } = item else {
+        let ObjectItem::Property {
+            key, value, span, ..
+        } = item
+        else {
             continue;
         };
         if let Some(for_expr) = super::lower_loops::as_for(value) {
@@ -190,7 +193,7 @@ fn write_object(
                 }
             },
         };
-        w.key(&key);
+        w.key_from(&key, cx.origin_span(*span));
         write_value(w, value, cx, depth)?;
     }
     if !loops.is_empty() {
