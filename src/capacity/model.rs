@@ -377,6 +377,54 @@ pub struct CapacityModel {
     /// Groups whose demand is a lower bound for every key (a consumer names an unknown group, or
     /// one of theirs has an unknown size or zones).
     pub incomplete_groups: Vec<bool>,
+    /// The reservations of each key, built on first use once the model is complete: rules ask
+    /// per reservation, and a scan of the group each time is quadratic in a group's size.
+    by_key: std::sync::OnceLock<ReservationsByKey>,
+}
+
+/// Per key (size lowercased): the indices of its deployable reservations in declaration order,
+/// and its reserved quantity (`None` when a capacity is unknown or the sum passes u64).
+#[derive(Debug, Default)]
+struct ReservationsByKey {
+    reservations: rustc_hash::FxHashMap<Key, Vec<usize>>,
+    reserved: rustc_hash::FxHashMap<Key, Option<(u64, u64)>>,
+}
+
+impl ReservationsByKey {
+    fn build(m: &CapacityModel) -> ReservationsByKey {
+        let mut by = ReservationsByKey::default();
+        let add = |sum: &mut Option<(u64, u64)>, cap: Option<u64>, certain: bool| {
+            *sum = sum.and_then(|(min, max)| {
+                let cap = cap?;
+                let min = if certain { min.checked_add(cap)? } else { min };
+                Some((min, max.checked_add(cap)?))
+            });
+        };
+        for (g, group) in m.groups.iter().enumerate() {
+            for &i in &group.reservations {
+                let Some(r) = m.reservations.get(i).filter(|r| r.deployed != Tri::False) else {
+                    continue;
+                };
+                let (Some(size), Some(zone)) = (r.size.as_deref(), r.zone()) else {
+                    continue;
+                };
+                let key: Key = (g, size.to_ascii_lowercase(), zone.map(String::from));
+                let cap = r.capacity.map(|c| u64::try_from(c).unwrap_or(0));
+                let sum = by.reserved.entry(key.clone()).or_insert(Some((0, 0)));
+                add(sum, cap, r.deployed == Tri::True);
+                by.reservations.entry(key).or_default().push(i);
+            }
+            for r in m.view_reservations(g) {
+                let (Some(size), Some(zone)) = (r.size.as_deref(), r.zone.as_ref()) else {
+                    continue;
+                };
+                let key: Key = (g, size.to_ascii_lowercase(), zone.clone());
+                let sum = by.reserved.entry(key).or_insert(Some((0, 0)));
+                add(sum, r.capacity, true);
+            }
+        }
+        by
+    }
 }
 
 fn is_type(inst: &ResourceInstance, ty: &str) -> bool {
@@ -1086,6 +1134,20 @@ impl CapacityModel {
     /// Reserved quantity of a key: (certainly deployed reservations, all that may be deployed);
     /// `None` when a capacity is unknown.
     pub fn reserved(&self, key: &Key) -> Option<(u64, u64)> {
+        let by = self.by_key.get_or_init(|| ReservationsByKey::build(self));
+        let lowered;
+        let key = if key.1.bytes().any(|b| b.is_ascii_uppercase()) {
+            lowered = (key.0, key.1.to_ascii_lowercase(), key.2.clone());
+            &lowered
+        } else {
+            key
+        };
+        by.reserved.get(key).copied().unwrap_or(Some((0, 0)))
+    }
+
+    /// [`CapacityModel::reserved`] by a scan of the group: what the index must agree with.
+    #[cfg(test)]
+    fn reserved_by_scan(&self, key: &Key) -> Option<(u64, u64)> {
         let (g, size, zone) = key;
         let mut min = 0u64;
         let mut max = 0u64;
@@ -1150,6 +1212,30 @@ impl CapacityModel {
 
     /// The reservations matching a key.
     pub fn reservations_for(&self, key: &Key) -> Vec<&Reservation> {
+        let by = self.by_key.get_or_init(|| ReservationsByKey::build(self));
+        let lowered = (key.0, key.1.to_ascii_lowercase(), key.2.clone());
+        by.reservations
+            .get(&lowered)
+            .map(|found| {
+                found
+                    .iter()
+                    .filter_map(|&i| self.reservations.get(i))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first reservation (in declaration order) matching a key.
+    pub fn first_reservation_for(&self, key: &Key) -> Option<&Reservation> {
+        let by = self.by_key.get_or_init(|| ReservationsByKey::build(self));
+        let lowered = (key.0, key.1.to_ascii_lowercase(), key.2.clone());
+        let first = *by.reservations.get(&lowered)?.first()?;
+        self.reservations.get(first)
+    }
+
+    /// [`CapacityModel::reservations_for`] by a scan of the group.
+    #[cfg(test)]
+    fn reservations_for_by_scan(&self, key: &Key) -> Vec<&Reservation> {
         let (g, size, zone) = key;
         self.reservations_of(*g)
             .filter(|r| {
@@ -1249,4 +1335,101 @@ fn scale_set_instances(
     let lo = lo.unwrap_or(0);
     let hi = hi.max(lo);
     (Some((lo, hi)), complete, sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::arm::scope::{ScopeConfig, ScopeKind};
+    use crate::arm::template::{ParameterSet, expand};
+    use crate::source::{SourceFile, json};
+
+    /// Reservations of mixed sizes (in mixed case), zones, conditions and one unknown capacity:
+    /// the per-key index gives what a scan of the group gives, for every key asked.
+    #[test]
+    fn the_key_index_agrees_with_a_scan() {
+        let mut resources = vec![
+            r#"{"type": "Microsoft.Compute/capacityReservationGroups", "apiVersion": "2024-07-01", "name": "crg", "location": "eastus", "zones": ["1", "2"]}"#.to_string(),
+        ];
+        for i in 0..24 {
+            let size = ["Standard_D2s_v3", "standard_d2S_V3", "Standard_E4s_v5"][i % 3];
+            let zone = ["\"1\"", "\"2\""][i % 2];
+            let capacity = if i == 17 {
+                "[parameters('unknown')]".to_string()
+            } else {
+                (i + 1).to_string()
+            };
+            let capacity = if i == 17 {
+                format!("\"{capacity}\"")
+            } else {
+                capacity
+            };
+            // Maybe deployed: counted in the maximum only.
+            let condition = if i % 5 == 0 {
+                r#""condition": "[parameters('flag')]","#
+            } else {
+                ""
+            };
+            resources.push(format!(
+                r#"{{"type": "Microsoft.Compute/capacityReservationGroups/capacityReservations", "apiVersion": "2024-07-01", {condition} "name": "crg/r{i}", "location": "eastus", "zones": [{zone}], "sku": {{"name": "{size}", "capacity": {capacity}}}}}"#
+            ));
+        }
+        let text = format!(
+            r#"{{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "parameters": {{"unknown": {{"type": "int"}}, "flag": {{"type": "bool"}}}}, "resources": [{}]}}"#,
+            resources.join(",")
+        );
+        let file = Arc::new(SourceFile::new("t.json", text));
+        let root = json::parse(&file.text).expect("valid JSON");
+        let expansion = expand(
+            &file,
+            &root,
+            ScopeKind::ResourceGroup,
+            &ParameterSet::default(),
+            &ScopeConfig::default(),
+        );
+        let model = CapacityModel::build(&ResourceGraph::build(expansion));
+        assert_eq!(model.reservations.len(), 24);
+        let mut asked = 0;
+        for size in [
+            "standard_d2s_v3",
+            "Standard_D2S_v3",
+            "standard_e4s_v5",
+            "standard_x",
+        ] {
+            for zone in [Some("1"), Some("2"), Some("3"), None] {
+                let key: Key = (0, size.to_string(), zone.map(String::from));
+                assert_eq!(
+                    model.reserved(&key),
+                    model.reserved_by_scan(&key),
+                    "{key:?}"
+                );
+                let nodes = |rs: Vec<&Reservation>| rs.iter().map(|r| r.node).collect::<Vec<_>>();
+                assert_eq!(
+                    nodes(model.reservations_for(&key)),
+                    nodes(model.reservations_for_by_scan(&key)),
+                    "{key:?}"
+                );
+                assert_eq!(
+                    model.first_reservation_for(&key).map(|r| r.node),
+                    model.reservations_for_by_scan(&key).first().map(|r| r.node)
+                );
+                asked += 1;
+            }
+        }
+        assert_eq!(asked, 16);
+        // The unknown capacity (r17: E4s_v5 in zone 2) makes its key unknown; the maybe-deployed
+        // ones count in the maximum only; a key with none reserves nothing.
+        let e4_zone2 = (0, "standard_e4s_v5".to_string(), Some("2".to_string()));
+        assert_eq!(model.reserved(&e4_zone2), None);
+        let (min, max) = model
+            .reserved(&(0, "standard_d2s_v3".to_string(), Some("1".to_string())))
+            .expect("known");
+        assert!(min < max, "{min} {max}");
+        assert_eq!(
+            model.reserved(&(0, "standard_x".to_string(), Some("1".to_string()))),
+            Some((0, 0))
+        );
+    }
 }

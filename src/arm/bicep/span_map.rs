@@ -31,6 +31,48 @@ struct Entry {
 pub struct SpanMap {
     files: Vec<PathBuf>,
     entries: Vec<Entry>,
+    /// Built on the first lookup (and dropped by any change), so that a file with a finding per
+    /// resource is mapped back in n log n, not n².
+    index: std::sync::OnceLock<Index>,
+}
+
+/// The entries ordered by start (outer ranges first among equal starts, then by recording), with
+/// each one's innermost enclosing entry. The recorded ranges nest (they come from a writer's
+/// stack), so the ranges containing a span are a chain of parents.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    order: Vec<u32>,
+    parent: Vec<u32>,
+}
+
+const NO_PARENT: u32 = u32::MAX;
+
+impl Index {
+    fn build(entries: &[Entry]) -> Index {
+        let mut order: Vec<u32> = (0..entries.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        let range = |i: u32| {
+            entries
+                .get(i as usize)
+                .map_or(Span::default(), |e| e.generated)
+        };
+        order.sort_by_key(|&i| {
+            let r = range(i);
+            (r.start, std::cmp::Reverse(r.end), i)
+        });
+        let mut parent = Vec::with_capacity(order.len());
+        let mut open: Vec<(u32, Span)> = Vec::new();
+        for (position, &i) in order.iter().enumerate() {
+            let r = range(i);
+            while open.last().is_some_and(|(_, outer)| outer.end < r.end) {
+                open.pop();
+            }
+            parent.push(open.last().map_or(NO_PARENT, |(p, _)| *p));
+            open.push((u32::try_from(position).unwrap_or(NO_PARENT), r));
+        }
+        Index { order, parent }
+    }
 }
 
 impl SpanMap {
@@ -60,6 +102,7 @@ impl SpanMap {
 
     /// Records that the generated text in `generated` was lowered from `origin`.
     pub fn record(&mut self, generated: Span, origin: BicepSpan) {
+        self.index = std::sync::OnceLock::new();
         self.entries.push(Entry { generated, origin });
     }
 
@@ -74,6 +117,7 @@ impl SpanMap {
     /// Shifts every generated range by `by` bytes: a module's lowering written on its own is
     /// spliced into its parent's text at offset `by`.
     pub fn append_shifted(&mut self, other: &SpanMap, by: u32) {
+        self.index = std::sync::OnceLock::new();
         let mut remap = Vec::with_capacity(other.files.len());
         for path in &other.files {
             remap.push(self.file_id(path.clone()));
@@ -96,11 +140,40 @@ impl SpanMap {
         }
     }
 
-    /// The origin of the innermost recorded range that contains `generated`; ties (equal ranges)
+    /// The origin of the innermost recorded range that contains `generated` (for an empty span
+    /// where one range ends and another starts, the one starting there); ties (equal ranges)
     /// go to the one recorded last, which is the more specific value (a value is recorded after
     /// the values inside it only when it is a wrapper around them, e.g. a `[…]` expression string).
-    /// A linear scan: lookups happen once per diagnostic span, and maps hold thousands of entries.
     pub fn lookup(&self, generated: Span) -> Option<BicepSpan> {
+        let index = self.index.get_or_init(|| Index::build(&self.entries));
+        let entry_at = |position: usize| {
+            let i = *index.order.get(position)?;
+            self.entries.get(i as usize)
+        };
+        // The last entry starting at or before the span; then out through its parents to the
+        // first that contains the span.
+        let after = index.order.partition_point(|&i| {
+            self.entries
+                .get(i as usize)
+                .is_some_and(|e| e.generated.start <= generated.start)
+        });
+        let mut position = after.checked_sub(1)?;
+        loop {
+            let entry = entry_at(position)?;
+            if entry.generated.end >= generated.end {
+                return Some(entry.origin);
+            }
+            let parent = *index.parent.get(position)?;
+            if parent == NO_PARENT {
+                return None;
+            }
+            position = parent as usize;
+        }
+    }
+
+    /// [`SpanMap::lookup`] by a scan of every entry: what the index must agree with.
+    #[cfg(test)]
+    fn lookup_by_scan(&self, generated: Span) -> Option<BicepSpan> {
         let mut best: Option<&Entry> = None;
         for entry in &self.entries {
             if entry.generated.start > generated.start || entry.generated.end < generated.end {
@@ -141,6 +214,43 @@ mod tests {
         // A span straddling two inner ranges maps to the one containing both.
         assert_eq!(map.lookup(Span::new(15, 30)), Some(origin(0, 5, 20)));
         assert_eq!(map.lookup(Span::new(90, 120)), None);
+    }
+
+    /// Nested ranges as a writer records them (children before their parent, equal wrapper
+    /// ranges after): the index finds what a scan of every entry finds, for every span.
+    #[test]
+    fn the_index_agrees_with_a_scan() {
+        fn nest(map: &mut SpanMap, start: usize, width: usize, depth: u32, seed: &mut u64) {
+            let mut at = start;
+            while at + 2 < start + width {
+                *seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let child = 1 + (*seed >> 33) as usize % (start + width - at - 1);
+                if depth > 0 {
+                    nest(map, at, child, depth - 1, seed);
+                }
+                map.record(Span::new(at, at + child), origin(0, at, at + child));
+                if (*seed).is_multiple_of(3) {
+                    // A wrapper with the same range (an expression string around its value).
+                    map.record(Span::new(at, at + child), origin(1, at, at + child));
+                }
+                at += child + (*seed >> 40) as usize % 3;
+            }
+        }
+        let mut map = SpanMap::new();
+        let mut seed = 7;
+        nest(&mut map, 0, 400, 4, &mut seed);
+        map.record(Span::new(0, 400), origin(2, 0, 400));
+        assert!(map.len() > 50, "{}", map.len());
+        // Non-empty spans: an empty one where one range ends and the next starts is in both, and
+        // the index gives the one starting there.
+        for start in 0..410 {
+            for end in (start + 1..410).step_by(7) {
+                let span = Span::new(start, end);
+                assert_eq!(map.lookup(span), map.lookup_by_scan(span), "{span:?}");
+            }
+        }
     }
 
     #[test]

@@ -101,8 +101,7 @@ impl Rule for OverReserved {
             };
             // One finding per key, on its first reservation (duplicates are CRG007's).
             if model
-                .reservations_for(&key)
-                .first()
+                .first_reservation_for(&key)
                 .is_some_and(|first| first.node != r.node)
             {
                 continue;
