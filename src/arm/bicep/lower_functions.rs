@@ -16,7 +16,14 @@ pub const NAMESPACE: &str = "__bicep";
 
 /// The ARM name a call to the user-defined function `name` uses.
 pub fn qualified(name: &str) -> String {
-    format!("{NAMESPACE}.{name}")
+    format!("{NAMESPACE}.{}", member_name(name))
+}
+
+/// The member name of the function `name` in the `__bicep` namespace. An imported function
+/// carries its import's prefix (`_1.f`, `ns.f`), and an ARM member name is one identifier
+/// (`__bicep._1.f(…)` does not parse), so the prefix is joined with `_`.
+pub fn member_name(name: &str) -> String {
+    name.replace('.', "_")
 }
 
 /// Names inside a function body: its parameters, and the file's other functions.
@@ -84,7 +91,7 @@ pub fn write_functions(
             values: &values,
             names: types.names,
         };
-        w.key(&name.name);
+        w.key(&member_name(&name.name));
         w.begin_object(values.origin_span(statement.span));
         let written = write_member(w, &inner, params, result, body, &statement.decorators);
         if let Err(error) = written {
