@@ -552,19 +552,41 @@ fn derived_type(ty: &TypeExpr) -> Option<&'static str> {
             _ => break,
         };
     }
-    let TypeKind::Parameterized { name, .. } = &at.kind else {
+    let TypeKind::Parameterized { name, args } = &at.kind else {
         return None;
     };
     if !matches!(name.name.as_str(), "resourceInput" | "resourceOutput") {
         return None;
     }
     path.reverse();
+    let resource_type = match args.first().map(|a| &a.kind) {
+        Some(TypeKind::Literal(crate::source::bicep::syntax::Expr {
+            kind: crate::source::bicep::syntax::ExprKind::String(s),
+            ..
+        })) => s.as_plain().unwrap_or_default(),
+        _ => String::new(),
+    };
     Some(match path.as_slice() {
         ["name" | "kind" | "location"] => "string",
         // Free-form in the resource schemas (API Center's `customProperties`): no `type`.
         [.., "customProperties"] => "",
+        // Logic Apps' integration account artifacts type their `metadata` `any` (the DNS,
+        // storage and security ones type it as an object). It matters: a nullable parameter
+        // without a type and without a value is `null`, a typed one is unknown.
+        ["properties", "metadata"] if is_logic_integration_artifact(&resource_type) => "",
         _ => "object",
     })
+}
+
+/// `Microsoft.Logic/integrationAccounts/<artifact>@version`, case-insensitively.
+fn is_logic_integration_artifact(type_and_version: &str) -> bool {
+    let ty = type_and_version
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ty.strip_prefix("microsoft.logic/integrationaccounts/")
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
 }
 
 /// `resourceInput<'T@v'>.tags` and the like: the compiler writes the type it looks up in the
@@ -854,6 +876,22 @@ mod tests {
                 "more": {"type": "string", "allowedValues": ["snap", "pop", "fizz"]},
                 "aUnion": {"type": "string", "allowedValues": ["snap", "pop"]},
                 "custom": {}
+            })
+        );
+    }
+
+    #[test]
+    fn logic_integration_metadata_is_untyped_other_metadata_an_object() {
+        let got = definitions(
+            "type a = resourceInput<'Microsoft.Logic/integrationAccounts/agreements@2019-05-01'>.properties.metadata?\ntype b = resourceInput<'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01'>.properties.metadata\ntype c = resourceInput<'Microsoft.Logic/integrationAccounts@2019-05-01'>.properties.metadata\n",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!({
+                "a": {"nullable": true},
+                "b": {"type": "object"},
+                "c": {"type": "object"}
             })
         );
     }
