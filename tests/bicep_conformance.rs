@@ -45,12 +45,14 @@ use serde_json::Value as J;
 /// 2026-12-04 03:22 UTC (h14-expr): 777 of 837 (compile-time imports, untyped derived types).
 /// 2026-12-04 03:42 UTC (h14-body): 784 of 837 (instances sharing a key compared as a
 /// multiset; Logic integration account `metadata` untyped).
-/// 2026-12-04 03:40 UTC (h14-refs): 788 of 837 (registry modules keep the twin's resource
+/// 2026-12-04 03:38 UTC (h14-refs): 788 of 837 (registry modules keep the twin's resource
 /// order: symbolic-name resources were re-serialised sorted by name).
-/// 2026-12-04 03:45 UTC (h14-refs): 795 of 837 (a parameter whose default is `utcNow()` or
+/// 2026-12-04 03:41 UTC (h14-refs): 795 of 837 (a parameter whose default is `utcNow()` or
 /// `newGuid()` is one value: resource IDs built from it name one resource).
-/// 2026-12-04 03:50 UTC (h14-refs + h14-body merged): 798 of 837.
-const IDENTICAL_FLOOR: usize = 798;
+/// 2026-12-04 03:43 UTC (h14-refs + h14-body merged): 798 of 837.
+/// 2026-12-04 03:48 UTC (h14-refs): 799 of 837 (extension scopes compared as IDs: an extension
+/// of a connected cluster is not one of a managed cluster).
+const IDENTICAL_FLOOR: usize = 799;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
