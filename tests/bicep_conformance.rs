@@ -4,6 +4,11 @@
 //! copy path, evaluated body; edges; parameter defaults; output values; `languageVersion`).
 //! Prints the counts by cause and asserts a floor of identical pairs that only goes up.
 //!
+//! Environment: `BICEP_CONFORMANCE_ONLY=<substring>` compares only the matching paths,
+//! `BICEP_CONFORMANCE_LIST=1` lists the identical pairs, `BICEP_CONFORMANCE_KIND=<text>` prints
+//! every snippet of the matching lowering-error kinds, `BICEP_CONFORMANCE_DUMP=<dir>` writes each
+//! lowered template into `<dir>`.
+//!
 //! The 12 `baselines_bicepparam` samples are compared with their `parameters.json` in
 //! `tests/bicepparam_baselines.rs`.
 
@@ -38,9 +43,12 @@ use serde_json::Value as J;
 /// JSON with comments in loadJsonContent).
 /// 2026-12-04 03:05 UTC (h14-res + h14-expr merged): 774 of 837.
 /// 2026-12-04 03:22 UTC (h14-expr): 777 of 837 (compile-time imports, untyped derived types).
+/// 2026-12-04 03:55 UTC (h14-refs): 788 of 837 (registry modules keep the twin's resource
+/// order: symbolic-name resources were re-serialised sorted by name).
 /// 2026-12-04 03:42 UTC (h14-body): 784 of 837 (instances sharing a key compared as a
 /// multiset; Logic integration account `metadata` untyped).
-const IDENTICAL_FLOOR: usize = 784;
+/// 2026-12-04 03:50 UTC (h14-body + h14-refs merged): 791 of 837.
+const IDENTICAL_FLOOR: usize = 791;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
@@ -150,14 +158,17 @@ type ErrorKinds = Vec<(String, String)>;
 /// Modules for the comparison: local ones read from disk (the real loader); a registry module
 /// (`br:` / `ts:`) is the template the compiled twin inlined for that module statement, the way
 /// a restored module cache would hold it. A local module file's "twin" is the template its
-/// parent's twin inlined for it, so registry modules inside local modules resolve too.
+/// parent's twin inlined for it, so registry modules inside local modules resolve too. Templates
+/// are kept as the twin's own text: a symbolic-name template's resources are an object whose
+/// member order is the deployment order (a re-serialised `serde_json` map would sort it).
 #[derive(Default)]
 struct TwinModules {
     loader: ModuleLoader,
-    /// Per local module file: the template its parent's twin inlined for it.
-    twins: std::collections::HashMap<PathBuf, Option<J>>,
-    /// Per Bicep file: (module path, inlined template) of each module statement, from its twin.
-    by_statement: std::collections::HashMap<PathBuf, Option<Vec<(String, J)>>>,
+    /// Per local module file: the text of the template its parent's twin inlined for it.
+    twins: std::collections::HashMap<PathBuf, Option<String>>,
+    /// Per Bicep file: (module path, inlined template text) of each module statement, from its
+    /// twin.
+    by_statement: std::collections::HashMap<PathBuf, Option<Vec<(String, String)>>>,
 }
 
 /// The `(symbolic name, path)` of every module statement of `file`.
@@ -177,35 +188,48 @@ fn module_statements(file: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The deployment `template` `twin` holds for each module statement, in statement order (by
-/// symbolic name, or in classic output by the order of the deployments).
-fn inlined_templates(twin: &J, modules: &[(String, String)]) -> Option<Vec<J>> {
-    let deployments: Vec<&J> = match twin.get("resources") {
-        Some(J::Object(map)) => modules.iter().filter_map(|(n, _)| map.get(n)).collect(),
+/// The text of the deployment `template` the twin text `twin` holds for each module statement,
+/// in statement order (by symbolic name, or in classic output by the order of the deployments).
+fn inlined_templates(twin: &str, modules: &[(String, String)]) -> Option<Vec<String>> {
+    let value: J = serde_json::from_str(twin).ok()?;
+    let pointers: Vec<String> = match value.get("resources") {
+        Some(J::Object(map)) => modules
+            .iter()
+            .filter(|(n, _)| map.contains_key(n))
+            .map(|(n, _)| json::member_pointer("", "resources", n))
+            .collect(),
         Some(J::Array(list)) => list
             .iter()
-            .filter(|r| {
+            .enumerate()
+            .filter(|(_, r)| {
                 r.get("type").and_then(J::as_str) == Some("Microsoft.Resources/deployments")
             })
+            .map(|(i, _)| json::element_pointer("", "resources", i))
             .collect(),
         _ => return None,
     };
-    if deployments.len() != modules.len() {
+    if pointers.len() != modules.len() {
         return None;
     }
-    deployments
+    let root = json::parse(twin).ok()?;
+    pointers
         .iter()
-        .map(|d| d.pointer("/properties/template").cloned())
+        .map(|p| {
+            let template = json::lookup_pointer(&root, &format!("{p}/properties/template"))?;
+            let span = json::span_of(template);
+            twin.get(span.start as usize..span.end as usize)
+                .map(str::to_string)
+        })
         .collect()
 }
 
 impl TwinModules {
-    /// The template the twin of `from` inlined for its module statement `reference`.
-    fn inlined(&mut self, from: &Path, reference: &str) -> Option<J> {
+    /// The template text the twin of `from` inlined for its module statement `reference`.
+    fn inlined(&mut self, from: &Path, reference: &str) -> Option<String> {
         if !self.by_statement.contains_key(from) {
             let twin = self.twins.remove(from).flatten().or_else(|| {
                 let text = std::fs::read_to_string(from.with_extension("json")).ok()?;
-                serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()
+                Some(text.trim_start_matches('\u{feff}').to_string())
             });
             let modules = module_statements(from);
             let templates = twin.and_then(|twin| inlined_templates(&twin, &modules));
@@ -234,7 +258,7 @@ impl ModuleSource for TwinModules {
         if registry && let Some(template) = inlined {
             return Ok(ModuleContent::Json {
                 path: PathBuf::from(reference),
-                text: template.to_string(),
+                text: template,
             });
         }
         let content = self.loader.load(from_file, reference, span)?;
@@ -267,14 +291,7 @@ fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
     // Local modules from disk; registry modules from the templates the twins inlined.
     let mut modules = TwinModules::default();
     match lower_template_with(&file, pair.bicep.clone(), &mut modules) {
-        Ok(lowered) => {
-            // Set to a directory to write each lowered template there (to read a difference).
-            if let Some(dir) = std::env::var_os("BICEP_CONFORMANCE_DUMP") {
-                let name = pair.bicep.to_string_lossy().replace('/', "_");
-                let _ = std::fs::write(Path::new(&dir).join(name + ".json"), &lowered.text);
-            }
-            Ok(lowered.text)
-        }
+        Ok(lowered) => Ok(lowered.text),
         Err(errors) => {
             // "unbalanced JSON" only follows another error.
             let kinds: Vec<(String, String)> = errors
@@ -741,6 +758,11 @@ fn compare(pair: &Pair) -> (Outcome, ErrorKinds) {
         Ok(text) => text,
         Err(stop) => return stop,
     };
+    // Set to a directory to write each lowered template there (to read beside its twin).
+    if let Some(dir) = std::env::var_os("BICEP_CONFORMANCE_DUMP") {
+        let name = pair.bicep.to_string_lossy().replace(['/', '\\'], "_") + ".json";
+        let _ = std::fs::write(Path::new(&dir).join(name), &lowered);
+    }
     let compiled = match SourceFile::read(&pair.json) {
         Ok(t) => t.text,
         Err(e) => return (differs("unreadable .json", e.to_string()), Vec::new()),
