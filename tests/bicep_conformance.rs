@@ -52,6 +52,7 @@ use serde_json::Value as J;
 /// 2026-12-04 03:43 UTC (h14-refs + h14-body merged): 798 of 837.
 /// 2026-12-04 03:48 UTC (h14-refs): 799 of 837 (extension scopes compared as IDs: an extension
 /// of a connected cluster is not one of a managed cluster).
+/// 2026-12-04 03:47 UTC (h14-refs + h14-body merged): 799 of 837.
 const IDENTICAL_FLOOR: usize = 799;
 
 /// Examples printed per cause.
@@ -295,14 +296,7 @@ fn lower(pair: &Pair) -> Result<String, (Outcome, ErrorKinds)> {
     // Local modules from disk; registry modules from the templates the twins inlined.
     let mut modules = TwinModules::default();
     match lower_template_with(&file, pair.bicep.clone(), &mut modules) {
-        Ok(lowered) => {
-            // Set to a directory to write each lowered template there (to read a difference).
-            if let Some(dir) = std::env::var_os("BICEP_CONFORMANCE_DUMP") {
-                let name = pair.bicep.to_string_lossy().replace('/', "_");
-                let _ = std::fs::write(Path::new(&dir).join(name + ".json"), &lowered.text);
-            }
-            Ok(lowered.text)
-        }
+        Ok(lowered) => Ok(lowered.text),
         Err(errors) => {
             // "unbalanced JSON" only follows another error.
             let kinds: Vec<(String, String)> = errors
