@@ -23,7 +23,8 @@ use std::time::Instant;
 use armlint::arm::bicep::lower_template::lower_template_with;
 use armlint::arm::bicep::module_source::{ModuleContent, ModuleSource};
 use armlint::arm::document::{DocumentKind, kind_of_schema};
-use armlint::arm::graph::{ResourceGraph, Target};
+use armlint::arm::functions::parse_resource_id_value;
+use armlint::arm::graph::{ResourceGraph, Target, same_resource};
 use armlint::arm::scope::ScopeConfig;
 use armlint::arm::template::{ParameterSet, expand};
 use armlint::arm::value::{Tri, Value};
@@ -53,7 +54,9 @@ use serde_json::Value as J;
 /// 2026-12-04 03:48 UTC (h14-refs): 799 of 837 (extension scopes compared as IDs: an extension
 /// of a connected cluster is not one of a managed cluster).
 /// 2026-12-04 03:47 UTC (h14-refs + h14-body merged): 799 of 837.
-const IDENTICAL_FLOOR: usize = 799;
+/// 2026-12-04 03:50 UTC (h14-refs): 802 of 837 (a reference to an `existing` resource is, as
+/// the classic output has it, one to the resource a module deploys with that ID).
+const IDENTICAL_FLOOR: usize = 802;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
@@ -464,8 +467,12 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
         if is_existing(edge.from) {
             continue;
         }
-        // The classic output knows an `existing` resource only by its ID.
+        // The classic output knows an `existing` resource only by its ID: the resource a module
+        // deploys when it has that ID for certain, else an external ID.
         let existing_id = |index: usize| match graph.instances().get(index).map(|i| &i.id) {
+            Some(id) if let Some(j) = deployed_with_id(&graph, &existing, id) => {
+                keys.get(j).cloned().unwrap_or_default()
+            }
             Some(Value::String(s)) => format!("external {s}"),
             Some(Value::Unknown(u)) => match &u.symbol {
                 Some(symbol) => format!("external {}", symbol.text()),
@@ -501,6 +508,16 @@ fn summarise(text: &str, path: &Path) -> Result<Summary, String> {
     }
     summary.edges.sort();
     Ok(summary)
+}
+
+/// The instance, not an `existing` one, that certainly has resource ID `id`.
+fn deployed_with_id(graph: &ResourceGraph, existing: &[bool], id: &Value) -> Option<usize> {
+    let wanted = parse_resource_id_value(id)?;
+    graph.instances().iter().enumerate().position(|(j, inst)| {
+        !existing.get(j).copied().unwrap_or(false)
+            && parse_resource_id_value(&inst.id)
+                .is_some_and(|p| same_resource(&wanted, &p) == Some(true))
+    })
 }
 
 /// Parameter defaults as the expander evaluates them: a template with the same parameters (and
