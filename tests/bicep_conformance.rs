@@ -47,8 +47,10 @@ use serde_json::Value as J;
 /// order: symbolic-name resources were re-serialised sorted by name).
 /// 2026-12-04 03:42 UTC (h14-body): 784 of 837 (instances sharing a key compared as a
 /// multiset; Logic integration account `metadata` untyped).
-/// 2026-12-04 03:50 UTC (h14-body + h14-refs merged): 791 of 837.
-const IDENTICAL_FLOOR: usize = 791;
+/// 2026-12-04 03:43 UTC (h14-body + h14-refs merged): 791 of 837.
+/// 2026-12-04 03:47 UTC (h14-body): 792 of 837 (template spec modules linked by ID; `az:` type
+/// qualifier dropped).
+const IDENTICAL_FLOOR: usize = 792;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
@@ -168,7 +170,7 @@ struct TwinModules {
     twins: std::collections::HashMap<PathBuf, Option<String>>,
     /// Per Bicep file: (module path, inlined template text) of each module statement, from its
     /// twin.
-    by_statement: std::collections::HashMap<PathBuf, Option<Vec<(String, String)>>>,
+    by_statement: std::collections::HashMap<PathBuf, Option<Vec<(String, Option<String>)>>>,
 }
 
 /// The `(symbolic name, path)` of every module statement of `file`.
@@ -189,8 +191,9 @@ fn module_statements(file: &Path) -> Vec<(String, String)> {
 }
 
 /// The text of the deployment `template` the twin text `twin` holds for each module statement,
-/// in statement order (by symbolic name, or in classic output by the order of the deployments).
-fn inlined_templates(twin: &str, modules: &[(String, String)]) -> Option<Vec<String>> {
+/// in statement order (by symbolic name, or in classic output by the order of the deployments);
+/// `None` for one the twin links instead (a template spec's `templateLink`).
+fn inlined_templates(twin: &str, modules: &[(String, String)]) -> Option<Vec<Option<String>>> {
     let value: J = serde_json::from_str(twin).ok()?;
     let pointers: Vec<String> = match value.get("resources") {
         Some(J::Object(map)) => modules
@@ -212,15 +215,13 @@ fn inlined_templates(twin: &str, modules: &[(String, String)]) -> Option<Vec<Str
         return None;
     }
     let root = json::parse(twin).ok()?;
-    pointers
-        .iter()
-        .map(|p| {
-            let template = json::lookup_pointer(&root, &format!("{p}/properties/template"))?;
-            let span = json::span_of(template);
-            twin.get(span.start as usize..span.end as usize)
-                .map(str::to_string)
-        })
-        .collect()
+    let template = |p: &String| {
+        let template = json::lookup_pointer(&root, &format!("{p}/properties/template"))?;
+        let span = json::span_of(template);
+        twin.get(span.start as usize..span.end as usize)
+            .map(str::to_string)
+    };
+    Some(pointers.iter().map(template).collect())
 }
 
 impl TwinModules {
@@ -240,7 +241,7 @@ impl TwinModules {
         paired
             .iter()
             .find(|(path, _)| path == reference)
-            .map(|(_, template)| template.clone())
+            .and_then(|(_, template)| template.clone())
     }
 }
 
@@ -776,7 +777,10 @@ fn compare(pair: &Pair) -> (Outcome, ErrorKinds) {
         Err(e) => return (differs("lowered JSON unusable", e), Vec::new()),
     };
     let source = std::fs::read_to_string(&pair.bicep).unwrap_or_default();
-    (stale_twin(compare_summaries(&ours, &theirs), &source), Vec::new())
+    (
+        stale_twin(compare_summaries(&ours, &theirs), &source),
+        Vec::new(),
+    )
 }
 
 fn relative<'p>(path: &'p Path, shared: &Path) -> std::path::Display<'p> {
