@@ -175,8 +175,12 @@ struct TwinModules {
     twins: std::collections::HashMap<PathBuf, Option<String>>,
     /// Per Bicep file: (module path, inlined template text) of each module statement, from its
     /// twin.
-    by_statement: std::collections::HashMap<PathBuf, Option<Vec<(String, Option<String>)>>>,
+    by_statement: std::collections::HashMap<PathBuf, Option<Vec<StatementTemplate>>>,
 }
+
+/// A module statement's path and the template text its twin inlined for it (`None` when the
+/// twin links it instead).
+type StatementTemplate = (String, Option<String>);
 
 /// The `(symbolic name, path)` of every module statement of `file`.
 fn module_statements(file: &Path) -> Vec<(String, String)> {
