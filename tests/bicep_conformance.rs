@@ -54,9 +54,11 @@ use serde_json::Value as J;
 /// 2026-12-04 03:48 UTC (h14-refs): 799 of 837 (extension scopes compared as IDs: an extension
 /// of a connected cluster is not one of a managed cluster).
 /// 2026-12-04 03:47 UTC (h14-refs + h14-body merged): 799 of 837.
+/// 2026-12-04 03:47 UTC (h14-body): template spec modules linked by ID.
 /// 2026-12-04 03:50 UTC (h14-refs): 802 of 837 (a reference to an `existing` resource is, as
 /// the classic output has it, one to the resource a module deploys with that ID).
-const IDENTICAL_FLOOR: usize = 802;
+/// 2026-12-04 03:55 UTC (h14-refs + h14-body merged): 803 of 837.
+const IDENTICAL_FLOOR: usize = 803;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
@@ -176,8 +178,12 @@ struct TwinModules {
     twins: std::collections::HashMap<PathBuf, Option<String>>,
     /// Per Bicep file: (module path, inlined template text) of each module statement, from its
     /// twin.
-    by_statement: std::collections::HashMap<PathBuf, Option<Vec<(String, String)>>>,
+    by_statement: std::collections::HashMap<PathBuf, Option<Vec<StatementTemplate>>>,
 }
+
+/// A module statement's path and the template text its twin inlined for it (`None` when the
+/// twin links it instead).
+type StatementTemplate = (String, Option<String>);
 
 /// The `(symbolic name, path)` of every module statement of `file`.
 fn module_statements(file: &Path) -> Vec<(String, String)> {
@@ -197,8 +203,9 @@ fn module_statements(file: &Path) -> Vec<(String, String)> {
 }
 
 /// The text of the deployment `template` the twin text `twin` holds for each module statement,
-/// in statement order (by symbolic name, or in classic output by the order of the deployments).
-fn inlined_templates(twin: &str, modules: &[(String, String)]) -> Option<Vec<String>> {
+/// in statement order (by symbolic name, or in classic output by the order of the deployments);
+/// `None` for one the twin links instead (a template spec's `templateLink`).
+fn inlined_templates(twin: &str, modules: &[(String, String)]) -> Option<Vec<Option<String>>> {
     let value: J = serde_json::from_str(twin).ok()?;
     let pointers: Vec<String> = match value.get("resources") {
         Some(J::Object(map)) => modules
@@ -220,15 +227,13 @@ fn inlined_templates(twin: &str, modules: &[(String, String)]) -> Option<Vec<Str
         return None;
     }
     let root = json::parse(twin).ok()?;
-    pointers
-        .iter()
-        .map(|p| {
-            let template = json::lookup_pointer(&root, &format!("{p}/properties/template"))?;
-            let span = json::span_of(template);
-            twin.get(span.start as usize..span.end as usize)
-                .map(str::to_string)
-        })
-        .collect()
+    let template = |p: &String| {
+        let template = json::lookup_pointer(&root, &format!("{p}/properties/template"))?;
+        let span = json::span_of(template);
+        twin.get(span.start as usize..span.end as usize)
+            .map(str::to_string)
+    };
+    Some(pointers.iter().map(template).collect())
 }
 
 impl TwinModules {
@@ -248,7 +253,7 @@ impl TwinModules {
         paired
             .iter()
             .find(|(path, _)| path == reference)
-            .map(|(_, template)| template.clone())
+            .and_then(|(_, template)| template.clone())
     }
 }
 

@@ -233,8 +233,16 @@ pub fn write_type_keys(
         TypeKind::NonNullable(inner) => write_type_keys(w, cx, inner, decorators, depth)?,
         TypeKind::Array(items) => {
             simple(w, "array");
-            w.key("items");
-            write_schema(w, cx, items, &[], depth)?;
+            match mixed_literal_union(cx.names, items) {
+                Some(values) => {
+                    w.key("allowedValues");
+                    w.raw_value(&serde_json::Value::Array(values).to_string());
+                }
+                None => {
+                    w.key("items");
+                    write_schema(w, cx, items, &[], depth)?;
+                }
+            }
         }
         TypeKind::Tuple(items) => {
             simple(w, "array");
@@ -360,6 +368,104 @@ fn write_union(
         w.boolean(true, None);
     }
     Ok(())
+}
+
+/// `('a' | 1 | true | { k: 'v' } | null)[]`: literals of more than one type, which no item
+/// schema describes; the compiler writes them as the array's `allowedValues`, strings first,
+/// then numbers, `false` / `null` / `true`, objects and arrays. `None` for any other array.
+fn mixed_literal_union(names: &TypeNames, items: &TypeExpr) -> Option<Vec<serde_json::Value>> {
+    use serde_json::Value as J;
+    let TypeKind::Union(members) = &strip_parens(items).kind else {
+        return None;
+    };
+    let mut flat = Vec::new();
+    flatten_union(names, members, &mut flat, 0);
+    let mut values: Vec<J> = Vec::new();
+    for member in flat {
+        let value = literal_type_json(member, 0)?;
+        if !values.contains(&value) {
+            values.push(value);
+        }
+    }
+    let rank = |v: &J| match v {
+        J::String(_) => 0,
+        J::Number(_) => 1,
+        J::Bool(_) | J::Null => 2,
+        J::Object(_) | J::Array(_) => 3,
+    };
+    let kinds: std::collections::BTreeSet<u8> = values
+        .iter()
+        .map(|v| match v {
+            J::Null => 9,
+            other => rank(other),
+        })
+        .collect();
+    if kinds.len() < 2 {
+        return None;
+    }
+    values.sort_by(|a, b| {
+        rank(a).cmp(&rank(b)).then_with(|| match (a, b) {
+            (J::Number(x), J::Number(y)) => x
+                .as_i64()
+                .cmp(&y.as_i64())
+                .then_with(|| x.to_string().cmp(&y.to_string())),
+            (J::String(x), J::String(y)) => x.cmp(y),
+            _ => a.to_string().cmp(&b.to_string()),
+        })
+    });
+    Some(values)
+}
+
+/// The value of a literal type (`'a'`, `-1`, `!true`, `null`, `{ k: 'v' }`, `['a', 1]`).
+fn literal_type_json(ty: &TypeExpr, depth: usize) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    if depth > crate::limits::BICEP_DEPTH {
+        return None;
+    }
+    match &strip_parens(ty).kind {
+        TypeKind::Literal(e) => literal_json(e),
+        TypeKind::Object(props) => {
+            let mut map = serde_json::Map::new();
+            for p in props {
+                let TypePropertyKey::Key(key) = &p.key else {
+                    return None;
+                };
+                if p.optional {
+                    return None;
+                }
+                let key = match key {
+                    ObjectKey::Ident(ident) => ident.name.clone(),
+                    ObjectKey::String(lit) => lit.as_plain()?,
+                };
+                map.insert(key, literal_type_json(&p.ty, depth + 1)?);
+            }
+            Some(J::Object(map))
+        }
+        TypeKind::Tuple(items) => items
+            .iter()
+            .map(|i| literal_type_json(&i.ty, depth + 1))
+            .collect::<Option<Vec<_>>>()
+            .map(J::Array),
+        _ => None,
+    }
+}
+
+fn literal_json(e: &Expr) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    match &e.kind {
+        ExprKind::String(lit) => lit.as_plain().map(J::String),
+        ExprKind::Int(digits) => digits.parse::<i64>().ok().map(J::from),
+        ExprKind::Bool(b) => Some(J::Bool(*b)),
+        ExprKind::Null => Some(J::Null),
+        ExprKind::Unary { op, operand } => match (op, &operand.kind) {
+            (crate::source::bicep::syntax::UnaryOp::Minus, ExprKind::Int(digits)) => {
+                digits.parse::<i64>().ok()?.checked_neg().map(J::from)
+            }
+            (crate::source::bicep::syntax::UnaryOp::Not, ExprKind::Bool(b)) => Some(J::Bool(!b)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// What a literal type's value is, to tell two spellings of one value apart from two values.
@@ -876,6 +982,21 @@ mod tests {
                 "more": {"type": "string", "allowedValues": ["snap", "pop", "fizz"]},
                 "aUnion": {"type": "string", "allowedValues": ["snap", "pop"]},
                 "custom": {}
+            })
+        );
+    }
+
+    #[test]
+    fn an_array_of_a_mixed_literal_union_has_allowed_values_in_the_compilers_order() {
+        let got = definitions(
+            "type mixed = ('heffalump'|'woozle'|{ shape: '*', size: '*'}|10|-10|true|!true|null)[]\ntype same = ('a'|'b')[]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!({
+                "mixed": {"type": "array", "allowedValues": ["heffalump", "woozle", -10, 10, false, null, true, {"shape": "*", "size": "*"}]},
+                "same": {"type": "array", "items": {"type": "string", "allowedValues": ["a", "b"]}}
             })
         );
     }
