@@ -58,7 +58,9 @@ use serde_json::Value as J;
 /// 2026-12-04 03:50 UTC (h14-refs): 802 of 837 (a reference to an `existing` resource is, as
 /// the classic output has it, one to the resource a module deploys with that ID).
 /// 2026-12-04 03:55 UTC (h14-refs + h14-body merged): 803 of 837.
-const IDENTICAL_FLOOR: usize = 803;
+/// 2026-12-04 03:58 UTC (h14-body): 804 of 837 (mixed literal-union arrays, tagged unions of
+/// unions: TypeDeclarations_LF).
+const IDENTICAL_FLOOR: usize = 804;
 
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;

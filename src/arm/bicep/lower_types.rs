@@ -538,8 +538,9 @@ fn write_tagged_union(
     w.string(property, None);
     w.key("mapping");
     w.begin_object(None);
-    for member in members {
-        let member = strip_parens(member);
+    let mut flat = Vec::new();
+    flatten_tagged_union(cx.names, members, &mut flat, 0);
+    for member in flat {
         let tags = match &member.kind {
             TypeKind::Name(name) => cx.names.tags.get(&name.name).cloned().unwrap_or_default(),
             _ => literal_properties(member),
@@ -557,6 +558,37 @@ fn write_tagged_union(
     w.end_object();
     w.end_object();
     Ok(())
+}
+
+/// The object types of a tagged union: a member that is a union itself, written in place
+/// (`a | (b | c)`) or named (`union1 | union2`), gives its members, as the compiler merges the
+/// mappings.
+fn flatten_tagged_union<'t>(
+    names: &'t TypeNames,
+    members: &'t [TypeExpr],
+    out: &mut Vec<&'t TypeExpr>,
+    depth: usize,
+) {
+    for member in members {
+        let member = strip_parens(member);
+        let inner = match &member.kind {
+            TypeKind::Union(inner) => Some(inner),
+            TypeKind::Name(ident) => match names.unions.get(&ident.name).map(strip_parens) {
+                Some(TypeExpr {
+                    kind: TypeKind::Union(inner),
+                    ..
+                }) => Some(inner),
+                _ => None,
+            },
+            _ => None,
+        };
+        match inner {
+            Some(inner) if depth < crate::limits::BICEP_DEPTH => {
+                flatten_tagged_union(names, inner, out, depth + 1);
+            }
+            _ => out.push(member),
+        }
+    }
 }
 
 /// A type that admits one value: a literal, or an object or tuple type of such types.
@@ -999,6 +1031,22 @@ mod tests {
                 "same": {"type": "array", "items": {"type": "string", "allowedValues": ["a", "b"]}}
             })
         );
+    }
+
+    #[test]
+    fn a_tagged_union_of_unions_merges_their_mappings() {
+        let got = definitions(
+            "type a = { type: 'a' }\ntype e = { type: 'e' }\n@discriminator('type')\ntype u1 = a | { type: 'b' }\n@discriminator('type')\ntype u2 = u1 | ({ type: 'c' } | e)\n",
+        )
+        .unwrap();
+        let mapping = got["u2"]["discriminator"]["mapping"].as_object().unwrap();
+        assert_eq!(
+            mapping.keys().collect::<Vec<_>>(),
+            ["a", "b", "c", "e"],
+            "{got}"
+        );
+        assert_eq!(mapping["a"], serde_json::json!({"$ref": "#/definitions/a"}));
+        assert_eq!(mapping["e"], serde_json::json!({"$ref": "#/definitions/e"}));
     }
 
     #[test]
