@@ -781,6 +781,38 @@ fn stale_twin(outcome: Outcome, source: &str) -> Outcome {
     }
 }
 
+/// A difference where the twin declares its extensions under `imports` with `provider` names:
+/// the output of a compiler from before extensions were written as `extensions` (resources
+/// then carry `import`, not `extension`), which the lowering does not reproduce. Named so.
+fn old_extensibility_twin(outcome: Outcome, compiled: &str) -> Outcome {
+    let Outcome::Differs { cause, detail } = &outcome else {
+        return outcome;
+    };
+    // In the template or any template it inlines.
+    fn declares_old_imports(v: &J, depth: usize) -> bool {
+        let Some(o) = v.as_object().filter(|_| depth < 64) else {
+            return false;
+        };
+        let here = o
+            .get("imports")
+            .and_then(J::as_object)
+            .is_some_and(|i| i.values().any(|v| v.get("provider").is_some()));
+        here || o.values().any(|v| match v {
+            J::Array(items) => items.iter().any(|i| declares_old_imports(i, depth + 1)),
+            _ => declares_old_imports(v, depth + 1),
+        })
+    }
+    let old = serde_json::from_str::<J>(compiled).is_ok_and(|t| declares_old_imports(&t, 0));
+    if old {
+        differs(
+            format!("old-compiler twin (extensibility `imports`): {cause}"),
+            detail.clone(),
+        )
+    } else {
+        outcome
+    }
+}
+
 /// Compares one pair; also returns every lowering error kind met (for the per-kind counts).
 fn compare(pair: &Pair) -> (Outcome, ErrorKinds) {
     let lowered = match lower(pair) {
@@ -801,7 +833,10 @@ fn compare(pair: &Pair) -> (Outcome, ErrorKinds) {
     };
     let source = std::fs::read_to_string(&pair.bicep).unwrap_or_default();
     (
-        stale_twin(compare_summaries(&ours, &theirs), &source),
+        old_extensibility_twin(
+            stale_twin(compare_summaries(&ours, &theirs), &source),
+            &compiled,
+        ),
         Vec::new(),
     )
 }
