@@ -111,6 +111,10 @@ pub const CELL_BYTES: usize = 32;
 /// Depth of the walk that finds resource IDs in evaluated properties.
 pub const GRAPH_WALK_DEPTH: usize = 64;
 
+/// Extension scopes compared as IDs (an extension of an extension of …): real IDs nest two or
+/// three deep; past this the scopes compare as text.
+pub const SCOPE_COMPARE_DEPTH: usize = 16;
+
 /// Depth of a declarative rule's selector walk; deeper values count as unknown.
 pub const SELECTOR_DEPTH: usize = 128;
 

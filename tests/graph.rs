@@ -456,3 +456,45 @@ fn a_module_read_before_its_declaration_keeps_condition_and_depends_on() {
     let (_, hub) = named(&g, "Microsoft.Network/virtualNetworks", "hub");
     assert_eq!(hub.deployed, Tri::Unknown);
 }
+
+#[test]
+fn a_runtime_default_is_one_value_per_parameter() {
+    // `baseTime` defaults to `utcNow()`: unknown, but one value each time the parameter is read,
+    // so the role assignment's scope and dependsOn name the image template.
+    let (g, _) = graph("runtime-default-parameter.json", None);
+    let template = g
+        .instances()
+        .iter()
+        .position(|i| i.is_type("Microsoft.VirtualMachineImages/imageTemplates"))
+        .expect("image template");
+    let from = |name: &str| {
+        g.instances()
+            .iter()
+            .position(|i| i.name.as_str() == Some(name))
+            .expect("role assignment")
+    };
+    let targets = |i: usize| -> Vec<(String, Target)> {
+        g.edges_from(i)
+            .map(|e| (e.kind.as_str().to_string(), e.target.clone()))
+            .collect()
+    };
+    let certain = Target::Node {
+        index: template,
+        certain: true,
+    };
+    assert_eq!(
+        targets(from("ra")),
+        vec![
+            ("reference".to_string(), certain.clone()),
+            ("dependsOn".to_string(), certain)
+        ]
+    );
+    // Another parameter defaulting to `newGuid()` is another value: not that resource.
+    assert!(
+        targets(from("rb"))
+            .iter()
+            .all(|(_, t)| !matches!(t, Target::Node { .. })),
+        "{:?}",
+        targets(from("rb"))
+    );
+}

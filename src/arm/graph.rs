@@ -211,8 +211,9 @@ fn same_segment(a: Option<(&str, bool)>, b: Option<(&str, bool)>) -> Option<bool
     }
 }
 
-/// The scope segments of an ID, each with whether it holds an unknown fragment.
-fn scope_segments(p: &ParsedResourceId) -> [Option<(&str, bool)>; 3] {
+/// The subscription and resource group segments of an ID, each with whether it holds an
+/// unknown fragment.
+fn scope_segments(p: &ParsedResourceId) -> [Option<(&str, bool)>; 2] {
     [
         p.subscription
             .as_deref()
@@ -220,14 +221,38 @@ fn scope_segments(p: &ParsedResourceId) -> [Option<(&str, bool)>; 3] {
         p.resource_group
             .as_deref()
             .map(|s| (s, p.unknown.resource_group)),
-        p.parent_scope.as_ref().map(|s| (s.text(), s.has_unknown())),
     ]
+}
+
+/// Compare the resources two extension IDs extend, as IDs: an extension of a connected cluster
+/// is not one of a managed cluster even when both clusters' names are unknown.
+fn same_parent_scope(a: &ParsedResourceId, b: &ParsedResourceId, depth: usize) -> Option<bool> {
+    let (x, y) = match (&a.parent_scope, &b.parent_scope) {
+        (None, None) => return Some(true),
+        (Some(x), Some(y)) => (x, y),
+        _ => return None,
+    };
+    let whole = same_segment(
+        Some((x.text(), x.has_unknown())),
+        Some((y.text(), y.has_unknown())),
+    );
+    if whole.is_some() || depth >= crate::limits::SCOPE_COMPARE_DEPTH {
+        return whole;
+    }
+    match (parse_resource_id_symbol(x), parse_resource_id_symbol(y)) {
+        (Some(p), Some(q)) => same_resource_at(&p, &q, depth + 1),
+        _ => None,
+    }
 }
 
 /// Whether two parsed IDs name the same resource: `Some(false)` when the type, a name or a scope
 /// segment differs and both sides of it are known; `None` when they differ only where a part is
 /// unresolved.
 pub fn same_resource(a: &ParsedResourceId, b: &ParsedResourceId) -> Option<bool> {
+    same_resource_at(a, b, 0)
+}
+
+fn same_resource_at(a: &ParsedResourceId, b: &ParsedResourceId, depth: usize) -> Option<bool> {
     let mut parts = vec![same_segment(
         Some((&a.resource_type, a.unknown.resource_type)),
         Some((&b.resource_type, b.unknown.resource_type)),
@@ -238,6 +263,7 @@ pub fn same_resource(a: &ParsedResourceId, b: &ParsedResourceId) -> Option<bool>
             .zip(scope_segments(b))
             .map(|(x, y)| same_segment(x, y)),
     );
+    parts.push(same_parent_scope(a, b, depth));
     if a.names.len() == b.names.len() {
         parts.extend(a.names.iter().zip(&b.names).enumerate().map(|(k, (x, y))| {
             same_segment(Some((x, a.unknown.name(k))), Some((y, b.unknown.name(k))))
@@ -340,12 +366,12 @@ impl ResourceGraph {
             if !same_names(parsed, cid) {
                 continue;
             }
-            let [s, g, p] = scope_segments(parsed);
-            let [cs, cg, cp] = scope_segments(cid);
+            let [s, g] = scope_segments(parsed);
+            let [cs, cg] = scope_segments(cid);
             let scope = [
                 same_segment(s, cs),
                 same_segment(g, cg),
-                same_segment(p, cp),
+                same_parent_scope(parsed, cid, 0),
             ];
             if scope.iter().all(|s| *s == Some(true)) {
                 equal.push(c);
@@ -711,6 +737,46 @@ mod tests {
         ] {
             assert_eq!(looks_like_id(s), naive(s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn extensions_of_resources_of_different_types_are_different() {
+        // `…/<cluster type>/⟪name⟫/providers/Microsoft.KubernetesConfiguration/extensions/⟪ext⟫`
+        let extension = |cluster: &str, ext: Result<&str, &str>| {
+            symbolic_id(&[
+                Ok("/subscriptions/"),
+                Err("subscription().subscriptionId"),
+                Ok("/resourceGroups/rg/providers/"),
+                Ok(cluster),
+                Ok("/"),
+                Err("parameters('clusterName')"),
+                Ok("/providers/Microsoft.KubernetesConfiguration/extensions/"),
+                ext,
+            ])
+        };
+        let managed = "Microsoft.ContainerService/managedClusters";
+        let connected = "Microsoft.Kubernetes/connectedClusters";
+        let name = Err("parameters('name')");
+        assert_eq!(
+            same_resource(&extension(managed, name), &extension(connected, name)),
+            Some(false)
+        );
+        assert_eq!(
+            same_resource(&extension(managed, name), &extension(managed, name)),
+            Some(true)
+        );
+        // The cluster's type known on one side only: not decided.
+        let unknown_type = symbolic_id(&[
+            Ok("/subscriptions/s/resourceGroups/rg/providers/"),
+            Err("parameters('clusterType')"),
+            Ok("/"),
+            Err("parameters('clusterName')"),
+            Ok("/providers/Microsoft.KubernetesConfiguration/extensions/x"),
+        ]);
+        assert_eq!(
+            same_resource(&extension(managed, Ok("x")), &unknown_type),
+            None
+        );
     }
 
     #[test]

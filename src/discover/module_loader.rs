@@ -211,6 +211,7 @@ impl ModuleLoader {
                 });
                 Ok(ModuleContent::Unresolved {
                     reason: format!("the module '{reference}' is not restored: {reason}"),
+                    template_spec: template_spec_id(&config, reference),
                 })
             }
         }
@@ -352,6 +353,24 @@ fn encode_tag(tag: &str) -> Result<String, String> {
 
 /// `ts:<sub>/<rg>/<name>:<version>` or `ts/<alias>:<name>:<version>` (lower-cased, as cached).
 fn template_spec_path(config: &BicepConfig, root: &Path, rest: &str) -> Result<PathBuf, String> {
+    let spec = template_spec(config, rest)?;
+    let dir = format!(
+        "ts/{}/{}/{}/{}",
+        spec.subscription, spec.resource_group, spec.name, spec.version
+    )
+    .to_lowercase();
+    Ok(root.join(dir).join("main.json"))
+}
+
+/// The parts of a template spec reference (after `ts`), its alias resolved.
+struct TemplateSpec {
+    subscription: String,
+    resource_group: String,
+    name: String,
+    version: String,
+}
+
+fn template_spec(config: &BicepConfig, rest: &str) -> Result<TemplateSpec, String> {
     let (sub, rg, spec) = match rest.strip_prefix(':') {
         Some(address) => {
             let mut parts = address.splitn(3, '/');
@@ -381,8 +400,22 @@ fn template_spec_path(config: &BicepConfig, root: &Path, rest: &str) -> Result<P
     let (name, version) = spec
         .rsplit_once(':')
         .ok_or_else(|| format!("'{spec}' has no :<version>"))?;
-    let dir = format!("ts/{sub}/{rg}/{name}/{version}").to_lowercase();
-    Ok(root.join(dir).join("main.json"))
+    Ok(TemplateSpec {
+        subscription: sub,
+        resource_group: rg,
+        name: name.to_string(),
+        version: version.to_string(),
+    })
+}
+
+/// The resource ID of the template spec version `reference` (`ts:…` or `ts/alias:…`) names:
+/// the compiler links a template spec module by it (`templateLink.id`) instead of inlining it.
+pub fn template_spec_id(config: &BicepConfig, reference: &str) -> Option<String> {
+    let spec = template_spec(config, reference.strip_prefix("ts")?).ok()?;
+    Some(format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Resources/templateSpecs/{}/versions/{}",
+        spec.subscription, spec.resource_group, spec.name, spec.version
+    ))
 }
 
 #[cfg(test)]
@@ -404,6 +437,32 @@ mod tests {
                 .ends_with(&format!("${}", "f".repeat(32)))
         );
         assert!(encode_tag(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn a_template_spec_is_linked_by_its_version_id() {
+        let mut config = BicepConfig::defaults(Some(Path::new("/h")));
+        config.template_spec_aliases.insert(
+            "specs".into(),
+            super::super::bicep_config::TemplateSpecAlias {
+                subscription: "Sub".into(),
+                resource_group: "RG".into(),
+            },
+        );
+        assert_eq!(
+            template_spec_id(&config, "ts:0000/test-rg/storage-spec:1.0").as_deref(),
+            Some(
+                "/subscriptions/0000/resourceGroups/test-rg/providers/Microsoft.Resources/templateSpecs/storage-spec/versions/1.0"
+            )
+        );
+        assert_eq!(
+            template_spec_id(&config, "ts/specs:vnet:V2").as_deref(),
+            Some(
+                "/subscriptions/Sub/resourceGroups/RG/providers/Microsoft.Resources/templateSpecs/vnet/versions/V2"
+            )
+        );
+        assert_eq!(template_spec_id(&config, "ts/nope:vnet:v2"), None);
+        assert_eq!(template_spec_id(&config, "br:r.io/a:v1"), None);
     }
 
     #[test]

@@ -124,7 +124,7 @@ fn load(
                 "imports from a JSON template are not lowered yet",
             ));
         }
-        ModuleContent::Unresolved { reason } => return Err(LowerError::new(span, reason)),
+        ModuleContent::Unresolved { reason, .. } => return Err(LowerError::new(span, reason)),
     };
     let mut inner = Vec::new();
     let file = resolve_imports(&file, &child, modules, &mut inner, depth).unwrap_or(file);

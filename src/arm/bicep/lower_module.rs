@@ -178,11 +178,19 @@ fn write_template(
             w.key("template");
             w.raw_value(text.trim());
         }
-        ModuleContent::Unresolved { .. } => {
+        ModuleContent::Unresolved { template_spec, .. } => {
             w.key("templateLink");
             w.begin_object(None);
-            w.key("uri");
-            w.string(reference, None);
+            match template_spec {
+                Some(id) => {
+                    w.key("id");
+                    w.string(&id, None);
+                }
+                None => {
+                    w.key("uri");
+                    w.string(reference, None);
+                }
+            }
             w.end_object();
         }
     }

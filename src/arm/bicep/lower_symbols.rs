@@ -424,6 +424,12 @@ fn full_type(
             "a resource type must be a plain string",
         ));
     };
+    // `az:Ns.Rp/type@version` names the type in the Azure namespace explicitly; the compiler
+    // writes the type without the qualifier.
+    let text = match text.split_once(':') {
+        Some((namespace, rest)) if namespace.eq_ignore_ascii_case("az") => rest.to_string(),
+        _ => text,
+    };
     let (ty, version) = match text.split_once('@') {
         Some((ty, version)) => (ty.to_string(), Some(version.to_string())),
         None => (text.clone(), None),
@@ -527,4 +533,36 @@ impl Symbols for Scope<'_, '_> {
 /// `'text'` for a type or version string inside an expression.
 pub fn quoted(text: &str) -> String {
     arm_string_literal(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::full_type;
+    use crate::source::bicep::parse;
+    use crate::source::bicep::syntax::StatementKind;
+
+    fn type_of(source: &str) -> Option<(String, Option<String>)> {
+        let file = parse(source);
+        file.statements.iter().find_map(|s| match &s.kind {
+            StatementKind::Resource { type_name, .. } => full_type(type_name, None).ok(),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn the_az_namespace_qualifier_is_not_part_of_the_type() {
+        assert_eq!(
+            type_of("resource r 'az:My.Rp/TestType@2020-01-01' = {\n  name: 'r'\n}\n"),
+            Some(("My.Rp/TestType".into(), Some("2020-01-01".into())))
+        );
+        assert_eq!(
+            type_of("resource r 'AZ:My.Rp/TestType@2020-01-01' = {\n  name: 'r'\n}\n"),
+            Some(("My.Rp/TestType".into(), Some("2020-01-01".into())))
+        );
+        // Another namespace's qualifier stays (its types are not ARM types).
+        assert_eq!(
+            type_of("resource r 'k8s:apps/Deployment@v1' = {\n  metadata: {}\n}\n"),
+            Some(("k8s:apps/Deployment".into(), Some("v1".into())))
+        );
+    }
 }

@@ -233,8 +233,16 @@ pub fn write_type_keys(
         TypeKind::NonNullable(inner) => write_type_keys(w, cx, inner, decorators, depth)?,
         TypeKind::Array(items) => {
             simple(w, "array");
-            w.key("items");
-            write_schema(w, cx, items, &[], depth)?;
+            match mixed_literal_union(cx.names, items) {
+                Some(values) => {
+                    w.key("allowedValues");
+                    w.raw_value(&serde_json::Value::Array(values).to_string());
+                }
+                None => {
+                    w.key("items");
+                    write_schema(w, cx, items, &[], depth)?;
+                }
+            }
         }
         TypeKind::Tuple(items) => {
             simple(w, "array");
@@ -362,6 +370,104 @@ fn write_union(
     Ok(())
 }
 
+/// `('a' | 1 | true | { k: 'v' } | null)[]`: literals of more than one type, which no item
+/// schema describes; the compiler writes them as the array's `allowedValues`, strings first,
+/// then numbers, `false` / `null` / `true`, objects and arrays. `None` for any other array.
+fn mixed_literal_union(names: &TypeNames, items: &TypeExpr) -> Option<Vec<serde_json::Value>> {
+    use serde_json::Value as J;
+    let TypeKind::Union(members) = &strip_parens(items).kind else {
+        return None;
+    };
+    let mut flat = Vec::new();
+    flatten_union(names, members, &mut flat, 0);
+    let mut values: Vec<J> = Vec::new();
+    for member in flat {
+        let value = literal_type_json(member, 0)?;
+        if !values.contains(&value) {
+            values.push(value);
+        }
+    }
+    let rank = |v: &J| match v {
+        J::String(_) => 0,
+        J::Number(_) => 1,
+        J::Bool(_) | J::Null => 2,
+        J::Object(_) | J::Array(_) => 3,
+    };
+    let kinds: std::collections::BTreeSet<u8> = values
+        .iter()
+        .map(|v| match v {
+            J::Null => 9,
+            other => rank(other),
+        })
+        .collect();
+    if kinds.len() < 2 {
+        return None;
+    }
+    values.sort_by(|a, b| {
+        rank(a).cmp(&rank(b)).then_with(|| match (a, b) {
+            (J::Number(x), J::Number(y)) => x
+                .as_i64()
+                .cmp(&y.as_i64())
+                .then_with(|| x.to_string().cmp(&y.to_string())),
+            (J::String(x), J::String(y)) => x.cmp(y),
+            _ => a.to_string().cmp(&b.to_string()),
+        })
+    });
+    Some(values)
+}
+
+/// The value of a literal type (`'a'`, `-1`, `!true`, `null`, `{ k: 'v' }`, `['a', 1]`).
+fn literal_type_json(ty: &TypeExpr, depth: usize) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    if depth > crate::limits::BICEP_DEPTH {
+        return None;
+    }
+    match &strip_parens(ty).kind {
+        TypeKind::Literal(e) => literal_json(e),
+        TypeKind::Object(props) => {
+            let mut map = serde_json::Map::new();
+            for p in props {
+                let TypePropertyKey::Key(key) = &p.key else {
+                    return None;
+                };
+                if p.optional {
+                    return None;
+                }
+                let key = match key {
+                    ObjectKey::Ident(ident) => ident.name.clone(),
+                    ObjectKey::String(lit) => lit.as_plain()?,
+                };
+                map.insert(key, literal_type_json(&p.ty, depth + 1)?);
+            }
+            Some(J::Object(map))
+        }
+        TypeKind::Tuple(items) => items
+            .iter()
+            .map(|i| literal_type_json(&i.ty, depth + 1))
+            .collect::<Option<Vec<_>>>()
+            .map(J::Array),
+        _ => None,
+    }
+}
+
+fn literal_json(e: &Expr) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    match &e.kind {
+        ExprKind::String(lit) => lit.as_plain().map(J::String),
+        ExprKind::Int(digits) => digits.parse::<i64>().ok().map(J::from),
+        ExprKind::Bool(b) => Some(J::Bool(*b)),
+        ExprKind::Null => Some(J::Null),
+        ExprKind::Unary { op, operand } => match (op, &operand.kind) {
+            (crate::source::bicep::syntax::UnaryOp::Minus, ExprKind::Int(digits)) => {
+                digits.parse::<i64>().ok()?.checked_neg().map(J::from)
+            }
+            (crate::source::bicep::syntax::UnaryOp::Not, ExprKind::Bool(b)) => Some(J::Bool(!b)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// What a literal type's value is, to tell two spellings of one value apart from two values.
 fn literal_key(literal: &Expr) -> Option<String> {
     match &literal.kind {
@@ -432,8 +538,9 @@ fn write_tagged_union(
     w.string(property, None);
     w.key("mapping");
     w.begin_object(None);
-    for member in members {
-        let member = strip_parens(member);
+    let mut flat = Vec::new();
+    flatten_tagged_union(cx.names, members, &mut flat, 0);
+    for member in flat {
         let tags = match &member.kind {
             TypeKind::Name(name) => cx.names.tags.get(&name.name).cloned().unwrap_or_default(),
             _ => literal_properties(member),
@@ -451,6 +558,37 @@ fn write_tagged_union(
     w.end_object();
     w.end_object();
     Ok(())
+}
+
+/// The object types of a tagged union: a member that is a union itself, written in place
+/// (`a | (b | c)`) or named (`union1 | union2`), gives its members, as the compiler merges the
+/// mappings.
+fn flatten_tagged_union<'t>(
+    names: &'t TypeNames,
+    members: &'t [TypeExpr],
+    out: &mut Vec<&'t TypeExpr>,
+    depth: usize,
+) {
+    for member in members {
+        let member = strip_parens(member);
+        let inner = match &member.kind {
+            TypeKind::Union(inner) => Some(inner),
+            TypeKind::Name(ident) => match names.unions.get(&ident.name).map(strip_parens) {
+                Some(TypeExpr {
+                    kind: TypeKind::Union(inner),
+                    ..
+                }) => Some(inner),
+                _ => None,
+            },
+            _ => None,
+        };
+        match inner {
+            Some(inner) if depth < crate::limits::BICEP_DEPTH => {
+                flatten_tagged_union(names, inner, out, depth + 1);
+            }
+            _ => out.push(member),
+        }
+    }
 }
 
 /// A type that admits one value: a literal, or an object or tuple type of such types.
@@ -552,19 +690,41 @@ fn derived_type(ty: &TypeExpr) -> Option<&'static str> {
             _ => break,
         };
     }
-    let TypeKind::Parameterized { name, .. } = &at.kind else {
+    let TypeKind::Parameterized { name, args } = &at.kind else {
         return None;
     };
     if !matches!(name.name.as_str(), "resourceInput" | "resourceOutput") {
         return None;
     }
     path.reverse();
+    let resource_type = match args.first().map(|a| &a.kind) {
+        Some(TypeKind::Literal(crate::source::bicep::syntax::Expr {
+            kind: crate::source::bicep::syntax::ExprKind::String(s),
+            ..
+        })) => s.as_plain().unwrap_or_default(),
+        _ => String::new(),
+    };
     Some(match path.as_slice() {
         ["name" | "kind" | "location"] => "string",
         // Free-form in the resource schemas (API Center's `customProperties`): no `type`.
         [.., "customProperties"] => "",
+        // Logic Apps' integration account artifacts type their `metadata` `any` (the DNS,
+        // storage and security ones type it as an object). It matters: a nullable parameter
+        // without a type and without a value is `null`, a typed one is unknown.
+        ["properties", "metadata"] if is_logic_integration_artifact(&resource_type) => "",
         _ => "object",
     })
+}
+
+/// `Microsoft.Logic/integrationAccounts/<artifact>@version`, case-insensitively.
+fn is_logic_integration_artifact(type_and_version: &str) -> bool {
+    let ty = type_and_version
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ty.strip_prefix("microsoft.logic/integrationaccounts/")
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
 }
 
 /// `resourceInput<'T@v'>.tags` and the like: the compiler writes the type it looks up in the
@@ -854,6 +1014,53 @@ mod tests {
                 "more": {"type": "string", "allowedValues": ["snap", "pop", "fizz"]},
                 "aUnion": {"type": "string", "allowedValues": ["snap", "pop"]},
                 "custom": {}
+            })
+        );
+    }
+
+    #[test]
+    fn an_array_of_a_mixed_literal_union_has_allowed_values_in_the_compilers_order() {
+        let got = definitions(
+            "type mixed = ('heffalump'|'woozle'|{ shape: '*', size: '*'}|10|-10|true|!true|null)[]\ntype same = ('a'|'b')[]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!({
+                "mixed": {"type": "array", "allowedValues": ["heffalump", "woozle", -10, 10, false, null, true, {"shape": "*", "size": "*"}]},
+                "same": {"type": "array", "items": {"type": "string", "allowedValues": ["a", "b"]}}
+            })
+        );
+    }
+
+    #[test]
+    fn a_tagged_union_of_unions_merges_their_mappings() {
+        let got = definitions(
+            "type a = { type: 'a' }\ntype e = { type: 'e' }\n@discriminator('type')\ntype u1 = a | { type: 'b' }\n@discriminator('type')\ntype u2 = u1 | ({ type: 'c' } | e)\n",
+        )
+        .unwrap();
+        let mapping = got["u2"]["discriminator"]["mapping"].as_object().unwrap();
+        assert_eq!(
+            mapping.keys().collect::<Vec<_>>(),
+            ["a", "b", "c", "e"],
+            "{got}"
+        );
+        assert_eq!(mapping["a"], serde_json::json!({"$ref": "#/definitions/a"}));
+        assert_eq!(mapping["e"], serde_json::json!({"$ref": "#/definitions/e"}));
+    }
+
+    #[test]
+    fn logic_integration_metadata_is_untyped_other_metadata_an_object() {
+        let got = definitions(
+            "type a = resourceInput<'Microsoft.Logic/integrationAccounts/agreements@2019-05-01'>.properties.metadata?\ntype b = resourceInput<'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01'>.properties.metadata\ntype c = resourceInput<'Microsoft.Logic/integrationAccounts@2019-05-01'>.properties.metadata\n",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!({
+                "a": {"nullable": true},
+                "b": {"type": "object"},
+                "c": {"type": "object"}
             })
         );
     }

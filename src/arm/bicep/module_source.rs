@@ -25,7 +25,12 @@ pub enum ModuleContent {
     Json { path: PathBuf, text: String },
     /// A registry or template-spec module that is not in the cache: the deployment is emitted
     /// without a template, so everything it deploys or outputs is unknown.
-    Unresolved { reason: String },
+    Unresolved {
+        reason: String,
+        /// For a template spec (`ts:`): the resource ID of its version, which the deployment
+        /// links (`templateLink.id`), as the compiler writes every template spec module.
+        template_spec: Option<String>,
+    },
 }
 
 /// Supplies module content to the lowering.
@@ -88,6 +93,7 @@ impl ModuleSource for NoModules {
         if is_registry_reference(reference) {
             return Ok(ModuleContent::Unresolved {
                 reason: format!("the module '{reference}' is not restored"),
+                template_spec: None,
             });
         }
         Err(LowerError::new(
@@ -164,6 +170,7 @@ impl ModuleSource for InMemoryModules {
         if is_registry_reference(reference) {
             return Ok(ModuleContent::Unresolved {
                 reason: format!("the module '{reference}' is not restored"),
+                template_spec: None,
             });
         }
         let path = resolve_local(from_file, reference);

@@ -1863,7 +1863,7 @@ impl EvalContext for Expander<'_, '_, '_> {
                 ptr.push_str("/defaultValue");
                 let v = self.eval_detached(json, &ptr);
                 self.budget.leave();
-                v
+                named_after_parameter(v, &self.store.borrow().symbol_prefix, &key)
             }
             Slot::Pending(_) => too_deep(),
             Slot::Missing { name, secret } => {
@@ -2042,6 +2042,21 @@ impl EvalContext for Expander<'_, '_, '_> {
 
     fn charge_cells(&mut self, cells: u64) -> bool {
         self.budget.charge_cells(cells)
+    }
+}
+
+/// A default known only at deployment (`utcNow()`, `newGuid()`) has no reproducible text, but
+/// the parameter holds one value for the whole deployment: every read of it is that value, so
+/// `resourceId(…, parameters('baseTime'))` names one resource each time it is read.
+fn named_after_parameter(v: Value, prefix: &str, key: &str) -> Value {
+    match v {
+        Value::Unknown(mut u)
+            if u.symbol.is_none() && matches!(*u.reason, UnknownReason::Runtime(_)) =>
+        {
+            u.symbol = Some(Symbol::expression(&format!("{prefix}parameters('{key}')")));
+            Value::Unknown(u)
+        }
+        other => other,
     }
 }
 
