@@ -17,9 +17,9 @@ use armlint::discover::{DiscoverOptions, discover};
 use armlint::engine::{LintOptions, lint_inputs};
 use rayon::prelude::*;
 
-/// 2026-12-04 (lead): 559 of 573 agree; 13 of the others name files the copy in ../shared left
-/// out (`load*()` files and `.json` modules), one is a `dependsOn` on a module whose scope fails.
-const AGREEING_FLOOR: usize = 559;
+/// 2026-12-04 (lead): 560 of 573 agree; the other 13 name files the copy in ../shared left out
+/// (`load*()` files and `.json` modules).
+const AGREEING_FLOOR: usize = 560;
 
 fn pairs(root: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(root) else {

@@ -315,6 +315,12 @@ fn lint_parsed(
         opts,
         plan,
     );
+    // `dependsOn` is the lowering's, not the user's: Bicep resolves dependencies symbolically, so
+    // a failure to evaluate the classic entry the lowering wrote (a module whose scope cannot be
+    // worked out while its condition is false) is nothing the user wrote or Azure would see.
+    linted
+        .diagnostics
+        .retain(|d| !is_lowered_dependency(&d.location.pointer));
     for diagnostic in &mut linted.diagnostics {
         sources.map_back(diagnostic);
     }
@@ -327,10 +333,34 @@ fn lint_parsed(
     linted
 }
 
+/// Whether `pointer` is in a resource's `dependsOn` (`/resources/3/dependsOn/0`, in a module's
+/// template too), not in a property of that name.
+fn is_lowered_dependency(pointer: &str) -> bool {
+    let segments: Vec<&str> = pointer.split('/').collect();
+    segments.windows(3).any(|w| {
+        matches!(w, [resources, index, "dependsOn"]
+            if *resources == "resources" && !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::source::Span;
+
+    #[test]
+    fn lowered_dependencies_are_told_from_properties_of_that_name() {
+        assert!(is_lowered_dependency("/resources/3/dependsOn/0"));
+        assert!(is_lowered_dependency("/resources/3/dependsOn"));
+        assert!(is_lowered_dependency(
+            "/resources/1/properties/template/resources/0/dependsOn/2"
+        ));
+        assert!(!is_lowered_dependency(
+            "/resources/3/properties/dependsOn/0"
+        ));
+        assert!(!is_lowered_dependency("/resources/3/name"));
+        assert!(!is_lowered_dependency(""));
+    }
     use crate::source::bicep::syntax::{
         Expr, ExprKind, Ident, Statement, StatementKind, SyntaxError,
     };
