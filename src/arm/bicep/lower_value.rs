@@ -33,9 +33,11 @@ pub fn bracketed(expression: &str) -> String {
     format!("[{expression}]")
 }
 
-/// A literal string as ARM reads it: a leading `[` is escaped as `[[`.
+/// A literal string as ARM reads it: a leading `[` is escaped as `[[` when the string would
+/// otherwise read as an expression (it also ends with `]`); any other string is taken as written,
+/// so escaping `[\n "one"\n]\n` would change its value.
 pub fn literal_string(text: &str) -> String {
-    if text.starts_with('[') {
+    if text.starts_with('[') && text.ends_with(']') {
         format!("[{text}")
     } else {
         text.to_string()
@@ -214,6 +216,14 @@ mod tests {
     use crate::source::Span;
     use crate::source::bicep::syntax::{Ident, StringLit, StringPart};
 
+    #[test]
+    fn only_a_string_that_would_read_as_an_expression_is_escaped() {
+        assert_eq!(literal_string("[a]"), "[[a]");
+        assert_eq!(literal_string("[\n  \"one\"\n]\n"), "[\n  \"one\"\n]\n");
+        assert_eq!(literal_string("[a"), "[a");
+        assert_eq!(literal_string("a]"), "a]");
+    }
+
     struct Vars;
     impl Symbols for Vars {
         fn resolve(&self, name: &str) -> Option<String> {
@@ -283,7 +293,7 @@ mod tests {
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             parsed,
-            serde_json::json!({"name": "[[not an expression", "count": 3, "ref": "[variables('v')]", "list": [false]})
+            serde_json::json!({"name": "[not an expression", "count": 3, "ref": "[variables('v')]", "list": [false]})
         );
         let at = text.find("[variables").unwrap();
         let origin = map.lookup(Span::new(at, at + 3)).unwrap();
