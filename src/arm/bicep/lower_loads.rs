@@ -4,6 +4,7 @@
 //! the call's span, the way the compiler inlines it. Files are read through the caller's
 //! [`ModuleSource::read_relative_bytes`]; one that cannot be read is an error at the call.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::source::Span;
@@ -25,6 +26,7 @@ pub fn resolve_loads(
 ) -> Option<BicepFile> {
     let mut loaded = file.clone();
     let mut replaced = false;
+    let constants = constant_strings(file);
     let mut visit = |expr: &mut Expr| -> bool {
         let ExprKind::Call { target, name, args } = &expr.kind else {
             return true;
@@ -38,7 +40,21 @@ pub fn resolve_loads(
             return true;
         }
         replaced = true;
-        match load(path, modules, &name.name, args, expr.span) {
+        // The path may be built from compile-time constants: `'scripts/${scriptName}'`.
+        let mut args = args.clone();
+        if let Some(first) = args.first_mut()
+            && let Some(text) = constant_text(first, &constants, crate::limits::EXPRESSION_DEPTH)
+        {
+            first.kind = ExprKind::String(StringLit {
+                span: first.span,
+                parts: vec![StringPart::Text {
+                    text,
+                    span: first.span,
+                }],
+                multiline: false,
+            });
+        }
+        match load(path, modules, &name.name, &args, expr.span) {
             Ok(value) => *expr = value,
             Err(error) => {
                 // Reported once, here: the call is not lowered again.
@@ -52,6 +68,59 @@ pub fn resolve_loads(
         walk_statement(statement, &mut visit, crate::limits::BICEP_DEPTH);
     }
     replaced.then_some(loaded)
+}
+
+/// The variables whose value is a string known at compile time: a literal, or an interpolation
+/// of other such variables (the compiler folds them where a `load*()` path needs a constant).
+fn constant_strings(file: &BicepFile) -> HashMap<String, String> {
+    let vars: Vec<(&str, &Expr)> = file
+        .statements
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StatementKind::Var { name, value, .. } => Some((name.name.as_str(), value)),
+            _ => None,
+        })
+        .collect();
+    let mut known = HashMap::new();
+    // Each round settles at least one more variable or stops: at most one round per variable.
+    for _ in 0..vars.len() {
+        let before = known.len();
+        for (name, value) in &vars {
+            if known.contains_key(*name) {
+                continue;
+            }
+            if let Some(text) = constant_text(value, &known, crate::limits::EXPRESSION_DEPTH) {
+                known.insert((*name).to_string(), text);
+            }
+        }
+        if known.len() == before {
+            break;
+        }
+    }
+    known
+}
+
+/// `expr` as a compile-time string, when it is one.
+fn constant_text(expr: &Expr, known: &HashMap<String, String>, depth: usize) -> Option<String> {
+    let depth = depth.checked_sub(1)?;
+    match &expr.kind {
+        ExprKind::String(lit) => {
+            let mut out = String::new();
+            for part in &lit.parts {
+                match part {
+                    StringPart::Text { text, .. } => out.push_str(text),
+                    StringPart::Expr(inner) => out.push_str(&constant_text(inner, known, depth)?),
+                }
+                if out.len() > crate::limits::STRING_BYTES {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        ExprKind::Ident(ident) => known.get(&ident.name).cloned(),
+        ExprKind::Paren(inner) => constant_text(inner, known, depth),
+        _ => None,
+    }
 }
 
 fn load(
