@@ -400,6 +400,29 @@ fn a_registry_module_not_restored_is_one_note_and_counted_once() {
 }
 
 #[test]
+fn a_bicepparam_inherits_the_values_of_the_file_it_extends() {
+    let t = project();
+    t.write(
+        "shared.bicepparam",
+        "using none\nparam count = 4\nparam prefix = 'p'\n",
+    );
+    t.write(
+        "prod.bicepparam",
+        "using 'main.bicep'\n\nextends 'shared.bicepparam'\n\nparam prefix = 'q'\n",
+    );
+    let report = lint_json(t.path(), &["main.bicep", "--parameters", "prod.bicepparam"]);
+    // count = 4 comes from shared.bicepparam: reported where prod.bicepparam brings it in.
+    assert_eq!(
+        found(&report),
+        [
+            at("invalid-parameter-value", "main.bicep", 8, 8),
+            at("invalid-parameter-value", "prod.bicepparam", 3, 1)
+        ],
+        "{report:#}"
+    );
+}
+
+#[test]
 fn a_bicepparam_named_with_parameters_is_used() {
     let t = project();
     t.write(

@@ -101,6 +101,77 @@ pub fn lower_bicepparam(
     path: &Path,
     modules: &mut dyn ModuleSource,
 ) -> LoweredParameters {
+    lower_extending(file, path, modules, crate::limits::DEPLOYMENT_NESTING)
+}
+
+/// [`lower_bicepparam`], with the values of the file `extends` names under this file's own: an
+/// inherited value is reported at the `extends` statement (the place in this file that brings it
+/// in). `depth` bounds a chain of `extends` (a cycle ends there, as an error).
+fn lower_extending(
+    file: &BicepFile,
+    path: &Path,
+    modules: &mut dyn ModuleSource,
+    depth: usize,
+) -> LoweredParameters {
+    let mut lowered = lower_own(file, path, modules);
+    for statement in &file.statements {
+        let StatementKind::Extends { path: base } = &statement.kind else {
+            continue;
+        };
+        let Some(base_path) = base.as_plain() else {
+            lowered.errors.push(LowerError::new(
+                base.span,
+                "the path must be a string literal",
+            ));
+            continue;
+        };
+        let Some(depth) = depth.checked_sub(1) else {
+            lowered.errors.push(LowerError::new(
+                base.span,
+                "extends nested too deeply (a cycle?)",
+            ));
+            continue;
+        };
+        let text = match modules.read_relative(path, &base_path, base.span) {
+            Ok(text) => text,
+            Err(error) => {
+                lowered.errors.push(error);
+                continue;
+            }
+        };
+        let base_file = crate::source::bicep::parse_params(&text);
+        if let Some(first) = base_file.errors.first() {
+            lowered.errors.push(LowerError::new(
+                base.span,
+                format!("'{base_path}' does not parse: {}", first.message),
+            ));
+            continue;
+        }
+        let full = path.parent().map_or_else(
+            || Path::new(&base_path).to_path_buf(),
+            |d| d.join(&base_path),
+        );
+        let inherited = lower_extending(&base_file, &full, modules, depth);
+        if let Some(first) = inherited.errors.first() {
+            lowered.errors.push(LowerError::new(
+                base.span,
+                format!("'{base_path}' does not lower: {}", first.message),
+            ));
+        }
+        for parameter in inherited.parameters {
+            if lowered.parameters.iter().any(|p| p.name == parameter.name) {
+                continue;
+            }
+            lowered.parameters.push(LoweredParameter {
+                span: statement.span,
+                ..parameter
+            });
+        }
+    }
+    lowered
+}
+
+fn lower_own(file: &BicepFile, path: &Path, modules: &mut dyn ModuleSource) -> LoweredParameters {
     let mut errors = Vec::new();
     let depth = crate::limits::DEPLOYMENT_NESTING;
     let imported = resolve_imports(file, path, modules, &mut errors, depth);
