@@ -12,12 +12,13 @@ use std::path::Path;
 
 use crate::source::Span;
 use crate::source::bicep::syntax::{
-    ArrayItem, BicepFile, Expr, ExprKind, ForVariable, Ident, Import, ImportKind, ObjectItem,
-    Statement, StatementKind, StringPart, TypeExpr, TypeKind,
+    BicepFile, Expr, ExprKind, ForVariable, Ident, Import, ImportKind, Statement, StatementKind,
+    TypeExpr, TypeKind,
 };
 
 use super::lower_expression::LowerError;
 use super::module_source::{ModuleContent, ModuleSource, is_registry_reference};
+use super::rewrite_walk::{walk_children, walk_statement};
 
 /// `file` with its local compile-time imports inlined, or `None` when it has none.
 pub fn resolve_imports(
@@ -85,7 +86,7 @@ pub fn resolve_imports(
     out.statements.extend(added);
     if !wildcards.is_empty() {
         for statement in &mut out.statements {
-            rewrite_statement(statement, &mut |e| qualify(e, &wildcards));
+            walk_statement_fully(statement, &mut |e| qualify(e, &wildcards));
         }
     }
     Some(out)
@@ -199,7 +200,7 @@ fn closure(file: &BicepFile, names: &HashSet<String>, wanted: Vec<String>) -> Ha
         };
         let mut copy = statement.clone();
         let mut refs = Vec::new();
-        rewrite_statement(&mut copy, &mut |e| {
+        walk_statement_fully(&mut copy, &mut |e| {
             match &e.kind {
                 ExprKind::Ident(i) => refs.push(i.name.clone()),
                 ExprKind::Call {
@@ -273,7 +274,7 @@ fn prefixed(
             values.remove(&param.name.name);
         }
     }
-    rewrite_statement(&mut copy, &mut |e| rename_in(e, prefix, &values));
+    walk_statement_fully(&mut copy, &mut |e| rename_in(e, prefix, &values));
     rewrite_types(&mut copy, &mut |t| {
         if let Some(name) = type_reference(t)
             && types.contains(&name)
@@ -365,7 +366,11 @@ fn rename_in(expr: &mut Expr, prefix: &str, names: &HashSet<String>) -> bool {
             .filter(|n| !shadowing.contains(n))
             .cloned()
             .collect();
-        rewrite_children(expr, &mut |e| rename_in(e, prefix, &inner), 0);
+        walk_children(
+            expr,
+            &mut |e| rename_in(e, prefix, &inner),
+            crate::limits::BICEP_DEPTH,
+        );
         return false;
     }
     match &mut expr.kind {
@@ -416,90 +421,9 @@ fn qualify(expr: &mut Expr, aliases: &[String]) -> bool {
     true
 }
 
-/// Calls `visit` on every expression of `statement`, outermost first (`visit` returns whether
-/// to go into the parts).
-fn rewrite_statement(statement: &mut Statement, visit: &mut dyn FnMut(&mut Expr) -> bool) {
-    for decorator in &mut statement.decorators {
-        rewrite(&mut decorator.expr, visit, 0);
-    }
-    match &mut statement.kind {
-        StatementKind::TargetScope(value)
-        | StatementKind::Metadata { value, .. }
-        | StatementKind::Var { value, .. }
-        | StatementKind::Output { value, .. }
-        | StatementKind::Assert { value, .. }
-        | StatementKind::Resource { body: value, .. }
-        | StatementKind::Module { body: value, .. }
-        | StatementKind::Test { body: value, .. }
-        | StatementKind::Func { body: value, .. } => rewrite(value, visit, 0),
-        StatementKind::Param {
-            value: Some(value), ..
-        } => rewrite(value, visit, 0),
-        _ => {}
-    }
-}
-
-fn rewrite(expr: &mut Expr, visit: &mut dyn FnMut(&mut Expr) -> bool, depth: usize) {
-    if depth > crate::limits::BICEP_DEPTH || !visit(expr) {
-        return;
-    }
-    rewrite_children(expr, visit, depth);
-}
-
-fn rewrite_children(expr: &mut Expr, visit: &mut dyn FnMut(&mut Expr) -> bool, depth: usize) {
-    let mut go = |e: &mut Expr| rewrite(e, visit, depth + 1);
-    match &mut expr.kind {
-        ExprKind::String(lit) => lit.parts.iter_mut().for_each(|p| {
-            if let StringPart::Expr(e) = p {
-                go(e)
-            }
-        }),
-        ExprKind::Property { base, .. }
-        | ExprKind::ChildResource { base, .. }
-        | ExprKind::NonNull(base)
-        | ExprKind::Paren(base)
-        | ExprKind::Unary { operand: base, .. }
-        | ExprKind::Lambda { body: base, .. } => go(base),
-        ExprKind::Index { base, index, .. } => {
-            go(base);
-            go(index);
-        }
-        ExprKind::Call { target, args, .. } => {
-            if let Some(target) = target {
-                go(target);
-            }
-            args.iter_mut().for_each(go);
-        }
-        ExprKind::Binary { left, right, .. } => {
-            go(left);
-            go(right);
-        }
-        ExprKind::Ternary {
-            condition,
-            then,
-            otherwise,
-        } => {
-            go(condition);
-            go(then);
-            go(otherwise);
-        }
-        ExprKind::If { condition, body } => {
-            go(condition);
-            go(body);
-        }
-        ExprKind::For(f) => {
-            go(&mut f.iterable);
-            go(&mut f.body);
-        }
-        ExprKind::Array(items) => items.iter_mut().for_each(|item| match item {
-            ArrayItem::Value(v) | ArrayItem::Spread { value: v, .. } => go(v),
-        }),
-        ExprKind::Object(items) => items.iter_mut().for_each(|item| match item {
-            ObjectItem::Property { value, .. } | ObjectItem::Spread { value, .. } => go(value),
-            ObjectItem::Resource(_) => {}
-        }),
-        _ => {}
-    }
+/// [`walk_statement`] from the top of the depth bound.
+fn walk_statement_fully(statement: &mut Statement, visit: &mut dyn FnMut(&mut Expr) -> bool) {
+    walk_statement(statement, visit, crate::limits::BICEP_DEPTH);
 }
 
 /// Calls `visit` on every type expression of `statement` (a type's, a function's parameters'

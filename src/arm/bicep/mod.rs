@@ -27,4 +27,5 @@ pub mod lower_template;
 pub mod lower_types;
 pub mod lower_value;
 pub mod module_source;
+pub mod rewrite_walk;
 pub mod span_map;
