@@ -67,44 +67,19 @@ const IDENTICAL_FLOOR: usize = 805;
 /// Examples printed per cause.
 const EXAMPLES: usize = 3;
 
-fn shared_bicep() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bicep");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        support::skip_unless_ci("../shared/bicep is absent");
-        None
-    }
-}
-
 /// A `.bicep` source and the compiler's JSON for it.
 struct Pair {
     bicep: PathBuf,
     json: PathBuf,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 /// AVM `main.bicep` files with `main.json` beside; the compiling baselines (not `Invalid*`);
 /// every user-submitted `X.bicep` with its `X.json`.
 fn pairs(shared: &Path) -> Vec<Pair> {
     let mut files = Vec::new();
-    walk(&shared.join("avm"), &mut files);
-    walk(&shared.join("bicep-samples/baselines"), &mut files);
-    walk(&shared.join("bicep-samples/user_submitted"), &mut files);
+    support::files_under(&shared.join("avm"), &mut files);
+    support::files_under(&shared.join("bicep-samples/baselines"), &mut files);
+    support::files_under(&shared.join("bicep-samples/user_submitted"), &mut files);
     let samples = shared.join("bicep-samples");
     files
         .into_iter()
@@ -849,7 +824,7 @@ fn relative<'p>(path: &'p Path, shared: &Path) -> std::path::Display<'p> {
 
 #[test]
 fn lowered_bicep_builds_the_graph_of_the_compiled_json() {
-    let Some(shared) = shared_bicep() else {
+    let Some(shared) = support::shared_bicep() else {
         return;
     };
     let started = Instant::now();

@@ -21,21 +21,14 @@ use rayon::prelude::*;
 /// (`load*()` files and `.json` modules).
 const AGREEING_FLOOR: usize = 560;
 
-fn pairs(root: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            pairs(&path, out);
-        } else if path.file_name().is_some_and(|n| n == "main.bicep")
-            && path.with_file_name("main.json").is_file()
-        {
-            out.push(path);
-        }
-    }
+/// The `main.bicep` files under `root` with the compiler's `main.json` beside them.
+fn pairs(root: &Path) -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    support::files_under(root, &mut all);
+    all.retain(|p| {
+        p.file_name().is_some_and(|n| n == "main.bicep") && p.with_file_name("main.json").is_file()
+    });
+    all
 }
 
 /// (rule, message) → count, of the findings `lint` reports in `file` itself.
@@ -59,13 +52,11 @@ fn findings(file: &Path) -> BTreeMap<(String, String), usize> {
 
 #[test]
 fn a_bicep_module_and_its_compiled_twin_have_the_same_findings() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bicep/avm");
-    if !root.is_dir() {
-        support::skip_unless_ci("../shared/bicep/avm is absent");
+    let Some(shared) = support::shared_bicep() else {
         return;
-    }
-    let mut files = Vec::new();
-    pairs(&root, &mut files);
+    };
+    let root = shared.join("avm");
+    let files = pairs(&root);
     let differences: Vec<(PathBuf, String)> = files
         .par_iter()
         .filter_map(|bicep| {

@@ -9,35 +9,19 @@ use armlint::source::SourceFile;
 use armlint::source::bicep::{self, BicepFile};
 use std::path::{Path, PathBuf};
 
-fn shared_bicep() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bicep");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        support::skip_unless_ci("../shared/bicep is absent");
-        None
-    }
-}
-
+/// The `.bicep` and `.bicepparam` sources under `dir` (not the compiler's annotated copies).
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if matches!(
+    let mut all = Vec::new();
+    support::files_under(dir, &mut all);
+    out.extend(all.into_iter().filter(|p| {
+        let name = p.to_string_lossy();
+        matches!(
             p.extension().and_then(|e| e.to_str()),
             Some("bicep" | "bicepparam")
-        ) && !p.to_string_lossy().ends_with(".diagnostics.bicep")
-            && !p.to_string_lossy().ends_with(".sourcemap.bicep")
-            && !p.to_string_lossy().ends_with(".diagnostics.bicepparam")
-        {
-            out.push(p);
-        }
-    }
+        ) && !name.ends_with(".diagnostics.bicep")
+            && !name.ends_with(".sourcemap.bicep")
+            && !name.ends_with(".diagnostics.bicepparam")
+    }));
 }
 
 fn parse_path(path: &Path, text: &str) -> BicepFile {
@@ -93,7 +77,9 @@ fn diagnostics_of(path: &Path) -> Option<String> {
 
 #[test]
 fn every_valid_bicep_file_in_the_shared_corpus_parses_without_errors() {
-    let Some(root) = shared_bicep() else { return };
+    let Some(root) = support::shared_bicep() else {
+        return;
+    };
     let mut files = Vec::new();
     files_under(&root.join("avm"), &mut files);
     files_under(&root.join("bicep-samples"), &mut files);
@@ -146,7 +132,9 @@ fn every_valid_bicep_file_in_the_shared_corpus_parses_without_errors() {
 
 #[test]
 fn every_line_the_compiler_rejects_for_syntax_has_a_parse_error() {
-    let Some(root) = shared_bicep() else { return };
+    let Some(root) = support::shared_bicep() else {
+        return;
+    };
     let mut files = Vec::new();
     files_under(&root.join("bicep-samples"), &mut files);
     let (mut total, mut matched, mut misses) = (0usize, 0usize, Vec::new());

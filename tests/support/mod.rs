@@ -3,9 +3,11 @@
 #![allow(dead_code, unused_imports)]
 
 mod isolated;
+mod shared_files;
 mod temp_dir;
 
 pub use isolated::{isolated, isolated_within};
+pub use shared_files::{files_under, shared_bicep};
 pub use temp_dir::TempDir;
 
 /// A test that cannot run here because something it needs is missing (a tool, `../shared`):
